@@ -1,0 +1,441 @@
+package io.raftjvm.core;
+
+import static io.raftjvm.proto.MessageType.MSG_APPEND;
+import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
+import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
+import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT_RESPONSE;
+import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE;
+import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE_RESPONSE;
+import static io.raftjvm.proto.MessageType.MSG_SNAPSHOT;
+import static io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW;
+import static io.raftjvm.proto.MessageType.MSG_VOTE;
+import static io.raftjvm.proto.MessageType.MSG_VOTE_RESPONSE;
+
+import io.raftjvm.core.tracker.ProgressTracker;
+import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.HardState;
+import io.raftjvm.proto.Message;
+import io.raftjvm.proto.MessageType;
+import io.raftjvm.proto.Snapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The state of one Raft server (Figure 2) and the dispatch of every event to it. Per-role message
+ * handling lives in {@link LeaderSteps}, {@link CandidateSteps} and {@link FollowerSteps}; roles
+ * change only in the {@code becomeX} methods.
+ *
+ * <p>Never sends: messages go to two outboxes that {@link RaftNode#ready()} drains. Leader-to-
+ * follower traffic may leave at once; everything else (responses, vote requests, a candidate's
+ * vote for itself, a leader's acknowledgement of its own entries) promises persisted state and
+ * leaves only after the Ready it belongs to is durable.
+ *
+ * <p>Not thread-safe; no clock, no I/O, no randomness except {@link RaftConfig#random()}.
+ */
+final class Raft {
+  static final long NONE = 0;
+
+  final long id;
+  final RaftConfig cfg;
+  final RaftLogger logger;
+  final RaftLog log;
+  final ProgressTracker tracker;
+
+  /** Latest term seen (§5.1). Persisted. Changed by becomeFollower/becomeCandidate. */
+  long term;
+  /** Candidate voted for in term, or NONE. Persisted. */
+  long vote;
+  /** Leader of term as far as known, or NONE. */
+  long lead = NONE;
+  Role role = Role.FOLLOWER;
+
+  /**
+   * Ticks since the election timer was last reset (follower, candidate), or since the last
+   * CheckQuorum round (leader).
+   */
+  int electionElapsed;
+  /** Leader only: ticks since the last heartbeat broadcast. */
+  int heartbeatElapsed;
+  /** Election timeout drawn from [electionTicks, 2 * electionTicks) at each reset (§5.2). */
+  int randomizedElectionTimeout;
+
+  /** Messages that may leave now (leader to follower traffic). Drained by RaftNode.ready. */
+  final List<Message> msgs = new ArrayList<>();
+  /** Messages that leave once the current Ready is durable. Drained by RaftNode.ready. */
+  final List<Message> msgsAfterPersist = new ArrayList<>();
+  /**
+   * Leader: followers owed an append at the next flush, mapped to whether an empty append is wanted
+   * (commit news or a probe). Coalescing here is what batches proposals and acks into one append.
+   */
+  private final TreeMap<Long, Boolean> pendingAppends = new TreeMap<>();
+
+  Raft(RaftConfig cfg, Storage storage) {
+    this.id = cfg.id();
+    this.cfg = cfg;
+    this.logger = cfg.logger();
+    this.log = new RaftLog(storage, cfg.maxApplyBytes(), logger);
+    this.tracker = new ProgressTracker(cfg.maxInflightMsgs(), cfg.maxInflightBytes());
+    Storage.InitialState init = storage.initialState();
+    tracker.applyConf(init.confState(), 0, log.lastIndex() + 1);
+    HardState hs = init.hardState();
+    if (hs.getCommit() > log.lastIndex()) {
+      throw new IllegalStateException(id + " state.commit " + hs.getCommit() + " is out of range [" + log.committed()
+          + ", " + log.lastIndex() + "]");
+    }
+    log.commitTo(hs.getCommit());
+    term = hs.getTerm();
+    vote = hs.getVote();
+    if (cfg.applied() > 0) log.restoreApplied(cfg.applied());
+    becomeFollower(term, NONE);
+    resetElectionTimer();
+    logger.info("{} started [voters: {}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]", id,
+        tracker.voters(), term, log.committed(), log.applied(), log.lastIndex(), log.lastTerm());
+  }
+
+  HardState hardState() {
+    return HardState.newBuilder().setTerm(term).setVote(vote).setCommit(log.committed()).build();
+  }
+
+  SoftState softState() {
+    return new SoftState(lead, role);
+  }
+
+  boolean promotable() {
+    return tracker.isVoter(id) && log.unstable.snapshot() == null;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** Fills in from (and term, unless set) and routes the message to the right outbox. */
+  void send(Message.Builder m) {
+    m.setFrom(id);
+    if (m.getTerm() == 0) m.setTerm(term);
+    Message msg = m.build();
+    if (isLeaderTraffic(msg.getType())) msgs.add(msg);
+    else msgsAfterPersist.add(msg);
+  }
+
+  static boolean isLeaderTraffic(MessageType t) {
+    return t == MSG_APPEND || t == MSG_HEARTBEAT || t == MSG_SNAPSHOT || t == MSG_TIMEOUT_NOW;
+  }
+
+  static Message.Builder msg(MessageType type, long to) {
+    return Message.newBuilder().setType(type).setTo(to);
+  }
+
+  /** Leader: every follower is owed an append, empty if need be (new entries or commit news). */
+  void bcastAppend() {
+    for (long peer : tracker.progress().keySet()) {
+      if (peer != id) pendingAppends.put(peer, true);
+    }
+  }
+
+  void queueAppend(long peer, boolean sendIfEmpty) {
+    pendingAppends.merge(peer, sendIfEmpty, Boolean::logicalOr);
+  }
+
+  boolean hasPendingAppends() {
+    return !pendingAppends.isEmpty();
+  }
+
+  /** Sends the appends queued since the last flush: one or more per follower, as flow control allows. */
+  void flushAppends() {
+    if (role != Role.LEADER) {
+      pendingAppends.clear();
+      return;
+    }
+    pendingAppends.forEach((peer, sendIfEmpty) -> LeaderSteps.sendAppends(this, peer, sendIfEmpty));
+    pendingAppends.clear();
+  }
+
+  void bcastHeartbeat() {
+    tracker.progress().forEach((peer, pr) -> {
+      if (peer == id) return;
+      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())));
+    });
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  /**
+   * Becomes a follower in term t (§5.1: a server that sees a higher term steps down). Does not
+   * reset the election timer: only hearing the leader, starting an election or granting a vote do.
+   */
+  void becomeFollower(long t, long leader) {
+    if (t != term) {
+      term = t;
+      vote = NONE;
+    }
+    tracker.resetVotes();
+    pendingAppends.clear();
+    lead = leader;
+    if (role != Role.FOLLOWER) logger.info("{} became follower at term {}", id, term);
+    role = Role.FOLLOWER;
+  }
+
+  void becomePreCandidate() {
+    if (role == Role.LEADER) throw new IllegalStateException(id + " invalid transition [leader -> pre-candidate]");
+    tracker.resetVotes();
+    lead = NONE;
+    role = Role.PRE_CANDIDATE;
+    logger.info("{} became pre-candidate at term {}", id, term);
+  }
+
+  void becomeCandidate() {
+    if (role == Role.LEADER) throw new IllegalStateException(id + " invalid transition [leader -> candidate]");
+    term++;
+    vote = id;
+    tracker.resetVotes();
+    lead = NONE;
+    role = Role.CANDIDATE;
+    logger.info("{} became candidate at term {}", id, term);
+  }
+
+  void becomeLeader() {
+    if (role == Role.FOLLOWER) throw new IllegalStateException(id + " invalid transition [follower -> leader]");
+    role = Role.LEADER;
+    lead = id;
+    electionElapsed = 0;
+    heartbeatElapsed = 0;
+    tracker.resetProgress(log.lastIndex() + 1);
+    tracker.resetRecentActive(id);
+    // Our own durable prefix counts at once; the rest is acknowledged as it becomes durable.
+    tracker.get(id).onAppendAck(log.lastStableIndex());
+    logger.info("{} became leader at term {}", id, term);
+    // §5.4.2 / thesis §6.4: an entry of the new term lets earlier entries commit.
+    appendEntries(List.of(Entry.getDefaultInstance()));
+  }
+
+  void resetElectionTimer() {
+    electionElapsed = 0;
+    randomizedElectionTimeout = cfg.electionTicks() + cfg.random().nextInt(cfg.electionTicks());
+  }
+
+  /** Leader: appends entries (term and index filled in) and owes every follower an append. */
+  long appendEntries(List<Entry> ents) {
+    long li = log.lastIndex();
+    List<Entry> stamped = new ArrayList<>(ents.size());
+    for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
+    log.append(stamped);
+    // Our own acknowledgement, counted once the entries are durable here (thesis §10.2.1).
+    send(msg(MSG_APPEND_RESPONSE, id).setIndex(li));
+    bcastAppend();
+    return li;
+  }
+
+  // ---------------------------------------------------------------- ticks
+
+  void tick() {
+    if (role == Role.LEADER) tickHeartbeat();
+    else tickElection();
+  }
+
+  private void tickElection() {
+    electionElapsed++;
+    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+      electionElapsed = 0;
+      hup();
+    }
+  }
+
+  private void tickHeartbeat() {
+    heartbeatElapsed++;
+    electionElapsed++;
+    if (electionElapsed >= cfg.electionTicks()) {
+      electionElapsed = 0;
+      if (cfg.checkQuorum()) {
+        if (!tracker.quorumActive(id)) {
+          logger.warn("{} stepped down to follower since quorum is not active", id);
+          becomeFollower(term, NONE);
+          return;
+        }
+        tracker.resetRecentActive(id);
+      }
+    }
+    if (heartbeatElapsed >= cfg.heartbeatTicks()) {
+      heartbeatElapsed = 0;
+      bcastHeartbeat();
+    }
+  }
+
+  /** Starts an election (with PreVote first if configured), unless leader or not a voter. */
+  void hup() {
+    if (role == Role.LEADER) {
+      logger.debug("{} ignoring election: already leader", id);
+      return;
+    }
+    if (!promotable()) {
+      logger.warn("{} is unpromotable and can not campaign", id);
+      return;
+    }
+    logger.info("{} is starting a new election at term {}", id, term);
+    campaign(cfg.preVote());
+  }
+
+  void campaign(boolean pre) {
+    long voteTerm;
+    MessageType type;
+    if (pre) {
+      becomePreCandidate();
+      voteTerm = term + 1;
+      type = MSG_PRE_VOTE;
+    } else {
+      becomeCandidate();
+      voteTerm = term;
+      type = MSG_VOTE;
+    }
+    resetElectionTimer();
+    MessageType respType = pre ? MSG_PRE_VOTE_RESPONSE : MSG_VOTE_RESPONSE;
+    for (long voter : tracker.voters().ids()) {
+      if (voter == id) {
+        // Counted once our term and vote are durable.
+        send(msg(respType, id).setTerm(voteTerm));
+        continue;
+      }
+      logger.info("{} [logterm: {}, index: {}] sent {} request to {} at term {}", id, log.lastTerm(), log.lastIndex(),
+          type, voter, term);
+      send(msg(type, voter).setTerm(voteTerm).setIndex(log.lastIndex()).setLogTerm(log.lastTerm()));
+    }
+  }
+
+  // ---------------------------------------------------------------- step
+
+  void step(Message m) {
+    if (m.getTerm() == 0) {
+      logger.warn("{} ignored a {} message from {} without a term", id, m.getType(), m.getFrom());
+      return;
+    }
+    if (m.getTerm() > term) {
+      if (m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE) {
+        // Thesis §4.2.3 / §9.6: while a leader is heard from, ignore requests to replace it.
+        boolean leaseHolds = lead != NONE && electionElapsed < cfg.electionTicks()
+            && (cfg.checkQuorum() || m.getType() == MSG_PRE_VOTE);
+        if (leaseHolds) {
+          logger.info("{} [logterm: {}, index: {}, vote: {}] ignored {} from {} [logterm: {}, index: {}] at term {}:"
+              + " lease is not expired (remaining ticks: {})", id, log.lastTerm(), log.lastIndex(), vote, m.getType(),
+              m.getFrom(), m.getLogTerm(), m.getIndex(), term, cfg.electionTicks() - electionElapsed);
+          return;
+        }
+      }
+      if (m.getType() == MSG_PRE_VOTE) {
+        // A pre-vote request never changes our term.
+      } else if (m.getType() == MSG_PRE_VOTE_RESPONSE && !m.getReject()) {
+        // Granted pre-votes carry the term we would campaign in; counted by CandidateSteps.
+      } else {
+        logger.info("{} [term: {}] received a {} message with higher term from {} [term: {}]", id, term,
+            m.getType(), m.getFrom(), m.getTerm());
+        boolean fromLeader = m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT
+            || m.getType() == MSG_SNAPSHOT;
+        becomeFollower(m.getTerm(), fromLeader ? m.getFrom() : NONE);
+      }
+    } else if (m.getTerm() < term) {
+      stepStale(m);
+      return;
+    }
+
+    switch (m.getType()) {
+      case MSG_VOTE, MSG_PRE_VOTE -> handleVoteRequest(m);
+      default -> {
+        switch (role) {
+          case LEADER -> LeaderSteps.step(this, m);
+          case CANDIDATE, PRE_CANDIDATE -> CandidateSteps.step(this, m);
+          case FOLLOWER -> FollowerSteps.step(this, m);
+        }
+      }
+    }
+  }
+
+  /** A message from an older term: ignored, except that a stale leader or pre-candidate learns our term. */
+  private void stepStale(Message m) {
+    if ((cfg.checkQuorum() || cfg.preVote()) && (m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT)) {
+      // Without this, a leader cut off and then reconnected would never learn it was deposed: with
+      // PreVote nobody raises the term on it, with CheckQuorum nobody votes it out.
+      send(msg(MSG_APPEND_RESPONSE, m.getFrom()));
+    } else if (m.getType() == MSG_PRE_VOTE) {
+      logger.info("{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
+          id, log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
+      send(msg(MSG_PRE_VOTE_RESPONSE, m.getFrom()).setReject(true));
+    } else {
+      logger.debug("{} [term: {}] ignored a {} message with lower term from {} [term: {}]", id, term, m.getType(),
+          m.getFrom(), m.getTerm());
+    }
+  }
+
+  /** RequestVote receiver (Figure 2, §5.2, §5.4.1), and its PreVote twin (thesis §9.6). */
+  private void handleVoteRequest(Message m) {
+    boolean pre = m.getType() == MSG_PRE_VOTE;
+    MessageType respType = pre ? MSG_PRE_VOTE_RESPONSE : MSG_VOTE_RESPONSE;
+    boolean canVote = vote == m.getFrom()
+        || (vote == NONE && lead == NONE)
+        || (pre && m.getTerm() > term);
+    if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
+      logger.info("{} [logterm: {}, index: {}, vote: {}] cast {} for {} [logterm: {}, index: {}] at term {}", id,
+          log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
+      // The grant carries the candidate's term; for a pre-vote that is the term it would campaign in.
+      send(msg(respType, m.getFrom()).setTerm(m.getTerm()));
+      if (!pre) {
+        vote = m.getFrom();
+        resetElectionTimer();
+      }
+    } else {
+      logger.info("{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}", id,
+          log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
+      send(msg(respType, m.getFrom()).setReject(true));
+    }
+  }
+
+  // ---------------------------------------------------------------- follower-side handlers
+
+  /** AppendEntries receiver (Figure 2, §5.3), with a backtracking hint on rejection. */
+  void handleAppend(Message m) {
+    if (m.getIndex() < log.committed()) {
+      send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.committed()));
+      return;
+    }
+    long lastNew = log.maybeAppend(m.getIndex(), m.getLogTerm(), m.getCommit(), m.getEntriesList());
+    if (lastNew >= 0) {
+      send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(lastNew));
+      return;
+    }
+    // Our log is shorter or disagrees at prevIndex. Hint the last index that could still match:
+    // the leader then skips every entry of a term we cannot have (one round trip per term).
+    EntryId hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
+    logger.debug("{} [logterm: {}, index: {}] rejected append [logterm: {}, index: {}] from {}", id,
+        log.termOrZero(m.getIndex()), m.getIndex(), m.getLogTerm(), m.getIndex(), m.getFrom());
+    send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(m.getIndex()).setReject(true)
+        .setRejectHint(hint.index()).setLogTerm(hint.term()));
+  }
+
+  void handleHeartbeat(Message m) {
+    log.commitTo(m.getCommit());
+    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()));
+  }
+
+  /** InstallSnapshot receiver (§7). */
+  void handleSnapshot(Message m) {
+    Snapshot s = m.getSnapshot();
+    long sindex = s.getMetadata().getIndex();
+    long sterm = s.getMetadata().getTerm();
+    if (restore(s)) {
+      logger.info("{} [commit: {}] restored snapshot [index: {}, term: {}]", id, log.committed(), sindex, sterm);
+      send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.lastIndex()));
+    } else {
+      logger.info("{} [commit: {}] ignored snapshot [index: {}, term: {}]", id, log.committed(), sindex, sterm);
+      send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.committed()));
+    }
+  }
+
+  private boolean restore(Snapshot s) {
+    long sindex = s.getMetadata().getIndex();
+    if (sindex <= log.committed()) return false;
+    if (log.matchTerm(sindex, s.getMetadata().getTerm())) {
+      // We already have the snapshot's last entry: just move commit forward.
+      log.commitTo(sindex);
+      return false;
+    }
+    log.restore(s);
+    tracker.applyConf(s.getMetadata().getConfState(), 0, log.lastIndex() + 1);
+    return true;
+  }
+}

@@ -1,0 +1,112 @@
+package io.raftjvm.core;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * Settings of one {@link RaftNode}. Times are in ticks; the owner decides how long a tick is.
+ *
+ * @param id this server's id, non-zero
+ * @param electionTicks base election timeout; the randomized timeout is drawn from
+ *     {@code [electionTicks, 2 * electionTicks)} (§5.2)
+ * @param heartbeatTicks leader heartbeat interval; must be below electionTicks
+ * @param maxSizePerMsg cap on the entry bytes of one append message (at least one entry is sent)
+ * @param maxInflightMsgs cap on appends in flight to one follower in REPLICATE state
+ * @param maxInflightBytes cap on entry bytes in flight to one follower (0: no byte cap)
+ * @param maxApplyBytes cap on the bytes of committed entries handed out in one Ready
+ * @param preVote run the PreVote phase before raising the term (thesis §9.6)
+ * @param checkQuorum leaders step down when they stop hearing from a quorum (thesis §6.2), and
+ *     followers that hear from a leader ignore vote requests (thesis §4.2.3)
+ * @param applied index already applied by the state machine (restart); 0 for none
+ * @param random the only source of randomness: election timeout jitter
+ * @param logger where the core's log lines go
+ */
+public record RaftConfig(
+    long id,
+    int electionTicks,
+    int heartbeatTicks,
+    long maxSizePerMsg,
+    int maxInflightMsgs,
+    long maxInflightBytes,
+    long maxApplyBytes,
+    boolean preVote,
+    boolean checkQuorum,
+    long applied,
+    RandomGenerator random,
+    RaftLogger logger) {
+
+  public RaftConfig {
+    Objects.requireNonNull(random, "random");
+    Objects.requireNonNull(logger, "logger");
+    if (id == 0) throw new IllegalArgumentException("id must not be 0 (0 means none)");
+    if (heartbeatTicks <= 0) throw new IllegalArgumentException("heartbeatTicks must be positive: " + heartbeatTicks);
+    if (electionTicks <= heartbeatTicks) {
+      throw new IllegalArgumentException("electionTicks (" + electionTicks + ") must be greater than heartbeatTicks ("
+          + heartbeatTicks + ")");
+    }
+    if (maxSizePerMsg <= 0) throw new IllegalArgumentException("maxSizePerMsg must be positive: " + maxSizePerMsg);
+    if (maxInflightMsgs <= 0) throw new IllegalArgumentException("maxInflightMsgs must be positive: " + maxInflightMsgs);
+    if (maxInflightBytes < 0) throw new IllegalArgumentException("maxInflightBytes must not be negative: " + maxInflightBytes);
+    if (maxApplyBytes <= 0) throw new IllegalArgumentException("maxApplyBytes must be positive: " + maxApplyBytes);
+    if (applied < 0) throw new IllegalArgumentException("applied must not be negative: " + applied);
+  }
+
+  /** Defaults: election 10 ticks, heartbeat 1, 1 MiB per message, 256 appends / 16 MiB in flight. */
+  public static Builder builder(long id) {
+    return new Builder(id);
+  }
+
+  public Builder toBuilder() {
+    return new Builder(id).electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
+        .maxSizePerMsg(maxSizePerMsg).maxInflightMsgs(maxInflightMsgs).maxInflightBytes(maxInflightBytes)
+        .maxApplyBytes(maxApplyBytes).preVote(preVote).checkQuorum(checkQuorum).applied(applied)
+        .random(random).logger(logger);
+  }
+
+  /** Builds a {@link RaftConfig}; validation happens in build(). */
+  public static final class Builder {
+    private final long id;
+    private int electionTicks = 10;
+    private int heartbeatTicks = 1;
+    private long maxSizePerMsg = 1 << 20;
+    private int maxInflightMsgs = 256;
+    private long maxInflightBytes = 16L << 20;
+    private long maxApplyBytes = 4L << 20;
+    private boolean preVote = true;
+    private boolean checkQuorum = true;
+    private long applied;
+    private RandomGenerator random;
+    private RaftLogger logger = RaftLogger.NOP;
+
+    private Builder(long id) {
+      this.id = id;
+    }
+
+    public Builder electionTicks(int v) { electionTicks = v; return this; }
+
+    public Builder heartbeatTicks(int v) { heartbeatTicks = v; return this; }
+
+    public Builder maxSizePerMsg(long v) { maxSizePerMsg = v; return this; }
+
+    public Builder maxInflightMsgs(int v) { maxInflightMsgs = v; return this; }
+
+    public Builder maxInflightBytes(long v) { maxInflightBytes = v; return this; }
+
+    public Builder maxApplyBytes(long v) { maxApplyBytes = v; return this; }
+
+    public Builder preVote(boolean v) { preVote = v; return this; }
+
+    public Builder checkQuorum(boolean v) { checkQuorum = v; return this; }
+
+    public Builder applied(long v) { applied = v; return this; }
+
+    public Builder random(RandomGenerator v) { random = v; return this; }
+
+    public Builder logger(RaftLogger v) { logger = v; return this; }
+
+    public RaftConfig build() {
+      return new RaftConfig(id, electionTicks, heartbeatTicks, maxSizePerMsg, maxInflightMsgs, maxInflightBytes,
+          maxApplyBytes, preVote, checkQuorum, applied, random, logger);
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package io.raftjvm.core;
+
+import io.raftjvm.core.tracker.Progress;
+import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.EntryType;
+import io.raftjvm.proto.HardState;
+import io.raftjvm.proto.Message;
+import io.raftjvm.proto.Snapshot;
+import com.google.protobuf.ByteString;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Raft consensus as a deterministic state machine: the public, single-threaded façade of the core.
+ *
+ * <p>The owner drives it with {@link #tick()}, {@link #step(Message)} and {@link #propose}, drains
+ * work with {@link #ready()} while {@link #hasReady()}, carries that work out as {@link Ready}
+ * describes, and reports back with {@link #onPersisted(long)} and {@link #onApplied(long)}.
+ *
+ * <p>Not thread-safe: the owner calls it from one thread. No clock, no threads, no I/O inside.
+ */
+public final class RaftNode {
+  private final Raft raft;
+  /** Number of the last Ready handed out. */
+  private long readyNumber;
+  private SoftState prevSoft;
+  private HardState prevHard;
+  /** Readies handed out and not yet reported durable, oldest first. */
+  private final ArrayDeque<InFlightReady> unpersisted = new ArrayDeque<>();
+
+  /** What to do once Ready number is durable: mark entries/snapshot stable, deliver self messages. */
+  private record InFlightReady(long number, long lastIndex, long lastTerm, long snapshotIndex, List<Message> toSelf) {}
+
+  private RaftNode(RaftConfig cfg, Storage storage) {
+    this.raft = new Raft(cfg, storage);
+    this.prevSoft = raft.softState();
+    this.prevHard = raft.hardState();
+  }
+
+  /** A node over storage, which holds its persisted state (or a bootstrapped membership). */
+  public static RaftNode create(RaftConfig cfg, Storage storage) {
+    return new RaftNode(cfg, storage);
+  }
+
+  /** One logical tick: drives election timeouts and heartbeats. */
+  public void tick() {
+    raft.tick();
+  }
+
+  /** Delivers a message from a peer. Messages addressed to another node are dropped. */
+  public void step(Message m) {
+    if (m.getTo() != raft.id) {
+      raft.logger.warn("{} dropped a {} message addressed to {}", raft.id, m.getType(), m.getTo());
+      return;
+    }
+    raft.step(m);
+  }
+
+  /** Starts an election now (thesis §3.10 uses this; tests and operators too). */
+  public void campaign() {
+    raft.hup();
+  }
+
+  /**
+   * Appends a command to the leader's log. Proposals made between two {@link #ready()} calls go
+   * out together in one append per follower.
+   *
+   * @return the entry's term and index: it is committed once an applied entry has that index and term
+   * @throws NotLeaderException when this node is not the leader
+   */
+  public EntryId propose(ByteString data) {
+    return proposeAll(List.of(data));
+  }
+
+  /** Appends several commands at once; returns the position of the last one. */
+  public EntryId proposeAll(List<ByteString> commands) {
+    if (raft.role != Role.LEADER) throw new NotLeaderException(raft.id, raft.lead);
+    if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
+    List<Entry> ents = new ArrayList<>(commands.size());
+    for (ByteString c : commands) ents.add(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(c).build());
+    long last = raft.appendEntries(ents);
+    return new EntryId(raft.term, last);
+  }
+
+  /** Transport feedback: messages to peer are not getting through; its Progress goes back to PROBE. */
+  public void reportUnreachable(long peer) {
+    if (raft.role != Role.LEADER) return;
+    Progress pr = raft.tracker.get(peer);
+    if (pr != null && pr.state() == io.raftjvm.core.tracker.ProgressState.REPLICATE) {
+      raft.logger.debug("{} failed to send to {}, changing progress to probe", raft.id, peer);
+      pr.becomeProbe();
+    }
+  }
+
+  /** Transport feedback: the snapshot sent to peer arrived (success) or was lost. */
+  public void reportSnapshot(long peer, boolean success) {
+    if (raft.role != Role.LEADER) return;
+    Progress pr = raft.tracker.get(peer);
+    if (pr == null || pr.state() != io.raftjvm.core.tracker.ProgressState.SNAPSHOT) return;
+    raft.logger.debug("{} snapshot to {} {}, resumed sending append [{}]", raft.id, peer,
+        success ? "succeeded" : "failed", pr);
+    pr.onSnapshotReported(success);
+  }
+
+  public boolean hasReady() {
+    RaftLog log = raft.log;
+    return (raft.role == Role.LEADER && raft.hasPendingAppends())
+        || !raft.msgs.isEmpty() || !raft.msgsAfterPersist.isEmpty()
+        || log.unstable.hasNextEntries() || log.unstable.nextSnapshot() != null
+        || !raft.softState().equals(prevSoft) || !raft.hardState().equals(prevHard)
+        || log.hasNextToApply();
+  }
+
+  /** Hands out the pending work and marks it in progress. Call only when {@link #hasReady()}. */
+  public Ready ready() {
+    raft.flushAppends();
+    RaftLog log = raft.log;
+    SoftState soft = raft.softState();
+    HardState hard = raft.hardState();
+    List<Entry> toPersist = log.unstable.nextEntries();
+    Snapshot snap = log.unstable.nextSnapshot();
+    List<Entry> toApply = log.nextToApply();
+    List<Message> afterPersist = new ArrayList<>(raft.msgsAfterPersist.size());
+    List<Message> toSelf = new ArrayList<>(2);
+    for (Message m : raft.msgsAfterPersist) (m.getTo() == raft.id ? toSelf : afterPersist).add(m);
+    boolean hardChanged = !hard.equals(prevHard);
+    boolean mustSync = !toPersist.isEmpty() || snap != null
+        || hard.getTerm() != prevHard.getTerm() || hard.getVote() != prevHard.getVote();
+    Ready rd = new Ready(++readyNumber, soft.equals(prevSoft) ? null : soft, hardChanged ? hard : null,
+        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync);
+
+    log.unstable.acceptInProgress();
+    if (!toApply.isEmpty()) log.acceptApplying(toApply.get(toApply.size() - 1).getIndex());
+    Entry last = toPersist.isEmpty() ? null : toPersist.get(toPersist.size() - 1);
+    unpersisted.add(new InFlightReady(rd.number(), last == null ? 0 : last.getIndex(),
+        last == null ? 0 : last.getTerm(), snap == null ? 0 : snap.getMetadata().getIndex(), toSelf));
+    raft.msgs.clear();
+    raft.msgsAfterPersist.clear();
+    prevSoft = soft;
+    prevHard = hard;
+    return rd;
+  }
+
+  /** Every Ready up to and including number is durable (and its snapshot restored). */
+  public void onPersisted(long number) {
+    if (number > readyNumber) {
+      throw new IllegalStateException("persisted ready " + number + " was never handed out (last " + readyNumber + ")");
+    }
+    while (!unpersisted.isEmpty() && unpersisted.peek().number() <= number) {
+      InFlightReady p = unpersisted.poll();
+      if (p.snapshotIndex() > 0) {
+        raft.log.unstable.stableSnapTo(p.snapshotIndex());
+        raft.log.snapshotApplied(p.snapshotIndex());
+      }
+      if (p.lastIndex() > 0) raft.log.unstable.stableTo(p.lastIndex(), p.lastTerm());
+      for (Message m : p.toSelf()) raft.step(m);
+    }
+  }
+
+  /** The state machine has applied every entry up to index (handed out in toApply). */
+  public void onApplied(long index) {
+    raft.log.appliedTo(index);
+  }
+
+  /** A consistent picture of this node, for status pages and tests. */
+  public Status status() {
+    Map<Long, String> progress = new TreeMap<>();
+    if (raft.role == Role.LEADER) raft.tracker.progress().forEach((id, pr) -> progress.put(id, pr.toString()));
+    return new Status(raft.id, raft.term, raft.vote, raft.lead, raft.role, raft.log.committed(), raft.log.applied(),
+        raft.log.firstIndex(), raft.log.lastIndex(), progress);
+  }
+
+  /** Entries [lo, hi), stable or not: for tests, tools and invariant checks. */
+  public List<Entry> entries(long lo, long hi) {
+    return raft.log.slice(lo, hi, Long.MAX_VALUE);
+  }
+
+  /** Package-private access for tests in this package. */
+  Raft raft() {
+    return raft;
+  }
+
+  /**
+   * A node's state at one moment.
+   *
+   * @param progress leader only: each member's replication state, by id
+   */
+  public record Status(long id, long term, long vote, long lead, Role role, long commit, long applied,
+      long firstIndex, long lastIndex, Map<Long, String> progress) {}
+}
