@@ -1,0 +1,151 @@
+package io.raftjvm.core.sim;
+
+import io.raftjvm.core.Role;
+import io.raftjvm.proto.Message;
+import java.util.List;
+
+/**
+ * The fault schedule: each call to {@link #step()} performs one random event on the cluster
+ * (tick, deliver, disk write completes, propose, partition or heal, crash or restart), then checks
+ * every invariant.
+ */
+final class Chaos {
+  private final SimCluster sim;
+  /** Probability that a step changes the network's partitions. */
+  double partitionRate = 0.02;
+  /** Probability that a step crashes a server, and that one restarts a crashed server. */
+  double crashRate = 0.01;
+  double restartRate = 0.03;
+
+  Chaos(SimCluster sim) {
+    this.sim = sim;
+  }
+
+  void step() {
+    sim.step++;
+    sim.net.advance();
+    double r = sim.random.nextDouble();
+    double p;
+    if (r < (p = 0.30)) {
+      sim.tick(randomId());
+    } else if (r < (p += 0.40)) {
+      if (!sim.net.isEmpty()) {
+        Message m = sim.net.next();
+        if (m != null) sim.deliver(m);
+      }
+    } else if (r < (p += 0.12)) {
+      SimNode n = sim.node(randomId());
+      if (!n.pendingWrites.isEmpty()) sim.completeWrites(n, 1 + sim.random.nextInt(n.pendingWrites.size()));
+    } else if (r < (p += 0.10)) {
+      // Any server that believes it leads takes proposals, deposed ones too.
+      List<SimNode> leaders = sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
+      long target = !leaders.isEmpty() && sim.random.nextInt(4) != 0
+          ? leaders.get(sim.random.nextInt(leaders.size())).id : randomId();
+      sim.propose(target, sim.nextCommand());
+    } else if (r < (p += partitionRate)) {
+      changeNetwork();
+    } else if (r < (p += crashRate)) {
+      // Leaders and candidates crash more often: that is where the subtle cases are.
+      SimNode leader = sim.leader();
+      long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
+      sim.crash(id);
+    } else if (r < p + restartRate) {
+      for (SimNode n : sim.nodes.values()) {
+        if (!n.up) {
+          sim.restart(n.id);
+          break;
+        }
+      }
+    } else {
+      sim.tick(randomId());
+    }
+    sim.invariants.check();
+    if (sim.step % 500 == 0) sim.invariants.checkViews();
+  }
+
+  private long randomId() {
+    return sim.ids[sim.random.nextInt(sim.ids.length)];
+  }
+
+  private void changeNetwork() {
+    long[] ids = sim.ids;
+    switch (sim.random.nextInt(5)) {
+      case 0, 1 -> {
+        sim.net.heal();
+        sim.trace("heal");
+      }
+      case 2 -> {
+        long id = randomId();
+        sim.net.isolate(id, ids);
+        sim.trace("isolate " + id);
+      }
+      case 3 -> {
+        int cut = 1 + sim.random.nextInt(ids.length - 1);
+        long[] shuffled = shuffled(ids);
+        long[] a = java.util.Arrays.copyOfRange(shuffled, 0, cut);
+        long[] b = java.util.Arrays.copyOfRange(shuffled, cut, shuffled.length);
+        sim.net.partition(a, b);
+        sim.trace("partition " + java.util.Arrays.toString(a) + " | " + java.util.Arrays.toString(b));
+      }
+      default -> {
+        long from = randomId();
+        long to = randomId();
+        if (from != to) {
+          sim.net.cut(from, to);
+          sim.trace("cut " + from + " -> " + to + " (one way)");
+        }
+      }
+    }
+  }
+
+  private long[] shuffled(long[] ids) {
+    long[] s = ids.clone();
+    for (int i = s.length - 1; i > 0; i--) {
+      int j = sim.random.nextInt(i + 1);
+      long t = s[i];
+      s[i] = s[j];
+      s[j] = t;
+    }
+    return s;
+  }
+
+  /**
+   * Ends the faults: heals the network, restarts every server, and runs until a leader has
+   * committed a fresh entry and every server applied the same log. Fails if that takes more than
+   * maxRounds rounds of ticks, which would be a liveness bug.
+   */
+  void settle(int maxRounds) {
+    sim.net.heal();
+    sim.net.delayRate = 0;
+    sim.net.dropRate = 0;
+    sim.net.duplicateRate = 0;
+    sim.trace("settle: heal and restart all");
+    for (SimNode n : sim.nodes.values()) sim.restart(n.id);
+    io.raftjvm.core.EntryId target = null;
+    for (int round = 0; round < maxRounds; round++) {
+      sim.tickAll();
+      SimNode leader = sim.leader();
+      if (leader == null) continue;
+      // A proposal made under an earlier leader may have been lost with it: propose again.
+      if (target == null || (target.term() != leader.node.status().term() && leader.termAt(
+          Math.min(target.index(), leader.lastIndex())) != target.term())) {
+        target = sim.propose(leader.id, sim.nextCommand());
+        sim.stabilize(10_000);
+      }
+      if (target != null && allApplied(target.index())) return;
+    }
+    throw new AssertionError("cluster did not converge within " + maxRounds + " rounds after healing\n"
+        + sim.describe());
+  }
+
+  private boolean allApplied(long index) {
+    List<io.raftjvm.proto.Entry> reference = null;
+    for (SimNode n : sim.nodes.values()) {
+      if (n.applied.isEmpty() || n.applied.get(n.applied.size() - 1).getIndex() < index) return false;
+      List<io.raftjvm.proto.Entry> mine = n.applied.subList(0, (int) index);
+      if (reference == null) reference = mine;
+      else if (!reference.equals(mine)) throw new AssertionError("applied logs differ\n" + sim.describe());
+    }
+    return true;
+  }
+}
