@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Replays one seed of the Raft core's fault-injection simulation, e.g. a seed a CI failure printed.
+#
+#   bin/raft-sim.sh --seed 1042 [--nodes 5] [--steps 10000]
+#
+# The run is deterministic: the same seed, node count and step count give the same events.
+set -euo pipefail
+usage() { echo "usage: $0 --seed N [--nodes 3|5|...] [--steps N]" >&2; exit 2; }
+seed="" nodes=3 steps=10000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seed) seed="${2:-}"; shift 2 || usage ;;
+    --nodes) nodes="${2:-}"; shift 2 || usage ;;
+    --steps) steps="${2:-}"; shift 2 || usage ;;
+    -h|--help) usage ;;
+    *) echo "raft-sim: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "raft-sim: --seed must be a non-negative integer, got '$seed'" >&2; exit 2; }
+[[ "$nodes" =~ ^[1-9][0-9]*$ ]] || { echo "raft-sim: --nodes must be a positive integer, got '$nodes'" >&2; exit 2; }
+[[ "$steps" =~ ^[1-9][0-9]*$ ]] || { echo "raft-sim: --steps must be a positive integer, got '$steps'" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+exec mvn -B -ntp -q -pl raft-engine -am test -Dtest=SimulationTest -Dsurefire.failIfNoSpecifiedTests=false \
+  -Draft.sim.seed="$seed" -Draft.sim.nodes="$nodes" -Draft.sim.steps="$steps"
