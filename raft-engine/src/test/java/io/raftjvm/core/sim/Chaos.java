@@ -12,10 +12,10 @@ import java.util.List;
 final class Chaos {
   private final SimCluster sim;
   /** Probability that a step changes the network's partitions. */
-  double partitionRate = 0.02;
+  double partitionRate = 0.01;
   /** Probability that a step crashes a server, and that one restarts a crashed server. */
   double crashRate = 0.01;
-  double restartRate = 0.03;
+  double restartRate = 0.01;
 
   Chaos(SimCluster sim) {
     this.sim = sim;
