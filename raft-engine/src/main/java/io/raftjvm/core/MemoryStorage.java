@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <p>Not thread-safe.
  */
-public final class MemoryStorage implements Storage {
+public final class MemoryStorage implements LogStore {
   private HardState hardState = HardState.getDefaultInstance();
   private Snapshot snapshot = Snapshot.getDefaultInstance();
   /** entries.get(i) has index snapshotIndex + i. Mutated by append, compact, applySnapshot. */
@@ -46,6 +46,7 @@ public final class MemoryStorage implements Storage {
     return hardState;
   }
 
+  @Override
   public void setHardState(HardState hs) {
     hardState = hs;
   }
@@ -86,6 +87,7 @@ public final class MemoryStorage implements Storage {
    * what a Ready says, and a Ready may overwrite a conflicting suffix, §5.3). Entries already
    * compacted away are skipped.
    */
+  @Override
   public void append(List<Entry> ents) {
     if (ents.isEmpty()) return;
     long first = firstIndex();
@@ -103,6 +105,7 @@ public final class MemoryStorage implements Storage {
   }
 
   /** Replaces the whole log with a snapshot received from the leader. Older snapshots are ignored. */
+  @Override
   public void applySnapshot(Snapshot snap) {
     long index = snap.getMetadata().getIndex();
     if (index <= snapshot.getMetadata().getIndex()) return;
@@ -125,6 +128,7 @@ public final class MemoryStorage implements Storage {
   }
 
   /** Discards entries up to and including index, which must be covered by a snapshot or applied. */
+  @Override
   public void compact(long index) {
     long offset = entries.get(0).getIndex();
     if (index <= offset) return;
@@ -135,6 +139,13 @@ public final class MemoryStorage implements Storage {
     entries.subList(0, (int) (index - offset) + 1).clear();
     entries.add(0, dummy);
   }
+
+  /** Nothing to do: memory is as durable as this store gets. */
+  @Override
+  public void sync() {}
+
+  @Override
+  public void close() {}
 
   /** A deep copy: what a crashed server would find on its disk. */
   public MemoryStorage copy() {

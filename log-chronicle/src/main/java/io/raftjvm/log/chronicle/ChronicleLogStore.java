@@ -1,0 +1,470 @@
+package io.raftjvm.log.chronicle;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftjvm.core.LogCompactedException;
+import io.raftjvm.core.LogStore;
+import io.raftjvm.core.LogUnavailableException;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.HardState;
+import io.raftjvm.proto.Snapshot;
+import io.raftjvm.proto.SnapshotMetadata;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import net.openhft.chronicle.bytes.SyncMode;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.StoreFileListener;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft log on a Chronicle Queue, with the hard state in a small file beside it.
+ *
+ * <p>Directory layout: {@code node.id} (cluster and node the directory belongs to),
+ * {@code hardstate} (term, vote, commit; see {@link HardStateFile}), {@code log.base} (the index
+ * and term the log starts after, and the membership then: written on bootstrap and compaction) and
+ * {@code log/} (the queue; record format in {@link Records}).
+ *
+ * <p>Chronicle Queue cannot truncate, so truncation is logical: replaying the queue in order, an
+ * ENTRY at an index already present replaces it and drops everything after; a RESET record starts
+ * the log afresh after a snapshot. The Raft index to queue index map ({@link IndexMap}) is rebuilt
+ * by that replay on open. A torn or corrupt record (a crash in the middle of a write) fails its
+ * checksum or is never completed, and is skipped; an entry that would leave a gap is refused.
+ *
+ * <p>Segments: the queue rolls to a new cycle file once the current one passes
+ * {@link Options#segmentBytes()}, driven by a synthetic clock (one cycle per roll, never behind
+ * the newest file), so that compaction can delete whole files.
+ *
+ * <p>Commit index: term and vote changes rewrite {@code hardstate} (after the queue is synced, so
+ * commit never points past durable entries); commit-only changes are appended as COMMIT records,
+ * and on open commit is the greater of the two.
+ *
+ * <p>Threading: one writer thread calls the mutators; any thread may read. Each reading thread
+ * gets its own tailer.
+ */
+public final class ChronicleLogStore implements LogStore {
+  private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStore.class);
+  static final String QUEUE_DIR = "log";
+  private static final RollCycle ROLL = RollCycles.FAST_HOURLY;
+
+  /**
+   * Settings.
+   *
+   * @param durable force writes to disk on sync (off: faster, loses acknowledged writes on power loss)
+   * @param segmentBytes roll to a new queue file after about this many bytes
+   */
+  public record Options(boolean durable, long segmentBytes) {
+    public Options {
+      if (segmentBytes < (1 << 20)) throw new IllegalArgumentException("segmentBytes must be at least 1 MiB: " + segmentBytes);
+    }
+
+    public static Options defaults() {
+      return new Options(true, 256L << 20);
+    }
+  }
+
+  private final Path dir;
+  private final Path queueDir;
+  private final Options options;
+  private final SingleChronicleQueue queue;
+  private final SetTimeProvider clock;
+  private final HardStateFile hardStateFile;
+  private final LogBaseFile baseFile;
+  private final IndexMap index;
+  private final Records records = new Records();
+  private final ThreadLocal<ExcerptTailer> tailers;
+  private final ConcurrentLinkedQueue<ExcerptTailer> allTailers = new ConcurrentLinkedQueue<>();
+  /** Queue cycle to its file, as Chronicle reports them. */
+  private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
+
+  // Writer-thread state.
+  /** Created by the first write, on the writer thread. */
+  private ExcerptAppender appender;
+  /** Per queue cycle, the highest Raft index the log had when a record went into that cycle. */
+  private final TreeMap<Integer, Long> cycleLastIndex = new TreeMap<>();
+  /** Hard state as last written to its file. */
+  private HardState fileHardState;
+  /** Term/vote change not yet written to the file (written after the queue is synced). */
+  private HardState pendingHardState;
+  /** Commit index last recorded, in the file or a COMMIT record. */
+  private long recordedCommit;
+  /** Bytes appended to the current cycle file. */
+  private long bytesInCycle;
+
+  // Published to readers.
+  private volatile HardState hardState;
+  /** The (index, term, membership) the log starts after. */
+  private volatile SnapshotMetadata base;
+  private volatile boolean closed;
+
+  private ChronicleLogStore(Path dir, String clusterId, long nodeId, Options options) {
+    this.dir = dir;
+    this.options = options;
+    this.queueDir = dir.resolve(QUEUE_DIR);
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StorageException("cannot create data directory " + dir + ": " + e.getMessage(), e);
+    }
+    boolean fresh = !Files.exists(queueDir) && !Files.exists(dir.resolve(HardStateFile.NAME))
+        && !Files.exists(dir.resolve(LogBaseFile.NAME));
+    NodeIdentity.verifyOrCreate(dir, clusterId, nodeId, fresh, options.durable());
+    this.hardStateFile = new HardStateFile(dir);
+    this.baseFile = new LogBaseFile(dir);
+    HardState hs = hardStateFile.read();
+    this.base = baseFile.read();
+    this.fileHardState = hs;
+    this.index = new IndexMap(base.getIndex(), base.getTerm());
+
+    this.clock = new SetTimeProvider(ROLL.lengthInMillis() * 1_000_000L);
+    this.queue = SingleChronicleQueueBuilder.binary(queueDir)
+        .rollCycle(ROLL)
+        .timeProvider(clock)
+        .syncMode(options.durable() ? SyncMode.SYNC : SyncMode.NONE)
+        .storeFileListener(new StoreFileListener() {
+          @Override
+          public void onAcquired(int cycle, File file) {
+            cycleFiles.put(cycle, file);
+          }
+
+          @Override
+          public void onReleased(int cycle, File file) {}
+        })
+        .build();
+    // The synthetic clock must never be behind the newest cycle file (or Chronicle writes out of order).
+    int lastCycle = queue.lastCycle();
+    if (lastCycle > 1) clock.currentTimeMillis((long) lastCycle * ROLL.lengthInMillis());
+    this.tailers = ThreadLocal.withInitial(() -> {
+      ExcerptTailer t = queue.createTailer();
+      allTailers.add(t);
+      return t;
+    });
+    long commit = replay(hs.getCommit());
+    if (commit > index.last()) {
+      queue.close();
+      throw new StorageException(hardStateFile.path() + ": commit index " + commit + " is beyond the last log entry "
+          + index.last() + " in " + queueDir);
+    }
+    this.recordedCommit = commit;
+    this.hardState = hs.toBuilder().setCommit(commit).build();
+    if (!options.durable()) {
+      LOG.warn("DURABILITY OFF for {}: log writes are not forced to disk; acknowledged entries can be lost "
+          + "on power failure or kernel crash. Use only for benchmarks.", dir);
+    }
+    LOG.info("opened Raft log {} [first index {}, last index {}, term {}, vote {}, commit {}]", dir, firstIndex(),
+        lastIndex(), hs.getTerm(), hs.getVote(), commit);
+  }
+
+  /**
+   * Opens (or creates) the log of node nodeId of cluster clusterId in dir.
+   *
+   * @throws StorageException when dir belongs to another cluster or node, or a file is corrupt or
+   *     of an unknown format version; nothing is written in that case
+   */
+  public static ChronicleLogStore open(Path dir, String clusterId, long nodeId, Options options) {
+    Objects.requireNonNull(clusterId, "clusterId");
+    if (nodeId == 0) throw new IllegalArgumentException("node id must not be 0");
+    return new ChronicleLogStore(dir, clusterId, nodeId, options);
+  }
+
+  /**
+   * Records the membership of a brand-new cluster; only valid while the log is empty and has never
+   * been compacted.
+   */
+  public void bootstrap(ConfState conf) {
+    if (base.getIndex() != 0 || index.last() != 0 || hardState.getTerm() != 0) {
+      throw new IllegalStateException(dir + " already holds Raft state; cannot bootstrap it again");
+    }
+    base = base.toBuilder().setConfState(conf).build();
+    baseFile.write(base, options.durable());
+  }
+
+  /** Replays the queue into the index map; returns the commit index found. */
+  private long replay(long fileCommit) {
+    long commit = fileCommit;
+    long skipped = 0;
+    try (ExcerptTailer t = queue.createTailer()) {
+      while (true) {
+        try (DocumentContext dc = t.readingDocument()) {
+          if (!dc.isPresent()) break;
+          long q = dc.index();
+          Records.Decoded d = Records.read(dc.wire().bytes());
+          if (d == null) {
+            skipped++;
+            LOG.warn("{}: skipping torn or corrupt record at queue index {}", queueDir, Long.toHexString(q));
+            continue;
+          }
+          switch (d.kind()) {
+            case Records.ENTRY -> replayEntry(d.index(), d.term(), q);
+            case Records.COMMIT -> commit = Math.max(commit, d.index());
+            case Records.RESET -> replayReset(d);
+            default -> throw new IllegalStateException("unknown record kind " + d.kind());
+          }
+          cycleLastIndex.merge(ROLL.toCycle(q), index.last(), Math::max);
+        }
+      }
+    }
+    if (skipped > 0) LOG.warn("{}: skipped {} torn or corrupt record(s)", queueDir, skipped);
+    return Math.max(commit, base.getIndex());
+  }
+
+  private void replayEntry(long i, long term, long q) {
+    if (i <= index.base()) return; // compacted: its file outlived the compaction
+    if (i > index.last() + 1) {
+      throw new StorageException(queueDir + ": entry " + i + " follows entry " + index.last()
+          + ": entries are missing (corrupt log)");
+    }
+    if (i <= index.last()) index.truncateFrom(i);
+    index.append(i, term, q);
+  }
+
+  private void replayReset(Records.Decoded d) {
+    if (d.index() >= index.base()) {
+      ConfState c;
+      try {
+        c = ConfState.parseFrom(d.conf());
+      } catch (InvalidProtocolBufferException e) {
+        throw new StorageException(queueDir + ": snapshot record with unreadable membership: " + e.getMessage(), e);
+      }
+      base = SnapshotMetadata.newBuilder().setIndex(d.index()).setTerm(d.term()).setConfState(c).build();
+      index.reset(d.index(), d.term());
+    } else {
+      // An older snapshot than the compaction point: it still discards what came before it.
+      index.reset(index.base(), index.view().baseTerm());
+    }
+  }
+
+  // ------------------------------------------------------------------ Storage (any thread)
+
+  @Override
+  public InitialState initialState() {
+    return new InitialState(hardState, base.getConfState());
+  }
+
+  @Override
+  public List<Entry> entries(long lo, long hi, long maxBytes) {
+    IndexMap.View v = index.view();
+    long last = index.last();
+    if (lo <= v.base()) throw new LogCompactedException(lo, v.base() + 1);
+    if (hi > last + 1) throw new LogUnavailableException(hi - 1, last);
+    List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 1024));
+    ExcerptTailer t = tailers.get();
+    long size = 0;
+    for (long i = lo; i < hi; i++) {
+      Entry e = readAt(t, IndexMap.queueIndexIn(v, i), i);
+      size += e.getSerializedSize();
+      if (!out.isEmpty() && size > maxBytes) break;
+      out.add(e);
+    }
+    return out;
+  }
+
+  private Entry readAt(ExcerptTailer t, long q, long i) {
+    if (t.index() != q && !t.moveToIndex(q)) throw missing(i, q);
+    try (DocumentContext dc = t.readingDocument()) {
+      if (!dc.isPresent()) throw missing(i, q);
+      Records.Decoded d = Records.read(dc.wire().bytes());
+      if (d == null || d.kind() != Records.ENTRY || d.index() != i) {
+        throw new IllegalStateException(queueDir + ": record at queue index " + Long.toHexString(q)
+            + " is not entry " + i + " (corrupt log)");
+      }
+      return d.entry();
+    }
+  }
+
+  private RuntimeException missing(long i, long q) {
+    if (i <= index.base()) return new LogCompactedException(i, index.base() + 1);
+    return new IllegalStateException(queueDir + ": entry " + i + " at queue index " + Long.toHexString(q)
+        + " cannot be read");
+  }
+
+  @Override
+  public long term(long i) {
+    IndexMap.View v = index.view();
+    if (i < v.base()) throw new LogCompactedException(i, v.base() + 1);
+    long last = index.last();
+    if (i > last) throw new LogUnavailableException(i, last);
+    return IndexMap.termIn(v, i);
+  }
+
+  @Override
+  public long firstIndex() {
+    return index.base() + 1;
+  }
+
+  @Override
+  public long lastIndex() {
+    return index.last();
+  }
+
+  /** The snapshot the log starts after: metadata only (the state machine image is stored elsewhere). */
+  @Override
+  public Snapshot snapshot() {
+    return Snapshot.newBuilder().setMetadata(base).build();
+  }
+
+  // ------------------------------------------------------------------ writes (writer thread)
+
+  private ExcerptAppender appender() {
+    if (appender == null) appender = queue.createAppender();
+    return appender;
+  }
+
+  @Override
+  public void append(List<Entry> entries) {
+    checkOpen();
+    ExcerptAppender a = appender();
+    for (Entry e : entries) {
+      long i = e.getIndex();
+      if (i <= index.base()) continue;
+      if (i > index.last() + 1) {
+        throw new IllegalStateException("append of entry " + i + " would leave a gap after " + index.last());
+      }
+      try (DocumentContext dc = a.writingDocument()) {
+        records.writeEntry(dc.wire().bytes(), e);
+      }
+      long q = a.lastIndexAppended();
+      if (i <= index.last()) index.truncateFrom(i);
+      index.append(i, e.getTerm(), q);
+      noteWrite(q, e.getSerializedSize() + 32L);
+    }
+  }
+
+  private void noteWrite(long q, long bytes) {
+    cycleLastIndex.merge(ROLL.toCycle(q), index.last(), Math::max);
+    bytesInCycle += bytes;
+    if (bytesInCycle >= options.segmentBytes()) roll();
+  }
+
+  /** Starts a new cycle file: the old one is synced first, since later syncs cover only the new one. */
+  private void roll() {
+    if (options.durable()) appender.sync();
+    int next = appender.cycle() + 1;
+    clock.currentTimeMillis((long) next * ROLL.lengthInMillis());
+    bytesInCycle = 0;
+  }
+
+  @Override
+  public void setHardState(HardState hs) {
+    checkOpen();
+    hardState = hs;
+    if (hs.getTerm() != fileHardState.getTerm() || hs.getVote() != fileHardState.getVote()) {
+      pendingHardState = hs;
+    } else if (hs.getCommit() > recordedCommit) {
+      ExcerptAppender a = appender();
+      try (DocumentContext dc = a.writingDocument()) {
+        records.writeCommit(dc.wire().bytes(), hs.getCommit());
+      }
+      recordedCommit = hs.getCommit();
+      noteWrite(a.lastIndexAppended(), 45);
+    }
+  }
+
+  @Override
+  public void applySnapshot(Snapshot snapshot) {
+    checkOpen();
+    SnapshotMetadata meta = snapshot.getMetadata();
+    if (meta.getIndex() <= base.getIndex()) return;
+    ExcerptAppender a = appender();
+    byte[] conf = meta.getConfState().toByteArray();
+    try (DocumentContext dc = a.writingDocument()) {
+      records.writeReset(dc.wire().bytes(), meta.getIndex(), meta.getTerm(), conf);
+    }
+    index.reset(meta.getIndex(), meta.getTerm());
+    base = meta;
+    noteWrite(a.lastIndexAppended(), 64 + conf.length);
+  }
+
+  @Override
+  public void compact(long upTo) {
+    checkOpen();
+    if (upTo <= base.getIndex()) return;
+    if (upTo > index.last()) throw new IllegalStateException("compact " + upTo + " beyond last index " + index.last());
+    SnapshotMetadata newBase = base.toBuilder().setIndex(upTo).setTerm(term(upTo)).build();
+    // The new start must be durable before any file it replaces is deleted.
+    baseFile.write(newBase, options.durable());
+    base = newBase;
+    index.compactTo(upTo);
+    int current = appender == null ? Integer.MAX_VALUE : appender.cycle();
+    List<Integer> deleted = new ArrayList<>();
+    for (Map.Entry<Integer, Long> c : new ArrayList<>(cycleLastIndex.headMap(current).entrySet())) {
+      if (c.getValue() > upTo) break;
+      File f = cycleFiles.get(c.getKey());
+      if (f == null) continue;
+      try {
+        Files.deleteIfExists(f.toPath());
+      } catch (IOException e) {
+        LOG.warn("could not delete compacted log file {}: {}", f, e.toString());
+        continue;
+      }
+      cycleLastIndex.remove(c.getKey());
+      cycleFiles.remove(c.getKey());
+      deleted.add(c.getKey());
+    }
+    if (!deleted.isEmpty()) {
+      queue.refreshDirectoryListing();
+      LOG.info("compacted {} up to index {}: deleted {} segment(s)", dir, upTo, deleted.size());
+    }
+  }
+
+  @Override
+  public void sync() {
+    checkOpen();
+    if (options.durable() && appender != null) appender.sync();
+    // After the entries: a hard state never points at entries that are not on disk.
+    if (pendingHardState != null) {
+      hardStateFile.write(pendingHardState, options.durable());
+      fileHardState = pendingHardState;
+      recordedCommit = Math.max(recordedCommit, pendingHardState.getCommit());
+      pendingHardState = null;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) throw new IllegalStateException("log " + dir + " is closed");
+  }
+
+  /** Syncs (from the writer thread, or any thread once writes have stopped) and releases the queue. */
+  @Override
+  public void close() {
+    if (closed) return;
+    try {
+      if (appender != null) appender.singleThreadedCheckReset();
+      sync();
+    } finally {
+      closed = true;
+      queue.close();
+    }
+  }
+
+  /** The directory this log lives in. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** Number of queue cycle files (segments) currently present. */
+  public int segmentCount() {
+    try (var files = Files.list(queueDir)) {
+      return (int) files.filter(p -> p.toString().endsWith(".cq4")).count();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

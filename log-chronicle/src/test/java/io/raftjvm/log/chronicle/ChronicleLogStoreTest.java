@@ -1,0 +1,188 @@
+package io.raftjvm.log.chronicle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.LogCompactedException;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.HardState;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the Chronicle store does beyond the storage contract: identity, corrupt files, segments, threads. */
+@DisplayName("ChronicleLogStore")
+class ChronicleLogStoreTest {
+  @TempDir
+  Path dir;
+
+  private static final ChronicleLogStore.Options SMALL_SEGMENTS = new ChronicleLogStore.Options(true, 1 << 20);
+
+  private ChronicleLogStore open() {
+    return ChronicleLogStore.open(dir, "c1", 1, SMALL_SEGMENTS);
+  }
+
+  private static List<Entry> entries(long lo, long hi, long term, int size) {
+    List<Entry> out = new ArrayList<>();
+    for (long i = lo; i <= hi; i++) {
+      byte[] data = new byte[size];
+      ByteBuffer.wrap(data).putLong(0, i);
+      out.add(Entry.newBuilder().setIndex(i).setTerm(term).setData(ByteString.copyFrom(data)).build());
+    }
+    return out;
+  }
+
+  private void seed() {
+    try (ChronicleLogStore s = open()) {
+      s.bootstrap(ConfState.newBuilder().addVoters(1).build());
+      s.append(entries(1, 3, 1, 10));
+      s.setHardState(HardState.newBuilder().setTerm(1).setVote(1).setCommit(2).build());
+      s.sync();
+    }
+  }
+
+  @Test
+  void refusesADirectoryOfAnotherCluster() {
+    seed();
+    StorageException e = assertThrows(StorageException.class,
+        () -> ChronicleLogStore.open(dir, "other", 1, SMALL_SEGMENTS));
+    assertTrue(e.getMessage().contains(dir.resolve("node.id").toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("cluster 'c1'"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"));
+  }
+
+  @Test
+  void refusesADirectoryOfAnotherNode() {
+    seed();
+    StorageException e = assertThrows(StorageException.class,
+        () -> ChronicleLogStore.open(dir, "c1", 2, SMALL_SEGMENTS));
+    assertTrue(e.getMessage().contains("belongs to node 1, not node 2"), e.getMessage());
+  }
+
+  @Test
+  void refusesACorruptHardStateFileAndLeavesItAlone() throws Exception {
+    seed();
+    Path hs = dir.resolve("hardstate");
+    byte[] bytes = Files.readAllBytes(hs);
+    bytes[14] ^= 0x40;
+    Files.write(hs, bytes);
+    StorageException e = assertThrows(StorageException.class, this::open);
+    assertEquals("corrupt file " + hs + ": checksum mismatch", e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(hs));
+  }
+
+  @Test
+  void refusesAnUnknownFormatVersion() throws Exception {
+    seed();
+    Path hs = dir.resolve("hardstate");
+    byte[] bytes = Files.readAllBytes(hs);
+    bytes[7] = 9;
+    Files.write(hs, bytes);
+    StorageException e = assertThrows(StorageException.class, this::open);
+    assertEquals(hs + ": unknown format version 9 (this server reads 1)", e.getMessage());
+  }
+
+  @Test
+  void refusesLogDataWithoutAnIdentityFile() throws Exception {
+    seed();
+    Files.delete(dir.resolve("node.id"));
+    StorageException e = assertThrows(StorageException.class, this::open);
+    assertTrue(e.getMessage().contains("node.id is missing"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("node.id")));
+  }
+
+  @Test
+  void commitRecordedWithoutTermChangeSurvivesReopen() {
+    seed();
+    try (ChronicleLogStore s = open()) {
+      assertEquals(2, s.initialState().hardState().getCommit());
+      s.setHardState(HardState.newBuilder().setTerm(1).setVote(1).setCommit(3).build());
+      s.sync();
+    }
+    try (ChronicleLogStore s = open()) {
+      assertEquals(HardState.newBuilder().setTerm(1).setVote(1).setCommit(3).build(), s.initialState().hardState());
+    }
+  }
+
+  @Test
+  void rollsSegmentsAndCompactionDeletesWholeFiles() {
+    long last = 0;
+    try (ChronicleLogStore s = open()) {
+      s.bootstrap(ConfState.newBuilder().addVoters(1).build());
+      for (int batch = 0; batch < 40; batch++) {
+        s.append(entries(last + 1, last + 100, 1, 1000));
+        last += 100;
+        s.sync();
+      }
+      int before = s.segmentCount();
+      assertTrue(before >= 3, "4 MB of entries in 1 MiB segments should make several files, got " + before);
+      s.compact(3000);
+      int after = s.segmentCount();
+      assertTrue(after < before, "compaction deleted nothing: " + before + " -> " + after);
+      assertEquals(3001, s.firstIndex());
+      assertThrows(LogCompactedException.class, () -> s.entries(2999, 3001, Long.MAX_VALUE));
+      assertEquals(entries(3001, 4000, 1, 1000), s.entries(3001, 4001, Long.MAX_VALUE));
+    }
+    try (ChronicleLogStore s = open()) {
+      assertEquals(3001, s.firstIndex());
+      assertEquals(4000, s.lastIndex());
+      assertEquals(1, s.term(3000));
+      assertEquals(entries(3001, 4000, 1, 1000), s.entries(3001, 4001, Long.MAX_VALUE));
+      s.append(entries(4001, 4001, 2, 10));
+      s.sync();
+    }
+  }
+
+  /**
+   * A reader thread reads only what the writer thread has published as durable, as the node's
+   * loop does, while the writer keeps appending and sometimes overwrites above the durable point.
+   */
+  @Test
+  void readerThreadSeesEverythingPublishedDurable() throws Exception {
+    AtomicLong durable = new AtomicLong();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    try (ChronicleLogStore s = open()) {
+      s.bootstrap(ConfState.newBuilder().addVoters(1).build());
+      Thread writer = new Thread(() -> {
+        try {
+          long last = 0;
+          for (int batch = 0; batch < 300; batch++) {
+            s.append(entries(last + 1, last + 20, 1, 200));
+            last += 20;
+            s.sync();
+            durable.set(last);
+          }
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      }, "writer");
+      writer.start();
+      long checked = 0;
+      while ((writer.isAlive() || checked < durable.get()) && failure.get() == null) {
+        long upTo = durable.get();
+        if (upTo > checked) {
+          List<Entry> got = s.entries(checked + 1, upTo + 1, Long.MAX_VALUE);
+          assertEquals(entries(checked + 1, upTo, 1, 200), got);
+          checked = upTo;
+        } else {
+          Thread.onSpinWait();
+        }
+      }
+      writer.join(60_000);
+      if (failure.get() != null) throw new AssertionError(failure.get());
+      assertEquals(6000, checked);
+    }
+  }
+}
