@@ -1,0 +1,22 @@
+# Sourced by the scripts in bin/: JVM flags every process that opens a Chronicle Queue needs.
+# Keep in step with <chronicle.jvm.args> in the parent pom.xml (used by the tests).
+CHRONICLE_JVM_ARGS=(
+  --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED
+  --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-exports=java.base/jdk.internal.util=ALL-UNNAMED
+  --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED
+  --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED
+  --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  # Never let Chronicle phone home or announce itself.
+  -Dchronicle.analytics.disable=true
+  -Dchronicle.announcer.disable=true
+)
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [ "${java_major:-17}" -ge 24 ] 2>/dev/null; then
+  CHRONICLE_JVM_ARGS+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+fi
