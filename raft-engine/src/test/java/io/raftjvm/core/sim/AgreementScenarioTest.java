@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -286,6 +287,76 @@ class AgreementScenarioTest {
     last = sim.one(cmd("last"), 5, ROUNDS);
     checkBackup(sim, tally, before, sim.agreedLeader(sim.ids), "heal 2", seed);
     sim.assertAllApplied(last);
+  }
+
+  /**
+   * Backtracking over a suffix that spans many terms (Figure 7's followers (e) and (f), scaled
+   * up): nodes X and Y take turns winning an election with the votes of two lagging nodes, are cut
+   * off before their no-op reaches anyone, take 10 proposals and crash; after k turns each, Y (with
+   * the newest last term) restarts and wins an election among all five. X's k divergent terms must cost it at most 2k + 2
+   * rejections, though it holds 11k divergent entries. Ref: §5.3, Figure 7, thesis §3.5.
+   */
+  @ParameterizedTest(name = "{0} terms each, seed {1}")
+  @MethodSource("termsAndSeeds")
+  void backupOverManyDivergentTerms(int k, long seed) {
+    SimCluster sim = new SimCluster(5, seed, b -> b.preVote(false).checkQuorum(false));
+    MessageTally tally = MessageTally.install(sim);
+    long l0 = electLeader(sim, sim.ids);
+    long prefix = sim.one(cmd("prefix"), 5, ROUNDS);
+    long x = after(sim, l0, 1);
+    long y = after(sim, l0, 2);
+    long v1 = after(sim, l0, 3);
+    long v2 = after(sim, l0, 4);
+    for (int round = 0; round < 2 * k; round++) {
+      long c = round % 2 == 0 ? x : y;
+      winAndIsolate(sim, c, v1, v2);
+      for (int i = 0; i < 10; i++) assertNotNull(sim.propose(c, cmd("d" + round + "-" + i)), sim.describe());
+    }
+    Map<Long, List<Entry>> before = logs(sim, x);
+    tally.reset();
+    SimNode ny = sim.node(y);
+    sim.completeWrites(ny, ny.pendingWrites.size());
+    sim.crash(y);
+    sim.restart(y);
+    sim.connectOnly(sim.ids);
+    ny.node.campaign();
+    sim.drain(ny);
+    long last = sim.one(cmd("last"), 5, ROUNDS);
+    sim.assertAllApplied(last);
+    assertEquals(y, sim.agreedLeader(sim.ids), "Y, with the newest last term, should lead\n" + sim.describe());
+    List<Entry> xlog = before.get(x);
+    long xterms = xlog.stream().filter(e -> e.getIndex() > prefix).mapToLong(Entry::getTerm).distinct().count();
+    assertEquals(k, xterms, "construction: X's divergent terms\n" + sim.describe());
+    checkBackup(sim, tally, before, y, k + " terms", seed);
+  }
+
+  static Stream<Arguments> termsAndSeeds() {
+    return IntStream.of(1, 3, 6).boxed().flatMap(k -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(k, s)));
+  }
+
+  /**
+   * Makes c leader with the votes of v1 and v2 only, then cuts every link before its no-op
+   * leaves: c leads a term nobody else has entries of.
+   */
+  private static void winAndIsolate(SimCluster sim, long c, long v1, long v2) {
+    SimNode cand = sim.node(c);
+    if (cand.node.status().role() == Role.LEADER) {
+      // Still leading its old, cut-off term: it crashes, with everything it wrote on disk.
+      sim.completeWrites(cand, cand.pendingWrites.size());
+      sim.crash(c);
+      sim.restart(c);
+    }
+    long voterTerm = Math.max(sim.node(v1).node.status().term(), sim.node(v2).node.status().term());
+    for (int i = 0; i < 100 && cand.node.status().term() < voterTerm; i++) {
+      cand.node.campaign(); // cut off: only raises its term, so that the real campaign is not stale
+      sim.drain(cand);
+    }
+    sim.connectOnly(c, v1, v2);
+    cand.node.campaign();
+    sim.drain(cand);
+    for (int i = 0; i < 1_000 && cand.node.status().role() != Role.LEADER; i++) sim.stabilize(1);
+    assertEquals(Role.LEADER, cand.node.status().role(), "node " + c + " did not win\n" + sim.describe());
+    sim.connectOnly();
   }
 
   private static Map<Long, List<Entry>> logs(SimCluster sim, long... group) {

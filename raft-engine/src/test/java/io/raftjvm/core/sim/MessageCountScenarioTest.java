@@ -124,7 +124,7 @@ class MessageCountScenarioTest {
     long bytes = Entries.sizeOf(burst);
     long expected = greedyPacking(burst, maxSize);
     long lowerBound = (bytes + maxSize - 1) / maxSize;
-    assertTrue(expected >= lowerBound, "packing arithmetic");
+    assertTrue(expected >= lowerBound, "packing arithmetic, seed=" + seed);
     for (long f : sim.ids) {
       if (f == leader) continue;
       long withEntries = tally.appendsWithEntriesTo(f);
