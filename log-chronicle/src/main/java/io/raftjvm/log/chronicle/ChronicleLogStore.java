@@ -226,7 +226,12 @@ public final class ChronicleLogStore implements LogStore {
   }
 
   private void replayEntry(long i, long term, long q) {
-    if (i <= index.base()) return; // compacted: its file outlived the compaction
+    if (i <= index.base()) {
+      // Compacted (its file outlived the compaction), but it still truncates: it superseded every
+      // entry after it, including any above the base replayed from before it.
+      if (index.last() > index.base()) index.truncateFrom(index.base() + 1);
+      return;
+    }
     if (i > index.last() + 1) {
       throw new StorageException(queueDir + ": entry " + i + " follows entry " + index.last()
           + ": entries are missing (corrupt log)");
