@@ -27,9 +27,12 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.TailerState;
 import net.openhft.chronicle.queue.impl.StoreFileListener;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.TableStoreWriteLock;
+import net.openhft.chronicle.threads.Pauser;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +52,8 @@ import org.slf4j.LoggerFactory;
  * checksum or is never completed, and is skipped; an entry that would leave a gap is refused.
  *
  * <p>Segments: the queue rolls to a new cycle file once the current one passes
- * {@link Options#segmentBytes()}, driven by a synthetic clock (one cycle per roll, never behind
- * the newest file), so that compaction can delete whole files.
+ * {@link Options#segmentBytes()}, driven by a synthetic clock (one cycle per
+ * roll, never behind the newest file), so that compaction can delete whole files.
  *
  * <p>Commit index: term and vote changes rewrite {@code hardstate} (after the queue is synced, so
  * commit never points past durable entries); commit-only changes are appended as COMMIT records,
@@ -83,7 +86,7 @@ public final class ChronicleLogStore implements LogStore {
   private final Path dir;
   private final Path queueDir;
   private final Options options;
-  private final SingleChronicleQueue queue;
+  private SingleChronicleQueue queue;
   private final SetTimeProvider clock;
   private final HardStateFile hardStateFile;
   private final LogBaseFile baseFile;
@@ -107,34 +110,53 @@ public final class ChronicleLogStore implements LogStore {
   private long recordedCommit;
   /** Bytes appended to the current cycle file. */
   private long bytesInCycle;
+  /** Replay found the newest cycle file closed by an end-of-file marker. */
+  private boolean lastCycleClosed;
 
   // Published to readers.
   private volatile HardState hardState;
   /** The (index, term, membership) the log starts after. */
   private volatile SnapshotMetadata base;
   private volatile boolean closed;
+  /** Held while open: one process per data directory. */
+  private final DirectoryLock dirLock;
 
   private ChronicleLogStore(Path dir, String clusterId, long nodeId, Options options) {
     this.dir = dir;
     this.options = options;
     this.queueDir = dir.resolve(QUEUE_DIR);
+    this.hardStateFile = new HardStateFile(dir);
+    this.baseFile = new LogBaseFile(dir);
+    this.index = new IndexMap(0, 0);
+    this.clock = new SetTimeProvider(ROLL.lengthInMillis() * 1_000_000L);
+    this.tailers = ThreadLocal.withInitial(() -> {
+      ExcerptTailer t = queue.createTailer();
+      allTailers.add(t);
+      return t;
+    });
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new StorageException("cannot create data directory " + dir + ": " + e.getMessage(), e);
     }
+    this.dirLock = DirectoryLock.acquire(dir);
+    try {
+      openFiles(clusterId, nodeId);
+    } catch (RuntimeException e) {
+      dirLock.release();
+      throw e;
+    }
+  }
+
+  private void openFiles(String clusterId, long nodeId) {
     boolean fresh = !Files.exists(queueDir) && !Files.exists(dir.resolve(HardStateFile.NAME))
         && !Files.exists(dir.resolve(LogBaseFile.NAME));
     NodeIdentity.verifyOrCreate(dir, clusterId, nodeId, fresh, options.durable());
-    this.hardStateFile = new HardStateFile(dir);
-    this.baseFile = new LogBaseFile(dir);
     HardState hs = hardStateFile.read();
     this.base = baseFile.read();
     this.fileHardState = hs;
-    this.index = new IndexMap(base.getIndex(), base.getTerm());
-
-    this.clock = new SetTimeProvider(ROLL.lengthInMillis() * 1_000_000L);
-    this.queue = SingleChronicleQueueBuilder.binary(queueDir)
+    index.reset(base.getIndex(), base.getTerm());
+    queue = SingleChronicleQueueBuilder.binary(queueDir)
         .rollCycle(ROLL)
         .timeProvider(clock)
         .syncMode(options.durable() ? SyncMode.SYNC : SyncMode.NONE)
@@ -148,15 +170,15 @@ public final class ChronicleLogStore implements LogStore {
           public void onReleased(int cycle, File file) {}
         })
         .build();
-    // The synthetic clock must never be behind the newest cycle file (or Chronicle writes out of order).
-    int lastCycle = queue.lastCycle();
-    if (lastCycle > 1) clock.currentTimeMillis((long) lastCycle * ROLL.lengthInMillis());
-    this.tailers = ThreadLocal.withInitial(() -> {
-      ExcerptTailer t = queue.createTailer();
-      allTailers.add(t);
-      return t;
-    });
+    releaseStaleWriteLocks();
     long commit = replay(hs.getCommit());
+    // Appends continue in the newest cycle file, unless it was closed with an end-of-file marker
+    // (a crash right after a roll): Chronicle refuses to write after one, so start the next cycle.
+    // The clock is never behind the newest file, or Chronicle would write out of order.
+    int lastCycle = queue.lastCycle();
+    int cycle = lastCycle < 1 ? 1 : lastCycleClosed ? lastCycle + 1 : lastCycle;
+    if (cycle != lastCycle) bytesInCycle = 0;
+    clock.currentTimeMillis((long) cycle * ROLL.lengthInMillis());
     if (commit > index.last()) {
       queue.close();
       throw new StorageException(hardStateFile.path() + ": commit index " + commit + " is beyond the last log entry "
@@ -185,6 +207,27 @@ public final class ChronicleLogStore implements LogStore {
   }
 
   /**
+   * Chronicle records the pid of the process holding its write lock and waits out a timeout (then
+   * fails) when that pid is alive. After a crash the pid may well be alive again, reused by another
+   * process or by us (pid 1 in a restarted container), and every restart would fail. Holding the
+   * directory's OS lock proves no other process writes here, so any lock still set is stale.
+   */
+  private void releaseStaleWriteLocks() {
+    for (String key : new String[] {"chronicle.write.lock", TableStoreWriteLock.APPEND_LOCK_KEY}) {
+      TableStoreWriteLock lock = new TableStoreWriteLock(queue.metaStore(), Pauser::balanced, 0L, key);
+      try {
+        if (lock.locked()) {
+          LOG.warn("{}: releasing Chronicle {} left set by a process that is gone (held by pid {})", queueDir, key,
+              lock.lockedBy());
+          lock.forceUnlock();
+        }
+      } finally {
+        lock.close();
+      }
+    }
+  }
+
+  /**
    * Records the membership of a brand-new cluster; only valid while the log is empty and has never
    * been compacted.
    */
@@ -200,11 +243,18 @@ public final class ChronicleLogStore implements LogStore {
   private long replay(long fileCommit) {
     long commit = fileCommit;
     long skipped = 0;
+    int replayCycle = Integer.MIN_VALUE;
     try (ExcerptTailer t = queue.createTailer()) {
       while (true) {
         try (DocumentContext dc = t.readingDocument()) {
           if (!dc.isPresent()) break;
           long q = dc.index();
+          int cycle = ROLL.toCycle(q);
+          if (cycle != replayCycle) {
+            replayCycle = cycle;
+            bytesInCycle = 0;
+          }
+          bytesInCycle += dc.wire().bytes().readRemaining() + 8;
           Records.Decoded d = Records.read(dc.wire().bytes());
           if (d == null) {
             skipped++;
@@ -217,9 +267,10 @@ public final class ChronicleLogStore implements LogStore {
             case Records.RESET -> replayReset(d);
             default -> throw new IllegalStateException("unknown record kind " + d.kind());
           }
-          cycleLastIndex.merge(ROLL.toCycle(q), index.last(), Math::max);
+          cycleLastIndex.merge(cycle, index.last(), Math::max);
         }
       }
+      lastCycleClosed = t.state() == TailerState.END_OF_CYCLE;
     }
     if (skipped > 0) LOG.warn("{}: skipped {} torn or corrupt record(s)", queueDir, skipped);
     return Math.max(commit, base.getIndex());
@@ -456,6 +507,7 @@ public final class ChronicleLogStore implements LogStore {
     } finally {
       closed = true;
       queue.close();
+      dirLock.release();
     }
   }
 

@@ -18,6 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import net.openhft.chronicle.core.time.SetTimeProvider;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.TableStoreWriteLock;
+import net.openhft.chronicle.threads.Pauser;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +110,79 @@ class ChronicleLogStoreTest {
     StorageException e = assertThrows(StorageException.class, this::open);
     assertTrue(e.getMessage().contains("node.id is missing"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("node.id")));
+  }
+
+  @Test
+  void refusesADirectoryAnotherStoreHasOpen() {
+    seed();
+    try (ChronicleLogStore first = open()) {
+      StorageException e = assertThrows(StorageException.class, this::open);
+      assertEquals(dir.resolve("LOCK") + " is locked: another server is using this data directory", e.getMessage());
+      assertEquals(3, first.lastIndex());
+    }
+    try (ChronicleLogStore again = open()) {
+      assertEquals(3, again.lastIndex());
+    }
+  }
+
+  /**
+   * Chronicle's write lock left set under a pid that is alive (here: our own, as after a crash in a
+   * container that restarts the server as the same pid) is released on open, so the first append
+   * does not time out.
+   */
+  @Test
+  void releasesAStaleChronicleWriteLockHeldUnderALivePid() {
+    seed();
+    try (SingleChronicleQueue q = SingleChronicleQueueBuilder.binary(dir.resolve("log")).build()) {
+      TableStoreWriteLock lock = new TableStoreWriteLock(q.metaStore(), Pauser::balanced, 1_000L);
+      lock.lock();
+      assertTrue(lock.locked());
+    }
+    long start = System.nanoTime();
+    try (ChronicleLogStore s = open()) {
+      s.append(entries(4, 4, 1, 10));
+      s.sync();
+      assertEquals(4, s.lastIndex());
+    }
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(millis < 10_000, "open and append took " + millis + " ms: waited out Chronicle's lock timeout");
+  }
+
+  /**
+   * A crash right after a roll can leave the newest cycle file closed with an end-of-file marker
+   * and no newer file: the next open must write into a new cycle, not after the marker.
+   */
+  @Test
+  void appendsAfterACrashThatClosedTheNewestSegment() throws Exception {
+    seed();
+    Path queueDir = dir.resolve("log");
+    List<Path> before;
+    try (var files = Files.list(queueDir)) {
+      before = files.filter(p -> p.toString().endsWith(".cq4")).toList();
+    }
+    // What the crashed writer did: roll (writing the marker into the old file), then die before the
+    // new file held anything. Reproduced with Chronicle directly, then the new file removed.
+    RollCycle roll = RollCycles.FAST_HOURLY;
+    SetTimeProvider clock = new SetTimeProvider(roll.lengthInMillis() * 1_000_000L);
+    try (SingleChronicleQueue q = SingleChronicleQueueBuilder.binary(queueDir).rollCycle(roll).timeProvider(clock).build()) {
+      clock.currentTimeMillis((long) (q.lastCycle() + 1) * roll.lengthInMillis());
+      try (ExcerptAppender a = q.createAppender(); DocumentContext dc = a.writingDocument()) {
+        dc.wire().bytes().writeLong(0);
+      }
+    }
+    try (var files = Files.list(queueDir)) {
+      for (Path p : files.filter(p -> p.toString().endsWith(".cq4")).toList()) {
+        if (!before.contains(p)) Files.delete(p);
+      }
+    }
+    try (ChronicleLogStore s = open()) {
+      assertEquals(3, s.lastIndex());
+      s.append(entries(4, 5, 1, 10));
+      s.sync();
+    }
+    try (ChronicleLogStore s = open()) {
+      assertEquals(entries(4, 5, 1, 10), s.entries(4, 6, Long.MAX_VALUE));
+    }
   }
 
   @Test

@@ -433,13 +433,15 @@ class CrashRecoveryTest {
     }
 
     @Override
-    public void close() throws InterruptedException, IOException {
+    public void close() throws IOException {
       try {
         if (process.isAlive()) {
           process.destroyForcibly();
           process.waitFor(CHILD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         }
         reader.join(CHILD_TIMEOUT.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         process.getOutputStream().close();
       }
