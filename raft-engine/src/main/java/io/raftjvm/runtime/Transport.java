@@ -1,0 +1,16 @@
+package io.raftjvm.runtime;
+
+import io.raftjvm.proto.Message;
+import java.util.List;
+
+/**
+ * Carries Raft messages to peers. Called on the node's loop thread only.
+ *
+ * <p>Never blocks and never queues without bound: a message that cannot go out now (no connection,
+ * channel not writable) is dropped, and the transport reports the peer unreachable to the node,
+ * whose Progress for it falls back to probing. Raft retries what matters.
+ */
+public interface Transport {
+  /** Sends each message to {@code message.getTo()}; one flush per peer per call. */
+  void send(List<Message> messages);
+}
