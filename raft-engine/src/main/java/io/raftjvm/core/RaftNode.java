@@ -173,6 +173,14 @@ public final class RaftNode {
         raft.log.firstIndex(), raft.log.lastIndex(), progress);
   }
 
+  public long term() {
+    return raft.term;
+  }
+
+  public long commitIndex() {
+    return raft.log.committed();
+  }
+
   /** Entries [lo, hi), stable or not: for tests, tools and invariant checks. */
   public List<Entry> entries(long lo, long hi) {
     return raft.log.slice(lo, hi, Long.MAX_VALUE);

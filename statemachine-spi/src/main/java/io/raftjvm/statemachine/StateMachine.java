@@ -23,9 +23,9 @@ import java.util.List;
 public interface StateMachine extends AutoCloseable {
 
   /**
-   * Applies committed entries in index order and returns one result per entry (same order). An
-   * entry with empty data may be the leader's marker entry; apply it as a no-op returning an empty
-   * result.
+   * Applies committed client commands in index order and returns one result per entry (same
+   * order). Indexes increase but may skip: log entries that are not client commands (a new
+   * leader's empty marker entry, membership changes) are handled by the server and never passed.
    */
   List<byte[]> apply(List<CommittedEntry> entries);
 

@@ -1,0 +1,286 @@
+package io.raftjvm.runtime;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.EntryId;
+import io.raftjvm.core.LogStore;
+import io.raftjvm.core.NotLeaderException;
+import io.raftjvm.core.RaftLogger;
+import io.raftjvm.core.RaftNode;
+import io.raftjvm.core.Ready;
+import io.raftjvm.core.Role;
+import io.raftjvm.proto.Message;
+import io.raftjvm.statemachine.StateMachine;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Runs one {@link RaftNode} on one loop thread (a Netty EventLoop in the server): every call into
+ * the core happens there, so the core needs no lock. Work reaches the loop by {@code execute};
+ * everything that arrives before the loop gets to it is stepped, then drained once, so one drain
+ * makes one storage write and one flush per peer: that is where batching and pipelining come from.
+ *
+ * <p>Per Ready: leader traffic is sent at once (thesis §10.2.1), the durable part goes to the
+ * {@link LogWriter} (group commit on its thread), committed entries go to the {@link ApplyWorker}
+ * (its thread); when the writer reports a Ready durable, the loop sends the messages that waited
+ * for it (vote and append responses). Nothing here blocks the loop.
+ *
+ * <p>Failure is fail-stop: an invariant violation in the core, a log write that fails or a state
+ * machine that throws stops the node (no more ticks, messages or proposals); waiting proposals fail.
+ */
+public final class NodeDriver implements AutoCloseable {
+  private final RaftNode node;
+  private final ScheduledExecutorService loop;
+  private final BooleanSupplier inLoop;
+  private final long tickMillis;
+  private final RaftLogger logger;
+  private final long id;
+  private final LogWriter writer;
+  private final ApplyWorker applier;
+  private final ProposalRegistry proposals = new ProposalRegistry();
+  /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
+  private final ArrayDeque<Ready> unpersisted = new ArrayDeque<>();
+  private Transport transport;
+  private ScheduledFuture<?> ticker;
+  /** A drain is queued on the loop. Loop only. */
+  private boolean drainScheduled;
+
+  // Published for other threads.
+  private volatile Role role = Role.FOLLOWER;
+  private volatile long term;
+  private volatile long leader;
+  private volatile long commit;
+  private volatile long applied;
+  private volatile Throwable failure;
+  private volatile boolean stopped;
+
+  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, ScheduledExecutorService loop,
+      BooleanSupplier inLoop, long tickMillis, RaftLogger logger) {
+    if (tickMillis <= 0) throw new IllegalArgumentException("tick must be positive: " + tickMillis);
+    this.id = id;
+    this.node = node;
+    this.loop = loop;
+    this.inLoop = inLoop;
+    this.tickMillis = tickMillis;
+    this.logger = logger;
+    this.writer = new LogWriter(store, "raft-" + id + "-log", n -> loop.execute(() -> onDurable(n)),
+        t -> loop.execute(() -> fail("log write failed", t)));
+    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", a -> loop.execute(() -> onApplied(a)),
+        t -> loop.execute(() -> fail("state machine failed", t)));
+  }
+
+  /** Starts ticking and talking through transport. */
+  public void start(Transport transport) {
+    loop.execute(() -> {
+      this.transport = transport;
+      ticker = loop.scheduleAtFixedRate(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+      drain();
+    });
+  }
+
+  // ------------------------------------------------------------------ inputs (any thread)
+
+  /** Steps messages from peers (one read burst) and drains once. */
+  public void deliver(List<Message> messages) {
+    if (inLoop.getAsBoolean()) {
+      if (stopped) return;
+      try {
+        for (Message m : messages) node.step(m);
+      } catch (RuntimeException e) {
+        fail("invariant violated while stepping messages", e);
+        return;
+      }
+      scheduleDrain();
+    } else {
+      loop.execute(() -> deliver(messages));
+    }
+  }
+
+  /** Transport feedback: messages to peer are being dropped. */
+  public void reportUnreachable(long peer) {
+    if (inLoop.getAsBoolean()) {
+      if (!stopped) node.reportUnreachable(peer);
+    } else {
+      loop.execute(() -> reportUnreachable(peer));
+    }
+  }
+
+  /**
+   * Proposes a command. Completes with the state machine's result once it is applied here, or
+   * exceptionally: {@link NotLeaderException} (with the leader's id when known), or
+   * {@link ProposalFailedException}.
+   */
+  public CompletableFuture<Proposal> propose(ByteString command) {
+    CompletableFuture<Proposal> f = new CompletableFuture<>();
+    loop.execute(() -> {
+      if (stopped) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
+            "node " + id + " is stopped"));
+        return;
+      }
+      try {
+        EntryId at = node.propose(command);
+        proposals.add(at, f);
+        scheduleDrain();
+      } catch (NotLeaderException e) {
+        f.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+        fail("invariant violated while proposing", e);
+      }
+    });
+    return f;
+  }
+
+  // ------------------------------------------------------------------ loop
+
+  private void tick() {
+    if (stopped) return;
+    try {
+      node.tick();
+    } catch (RuntimeException e) {
+      fail("invariant violated on tick", e);
+      return;
+    }
+    drain();
+  }
+
+  private void scheduleDrain() {
+    if (!drainScheduled) {
+      drainScheduled = true;
+      loop.execute(this::drain);
+    }
+  }
+
+  private void drain() {
+    drainScheduled = false;
+    if (stopped || transport == null) return;
+    try {
+      List<Message> sendNow = new ArrayList<>();
+      while (node.hasReady()) {
+        Ready rd = node.ready();
+        if (rd.softState() != null) onSoftState(rd);
+        sendNow.addAll(rd.sendNow());
+        if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
+        writer.submit(rd);
+        if (!rd.toApply().isEmpty()) applier.submit(rd.toApply());
+      }
+      if (!sendNow.isEmpty()) transport.send(sendNow);
+      term = node.term();
+      commit = node.commitIndex();
+    } catch (RuntimeException e) {
+      fail("invariant violated while draining", e);
+    }
+  }
+
+  private void onSoftState(Ready rd) {
+    Role was = role;
+    role = rd.softState().role();
+    leader = rd.softState().lead();
+    if (role == Role.LEADER && was != Role.LEADER) {
+      logger.info("node {} became leader at term {}", id, rd.hardState() != null ? rd.hardState().getTerm() : term);
+    } else if (was == Role.LEADER && role != Role.LEADER) {
+      logger.info("node {} is no longer leader (now {}, leader {})", id, role, leader);
+    }
+  }
+
+  private void onDurable(long number) {
+    if (stopped) return;
+    try {
+      node.onPersisted(number);
+      List<Message> out = new ArrayList<>();
+      while (!unpersisted.isEmpty() && unpersisted.peek().number() <= number) {
+        out.addAll(unpersisted.poll().sendAfterPersist());
+      }
+      if (!out.isEmpty()) transport.send(out);
+    } catch (RuntimeException e) {
+      fail("invariant violated after persisting", e);
+      return;
+    }
+    drain();
+  }
+
+  private void onApplied(ApplyWorker.Applied a) {
+    if (stopped) return;
+    for (ApplyWorker.Result r : a.results()) proposals.applied(r.index(), r.term(), r.value());
+    proposals.settleThrough(a.lastIndex());
+    applied = a.lastIndex();
+    try {
+      node.onApplied(a.lastIndex());
+    } catch (RuntimeException e) {
+      fail("invariant violated after applying", e);
+      return;
+    }
+    drain();
+  }
+
+  private void fail(String what, Throwable t) {
+    if (stopped) return;
+    failure = t;
+    stopped = true;
+    if (ticker != null) ticker.cancel(false);
+    logger.warn("node {} stopped: {}: {}", id, what, t.toString());
+    proposals.failAll(t instanceof Error || what.startsWith("state machine")
+        ? ProposalFailedException.Kind.APPLY_FAILED : ProposalFailedException.Kind.UNAVAILABLE, what + ": " + t);
+  }
+
+  // ------------------------------------------------------------------ status and shutdown
+
+  public long id() {
+    return id;
+  }
+
+  public Role role() {
+    return role;
+  }
+
+  public long term() {
+    return term;
+  }
+
+  /** The leader's id as this node knows it, 0 when unknown. */
+  public long leader() {
+    return leader;
+  }
+
+  public long commitIndex() {
+    return commit;
+  }
+
+  public long appliedIndex() {
+    return applied;
+  }
+
+  /** The error that stopped the node, or null while it runs. */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /**
+   * Stops ticking and taking work, then writes and syncs what was queued and stops the writer and
+   * apply threads. Blocks: call it from a thread that is not the loop (e.g. a shutdown hook).
+   */
+  @Override
+  public void close() {
+    if (inLoop.getAsBoolean()) throw new IllegalStateException("close() blocks: call it off the node loop");
+    CompletableFuture<Void> stoppedOnLoop = new CompletableFuture<>();
+    try {
+      loop.execute(() -> {
+        stopped = true;
+        if (ticker != null) ticker.cancel(false);
+        proposals.failAll(ProposalFailedException.Kind.UNAVAILABLE, "node " + id + " is shutting down");
+        stoppedOnLoop.complete(null);
+      });
+      stoppedOnLoop.get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      logger.warn("node {} loop did not stop cleanly: {}", id, e.toString());
+    }
+    writer.close();
+    applier.close();
+  }
+}

@@ -1,0 +1,27 @@
+package io.raftjvm.runtime;
+
+/** A proposal that did not (or may not) take effect; {@link #kind()} says which. */
+public final class ProposalFailedException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** Why the proposal failed. */
+  public enum Kind {
+    /** Leadership changed before the entry committed: it was, or may yet be, lost. Outcome unknown. */
+    LEADERSHIP_LOST,
+    /** The node is stopping or failed; the proposal was not appended. */
+    UNAVAILABLE,
+    /** The state machine threw while applying the entry; the node stopped applying. */
+    APPLY_FAILED
+  }
+
+  private final Kind kind;
+
+  public ProposalFailedException(Kind kind, String message) {
+    super(message, null, false, false);
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+}

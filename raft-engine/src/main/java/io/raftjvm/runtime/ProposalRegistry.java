@@ -1,0 +1,61 @@
+package io.raftjvm.runtime;
+
+import io.raftjvm.core.EntryId;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Client proposals waiting for their entry to be applied, by log index. Owned by the node's loop
+ * thread (not thread-safe).
+ *
+ * <p>A proposal succeeds when the entry applied at its index has its term; if another term's entry
+ * is applied there, leadership changed and the proposal was lost (§5.3: it was overwritten).
+ */
+final class ProposalRegistry {
+  /** A proposal made at (term, index). */
+  private record Pending(long term, CompletableFuture<Proposal> future) {}
+
+  private final TreeMap<Long, Pending> byIndex = new TreeMap<>();
+
+  void add(EntryId at, CompletableFuture<Proposal> future) {
+    Pending old = byIndex.put(at.index(), new Pending(at.term(), future));
+    if (old != null) {
+      // Our earlier entry at this index was overwritten before anything was applied there.
+      old.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST,
+          "entry " + at.index() + " of term " + old.term() + " was replaced by a newer leader's entry"));
+    }
+  }
+
+  /** The entry (term, index) was applied with result: completes the proposal there, if ours. */
+  void applied(long index, long term, byte[] result) {
+    Iterator<Map.Entry<Long, Pending>> it = byIndex.headMap(index, true).entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Pending> e = it.next();
+      Pending p = e.getValue();
+      it.remove();
+      if (e.getKey() == index && p.term() == term) {
+        p.future().complete(new Proposal(index, result));
+      } else {
+        p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST,
+            "entry " + e.getKey() + " of term " + p.term() + " was not committed: leadership changed"));
+      }
+    }
+  }
+
+  /** Everything up to lastIndex is applied: proposals still waiting there were lost. */
+  void settleThrough(long lastIndex) {
+    applied(lastIndex, -1, null);
+  }
+
+  /** Fails every waiting proposal (the node stopped). */
+  void failAll(ProposalFailedException.Kind kind, String why) {
+    for (Pending p : byIndex.values()) p.future().completeExceptionally(new ProposalFailedException(kind, why));
+    byIndex.clear();
+  }
+
+  int size() {
+    return byIndex.size();
+  }
+}
