@@ -1,0 +1,286 @@
+package io.raftjvm.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.EventLoop;
+import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.proto.ClientError;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.NotLeader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Routes requests to the cluster: sends each attempt to the presumed leader (else the next server,
+ * round-robin), follows NotLeader redirects, and decides after every failure whether to retry or to
+ * fail the request, and with which {@link Kind}.
+ *
+ * <p>Retry rules: a request that never reached a server, a NotLeader answer, and UNAVAILABLE are
+ * retried (the command did not take effect). After a propose was written, a lost connection,
+ * TIMEOUT and LEADERSHIP_LOST fail it as outcome-unknown; a query is retried instead. Every call
+ * fails at its deadline.
+ *
+ * <p>Invariant: every method runs on the client's single event loop, so nothing is locked.
+ */
+final class ClientDispatcher {
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final RaftClientOptions options;
+  private final ClientBackoff backoff;
+  /** Open or opening connections by server address; a closed connection removes itself. */
+  private final Map<String, ClientConnection> connections = new HashMap<>();
+  /** Calls started and not completed; bounded by the client's pending-request limit. */
+  private final Set<ClientCall> active = new HashSet<>();
+  /** Client port of the presumed leader; null when unknown. Set by Applied and NotLeader answers. */
+  private String leader;
+  /** Round-robin cursor into options.servers(), advanced when a server fails or knows no leader. */
+  private int nextServer;
+  /** Last request_id handed out; ids are unique across this client's connections. */
+  private long lastRequestId;
+  private boolean closed;
+
+  ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed) {
+    this.loop = loop;
+    this.bootstrap = bootstrap;
+    this.options = options;
+    this.backoff = new ClientBackoff(options.retryBackoff(), options.maxRetryBackoff(),
+        new SplittableRandom(seed));
+  }
+
+  void start(ClientCall call) {
+    if (closed) {
+      call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
+      return;
+    }
+    active.add(call);
+    call.deadline = loop.schedule(() -> expire(call), options.requestTimeout().toNanos(),
+        TimeUnit.NANOSECONDS);
+    send(call);
+  }
+
+  /** Fails every pending call with CLOSED and closes the connections. */
+  void close() {
+    closed = true;
+    for (ClientCall call : new ArrayList<>(active)) {
+      fail(call, Kind.CLOSED, "client closed before the " + call.what() + " was answered");
+    }
+    for (ClientConnection c : new ArrayList<>(connections.values())) {
+      c.close();
+    }
+    connections.clear();
+  }
+
+  String leader() {
+    return leader;
+  }
+
+  private void send(ClientCall call) {
+    if (call.future.isDone()) {
+      return;
+    }
+    List<String> servers = options.servers();
+    String target = leader != null ? leader : servers.get(Math.floorMod(nextServer, servers.size()));
+    ClientConnection conn = connections.get(target);
+    if (conn == null || conn.isClosed()) {
+      conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes());
+      connections.put(target, conn);
+      conn.connect();
+    }
+    call.requestId = ++lastRequestId;
+    call.connection = conn;
+    call.written = false;
+    conn.send(call);
+  }
+
+  void written(ClientCall call, long id) {
+    if (call.requestId == id) {
+      call.written = true;
+    }
+  }
+
+  /** The attempt never reached the server: retry, elsewhere if the server was the leader. */
+  void notSent(ClientCall call, long id, ClientConnection conn, Throwable cause) {
+    if (call.requestId != id || call.future.isDone()) {
+      return;
+    }
+    serverFailed(conn.address);
+    String why = cause == null ? "connection closed" : cause.getMessage() != null
+        ? cause.getMessage() : cause.getClass().getSimpleName();
+    retry(call, Kind.UNAVAILABLE, "could not send to " + conn.address + ": " + why, true);
+  }
+
+  /** The connection broke while the attempt was in flight. */
+  void lost(ClientCall call, long id, ClientConnection conn) {
+    if (call.requestId != id || call.future.isDone()) {
+      return;
+    }
+    serverFailed(conn.address);
+    if (call.propose && call.written) {
+      fail(call, Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "connection to " + conn.address
+          + " lost after the propose was sent; it may or may not have been applied");
+    } else {
+      retry(call, Kind.UNAVAILABLE, "connection to " + conn.address + " lost", true);
+    }
+  }
+
+  void connectionClosed(ClientConnection conn) {
+    connections.remove(conn.address, conn);
+    if (conn.address.equals(leader)) {
+      leader = null;
+    }
+  }
+
+  void answered(ClientCall call, ClientConnection conn, ClientResponse response) {
+    if (call.requestId != response.getRequestId() || call.future.isDone()) {
+      return;
+    }
+    call.connection = null;
+    call.requestId = 0;
+    switch (response.getBodyCase()) {
+      case APPLIED:
+        leader = conn.address;
+        succeed(call, response.getApplied().getResult().toByteArray());
+        break;
+      case NOT_LEADER:
+        notLeader(call, conn.address, response.getNotLeader());
+        break;
+      case ERROR:
+        error(call, conn.address, response.getError());
+        break;
+      default:
+        fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, conn.address + " sent an empty response");
+    }
+  }
+
+  private void notLeader(ClientCall call, String from, NotLeader notLeader) {
+    String hint = notLeader.getLeaderAddress();
+    if (!hint.isEmpty() && !hint.equals(from) && isAddress(hint)) {
+      leader = hint;
+      call.redirects++;
+      retry(call, Kind.NOT_LEADER_UNKNOWN, from + " redirected to " + hint, call.redirects > 1);
+    } else {
+      serverFailed(from);
+      retry(call, Kind.NOT_LEADER_UNKNOWN, from + " does not know the leader", true);
+    }
+  }
+
+  private void error(ClientCall call, String from, ClientError error) {
+    String said = from + " answered " + error.getCode() + ": " + error.getMessage();
+    switch (error.getCode()) {
+      case BAD_REQUEST:
+        fail(call, Kind.BAD_REQUEST, said);
+        break;
+      case APPLY_FAILED:
+        fail(call, Kind.APPLY_FAILED, said);
+        break;
+      case UNAVAILABLE:
+        retry(call, Kind.UNAVAILABLE, said, true);
+        break;
+      case TIMEOUT:
+        failProposeOrRetry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, said);
+        break;
+      case LEADERSHIP_LOST:
+        serverFailed(from);
+        failProposeOrRetry(call, Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, said);
+        break;
+      default:
+        fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, said
+            + (call.propose ? " (the propose may or may not have been applied)" : ""));
+    }
+  }
+
+  private void failProposeOrRetry(ClientCall call, Kind kind, String said) {
+    if (call.propose) {
+      fail(call, kind, said + " (the propose may or may not have been applied)");
+    } else {
+      retry(call, kind, said, true);
+    }
+  }
+
+  /** A server failed or knows no leader: forget it as leader and move the round-robin on. */
+  private void serverFailed(String address) {
+    if (address.equals(leader)) {
+      leader = null;
+    }
+    if (address.equals(options.servers().get(Math.floorMod(nextServer, options.servers().size())))) {
+      nextServer++;
+    }
+  }
+
+  private void retry(ClientCall call, Kind kind, String why, boolean delay) {
+    call.lastKind = kind;
+    call.lastError = why;
+    call.connection = null;
+    call.requestId = 0;
+    if (call.retries >= options.maxRetries()) {
+      fail(call, kind, why + " (gave up after " + call.retries + " retries)");
+      return;
+    }
+    call.retries++;
+    if (delay) {
+      loop.schedule(() -> send(call), backoff.nanos(++call.failures), TimeUnit.NANOSECONDS);
+    } else {
+      loop.execute(() -> send(call));
+    }
+  }
+
+  private void expire(ClientCall call) {
+    if (call.future.isDone()) {
+      return;
+    }
+    String within = "no answer from the cluster within " + human(options.requestTimeout());
+    ClientConnection conn = call.connection;
+    if (conn != null && call.written) {
+      fail(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, within + ": the " + call.what() + " was sent to "
+          + conn.address + (call.propose ? " and may or may not have been applied" : "")
+          + (call.retries > 0 ? " (earlier: " + call.lastError + ")" : ""));
+    } else if (conn != null) {
+      fail(call, call.lastKind, within + " (still connecting to " + conn.address
+          + (call.retries > 0 ? "; last error: " + call.lastError : "") + ")");
+    } else {
+      fail(call, call.lastKind, within + " (last error: " + call.lastError + ")");
+    }
+  }
+
+  private void succeed(ClientCall call, byte[] result) {
+    finish(call);
+    call.future.complete(result);
+  }
+
+  private void fail(ClientCall call, Kind kind, String message) {
+    finish(call);
+    call.future.completeExceptionally(new ClientException(kind, message));
+  }
+
+  private void finish(ClientCall call) {
+    active.remove(call);
+    if (call.deadline != null) {
+      call.deadline.cancel(false);
+    }
+    if (call.connection != null) {
+      call.connection.forget(call);
+      call.connection = null;
+    }
+    call.requestId = 0;
+  }
+
+  private static boolean isAddress(String s) {
+    try {
+      ClientAddresses.parse(s);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+  }
+}

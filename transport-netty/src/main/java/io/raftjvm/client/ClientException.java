@@ -1,0 +1,72 @@
+package io.raftjvm.client;
+
+import java.util.Objects;
+
+/**
+ * Why a {@link RaftClient} request failed. The {@link Kind} says whether the request may still have
+ * taken effect: for a propose with {@link #outcomeUnknown()} true, the command may or may not be
+ * applied (now or later), and retrying it blindly could apply it twice. Exactly-once sessions (the
+ * server de-duplicating by client id and sequence) are not implemented yet; until then the caller
+ * decides, e.g. by reading the state back with a query.
+ */
+public final class ClientException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What went wrong. */
+  public enum Kind {
+    /** No server named a leader before the deadline or the retry limit; nothing was applied. */
+    NOT_LEADER_UNKNOWN(false),
+    /** No server could take the request (unreachable, overloaded, too many pending requests). */
+    UNAVAILABLE(false),
+    /** The request reached a server, but no answer came in time; a propose may have applied. */
+    TIMEOUT_OUTCOME_UNKNOWN(true),
+    /** The leader lost leadership before the command committed; it may still apply. */
+    LEADERSHIP_LOST_OUTCOME_UNKNOWN(true),
+    /** The connection broke after the request was sent; a propose may have applied. */
+    CONNECTION_LOST_OUTCOME_UNKNOWN(true),
+    /** The server failed internally while handling the request; a propose may have applied. */
+    SERVER_ERROR_OUTCOME_UNKNOWN(true),
+    /** The command committed, and the state machine failed applying it. */
+    APPLY_FAILED(false),
+    /** The request was malformed (e.g. an empty command); retrying will not help. */
+    BAD_REQUEST(false),
+    /** The client was closed. A propose sent before the close may still have applied. */
+    CLOSED(false);
+
+    private final boolean outcomeUnknown;
+
+    Kind(boolean outcomeUnknown) {
+      this.outcomeUnknown = outcomeUnknown;
+    }
+
+    /** Whether a propose failing this way may or may not have been applied. */
+    public boolean outcomeUnknown() {
+      return outcomeUnknown;
+    }
+  }
+
+  private final Kind kind;
+
+  public ClientException(Kind kind, String message) {
+    this(kind, message, null);
+  }
+
+  public ClientException(Kind kind, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = Objects.requireNonNull(kind, "kind");
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** Whether the failed propose may or may not have been applied. See {@link Kind}. */
+  public boolean outcomeUnknown() {
+    return kind.outcomeUnknown();
+  }
+
+  @Override
+  public String toString() {
+    return "ClientException[" + kind + "]: " + getMessage();
+  }
+}

@@ -1,0 +1,237 @@
+package io.raftjvm.client;
+
+import com.google.protobuf.ByteString;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddressStreamProviders;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.internal.ThreadExecutorMap;
+import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.Propose;
+import io.raftjvm.proto.Query;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Client of a Raft cluster's client ports: proposes commands and runs queries, finding the leader on
+ * its own.
+ *
+ * <p><b>Routing and retries.</b> Requests go to the presumed leader; with none known, to the servers
+ * in round-robin order. A NotLeader answer naming the leader redirects there (connecting if
+ * needed); one naming no leader moves to the next server after a short backoff. A request that never
+ * reached a server (connection refused or lost before the write) and an UNAVAILABLE answer are
+ * retried with exponential backoff. Every request has one deadline ({@link
+ * RaftClientOptions#requestTimeout()}, default 5 s) covering all its retries; when it passes the
+ * request fails with "no answer from the cluster within 5 s".
+ *
+ * <p><b>Outcome unknown.</b> Once a propose has been written to a server, a lost connection, the
+ * deadline, a TIMEOUT or a LEADERSHIP_LOST answer leave it undecided: the command may or may not be
+ * applied. Such a propose is never retried automatically (a retry could apply it twice); its future
+ * fails with a {@link ClientException} whose {@link ClientException#outcomeUnknown()} is true. Every
+ * propose carries this client's id and a sequence number so that servers can later de-duplicate
+ * retries (exactly-once sessions); until they do, the caller decides. Queries have no effect and
+ * are retried in those cases.
+ *
+ * <p><b>Threading.</b> Thread-safe. The client owns one I/O thread (a one-loop Netty group); all
+ * routing state lives on it, so nothing is locked. Returned futures complete on that thread: keep
+ * their callbacks short and non-blocking, or attach them with {@code thenApplyAsync} and friends
+ * on an executor of your own. The {@code *Sync} methods block the calling thread and refuse to run on any Netty event
+ * loop. Many requests may be in flight on one connection (pipelining), up to {@link
+ * RaftClientOptions#maxPendingRequests()} per client; beyond it requests fail UNAVAILABLE at once.
+ */
+public final class RaftClient implements AutoCloseable {
+  private final RaftClientOptions options;
+  private final EventLoopGroup group;
+  private final EventLoop loop;
+  private final DnsAddressResolverGroup resolver;
+  private final ClientDispatcher dispatcher;
+  /** Random, non-zero; identifies this client's proposes for de-duplication. */
+  private final long clientId;
+  /** Last propose sequence number handed out; the first propose gets 1. */
+  private final AtomicLong sequence = new AtomicLong();
+  /** Permits for requests not yet completed. */
+  private final Semaphore pending;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private RaftClient(RaftClientOptions options) {
+    this.options = options;
+    SecureRandom random = new SecureRandom();
+    long id;
+    do {
+      id = random.nextLong();
+    } while (id == 0);
+    this.clientId = id;
+    this.pending = new Semaphore(options.maxPendingRequests());
+    this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("raft-client", true),
+        NioIoHandler.newFactory());
+    this.loop = group.next();
+    // Resolves host names without blocking the loop (IP literals need no lookup at all).
+    this.resolver = new DnsAddressResolverGroup(NioDatagramChannel.class,
+        DnsServerAddressStreamProviders.platformDefault());
+    Bootstrap bootstrap = new Bootstrap()
+        .group(loop)
+        .channel(NioSocketChannel.class)
+        .resolver(resolver)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+    this.dispatcher = new ClientDispatcher(loop, bootstrap, options, random.nextLong());
+  }
+
+  /** A client with default options for servers given as "host:port" client addresses. */
+  public static RaftClient connect(String... servers) {
+    return create(RaftClientOptions.builder(List.of(servers)).build());
+  }
+
+  public static RaftClient create(RaftClientOptions options) {
+    return new RaftClient(Objects.requireNonNull(options, "options"));
+  }
+
+  /** The id sent with every propose; random and non-zero. */
+  public long clientId() {
+    return clientId;
+  }
+
+  public RaftClientOptions options() {
+    return options;
+  }
+
+  /**
+   * Proposes a command; completes with the state machine's result once it is applied. Fails with a
+   * {@link ClientException}; see the class comment for when the outcome is unknown.
+   */
+  public CompletableFuture<byte[]> propose(byte[] command) {
+    Objects.requireNonNull(command, "command");
+    if (command.length == 0) {
+      return failed(Kind.BAD_REQUEST, "empty command");
+    }
+    CompletableFuture<byte[]> refused = refuse();
+    if (refused != null) {
+      return refused;
+    }
+    Propose propose = Propose.newBuilder()
+        .setClientId(clientId)
+        .setSequence(sequence.incrementAndGet())
+        .setCommand(ByteString.copyFrom(command))
+        .build();
+    return submit(new ClientCall(true, ClientRequest.newBuilder().setPropose(propose).build()));
+  }
+
+  /** Runs a read-only query on the state machine; completes with its answer. */
+  public CompletableFuture<byte[]> query(byte[] query) {
+    Objects.requireNonNull(query, "query");
+    CompletableFuture<byte[]> refused = refuse();
+    if (refused != null) {
+      return refused;
+    }
+    Query q = Query.newBuilder().setQuery(ByteString.copyFrom(query)).build();
+    return submit(new ClientCall(false, ClientRequest.newBuilder().setQuery(q).build()));
+  }
+
+  /** {@link #propose}, waiting on the calling thread. Not allowed on a Netty event loop. */
+  public byte[] proposeSync(byte[] command) throws InterruptedException {
+    refuseEventLoop();
+    return await(propose(command));
+  }
+
+  /** {@link #query}, waiting on the calling thread. Not allowed on a Netty event loop. */
+  public byte[] querySync(byte[] query) throws InterruptedException {
+    refuseEventLoop();
+    return await(query(query));
+  }
+
+  /**
+   * Fails pending requests with CLOSED, closes the connections and stops the I/O thread, waiting
+   * for it briefly unless called on an event loop. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      loop.execute(dispatcher::close);
+    } catch (RejectedExecutionException e) {
+      // already shutting down
+    }
+    io.netty.util.concurrent.Future<?> stopped = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    if (ThreadExecutorMap.currentExecutor() == null) {
+      stopped.awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+    resolver.close();
+  }
+
+  /** The presumed leader's address, or null when unknown; read on the I/O thread. For tests. */
+  CompletableFuture<String> knownLeader() {
+    return CompletableFuture.supplyAsync(dispatcher::leader, loop);
+  }
+
+  /** A failed future when the request cannot be taken (closed, too many pending); else null. */
+  private CompletableFuture<byte[]> refuse() {
+    if (closed.get()) {
+      return failed(Kind.CLOSED, "client closed");
+    }
+    if (!pending.tryAcquire()) {
+      return failed(Kind.UNAVAILABLE, "more than " + options.maxPendingRequests()
+          + " requests pending in this client");
+    }
+    return null;
+  }
+
+  /** Hands the call (which holds a pending permit) to the loop. */
+  private CompletableFuture<byte[]> submit(ClientCall call) {
+    call.future.whenComplete((result, failure) -> pending.release());
+    try {
+      loop.execute(() -> dispatcher.start(call));
+    } catch (RejectedExecutionException e) {
+      call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
+    }
+    return call.future;
+  }
+
+  private byte[] await(CompletableFuture<byte[]> future) throws InterruptedException {
+    // Every request fails at its deadline; the margin only guards against a stopped loop.
+    long waitMs = options.requestTimeout().toMillis() + 10_000;
+    try {
+      return future.get(waitMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ClientException) {
+        ClientException ce = (ClientException) cause;
+        throw new ClientException(ce.kind(), ce.getMessage(), ce); // with the caller's stack
+      }
+      throw new ClientException(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(cause), cause);
+    } catch (TimeoutException e) {
+      throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from the cluster within "
+          + ClientDispatcher.human(options.requestTimeout()) + " (client I/O thread stalled)");
+    }
+  }
+
+  private static void refuseEventLoop() {
+    if (ThreadExecutorMap.currentExecutor() != null) {
+      throw new IllegalStateException(
+          "blocking RaftClient call on a Netty event loop; use propose()/query() instead");
+    }
+  }
+
+  private static CompletableFuture<byte[]> failed(Kind kind, String message) {
+    return CompletableFuture.failedFuture(new ClientException(kind, message));
+  }
+}

@@ -1,0 +1,151 @@
+package io.raftjvm.client;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link RaftClient}. Immutable; build with {@link #builder(List)}.
+ *
+ * <p>{@code requestTimeout} is each request's whole deadline, redirects and retries included. By
+ * default only the deadline limits retries; {@code maxRetries} can cap them as well. Retries after a
+ * failure wait {@code retryBackoff}, doubling up to {@code maxRetryBackoff}, with jitter.
+ */
+public final class RaftClientOptions {
+  private final List<String> servers;
+  private final Duration requestTimeout;
+  private final Duration connectTimeout;
+  private final int maxRetries;
+  private final Duration retryBackoff;
+  private final Duration maxRetryBackoff;
+  private final int maxFrameBytes;
+  private final int maxPendingRequests;
+
+  private RaftClientOptions(Builder b) {
+    this.servers = List.copyOf(b.servers);
+    this.requestTimeout = b.requestTimeout;
+    this.connectTimeout = b.connectTimeout;
+    this.maxRetries = b.maxRetries;
+    this.retryBackoff = b.retryBackoff;
+    this.maxRetryBackoff = b.maxRetryBackoff;
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.maxPendingRequests = b.maxPendingRequests;
+  }
+
+  /** Starts options for a cluster whose client ports are {@code servers} ("host:port" each). */
+  public static Builder builder(List<String> servers) {
+    return new Builder(servers);
+  }
+
+  /** Client ports of the servers tried when no leader is known, in round-robin order. */
+  public List<String> servers() {
+    return servers;
+  }
+
+  /** Each request's total deadline, retries included (default 5 s). */
+  public Duration requestTimeout() {
+    return requestTimeout;
+  }
+
+  /** How long one connection attempt may take (default 1 s). */
+  public Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** Most retries (redirects included) per request (default unlimited: the deadline decides). */
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  /** First delay before retrying after a failure (default 10 ms). */
+  public Duration retryBackoff() {
+    return retryBackoff;
+  }
+
+  /** Cap on the doubling retry delay (default 500 ms). */
+  public Duration maxRetryBackoff() {
+    return maxRetryBackoff;
+  }
+
+  /** Largest response frame accepted, counting its 4-byte length prefix (default 16 MiB). */
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** Most requests pending in this client at once; beyond it requests fail UNAVAILABLE. */
+  public int maxPendingRequests() {
+    return maxPendingRequests;
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private final List<String> servers;
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration connectTimeout = Duration.ofSeconds(1);
+    private int maxRetries = Integer.MAX_VALUE;
+    private Duration retryBackoff = Duration.ofMillis(10);
+    private Duration maxRetryBackoff = Duration.ofMillis(500);
+    private int maxFrameBytes = 16 << 20;
+    private int maxPendingRequests = 10_000;
+
+    private Builder(List<String> servers) {
+      this.servers = List.copyOf(Objects.requireNonNull(servers, "servers"));
+    }
+
+    public Builder requestTimeout(Duration d) {
+      this.requestTimeout = d;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = d;
+      return this;
+    }
+
+    public Builder maxRetries(int n) {
+      this.maxRetries = n;
+      return this;
+    }
+
+    public Builder retryBackoff(Duration first, Duration max) {
+      this.retryBackoff = first;
+      this.maxRetryBackoff = max;
+      return this;
+    }
+
+    public Builder maxFrameBytes(int n) {
+      this.maxFrameBytes = n;
+      return this;
+    }
+
+    public Builder maxPendingRequests(int n) {
+      this.maxPendingRequests = n;
+      return this;
+    }
+
+    public RaftClientOptions build() {
+      if (servers.isEmpty()) {
+        throw new IllegalArgumentException("servers: at least one host:port is needed");
+      }
+      servers.forEach(ClientAddresses::parse);
+      positive("requestTimeout", requestTimeout);
+      positive("connectTimeout", connectTimeout);
+      positive("retryBackoff", retryBackoff);
+      positive("maxRetryBackoff", maxRetryBackoff);
+      if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
+        throw new IllegalArgumentException("maxRetryBackoff is below retryBackoff");
+      }
+      if (maxRetries < 0 || maxFrameBytes <= 4 || maxPendingRequests <= 0) {
+        throw new IllegalArgumentException("maxRetries must be >= 0, maxFrameBytes > 4 and"
+            + " maxPendingRequests > 0");
+      }
+      return new RaftClientOptions(this);
+    }
+
+    private static void positive(String name, Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive: " + d);
+      }
+    }
+  }
+}

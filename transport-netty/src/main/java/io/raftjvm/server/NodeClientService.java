@@ -1,0 +1,96 @@
+package io.raftjvm.server;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.NotLeaderException;
+import io.raftjvm.core.Role;
+import io.raftjvm.proto.Applied;
+import io.raftjvm.proto.ClientError;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.NotLeader;
+import io.raftjvm.runtime.NodeDriver;
+import io.raftjvm.runtime.ProposalFailedException;
+import io.raftjvm.statemachine.StateMachine;
+import io.raftjvm.transport.ClientService;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Serves client requests from this node: proposals go through Raft (a follower answers with the
+ * leader's client address), results come back when the entry is applied here.
+ *
+ * <p>Queries are answered by the leader from its state machine without a quorum round: they can
+ * be stale after a leader change. Linearizable reads (ReadIndex) are a later step.
+ */
+final class NodeClientService implements ClientService {
+  private final NodeDriver driver;
+  private final StateMachine stateMachine;
+  private final Map<Long, ServerConfig.Member> members;
+  private final Duration timeout;
+
+  NodeClientService(NodeDriver driver, StateMachine stateMachine, Map<Long, ServerConfig.Member> members,
+      Duration timeout) {
+    this.driver = driver;
+    this.stateMachine = stateMachine;
+    this.members = members;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public CompletableFuture<ClientResponse> handle(ClientRequest request) {
+    ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
+    return switch (request.getBodyCase()) {
+      case PROPOSE -> driver.propose(request.getPropose().getCommand())
+          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .handle((p, t) -> t == null
+              ? out.setApplied(Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result()))).build()
+              : failure(out, t));
+      case QUERY -> CompletableFuture.completedFuture(query(out, request.getQuery().getQuery().toByteArray()));
+      case BODY_NOT_SET -> CompletableFuture.completedFuture(
+          error(out, ClientError.Code.BAD_REQUEST, "request has neither propose nor query"));
+    };
+  }
+
+  private ClientResponse query(ClientResponse.Builder out, byte[] query) {
+    if (driver.role() != Role.LEADER) return notLeader(out, driver.leader());
+    try {
+      return out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex())
+          .setResult(ByteString.copyFrom(stateMachine.query(query)))).build();
+    } catch (RuntimeException e) {
+      return error(out, ClientError.Code.BAD_REQUEST, "query failed: " + e.getMessage());
+    }
+  }
+
+  private ClientResponse failure(ClientResponse.Builder out, Throwable t) {
+    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    if (cause instanceof NotLeaderException e) return notLeader(out, e.leaderHint());
+    if (cause instanceof TimeoutException) {
+      return error(out, ClientError.Code.TIMEOUT, "not applied within " + timeout.toMillis()
+          + " ms; it may still take effect");
+    }
+    if (cause instanceof ProposalFailedException e) {
+      ClientError.Code code = switch (e.kind()) {
+        case LEADERSHIP_LOST -> ClientError.Code.LEADERSHIP_LOST;
+        case UNAVAILABLE -> ClientError.Code.UNAVAILABLE;
+        case APPLY_FAILED -> ClientError.Code.APPLY_FAILED;
+      };
+      return error(out, code, e.getMessage());
+    }
+    return error(out, ClientError.Code.UNKNOWN, String.valueOf(cause));
+  }
+
+  private ClientResponse notLeader(ClientResponse.Builder out, long leaderId) {
+    NotLeader.Builder nl = NotLeader.newBuilder().setLeaderId(leaderId);
+    ServerConfig.Member m = members.get(leaderId);
+    if (m != null) nl.setLeaderAddress(ServerConfig.show(m.clientAddress()));
+    return out.setNotLeader(nl).build();
+  }
+
+  private static ClientResponse error(ClientResponse.Builder out, ClientError.Code code, String message) {
+    return out.setError(ClientError.newBuilder().setCode(code).setMessage(message)).build();
+  }
+}

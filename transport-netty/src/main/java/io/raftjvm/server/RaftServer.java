@@ -1,0 +1,204 @@
+package io.raftjvm.server;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.raftjvm.core.RaftConfig;
+import io.raftjvm.core.RaftNode;
+import io.raftjvm.log.chronicle.ChronicleLogStore;
+import io.raftjvm.log.chronicle.StorageException;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.runtime.NodeDriver;
+import io.raftjvm.statemachine.StateMachine;
+import io.raftjvm.statemachine.StateMachineContext;
+import io.raftjvm.statemachine.StateMachineProvider;
+import io.raftjvm.transport.ClientServer;
+import io.raftjvm.transport.NettyEventLoops;
+import io.raftjvm.transport.NettyTransport;
+import io.raftjvm.transport.PeerServer;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Raft server process: the Chronicle log, the node on its own event loop, the peer transport,
+ * the client port and the state machine, wired from a {@link ServerConfig}.
+ *
+ * <p>Threads: one event loop owns the node (ticks, steps, drains, outbound peer channels); a small
+ * I/O group accepts peer and client connections and decodes their frames; the log writer and the
+ * apply worker have a thread each.
+ */
+public final class RaftServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftServer.class);
+
+  private final ServerConfig config;
+  private final EventLoopGroup nodeGroup;
+  private final EventLoopGroup ioGroup;
+  private final ChronicleLogStore store;
+  private final StateMachine stateMachine;
+  private final NodeDriver driver;
+  private final NettyTransport transport;
+  private final PeerServer peerServer;
+  private final ClientServer clientServer;
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile boolean closing;
+
+  private RaftServer(ServerConfig cfg) throws Exception {
+    this.config = cfg;
+    long id = cfg.nodeId();
+    StateMachineProvider provider = StateMachines.find(cfg.stateMachine(), cfg.pluginsDir());
+    Path logDir = cfg.dataDir().resolve("raft");
+    Path smDir = cfg.dataDir().resolve("state-machine");
+    Files.createDirectories(smDir);
+    this.store = ChronicleLogStore.open(logDir, cfg.clusterId(), id,
+        new ChronicleLogStore.Options(cfg.logSync(), cfg.segmentBytes()));
+    boolean started = false;
+    try {
+      if (store.lastIndex() == 0 && store.initialState().hardState().getTerm() == 0
+          && store.initialState().confState().getVotersCount() == 0) {
+        ConfState.Builder conf = ConfState.newBuilder();
+        cfg.members().keySet().forEach(conf::addVoters);
+        store.bootstrap(conf.build());
+        LOG.info("bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
+      }
+      this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
+          Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
+      long commit = store.initialState().hardState().getCommit();
+      long applied = Math.min(stateMachine.lastApplied(), commit);
+      RaftConfig raftConfig = RaftConfig.builder(id)
+          .electionTicks(cfg.electionTicks()).heartbeatTicks(cfg.heartbeatTicks())
+          .maxSizePerMsg(cfg.maxAppendBytes()).maxInflightMsgs(cfg.maxInflightAppends())
+          .maxInflightBytes(cfg.maxInflightBytes()).maxApplyBytes(cfg.maxApplyBytes())
+          .preVote(cfg.preVote()).checkQuorum(cfg.checkQuorum()).applied(applied)
+          .random(new SplittableRandom(new SecureRandom().nextLong()))
+          .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id)).build();
+      RaftNode node = RaftNode.create(raftConfig, store);
+
+      this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", cfg.nativeTransport());
+      this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", cfg.nativeTransport());
+      EventLoop loop = nodeGroup.next();
+      this.driver = new NodeDriver(id, node, store, stateMachine, loop, loop::inEventLoop,
+          cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
+
+      Map<Long, InetSocketAddress> peers = new TreeMap<>();
+      cfg.members().forEach((pid, m) -> {
+        if (pid != id) peers.put(pid, m.peerAddress());
+      });
+      this.transport = new NettyTransport(cfg.clusterId(), id, peers, loop, cfg.maxFrameBytes(),
+          cfg.writeBufferHighWater(), driver::reportUnreachable);
+      ServerConfig.Member self = cfg.self();
+      this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, ioGroup, cfg.clusterId(), id,
+          peers.keySet(), driver::deliver, cfg.maxFrameBytes());
+      this.peerServer.start().sync();
+      this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
+          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.maxFrameBytes(),
+          cfg.maxPendingPerConnection());
+      this.clientServer.bind(bindable(self.clientAddress()));
+      driver.start(transport);
+      transport.start();
+      started = true;
+      LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", id, cfg.clusterId(),
+          peerServer.localAddress(), clientServer.localAddress(), cfg.dataDir());
+    } finally {
+      if (!started) store.close();
+    }
+  }
+
+  /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */
+  public static RaftServer start(ServerConfig config) throws Exception {
+    return new RaftServer(config);
+  }
+
+  private static InetSocketAddress bindable(InetSocketAddress a) {
+    return new InetSocketAddress(a.getHostString(), a.getPort());
+  }
+
+  public NodeDriver driver() {
+    return driver;
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  public InetSocketAddress clientAddress() {
+    return clientServer.localAddress();
+  }
+
+  /**
+   * Stops taking clients, stops the node (the log writer writes and syncs what it holds), closes
+   * connections and the log. Blocks; call it from a thread that is not an event loop.
+   */
+  @Override
+  public void close() {
+    if (closing) {
+      awaitClosed();
+      return;
+    }
+    closing = true;
+    try {
+      clientServer.close();
+      driver.close();
+      transport.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      peerServer.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+      nodeGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      stateMachine.close();
+      store.close();
+      LOG.info("node {} stopped", config.nodeId());
+    } catch (Exception e) {
+      LOG.warn("node {} did not stop cleanly: {}", config.nodeId(), e.toString());
+    } finally {
+      closed.countDown();
+    }
+  }
+
+  private void awaitClosed() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@code RaftServer --config FILE}: runs until SIGTERM/SIGINT, then shuts down cleanly. */
+  public static void main(String[] args) {
+    File file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        file = new File(args[++i]);
+      } else if (args[i].equals("-h") || args[i].equals("--help")) {
+        System.out.println("usage: raft-node.sh --config FILE");
+        return;
+      } else {
+        exit("unknown argument '" + args[i] + "' (usage: raft-node.sh --config FILE)");
+      }
+    }
+    if (file == null) exit("missing --config FILE (usage: raft-node.sh --config FILE)");
+    RaftServer server;
+    try {
+      server = start(ServerConfig.load(file));
+    } catch (ConfigException | StorageException e) {
+      exit(e.getMessage());
+      return;
+    } catch (Exception e) {
+      exit("cannot start: " + e);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "raft-shutdown"));
+    server.awaitClosed();
+  }
+
+  private static void exit(String message) {
+    System.err.println("raft-node: " + message);
+    System.exit(2);
+  }
+}

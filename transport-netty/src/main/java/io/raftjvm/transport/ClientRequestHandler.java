@@ -1,0 +1,159 @@
+package io.raftjvm.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.concurrent.EventExecutor;
+import io.raftjvm.proto.ClientError;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one client connection: hands each request to the {@link ClientService} and writes the
+ * answer when its future completes, in completion order (answers carry the request_id). Never
+ * blocks: completions from other threads hop to the channel's loop.
+ *
+ * <p>Per channel, not {@code @Sharable}: it counts the connection's unanswered requests. Beyond
+ * {@code maxOutstanding} a request is answered UNAVAILABLE at once. A request with no body or an
+ * empty command is answered BAD_REQUEST. An oversized frame or undecodable bytes close the
+ * connection with one warning naming the remote address. While the channel is not writable (the
+ * client does not read its answers) reading pauses, so the outbound buffer stays bounded.
+ */
+final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientRequestHandler.class);
+
+  private final ClientService service;
+  /** Most requests this connection may have with the service at once. */
+  private final int maxOutstanding;
+  /** Requests handed to the service and not yet answered. Mutated on the channel's loop only. */
+  private int outstanding;
+  /** Whether the connection failure was already logged (one line per connection). Loop only. */
+  private boolean failureLogged;
+
+  ClientRequestHandler(ClientService service, int maxOutstanding) {
+    this.service = service;
+    this.maxOutstanding = maxOutstanding;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, ClientRequest request) {
+    long id = request.getRequestId();
+    String invalid = validate(request);
+    if (invalid != null) {
+      respond(ctx, error(id, ClientError.Code.BAD_REQUEST, invalid));
+      return;
+    }
+    if (outstanding >= maxOutstanding) {
+      respond(ctx, error(id, ClientError.Code.UNAVAILABLE,
+          "too many outstanding requests on this connection (max " + maxOutstanding + ")"));
+      return;
+    }
+    outstanding++;
+    CompletableFuture<ClientResponse> answer;
+    try {
+      answer = service.handle(request);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    if (answer == null) {
+      answer = CompletableFuture.failedFuture(new IllegalStateException("service gave no answer"));
+    }
+    answer.whenComplete((response, failure) -> onAnswer(ctx, id, response, failure));
+  }
+
+  private void onAnswer(ChannelHandlerContext ctx, long id, ClientResponse response,
+      Throwable failure) {
+    EventExecutor loop = ctx.executor();
+    if (loop.inEventLoop()) {
+      answer(ctx, id, response, failure);
+      return;
+    }
+    try {
+      loop.execute(() -> answer(ctx, id, response, failure));
+    } catch (RejectedExecutionException e) {
+      LOG.debug("loop shut down; answer to request {} dropped", id);
+    }
+  }
+
+  private void answer(ChannelHandlerContext ctx, long id, ClientResponse response,
+      Throwable failure) {
+    outstanding--;
+    if (failure != null) {
+      respond(ctx, error(id, ClientError.Code.UNKNOWN, describe(failure)));
+    } else if (response == null) {
+      respond(ctx, error(id, ClientError.Code.UNKNOWN, "service answered null"));
+    } else if (response.getRequestId() != id) {
+      respond(ctx, response.toBuilder().setRequestId(id).build());
+    } else {
+      respond(ctx, response);
+    }
+  }
+
+  /** Writes and flushes; FlushConsolidationHandler merges the flushes of one burst. */
+  private static void respond(ChannelHandlerContext ctx, ClientResponse response) {
+    if (ctx.channel().isActive()) {
+      ctx.writeAndFlush(response);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException) {
+      LOG.debug("client connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    } else if (!failureLogged) {
+      failureLogged = true;
+      if (cause instanceof DecoderException) {
+        LOG.warn("closing client connection from {}: {}", ctx.channel().remoteAddress(),
+            describeDecodeFailure((DecoderException) cause));
+      } else {
+        LOG.warn("closing client connection from {}", ctx.channel().remoteAddress(), cause);
+      }
+    }
+    ctx.close();
+  }
+
+  private static String validate(ClientRequest request) {
+    switch (request.getBodyCase()) {
+      case PROPOSE:
+        return request.getPropose().getCommand().isEmpty() ? "propose has an empty command" : null;
+      case QUERY:
+        return null;
+      default:
+        return "request has no body (expected propose or query)";
+    }
+  }
+
+  private static String describeDecodeFailure(DecoderException e) {
+    if (e instanceof TooLongFrameException) {
+      return "oversized frame (" + e.getMessage() + ")";
+    }
+    Throwable root = e.getCause() != null ? e.getCause() : e;
+    return "undecodable bytes (" + root.getMessage() + ")";
+  }
+
+  private static String describe(Throwable failure) {
+    Throwable t = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+  }
+
+  private static ClientResponse error(long id, ClientError.Code code, String message) {
+    return ClientResponse.newBuilder()
+        .setRequestId(id)
+        .setError(ClientError.newBuilder().setCode(code).setMessage(message))
+        .build();
+  }
+}

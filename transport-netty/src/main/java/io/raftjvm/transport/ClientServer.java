@@ -1,0 +1,76 @@
+package io.raftjvm.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/**
+ * The client port: accepts client connections and serves {@link io.raftjvm.proto.ClientRequest}s
+ * through a {@link ClientService}. The event loop group and channel class come from the caller (who
+ * picks epoll or NIO); this class never shuts the group down.
+ *
+ * <p>Threading: {@link #bind} and {@link #close} block the calling thread and must not be called on
+ * an event loop. Everything else happens on the group's loops.
+ */
+public final class ClientServer implements AutoCloseable {
+  private final EventLoopGroup group;
+  private final Class<? extends ServerChannel> channelClass;
+  private final ClientServerInitializer initializer;
+  /** Every accepted connection, so that {@link #close} ends them too. */
+  private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+  /** The listening channel; null until bound. Set by the binding thread only. */
+  private volatile Channel serverChannel;
+
+  /**
+   * @param maxFrameBytes largest accepted frame, counting its 4-byte length prefix
+   * @param maxOutstanding requests one connection may have unanswered before it gets UNAVAILABLE
+   */
+  public ClientServer(EventLoopGroup group, Class<? extends ServerChannel> channelClass,
+      ClientService service, int maxFrameBytes, int maxOutstanding) {
+    this.group = Objects.requireNonNull(group, "group");
+    this.channelClass = Objects.requireNonNull(channelClass, "channelClass");
+    this.initializer =
+        new ClientServerInitializer(service, maxFrameBytes, maxOutstanding, connections);
+  }
+
+  /** Binds and starts accepting; returns the bound address (useful with port 0). */
+  public InetSocketAddress bind(SocketAddress address) throws InterruptedException {
+    if (serverChannel != null) {
+      throw new IllegalStateException("already bound to " + serverChannel.localAddress());
+    }
+    Channel ch = new ServerBootstrap()
+        .group(group)
+        .channel(channelClass)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(initializer)
+        .bind(address)
+        .sync()
+        .channel();
+    serverChannel = ch;
+    return (InetSocketAddress) ch.localAddress();
+  }
+
+  /** The bound address, or null before {@link #bind}. */
+  public InetSocketAddress localAddress() {
+    Channel ch = serverChannel;
+    return ch == null ? null : (InetSocketAddress) ch.localAddress();
+  }
+
+  /** Stops accepting and closes every client connection. Idempotent. */
+  @Override
+  public void close() {
+    Channel ch = serverChannel;
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+    connections.close().syncUninterruptibly();
+  }
+}

@@ -1,0 +1,65 @@
+package io.raftjvm.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.raftjvm.proto.ClientRequest;
+import java.util.Objects;
+
+/**
+ * Assembles a client connection's pipeline: flush consolidation first, then 4-byte length framing
+ * and protobuf codecs, then {@link ClientRequestHandler}. {@code @Sharable}: the stateless codecs are
+ * shared, the stateful handlers are created per channel.
+ */
+@Sharable
+final class ClientServerInitializer extends ChannelInitializer<Channel> {
+  private static final ProtobufDecoder DECODER =
+      new ProtobufDecoder(ClientRequest.getDefaultInstance());
+  private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
+  private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
+
+  private final ClientService service;
+  /** Largest frame accepted, in bytes, counting the 4-byte length prefix. */
+  private final int maxFrameBytes;
+  /** Unanswered requests allowed per connection. */
+  private final int maxOutstanding;
+  /** Where accepted channels are registered; null when nobody tracks them (tests). */
+  private final ChannelGroup connections;
+
+  ClientServerInitializer(ClientService service, int maxFrameBytes, int maxOutstanding,
+      ChannelGroup connections) {
+    this.service = Objects.requireNonNull(service, "service");
+    if (maxFrameBytes <= 4) {
+      throw new IllegalArgumentException("maxFrameBytes must exceed 4: " + maxFrameBytes);
+    }
+    if (maxOutstanding <= 0) {
+      throw new IllegalArgumentException("maxOutstanding must be positive: " + maxOutstanding);
+    }
+    this.maxFrameBytes = maxFrameBytes;
+    this.maxOutstanding = maxOutstanding;
+    this.connections = connections;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    if (connections != null) {
+      connections.add(ch);
+    }
+    ChannelPipeline p = ch.pipeline();
+    // consolidateWhenNoReadInProgress: responses completing outside a read burst coalesce too.
+    p.addLast("flush", new FlushConsolidationHandler(
+        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    p.addLast("frameDecoder", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4));
+    p.addLast("protobufDecoder", DECODER);
+    p.addLast("framePrepender", PREPENDER);
+    p.addLast("protobufEncoder", ENCODER);
+    p.addLast("handler", new ClientRequestHandler(service, maxOutstanding));
+  }
+}

@@ -1,0 +1,172 @@
+package io.raftjvm.transport;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.raftjvm.proto.PeerFrame;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one outbound connection to one peer: connects, says hello, and reconnects with {@link
+ * ReconnectBackoff} when the connection fails or drops. Logs "connected" and "lost" at INFO once
+ * per transition; individual failed attempts only at DEBUG.
+ *
+ * <p>Confined to the node loop: the channel is registered on it, so every method and every
+ * listener here runs on that thread and nothing is synchronized.
+ */
+final class PeerConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
+
+  private final long peerId;
+  private final InetSocketAddress address;
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final PeerFrame hello;
+  private final ReconnectBackoff backoff;
+  private final LongConsumer unreachable;
+
+  private Channel channel; // active and greeted, else null
+  private ChannelFuture pendingConnect;
+  private ScheduledFuture<?> pendingRetry;
+  private long connectedAtNanos;
+  private boolean downLogged;
+  private boolean closed;
+  private boolean inSend; // between beginSend() and endSend()
+  private boolean reported; // unreachable already reported during the current send
+  private Channel unflushed; // written to during the current send
+
+  PeerConnection(long peerId, InetSocketAddress address, EventLoop loop, Bootstrap template,
+      int maxFrameBytes, PeerFrame hello, ReconnectBackoff backoff, LongConsumer unreachable) {
+    this.peerId = peerId;
+    this.address = address;
+    this.loop = loop;
+    this.hello = hello;
+    this.backoff = backoff;
+    this.unreachable = unreachable;
+    PeerWritabilityHandler writability = new PeerWritabilityHandler(this::onUnwritable);
+    this.bootstrap = template.clone()
+        .remoteAddress(address)
+        .handler(new PeerOutboundInitializer(maxFrameBytes, writability));
+  }
+
+  void connect() {
+    pendingRetry = null;
+    if (closed || channel != null || pendingConnect != null) {
+      return;
+    }
+    pendingConnect = bootstrap.connect();
+    pendingConnect.addListener((ChannelFuture f) -> onConnectDone(f));
+  }
+
+  private void onConnectDone(ChannelFuture f) {
+    pendingConnect = null;
+    if (closed) {
+      f.channel().close();
+      return;
+    }
+    if (!f.isSuccess()) {
+      if (!downLogged) {
+        downLogged = true;
+        LOG.info("peer {} at {} unreachable ({}), retrying", peerId, address, f.cause().toString());
+      } else {
+        LOG.debug("peer {} at {}: connect failed: {}", peerId, address, f.cause().toString());
+      }
+      scheduleRetry();
+      return;
+    }
+    Channel ch = f.channel();
+    ch.writeAndFlush(hello, ch.voidPromise()); // first, before send() can see the channel
+    channel = ch;
+    connectedAtNanos = System.nanoTime();
+    downLogged = false;
+    LOG.info("connected to peer {} at {}", peerId, address);
+    ch.closeFuture().addListener(cf -> onClosed(ch));
+  }
+
+  private void onClosed(Channel ch) {
+    if (channel != ch) {
+      return; // closed by close()
+    }
+    channel = null;
+    long livedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
+    if (livedMillis >= backoff.maxMillis()) {
+      backoff.reset(); // it was a working connection; a refused one keeps backing off
+    }
+    downLogged = true;
+    LOG.info("lost connection to peer {} at {}", peerId, address);
+    reportUnreachable();
+    scheduleRetry();
+  }
+
+  private void scheduleRetry() {
+    if (!closed) {
+      pendingRetry = loop.schedule(this::connect, backoff.nextDelayMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void onUnwritable() {
+    LOG.debug("channel to peer {} is over its high-water mark", peerId);
+    reportUnreachable();
+  }
+
+  /** The channel if a message can be written now: connected, greeted, below the high-water mark. */
+  Channel writableChannel() {
+    Channel ch = channel;
+    return ch != null && ch.isActive() && ch.isWritable() ? ch : null;
+  }
+
+  boolean isConnected() {
+    return channel != null && channel.isActive();
+  }
+
+  /** Writes without flushing; {@link #endSend()} flushes. */
+  void write(Channel ch, PeerFrame frame) {
+    ch.write(frame, ch.voidPromise());
+    unflushed = ch;
+  }
+
+  /** Start of one send call. */
+  void beginSend() {
+    inSend = true;
+  }
+
+  /**
+   * Reports the peer unreachable: at most once within one send call (the send itself, the channel
+   * turning unwritable or failing during it), every time outside one.
+   */
+  void reportUnreachable() {
+    if (!reported) {
+      reported = inSend;
+      unreachable.accept(peerId);
+    }
+  }
+
+  /** End of one send call: one flush for everything written, and re-arm the report. */
+  void endSend() {
+    if (unflushed != null) {
+      unflushed.flush();
+      unflushed = null;
+    }
+    inSend = false;
+    reported = false;
+  }
+
+  /** Stops reconnecting and closes the channel (and a connect in progress). */
+  Future<?> close() {
+    closed = true;
+    if (pendingRetry != null) {
+      pendingRetry.cancel(false);
+      pendingRetry = null;
+    }
+    Channel ch = channel != null ? channel : pendingConnect != null ? pendingConnect.channel() : null;
+    channel = null;
+    return ch == null ? loop.newSucceededFuture(null) : ch.close();
+  }
+}

@@ -1,0 +1,138 @@
+package io.raftjvm.transport;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.raftjvm.proto.Message;
+import io.raftjvm.proto.PeerFrame;
+import io.raftjvm.proto.PeerHello;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Server side of a peer connection: checks the hello, then hands the Raft messages of each read
+ * burst to the {@link MessageSink} in one {@code deliver} call (at {@code channelReadComplete}).
+ *
+ * <p>The first frame must be a {@link PeerHello} with this cluster's id, {@code to} equal to this
+ * node and {@code from} one of the known peers; otherwise one warning line is logged and the
+ * connection closed. A second hello also closes it.
+ *
+ * <p>A message whose {@code from} is not the node that said hello, or whose {@code to} is not this
+ * node, is dropped with a DEBUG line rather than closing the connection: the hello already
+ * authenticated the peer, Raft tolerates lost messages, and closing would make the sender
+ * reconnect in a loop (and lose the messages that were correct) over what is at worst a stale
+ * routing entry on its side.
+ *
+ * <p>Stateful: one instance per channel (not {@code @Sharable}).
+ */
+final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerInboundHandler.class);
+
+  private enum State { AWAITING_HELLO, OPEN, CLOSED }
+
+  private final String clusterId;
+  private final long selfId;
+  private final Set<Long> knownPeers;
+  private final MessageSink sink;
+
+  private State state = State.AWAITING_HELLO;
+  private long peerId;
+  private List<Message> burst = new ArrayList<>();
+
+  PeerInboundHandler(String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink) {
+    this.clusterId = clusterId;
+    this.selfId = selfId;
+    this.knownPeers = Set.copyOf(knownPeers);
+    this.sink = sink;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof PeerFrame frame)) {
+      ctx.fireChannelRead(msg); // not ours: let the tail release it
+      return;
+    }
+    if (!ctx.channel().isOpen()) {
+      return; // decoded after a protocol error closed the connection, in the same read
+    }
+    switch (state) {
+      case AWAITING_HELLO -> onHello(ctx, frame);
+      case OPEN -> onFrame(ctx, frame);
+      case CLOSED -> { } // the rest of the burst after a refusal
+    }
+  }
+
+  private void onHello(ChannelHandlerContext ctx, PeerFrame frame) {
+    if (!frame.hasHello()) {
+      refuse(ctx, "first frame is not a hello");
+      return;
+    }
+    PeerHello hello = frame.getHello();
+    if (!clusterId.equals(hello.getClusterId())) {
+      refuse(ctx, "cluster id " + quote(hello.getClusterId()) + " != " + quote(clusterId));
+    } else if (!knownPeers.contains(hello.getFrom())) {
+      refuse(ctx, "unknown node id " + hello.getFrom());
+    } else if (hello.getTo() != selfId) {
+      refuse(ctx, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
+    } else {
+      state = State.OPEN;
+      peerId = hello.getFrom();
+      LOG.info("accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
+    }
+  }
+
+  private void onFrame(ChannelHandlerContext ctx, PeerFrame frame) {
+    if (!frame.hasMessage()) {
+      state = State.CLOSED;
+      LOG.warn("closing peer connection from {} (node {}): unexpected {} frame",
+          ctx.channel().remoteAddress(), peerId, frame.getBodyCase());
+      ctx.close();
+      return;
+    }
+    Message m = frame.getMessage();
+    if (m.getFrom() != peerId || m.getTo() != selfId) {
+      LOG.debug("dropped {} from {} to {} on the connection of node {} to node {}",
+          m.getType(), m.getFrom(), m.getTo(), peerId, selfId);
+      return;
+    }
+    burst.add(m);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    deliverBurst();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    deliverBurst();
+    if (state == State.OPEN) {
+      LOG.info("peer connection from node {} at {} closed", peerId, ctx.channel().remoteAddress());
+    }
+    state = State.CLOSED;
+    ctx.fireChannelInactive();
+  }
+
+  private void deliverBurst() {
+    if (!burst.isEmpty()) {
+      List<Message> out = burst;
+      burst = new ArrayList<>(); // the sink owns the delivered list from now on
+      sink.deliver(out);
+    }
+  }
+
+  /** Quotes a string from the wire for a one-line log: short, no control characters. */
+  static String quote(String s) {
+    String t = s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    return "'" + t.replaceAll("\\p{Cntrl}", "?") + "'";
+  }
+
+  private void refuse(ChannelHandlerContext ctx, String reason) {
+    state = State.CLOSED;
+    LOG.warn("refused peer connection from {}: {}", ctx.channel().remoteAddress(), reason);
+    ctx.close();
+  }
+}

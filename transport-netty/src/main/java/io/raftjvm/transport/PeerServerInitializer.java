@@ -1,0 +1,39 @@
+package io.raftjvm.transport;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelInitializer;
+import java.util.Set;
+
+/**
+ * Assembles the pipeline of an accepted peer connection: {@link PeerCodec} (flush consolidation,
+ * framing, protobuf), then a new {@link PeerInboundHandler}, then {@link CloseOnErrorHandler}.
+ *
+ * <p>{@link Sharable} (as every {@code ChannelInitializer}): immutable, one instance per server.
+ */
+@Sharable
+final class PeerServerInitializer extends ChannelInitializer<Channel> {
+  private static final CloseOnErrorHandler ON_ERROR = new CloseOnErrorHandler("peer connection from");
+
+  private final String clusterId;
+  private final long selfId;
+  private final Set<Long> knownPeers;
+  private final MessageSink sink;
+  private final int maxFrameBytes;
+
+  PeerServerInitializer(
+      String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {
+    this.clusterId = clusterId;
+    this.selfId = selfId;
+    this.knownPeers = Set.copyOf(knownPeers);
+    this.sink = sink;
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  @Override
+  protected void initChannel(Channel ch) {
+    PeerCodec.addTo(ch.pipeline(), maxFrameBytes);
+    ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
+    ch.pipeline().addLast("onError", ON_ERROR);
+  }
+}

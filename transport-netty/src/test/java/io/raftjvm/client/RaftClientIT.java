@@ -1,0 +1,335 @@
+package io.raftjvm.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.raftjvm.proto.Applied;
+import io.raftjvm.proto.ClientError;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.NotLeader;
+import io.raftjvm.transport.ClientServer;
+import io.raftjvm.transport.ClientService;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * RaftClient against fake servers on real loopback sockets: {@link ClientServer}s whose services
+ * play a leader (answers a propose with the command reversed) or followers (NotLeader naming the
+ * leader's client address). Waits on conditions and futures, never on fixed sleeps.
+ */
+@Tag("integration")
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RaftClientIT {
+  private MultiThreadIoEventLoopGroup serverGroup;
+  /** Completes service futures off the I/O threads, so answers cross threads and reorder. */
+  private ExecutorService serviceThreads;
+  private final List<ClientServer> servers = new ArrayList<>();
+  private final List<RaftClient> clients = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    serverGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    serviceThreads = Executors.newFixedThreadPool(2);
+  }
+
+  @AfterEach
+  void tearDown() {
+    clients.forEach(RaftClient::close);
+    servers.forEach(ClientServer::close);
+    serviceThreads.shutdownNow();
+    serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  @Test
+  void startedWithOnlyAFollowerItReachesTheLeaderByRedirect() throws Exception {
+    Fake leader = start(Fake.leader());
+    Fake follower = start(Fake.follower(leader.address));
+    start(Fake.follower(leader.address));
+    RaftClient client = client(options(follower.address));
+
+    assertEquals("cba", utf8(client.proposeSync(bytes("abc"))));
+    assertEquals(1, follower.proposes.get());
+    assertEquals("q:x", utf8(client.querySync(bytes("x"))));
+    assertEquals("fed", utf8(client.proposeSync(bytes("def"))));
+    assertEquals(1, follower.proposes.get(), "the leader, once known, is asked directly");
+    assertEquals(2, leader.proposes.get());
+  }
+
+  @Test
+  void aLeaderThatMovesIsFollowed() throws Exception {
+    Fake oldLeader = start(Fake.leader());
+    Fake f1 = start(Fake.follower(oldLeader.address));
+    Fake f2 = start(Fake.follower(oldLeader.address));
+    RaftClient client = client(options(f1.address, f2.address));
+    assertEquals("1", utf8(client.proposeSync(bytes("1"))));
+    assertEquals(oldLeader.address, client.knownLeader().get());
+
+    oldLeader.server.close();
+    awaitTrue(() -> client.knownLeader().join() == null, "client notices the lost leader");
+    Fake newLeader = start(Fake.leader());
+    f1.leaderAddress = newLeader.address;
+    f2.leaderAddress = newLeader.address;
+
+    assertEquals("21", utf8(client.proposeSync(bytes("12"))));
+    assertEquals(1, newLeader.proposes.get());
+    assertEquals(1, oldLeader.proposes.get());
+    assertEquals(newLeader.address, client.knownLeader().get());
+  }
+
+  @Test
+  void serverTimeoutIsOutcomeUnknownAndTheProposeIsNotRetried() throws Exception {
+    AtomicInteger queryAttempts = new AtomicInteger();
+    Fake slow = start(new Fake(request -> {
+      if (request.hasPropose()) {
+        return error(ClientError.Code.TIMEOUT, "not committed within 2 s");
+      }
+      return queryAttempts.incrementAndGet() == 1
+          ? error(ClientError.Code.TIMEOUT, "read index not confirmed")
+          : applied("q-ok");
+    }));
+    RaftClient client = client(options(slow.address));
+
+    ClientException e = assertThrows(ClientException.class,
+        () -> client.proposeSync(bytes("once")));
+    assertEquals(ClientException.Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
+    assertTrue(e.outcomeUnknown());
+    assertTrue(e.getMessage().contains("may or may not have been applied"), e.getMessage());
+    assertEquals(1, slow.proposes.get(), "an undecided propose is never resent");
+
+    assertEquals("q-ok", utf8(client.querySync(bytes("q"))), "a query is retried");
+    assertEquals(2, queryAttempts.get());
+  }
+
+  @Test
+  void unavailableIsRetriedWithBackoff() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    Fake busy = start(new Fake(request -> attempts.incrementAndGet() <= 3
+        ? error(ClientError.Code.UNAVAILABLE, "overloaded")
+        : applied("done")));
+    RaftClient client = client(options(busy.address));
+
+    assertEquals("done", utf8(client.proposeSync(bytes("p"))));
+    assertEquals(4, attempts.get());
+  }
+
+  @Test
+  void aThousandConcurrentProposesFromSeveralThreadsAllComplete() throws Exception {
+    Fake leader = start(Fake.leader());
+    Fake f1 = start(Fake.follower(leader.address));
+    Fake f2 = start(Fake.follower(leader.address));
+    RaftClient client = client(options(f1.address, f2.address, leader.address)
+        .requestTimeout(Duration.ofSeconds(30)));
+    int threads = 8;
+    int perThread = 125;
+    ExecutorService callers = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<CompletableFuture<byte[]>>>> submitted = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        submitted.add(callers.submit(() -> {
+          List<CompletableFuture<byte[]>> mine = new ArrayList<>();
+          for (int i = 0; i < perThread; i++) {
+            mine.add(client.propose(bytes("cmd-" + thread + "-" + i)));
+          }
+          return mine;
+        }));
+      }
+      for (int t = 0; t < threads; t++) {
+        List<CompletableFuture<byte[]>> mine = submitted.get(t).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < perThread; i++) {
+          String expected = new StringBuilder("cmd-" + t + "-" + i).reverse().toString();
+          assertEquals(expected, utf8(mine.get(i).get(30, TimeUnit.SECONDS)));
+        }
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertEquals(threads * perThread, leader.proposes.get());
+  }
+
+  @Test
+  void whenNoServerListensTheRequestFailsAtItsDeadline() throws Exception {
+    RaftClient client = client(options(deadAddress(), deadAddress())
+        .requestTimeout(Duration.ofSeconds(1)));
+
+    long start = System.nanoTime();
+    ClientException e = assertThrows(ClientException.class,
+        () -> client.proposeSync(bytes("lost")));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertEquals(ClientException.Kind.UNAVAILABLE, e.kind());
+    assertTrue(e.getMessage().startsWith("no answer from the cluster within 1 s"), e.getMessage());
+    assertTrue(tookMs >= 900 && tookMs < 4_000, "took " + tookMs + " ms");
+  }
+
+  @Test
+  void aServerThatNeverAnswersTimesOutAfterFiveSecondsOutcomeUnknown() throws Exception {
+    Fake silent = start(new Fake(request -> null));
+    RaftClient client = client(options(silent.address));
+
+    long start = System.nanoTime();
+    ClientException e = assertThrows(ClientException.class,
+        () -> client.proposeSync(bytes("void")));
+    long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+    assertEquals(ClientException.Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
+    assertTrue(e.getMessage().startsWith("no answer from the cluster within 5 s"), e.getMessage());
+    assertTrue(tookMs >= 4_900 && tookMs < 9_000, "took " + tookMs + " ms");
+    assertEquals(1, silent.proposes.get());
+  }
+
+  @Test
+  void followersThatKnowNoLeaderFailAsNotLeaderUnknown() throws Exception {
+    Fake f1 = start(Fake.follower(""));
+    Fake f2 = start(Fake.follower(""));
+    // A retry cap rather than the deadline ends it: at a deadline an attempt may be in flight,
+    // which is (rightly) reported as outcome-unknown.
+    RaftClient client = client(options(f1.address, f2.address).maxRetries(3)
+        .requestTimeout(Duration.ofSeconds(30)));
+
+    ClientException e = assertThrows(ClientException.class,
+        () -> client.proposeSync(bytes("x")));
+    assertEquals(ClientException.Kind.NOT_LEADER_UNKNOWN, e.kind(), e::getMessage);
+    assertTrue(e.getMessage().contains("does not know the leader"), e.getMessage());
+    assertEquals(2, f1.proposes.get(), "servers are tried in turn");
+    assertEquals(2, f2.proposes.get(), "servers are tried in turn");
+  }
+
+  @Test
+  void closingTheClientFailsPendingRequestsAsClosed() throws Exception {
+    Fake silent = start(new Fake(request -> null));
+    RaftClient client = client(options(silent.address));
+    CompletableFuture<byte[]> pending = client.propose(bytes("never"));
+    awaitTrue(() -> silent.proposes.get() == 1, "the propose reaches the server");
+
+    client.close();
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> pending.get(5, TimeUnit.SECONDS));
+    assertEquals(ClientException.Kind.CLOSED, ((ClientException) e.getCause()).kind());
+    ExecutionException after = assertThrows(ExecutionException.class,
+        () -> client.propose(bytes("late")).get(5, TimeUnit.SECONDS));
+    assertEquals(ClientException.Kind.CLOSED, ((ClientException) after.getCause()).kind());
+  }
+
+  /** A fake server: a ClientService answering through {@code answer} (null: never answers). */
+  private static final class Fake implements ClientService {
+    final AtomicInteger proposes = new AtomicInteger();
+    final Function<ClientRequest, ClientResponse> answer;
+    volatile String leaderAddress;
+    volatile ExecutorService executor;
+    ClientServer server;
+    String address;
+
+    Fake(Function<ClientRequest, ClientResponse> answer) {
+      this.answer = answer;
+    }
+
+    static Fake leader() {
+      return new Fake(request -> request.hasPropose()
+          ? applied(new StringBuilder(utf8(request.getPropose().getCommand().toByteArray()))
+              .reverse().toString())
+          : applied("q:" + utf8(request.getQuery().getQuery().toByteArray())));
+    }
+
+    static Fake follower(String leader) {
+      Fake[] self = new Fake[1];
+      self[0] = new Fake(request -> ClientResponse.newBuilder()
+          .setNotLeader(NotLeader.newBuilder().setLeaderId(1).setLeaderAddress(self[0].leaderAddress))
+          .build());
+      self[0].leaderAddress = leader;
+      return self[0];
+    }
+
+    @Override
+    public CompletableFuture<ClientResponse> handle(ClientRequest request) {
+      if (request.hasPropose()) {
+        proposes.incrementAndGet();
+      }
+      ClientResponse response = answer.apply(request);
+      if (response == null) {
+        return new CompletableFuture<>();
+      }
+      return CompletableFuture.supplyAsync(() -> response, executor);
+    }
+  }
+
+  private Fake start(Fake fake) throws InterruptedException {
+    fake.executor = serviceThreads;
+    fake.server = new ClientServer(serverGroup, NioServerSocketChannel.class, fake, 1 << 20, 10_000);
+    servers.add(fake.server);
+    InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
+    fake.address = "127.0.0.1:" + bound.getPort();
+    return fake;
+  }
+
+  private RaftClient client(RaftClientOptions.Builder options) {
+    RaftClient client = RaftClient.create(options.build());
+    clients.add(client);
+    return client;
+  }
+
+  private static RaftClientOptions.Builder options(String... servers) {
+    return RaftClientOptions.builder(List.of(servers));
+  }
+
+  /** A loopback address where nothing listens (a port just released). */
+  private static String deadAddress() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return "127.0.0.1:" + s.getLocalPort();
+    }
+  }
+
+  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting until " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private static ClientResponse applied(String result) {
+    return ClientResponse.newBuilder()
+        .setApplied(Applied.newBuilder().setIndex(1).setResult(ByteString.copyFromUtf8(result)))
+        .build();
+  }
+
+  private static ClientResponse error(ClientError.Code code, String message) {
+    return ClientResponse.newBuilder()
+        .setError(ClientError.newBuilder().setCode(code).setMessage(message)).build();
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

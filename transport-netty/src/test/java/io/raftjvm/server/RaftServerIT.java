@@ -1,0 +1,185 @@
+package io.raftjvm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.raftjvm.client.ClientException;
+import io.raftjvm.client.RaftClient;
+import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.core.Role;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real 3-node cluster in this JVM: Chronicle logs in temp directories, Netty on loopback, the
+ * client library. Waits on conditions with generous timeouts, never fixed sleeps.
+ */
+@Tag("integration")
+@DisplayName("RaftServer: a 3-node cluster on loopback")
+class RaftServerIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  @TempDir
+  Path tmp;
+  private final Map<Long, RaftServer> servers = new TreeMap<>();
+  private final Map<Long, ServerConfig> configs = new TreeMap<>();
+
+  private void startCluster() throws Exception {
+    int[] ports = freePorts(6);
+    StringBuilder peers = new StringBuilder("raft.peers = [");
+    for (int i = 1; i <= 3; i++) {
+      peers.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:").append(ports[i - 1])
+          .append("\", client-address = \"127.0.0.1:").append(ports[i + 2]).append("\"},");
+    }
+    peers.append("]\n");
+    for (long id = 1; id <= 3; id++) {
+      String hocon = peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = \""
+          + tmp.resolve("node" + id).toString().replace("\\", "/") + "\"\nraft.state-machine = it-list\n"
+          + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = \"" + tmp.resolve("none") + "\"\n";
+      configs.put(id, ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve()));
+    }
+    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) s.close();
+    }
+    return ports;
+  }
+
+  @AfterEach
+  void stop() {
+    for (RaftServer s : servers.values()) s.close();
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+      Thread.sleep(10);
+    }
+  }
+
+  private RaftServer leader() {
+    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst().orElse(null);
+  }
+
+  private String clientAddresses() {
+    StringBuilder sb = new StringBuilder();
+    for (ServerConfig c : configs.values()) {
+      if (sb.length() > 0) sb.append(',');
+      sb.append(ServerConfig.show(c.self().clientAddress()));
+    }
+    return sb.toString();
+  }
+
+  /** Proposes count commands named prefix-i with at most window in flight; returns the acknowledged ones. */
+  private static Set<String> proposeMany(RaftClient client, String prefix, int count, int window, Set<String> unknown)
+      throws InterruptedException {
+    Set<String> acked = ConcurrentHashMap.newKeySet();
+    Semaphore inFlight = new Semaphore(window);
+    List<CompletableFuture<byte[]>> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String cmd = prefix + "-" + i;
+      inFlight.acquire();
+      all.add(client.propose(cmd.getBytes(StandardCharsets.UTF_8)).whenComplete((r, t) -> {
+        if (t == null) acked.add(cmd);
+        else unknown.add(cmd);
+        inFlight.release();
+      }));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, t) -> null).join();
+    return acked;
+  }
+
+  @Test
+  void commitsFromConcurrentClientsSurvivesLeaderLossAndCatchesUpARestartedFollower() throws Exception {
+    startCluster();
+    await("a leader", () -> leader() != null);
+    RaftClientOptions options = RaftClientOptions.builder(List.of(clientAddresses().split(",")))
+        .requestTimeout(Duration.ofSeconds(20)).build();
+    Set<String> unknown = ConcurrentHashMap.newKeySet();
+    Set<String> acked = ConcurrentHashMap.newKeySet();
+    try (RaftClient a = RaftClient.create(options); RaftClient b = RaftClient.create(options)) {
+      // 10,000 proposals from two clients and four workers.
+      List<Thread> workers = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        RaftClient client = w % 2 == 0 ? a : b;
+        String prefix = "w" + w;
+        Thread t = new Thread(() -> {
+          try {
+            acked.addAll(proposeMany(client, prefix, 2_500, 64, unknown));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        workers.add(t);
+        t.start();
+      }
+      for (Thread t : workers) t.join();
+      assertEquals(Set.of(), unknown, "no failures while the cluster is healthy");
+      assertEquals(10_000, acked.size());
+      await("every replica applied 10,000 commands", () -> ListStateMachineProvider.INSTANCES.values().stream()
+          .allMatch(sm -> sm.applied.size() >= 10_000));
+      List<String> reference = ListStateMachineProvider.INSTANCES.get(1L).applied;
+      for (var sm : ListStateMachineProvider.INSTANCES.values()) assertEquals(reference, sm.applied);
+      assertEquals(acked, new HashSet<>(reference));
+
+      // The leader stops; a new one takes over and the client carries on.
+      RaftServer old = leader();
+      long oldId = old.config().nodeId();
+      servers.remove(oldId).close();
+      Set<String> afterLoss = proposeMany(a, "after", 500, 8, unknown);
+      await("a new leader", () -> leader() != null);
+      assertTrue(afterLoss.size() + unknown.size() == 500, "every proposal got an answer");
+      Set<String> more = proposeMany(a, "later", 200, 8, unknown);
+      assertEquals(200, more.size(), "with a stable new leader every proposal succeeds");
+      acked.addAll(afterLoss);
+      acked.addAll(more);
+
+      // The stopped node restarts from its data directory and catches up.
+      servers.put(oldId, RaftServer.start(configs.get(oldId)));
+      RaftServer leaderNow = leader();
+      await("the restarted node applied everything the leader did", () -> {
+        var mine = ListStateMachineProvider.INSTANCES.get(oldId);
+        var theirs = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId());
+        return mine.applied.size() == theirs.applied.size() && mine.applied.size() >= acked.size();
+      });
+      List<String> finalRef = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId()).applied;
+      Set<String> distinct = new HashSet<>(finalRef);
+      assertEquals(finalRef.size(), distinct.size(), "no command applied twice");
+      assertTrue(distinct.containsAll(acked), "every acknowledged command is applied");
+      for (var sm : ListStateMachineProvider.INSTANCES.values()) assertEquals(finalRef, sm.applied);
+    } catch (ClientException e) {
+      throw new AssertionError("client failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.raftjvm.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.File;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Configuration loading: defaults from reference.conf, and one-line errors naming the key. */
+@DisplayName("ServerConfig")
+class ServerConfigTest {
+  private static final String PEERS = "raft.peers = ["
+      + "{id = 1, peer-address = \"127.0.0.1:7101\", client-address = \"127.0.0.1:7201\"},"
+      + "{id = 2, peer-address = \"127.0.0.1:7102\", client-address = \"127.0.0.1:7202\"},"
+      + "{id = 3, peer-address = \"127.0.0.1:7103\", client-address = \"127.0.0.1:7203\"}]\n";
+  private static final String VALID = "raft.node-id = 2\nraft.data-dir = \"data/n2\"\n" + PEERS;
+
+  private static ServerConfig parse(String hocon) {
+    Config c = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve();
+    return ServerConfig.from(c);
+  }
+
+  @Test
+  void validConfigGetsTheDefaults() {
+    ServerConfig c = parse(VALID);
+    assertEquals(2, c.nodeId());
+    assertEquals(3, c.members().size());
+    assertEquals(7202, c.self().clientAddress().getPort());
+    assertEquals(Duration.ofMillis(100), c.tickInterval());
+    assertEquals(10, c.electionTicks());
+    assertTrue(c.logSync());
+    assertEquals(1 << 20, c.maxAppendBytes());
+    assertEquals("counter", c.stateMachine());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "node id not a member       | raft.node-id = 9                        | raft.node-id 9 is not one of the ids in peers",
+      "heartbeat not below election| raft.heartbeat-ticks = 10               | raft.election-ticks must be greater than heartbeat-ticks",
+      "duplicate address          | raft.peers = [{id=1, peer-address=\"h:1\", client-address=\"h:2\"}, {id=2, peer-address=\"h:1\", client-address=\"h:3\"}]\\nraft.node-id = 1 | raft.peers[1].peer-address address h:1 is used twice",
+      "duplicate id               | raft.peers = [{id=1, peer-address=\"h:1\", client-address=\"h:2\"}, {id=1, peer-address=\"h:3\", client-address=\"h:4\"}]\\nraft.node-id = 1 | raft.peers[1].id duplicate node id 1",
+      "bad port                   | raft.peers = [{id=2, peer-address=\"h:99999\", client-address=\"h:2\"}] | raft.peers[0].peer-address port must be 1-65535",
+      "missing port               | raft.peers = [{id=2, peer-address=\"h\", client-address=\"h:2\"}] | raft.peers[0].peer-address must be host:port",
+      "zero tick                  | raft.tick-interval = 0ms                | raft.tick-interval must be at least 1ms",
+      "inflight above high water  | raft.replication.max-inflight-bytes = 64MiB | raft.replication.max-inflight-bytes must not exceed transport.write-buffer-high-water",
+      "append above frame         | raft.replication.max-append-bytes = 64MiB | raft.replication.max-append-bytes must leave room in transport.max-frame-size",
+      "wrong type                 | raft.election-ticks = lots              | election-ticks",
+  })
+  void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
+    String hocon = VALID + override.replace("\\n", "\n") + "\n";
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(hocon));
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+  }
+
+  @Test
+  void missingNodeIdIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse("raft.data-dir = x\n" + PEERS));
+    assertEquals("bad config: raft.node-id is required", e.getMessage());
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new File("no/such.conf")));
+    assertEquals("config file no/such.conf does not exist or is not a file", e.getMessage());
+  }
+
+  @Test
+  void theShippedNodeConfigsAreValid() {
+    for (int i = 1; i <= 3; i++) {
+      ServerConfig c = ServerConfig.load(new File("../conf/node" + i + ".conf"));
+      assertEquals(i, c.nodeId());
+      assertEquals("local", c.clusterId());
+    }
+  }
+}

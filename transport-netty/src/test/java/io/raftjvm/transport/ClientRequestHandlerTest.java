@@ -1,0 +1,216 @@
+package io.raftjvm.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.raftjvm.proto.Applied;
+import io.raftjvm.proto.ClientError;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.Propose;
+import io.raftjvm.proto.Query;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** The client port's pipeline in memory: framing, validation, ordering, limits and bad input. */
+class ClientRequestHandlerTest {
+  private static final int MAX_FRAME = 256;
+
+  /** Requests the service received, by request_id, with the future it returned. */
+  private final Map<Long, CompletableFuture<ClientResponse>> held = new LinkedHashMap<>();
+  private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+  private final Logger handlerLogger = (Logger) LoggerFactory.getLogger(ClientRequestHandler.class);
+  private EmbeddedChannel channel;
+
+  @BeforeEach
+  void setUp() {
+    log.start();
+    handlerLogger.addAppender(log);
+    channel = channel(2);
+  }
+
+  @AfterEach
+  void tearDown() {
+    handlerLogger.detachAppender(log);
+    channel.finishAndReleaseAll();
+  }
+
+  private EmbeddedChannel channel(int maxOutstanding) {
+    ClientService service = request -> {
+      CompletableFuture<ClientResponse> f = new CompletableFuture<>();
+      held.put(request.getRequestId(), f);
+      return f;
+    };
+    return new EmbeddedChannel(
+        new ClientServerInitializer(service, MAX_FRAME, maxOutstanding, null));
+  }
+
+  @Test
+  void requestReachesServiceAndAnswerKeepsRequestId() throws Exception {
+    send(propose(42, "abc"));
+    assertEquals(List.of(42L), List.copyOf(held.keySet()));
+    held.get(42L).complete(applied(0, "cba")); // the service may leave request_id unset
+    channel.runPendingTasks();
+
+    List<ClientResponse> out = responses();
+    assertEquals(1, out.size());
+    assertEquals(42, out.get(0).getRequestId());
+    assertEquals("cba", out.get(0).getApplied().getResult().toStringUtf8());
+  }
+
+  @Test
+  void answersLeaveInCompletionOrder() throws Exception {
+    channel.close();
+    channel = channel(10);
+    send(propose(1, "a"), propose(2, "b"), query(3, "c"));
+    held.get(3L).complete(applied(3, "third"));
+    held.get(1L).complete(applied(1, "first"));
+    channel.runPendingTasks();
+    held.get(2L).complete(applied(2, "second"));
+    channel.runPendingTasks();
+
+    assertEquals(List.of(3L, 1L, 2L),
+        responses().stream().map(ClientResponse::getRequestId).collect(Collectors.toList()));
+  }
+
+  @Test
+  void emptyProposeAndMissingBodyAreBadRequests() throws Exception {
+    send(propose(7, ""), ClientRequest.newBuilder().setRequestId(8).build());
+
+    List<ClientResponse> out = responses();
+    assertEquals(2, out.size());
+    assertError(out.get(0), 7, ClientError.Code.BAD_REQUEST, "empty command");
+    assertError(out.get(1), 8, ClientError.Code.BAD_REQUEST, "no body");
+    assertTrue(held.isEmpty(), "the service never sees a bad request");
+    assertTrue(channel.isActive(), "a bad request does not close the connection");
+  }
+
+  @Test
+  void failedServiceFutureAnswersUnknownWithItsMessage() throws Exception {
+    send(propose(5, "x"));
+    held.get(5L).completeExceptionally(new IllegalStateException("disk on fire"));
+    channel.runPendingTasks();
+
+    assertError(responses().get(0), 5, ClientError.Code.UNKNOWN, "disk on fire");
+  }
+
+  @Test
+  void requestsBeyondTheOutstandingLimitAreUnavailable() throws Exception {
+    send(propose(1, "a"), propose(2, "b"), propose(3, "c"));
+    List<ClientResponse> out = responses();
+    assertEquals(1, out.size());
+    assertError(out.get(0), 3, ClientError.Code.UNAVAILABLE, "too many outstanding");
+    assertEquals(2, held.size());
+
+    held.get(1L).complete(applied(1, "A"));
+    channel.runPendingTasks();
+    send(propose(4, "d"));
+    assertTrue(held.containsKey(4L), "an answered request frees its slot");
+  }
+
+  @Test
+  void oversizedFrameClosesWithOneWarning() {
+    ByteBuf buf = Unpooled.buffer();
+    buf.writeInt(MAX_FRAME * 4).writeZero(MAX_FRAME);
+    channel.writeInbound(buf);
+
+    assertFalse(channel.isOpen());
+    assertOneWarningNamingRemote("oversized frame");
+  }
+
+  @Test
+  void undecodableBytesCloseWithOneWarning() {
+    ByteBuf buf = Unpooled.buffer();
+    for (int i = 0; i < 3; i++) { // three bad frames in one read: still one warning
+      buf.writeInt(8).writeLong(-1L);
+    }
+    channel.writeInbound(buf);
+
+    assertFalse(channel.isOpen());
+    assertTrue(held.isEmpty());
+    assertOneWarningNamingRemote("undecodable bytes");
+  }
+
+  private void assertOneWarningNamingRemote(String what) {
+    List<ILoggingEvent> warnings = new ArrayList<>();
+    for (ILoggingEvent e : log.list) {
+      if (e.getLevel() == Level.WARN) {
+        warnings.add(e);
+      }
+    }
+    assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
+    String line = warnings.get(0).getFormattedMessage();
+    assertTrue(line.contains(String.valueOf(channel.remoteAddress())), line);
+    assertTrue(line.contains(what), line);
+  }
+
+  private void send(ClientRequest... requests) {
+    ByteBuf buf = Unpooled.buffer();
+    for (ClientRequest r : requests) {
+      byte[] bytes = r.toByteArray();
+      buf.writeInt(bytes.length).writeBytes(bytes);
+    }
+    channel.writeInbound(buf);
+  }
+
+  /** Every frame written so far, decoded. */
+  private List<ClientResponse> responses() throws InvalidProtocolBufferException {
+    ByteBuf all = Unpooled.buffer();
+    for (ByteBuf b; (b = channel.readOutbound()) != null; ) {
+      all.writeBytes(b);
+      b.release();
+    }
+    List<ClientResponse> out = new ArrayList<>();
+    while (all.isReadable()) {
+      byte[] frame = new byte[all.readInt()];
+      all.readBytes(frame);
+      out.add(ClientResponse.parseFrom(frame));
+    }
+    return out;
+  }
+
+  private static void assertError(ClientResponse r, long id, ClientError.Code code, String text) {
+    assertEquals(id, r.getRequestId());
+    assertEquals(code, r.getError().getCode(), r::toString);
+    assertTrue(r.getError().getMessage().contains(text), r::toString);
+  }
+
+  private static ClientRequest propose(long id, String command) {
+    return ClientRequest.newBuilder().setRequestId(id)
+        .setPropose(Propose.newBuilder().setClientId(9).setSequence(id).setCommand(utf8(command)))
+        .build();
+  }
+
+  private static ClientRequest query(long id, String q) {
+    return ClientRequest.newBuilder().setRequestId(id)
+        .setQuery(Query.newBuilder().setQuery(utf8(q))).build();
+  }
+
+  private static ClientResponse applied(long id, String result) {
+    return ClientResponse.newBuilder().setRequestId(id)
+        .setApplied(Applied.newBuilder().setIndex(1).setResult(utf8(result))).build();
+  }
+
+  private static ByteString utf8(String s) {
+    return ByteString.copyFrom(s, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,143 @@
+package io.raftjvm.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.raftjvm.proto.Message;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The hello check and the one-delivery-per-read-burst rule of the server side of a peer link. */
+class PeerInboundHandlerTest {
+  private static final String CLUSTER = "c1";
+  private static final long SELF = 2;
+
+  private final List<List<Message>> deliveries = new ArrayList<>();
+  private final MessageSink sink = deliveries::add;
+  private final LogCapture log = new LogCapture(PeerInboundHandler.class);
+
+  @AfterEach
+  void detachLog() {
+    log.close();
+  }
+
+  private EmbeddedChannel channel() {
+    return new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), sink));
+  }
+
+  private void assertRefused(EmbeddedChannel ch, String reason) {
+    assertFalse(ch.isOpen());
+    assertEquals(List.of(), deliveries);
+    assertEquals(List.of("WARN refused peer connection from embedded: " + reason), log.lines(Level.WARN));
+  }
+
+  @Test
+  void wrongClusterIdIsRefused() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(Frames.hello("other", 1, SELF), Frames.frame(Frames.append(1, SELF, 5)));
+    assertRefused(ch, "cluster id 'other' != 'c1'");
+  }
+
+  @Test
+  void unknownNodeIsRefused() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(Frames.hello(CLUSTER, 7, SELF));
+    assertRefused(ch, "unknown node id 7");
+  }
+
+  @Test
+  void helloForAnotherNodeIsRefused() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(Frames.hello(CLUSTER, 1, 3));
+    assertRefused(ch, "hello addressed to node 3, this is node 2");
+  }
+
+  @Test
+  void messageBeforeHelloIsRefused() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(Frames.frame(Frames.append(1, SELF, 5)));
+    assertRefused(ch, "first frame is not a hello");
+  }
+
+  @Test
+  void messagesOfOneReadBurstReachTheSinkInOneDelivery() {
+    EmbeddedChannel ch = channel();
+    Message m1 = Frames.append(1, SELF, 5);
+    Message m2 = Frames.append(1, SELF, 6);
+    Message m3 = Frames.append(1, SELF, 7);
+    // writeInbound fires channelRead for each frame, then channelReadComplete once: one burst.
+    ch.writeInbound(Frames.hello(CLUSTER, 1, SELF), Frames.frame(m1), Frames.frame(m2));
+    assertEquals(List.of(List.of(m1, m2)), deliveries);
+    ch.writeInbound(Frames.frame(m3));
+    assertEquals(List.of(List.of(m1, m2), List.of(m3)), deliveries);
+    assertTrue(ch.isOpen());
+  }
+
+  @Test
+  void helloAloneDeliversNothing() {
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(Frames.hello(CLUSTER, 3, SELF));
+    assertTrue(ch.isOpen());
+    assertEquals(List.of(), deliveries);
+  }
+
+  @Test
+  void misaddressedMessagesAreDroppedAndTheConnectionStays() {
+    EmbeddedChannel ch = channel();
+    Message good = Frames.append(1, SELF, 5);
+    ch.writeInbound(Frames.hello(CLUSTER, 1, SELF),
+        Frames.frame(Frames.append(3, SELF, 5)), // claims to come from another peer
+        Frames.frame(Frames.append(1, 9, 5)),    // addressed to another node
+        Frames.frame(good));
+    assertEquals(List.of(List.of(good)), deliveries);
+    assertTrue(ch.isOpen());
+  }
+
+  @Test
+  void secondHelloClosesAfterDeliveringWhatCameBefore() {
+    EmbeddedChannel ch = channel();
+    Message m1 = Frames.append(1, SELF, 5);
+    ch.writeInbound(Frames.hello(CLUSTER, 1, SELF), Frames.frame(m1), Frames.hello(CLUSTER, 1, SELF));
+    assertFalse(ch.isOpen());
+    assertEquals(List.of(List.of(m1)), deliveries);
+    assertEquals(1, log.lines(Level.WARN).size());
+  }
+
+  @Test
+  void wholePipelineDecodesABufferOfFramesIntoOneDelivery() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 20));
+    Message m1 = Frames.append(3, SELF, 5);
+    Message m2 = Frames.append(3, SELF, 6);
+    ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(m1), Frames.frame(m2)));
+    assertEquals(List.of(List.of(m1, m2)), deliveries);
+    assertTrue(ch.isOpen());
+  }
+
+  @Test
+  void wholePipelineRefusesAForeignCluster() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 20));
+    ch.writeInbound(Frames.wire(Frames.hello("prod", 3, SELF), Frames.frame(Frames.append(3, SELF, 5))));
+    assertRefused(ch, "cluster id 'prod' != 'c1'");
+  }
+
+  @Test
+  void framesAfterAProtocolErrorInTheSameReadAreNotDelivered() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 10));
+    Message before = Frames.append(3, SELF, 5);
+    io.netty.buffer.ByteBuf buf = Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(before));
+    buf.writeInt(2000).writeBytes(new byte[2000]); // over the 1 KiB maximum
+    buf.writeBytes(Frames.wire(Frames.frame(Frames.append(3, SELF, 6))));
+    ch.writeInbound(buf);
+    assertFalse(ch.isOpen());
+    assertEquals(List.of(List.of(before)), deliveries);
+  }
+}
