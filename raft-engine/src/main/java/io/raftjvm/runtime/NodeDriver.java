@@ -225,8 +225,10 @@ public final class NodeDriver implements AutoCloseable {
     stopped = true;
     if (ticker != null) ticker.cancel(false);
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
-    proposals.failAll(t instanceof Error || what.startsWith("state machine")
-        ? ProposalFailedException.Kind.APPLY_FAILED : ProposalFailedException.Kind.UNAVAILABLE, what + ": " + t);
+    // Waiting proposals are in the log and may still commit elsewhere: their outcome is unknown.
+    proposals.failAll(what.startsWith("state machine")
+        ? ProposalFailedException.Kind.APPLY_FAILED : ProposalFailedException.Kind.LEADERSHIP_LOST,
+        "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
   }
 
   // ------------------------------------------------------------------ status and shutdown
@@ -273,7 +275,8 @@ public final class NodeDriver implements AutoCloseable {
       loop.execute(() -> {
         stopped = true;
         if (ticker != null) ticker.cancel(false);
-        proposals.failAll(ProposalFailedException.Kind.UNAVAILABLE, "node " + id + " is shutting down");
+        proposals.failAll(ProposalFailedException.Kind.LEADERSHIP_LOST,
+            "node " + id + " is shutting down; the command may still commit");
         stoppedOnLoop.complete(null);
       });
       stoppedOnLoop.get(10, TimeUnit.SECONDS);

@@ -6,7 +6,10 @@ public final class ProposalFailedException extends RuntimeException {
 
   /** Why the proposal failed. */
   public enum Kind {
-    /** Leadership changed before the entry committed: it was, or may yet be, lost. Outcome unknown. */
+    /**
+     * Leadership changed, or the node stopped, before the entry was applied here: it was lost or
+     * may yet commit. Outcome unknown.
+     */
     LEADERSHIP_LOST,
     /** The node is stopping or failed; the proposal was not appended. */
     UNAVAILABLE,

@@ -161,7 +161,9 @@ public record ServerConfig(
     if (port < 1 || port > 65535) throw bad(key + "." + field, "port must be 1-65535, got " + port);
     String host = s.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-    return InetSocketAddress.createUnresolved(host, port);
+    InetSocketAddress resolved = new InetSocketAddress(host, port);
+    if (resolved.isUnresolved()) throw bad(key + "." + field, "host '" + host + "' cannot be resolved");
+    return resolved;
   }
 
   private static long positiveBytes(Config c, String key) {
