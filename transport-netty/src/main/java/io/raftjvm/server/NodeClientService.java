@@ -24,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * leader's client address), results come back when the entry is applied here.
  *
  * <p>Queries are answered by the leader from its state machine without a quorum round: they can
- * be stale after a leader change. Linearizable reads (ReadIndex) are a later step.
+ * be stale after a leader change. Linearizable reads (ReadIndex) are a later step. A local query
+ * is answered by whichever replica receives it, from its own state.
  */
 final class NodeClientService implements ClientService {
   private final NodeDriver driver;
@@ -49,14 +50,15 @@ final class NodeClientService implements ClientService {
           .handle((p, t) -> t == null
               ? out.setApplied(Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result()))).build()
               : failure(out, t));
-      case QUERY -> CompletableFuture.completedFuture(query(out, request.getQuery().getQuery().toByteArray()));
+      case QUERY -> CompletableFuture.completedFuture(
+          query(out, request.getQuery().getQuery().toByteArray(), request.getQuery().getLocal()));
       case BODY_NOT_SET -> CompletableFuture.completedFuture(
           error(out, ClientError.Code.BAD_REQUEST, "request has neither propose nor query"));
     };
   }
 
-  private ClientResponse query(ClientResponse.Builder out, byte[] query) {
-    if (driver.role() != Role.LEADER) return notLeader(out, driver.leader());
+  private ClientResponse query(ClientResponse.Builder out, byte[] query, boolean local) {
+    if (!local && driver.role() != Role.LEADER) return notLeader(out, driver.leader());
     try {
       return out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex())
           .setResult(ByteString.copyFrom(stateMachine.query(query)))).build();
