@@ -20,3 +20,12 @@ java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.sp
 if [ "${java_major:-17}" -ge 24 ] 2>/dev/null; then
   CHRONICLE_JVM_ARGS+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 fi
+
+# Builds the distribution (dist/lib, dist/plugins) if it is missing.
+ensure_dist() {
+  local root="$1"
+  if [ ! -d "$root/dist/lib" ] || [ -z "$(ls -A "$root/dist/plugins" 2>/dev/null)" ]; then
+    echo "building the distribution (mvn -B -DskipTests package)..." >&2
+    (cd "$root" && mvn -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
+  fi
+}

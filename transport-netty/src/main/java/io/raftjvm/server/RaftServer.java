@@ -184,16 +184,26 @@ public final class RaftServer implements AutoCloseable {
     }
     if (file == null) exit("missing --config FILE (usage: raft-node.sh --config FILE)");
     RaftServer server;
+    Path pid = null;
     try {
-      server = start(ServerConfig.load(file));
+      ServerConfig config = ServerConfig.load(file);
+      NodeFiles.logToDataDir(Files.createDirectories(config.dataDir()));
+      pid = NodeFiles.writePid(config.dataDir());
+      server = start(config);
     } catch (ConfigException | StorageException e) {
+      if (pid != null) NodeFiles.removePid(pid);
       exit(e.getMessage());
       return;
     } catch (Exception e) {
+      if (pid != null) NodeFiles.removePid(pid);
       exit("cannot start: " + e);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "raft-shutdown"));
+    Path pidFile = pid;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      NodeFiles.removePid(pidFile);
+    }, "raft-shutdown"));
     server.awaitClosed();
   }
 
