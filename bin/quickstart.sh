@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One command for a newcomer: builds if needed, starts the local 3-node counter cluster
+# (conf/node1..3.conf, data in data/), runs a short benchmark with progress, prints the result and
+# stops the nodes it started.
+#
+#   bin/quickstart.sh [--keep] [--duration 10s] [--concurrency 256]
+#
+# --keep leaves the nodes running (stop them with: kill $(cat data/node*/node.pid)).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source bin/common.sh
+keep=false duration=10s concurrency=256
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) keep=true; shift ;;
+    --duration) duration="${2:?--duration needs a value}"; shift 2 ;;
+    --concurrency) concurrency="${2:?--concurrency needs a value}"; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "quickstart: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+done
+cluster="127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203"
+ensure_dist "$root"
+
+for i in 1 2 3; do
+  pidfile="data/node$i/node.pid"
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "quickstart: node $i is already running (pid $(cat "$pidfile")); stop it first: kill $(cat "$pidfile")" >&2
+    exit 1
+  fi
+done
+
+started=()
+stop_nodes() {
+  for pid in "${started[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${started[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap '$keep || stop_nodes' EXIT
+mkdir -p data
+for i in 1 2 3; do
+  bin/raft-node.sh --config "conf/node$i.conf" > "data/node$i.out" 2>&1 &
+  started+=($!)
+  echo "started node $i (pid $!, output in data/node$i.out, log in data/node$i/node.log)"
+done
+
+echo "waiting for the cluster to elect a leader..."
+deadline=$((SECONDS + 90))
+until bin/counter.sh --cluster "$cluster" get > /dev/null 2>&1; do
+  for i in 1 2 3; do
+    if ! kill -0 "${started[$((i - 1))]}" 2>/dev/null; then
+      echo "quickstart: node $i exited; its output:" >&2
+      tail -n 20 "data/node$i.out" >&2
+      exit 1
+    fi
+  done
+  if [ $SECONDS -ge $deadline ]; then echo "quickstart: no leader within 90 s" >&2; exit 1; fi
+  sleep 1
+done
+echo "cluster is up; counter = $(bin/counter.sh --cluster "$cluster" get)"
+
+bin/counter-bench.sh --cluster "$cluster" --concurrency "$concurrency" --duration "$duration" --warmup 2s --payload 16
+if $keep; then
+  echo "nodes left running: ${started[*]} (stop with: kill \$(cat data/node*/node.pid))"
+fi

@@ -1,0 +1,70 @@
+package io.raftjvm.counter.tools;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Parses "10s", "500ms", "2m", "1h", "250us" (or ISO-8601 "PT10S") and prints durations. */
+public final class Durations implements ITypeConverter<Duration> {
+  private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h)");
+
+  @Override
+  public Duration convert(String value) {
+    return parse(value);
+  }
+
+  /** Throws picocli's TypeConversionException (a usage error) on a malformed value. */
+  public static Duration parse(String value) {
+    String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+    Matcher m = SIMPLE.matcher(v);
+    if (m.matches()) {
+      double n = Double.parseDouble(m.group(1));
+      double nanosPerUnit = switch (m.group(2)) {
+        case "us" -> 1e3;
+        case "ms" -> 1e6;
+        case "s" -> 1e9;
+        case "m" -> 60e9;
+        default -> 3600e9;
+      };
+      double nanos = n * nanosPerUnit;
+      if (nanos > Long.MAX_VALUE / 2) {
+        throw new TypeConversionException("duration too long: '" + value + "'");
+      }
+      return Duration.ofNanos(Math.round(nanos));
+    }
+    if (v.startsWith("pt")) {
+      try {
+        return Duration.parse(v.toUpperCase(Locale.ROOT));
+      } catch (DateTimeParseException e) {
+        // fall through to the error below
+      }
+    }
+    throw new TypeConversionException("expected a duration such as 10s, 500ms, 2m or 1h, got '"
+        + value + "'");
+  }
+
+  /** "5 s", "500 ms", "1.5 s", "250 us". */
+  public static String human(Duration d) {
+    long nanos = d.toNanos();
+    if (nanos % 1_000_000_000L == 0) {
+      return nanos / 1_000_000_000L + " s";
+    }
+    if (nanos >= 1_000_000_000L) {
+      return trim(nanos / 1e9) + " s";
+    }
+    if (nanos % 1_000_000L == 0) {
+      return nanos / 1_000_000L + " ms";
+    }
+    return trim(nanos / 1e3) + " us";
+  }
+
+  private static String trim(double v) {
+    String s = String.format(Locale.ROOT, "%.3f", v);
+    s = s.replaceAll("0+$", "");
+    return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
+  }
+}

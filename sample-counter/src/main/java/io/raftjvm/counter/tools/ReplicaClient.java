@@ -1,0 +1,140 @@
+package io.raftjvm.counter.tools;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.Query;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * A tiny synchronous client of ONE server's client port, for reading that replica's own state:
+ * it sends {@code Query} requests with {@code local = true}, which any replica (not only the
+ * leader) answers from its own state machine.
+ *
+ * <p>Frames are the server's client protocol: a 4-byte big-endian length, then a protobuf
+ * {@link ClientRequest} (out) or {@link ClientResponse} (in). One request at a time; the
+ * connection opens on first use and is dropped after any failure (the next call reconnects).
+ * Not thread-safe; blocking (plain {@link Socket}), never used on a Netty thread.
+ */
+final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
+  /** Largest response accepted (the server's default frame limit). */
+  static final int MAX_FRAME_BYTES = 16 << 20;
+
+  private final String address;
+  private final int timeoutMs;
+  private Socket socket;
+  private DataInputStream in;
+  private DataOutputStream out;
+  private long nextRequestId = 1;
+
+  ReplicaClient(String address, Duration timeout) {
+    this.address = address;
+    this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+  }
+
+  @Override
+  public String address() {
+    return address;
+  }
+
+  /**
+   * Runs a local query on this replica and returns the state machine's answer. Throws IOException
+   * when the server cannot be reached, does not answer in time, or answers anything but a result
+   * (e.g. a NotLeader from a server that does not serve local reads).
+   */
+  byte[] queryLocal(byte[] query) throws IOException {
+    long id = nextRequestId++;
+    ClientRequest request = ClientRequest.newBuilder()
+        .setRequestId(id)
+        .setQuery(Query.newBuilder().setQuery(ByteString.copyFrom(query)).setLocal(true))
+        .build();
+    try {
+      connect();
+      byte[] bytes = request.toByteArray();
+      out.writeInt(bytes.length);
+      out.write(bytes);
+      out.flush();
+      ClientResponse response;
+      do {
+        response = readFrame();
+      } while (response.getRequestId() != id); // stale answers cannot happen; skip if they do
+      switch (response.getBodyCase()) {
+        case APPLIED:
+          return response.getApplied().getResult().toByteArray();
+        case NOT_LEADER:
+          throw new IOException(address + " answered NotLeader to a local query"
+              + " (does this server support local reads?)");
+        case ERROR:
+          throw new IOException(address + " answered " + response.getError().getCode() + ": "
+              + response.getError().getMessage());
+        default:
+          throw new IOException(address + " sent an empty response");
+      }
+    } catch (IOException e) {
+      close();
+      String m = e.getMessage();
+      throw m != null && m.contains(address) ? e : new IOException(address + ": " + e, e);
+    }
+  }
+
+  /** The replica's counter value (a local {@code get}). */
+  @Override
+  public long value() throws IOException {
+    byte[] result = queryLocal(CounterWire.get());
+    try {
+      return CounterWire.value(result);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(address + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ClientResponse readFrame() throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_FRAME_BYTES - 4) {
+      throw new IOException(address + " sent a frame of " + length + " bytes");
+    }
+    byte[] frame = new byte[length];
+    in.readFully(frame);
+    return ClientResponse.parseFrom(frame);
+  }
+
+  private void connect() throws IOException {
+    if (socket != null) {
+      return;
+    }
+    Socket s = new Socket();
+    try {
+      s.setTcpNoDelay(true);
+      s.connect(new InetSocketAddress(Cluster.host(address), Cluster.port(address)), timeoutMs);
+      s.setSoTimeout(timeoutMs);
+      in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+      out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+      socket = s;
+    } catch (IOException e) {
+      s.close();
+      throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (socket != null) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // nothing to do
+      }
+      socket = null;
+      in = null;
+      out = null;
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package io.raftjvm.counter.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.raftjvm.core.Role;
+import io.raftjvm.server.RaftServer;
+import io.raftjvm.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CLI and the benchmark against a real 3-node cluster in this JVM running the counter plugin
+ * (found on the classpath by ServiceLoader): Chronicle logs in temp directories with sync on,
+ * Netty on loopback. Waits on conditions, never fixed sleeps.
+ */
+@Tag("integration")
+class CounterToolsIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path tmp;
+  private final Map<Long, RaftServer> servers = new TreeMap<>();
+  private final Map<Long, ServerConfig> configs = new TreeMap<>();
+  private String cluster;
+
+  @BeforeEach
+  void startCluster() throws Exception {
+    int[] ports = freePorts(6);
+    StringBuilder peers = new StringBuilder("raft.peers = [");
+    List<String> clients = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      peers.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:")
+          .append(ports[i - 1]).append("\", client-address = \"127.0.0.1:").append(ports[i + 2])
+          .append("\"},");
+      clients.add("127.0.0.1:" + ports[i + 2]);
+    }
+    peers.append("]\n");
+    cluster = String.join(",", clients);
+    for (long id = 1; id <= 3; id++) {
+      String hocon = peers + "raft.cluster-id = counter-it\nraft.node-id = " + id
+          + "\nraft.data-dir = \"" + tmp.resolve("node" + id).toString().replace("\\", "/")
+          + "\"\nraft.state-machine = counter\nraft.tick-interval = 50ms\n"
+          + "raft.election-ticks = 10\nraft.plugins-dir = \""
+          + tmp.resolve("no-plugins").toString().replace("\\", "/") + "\"\n";
+      ServerConfig config = ServerConfig.from(ConfigFactory.parseString(hocon)
+          .withFallback(ConfigFactory.defaultReference()).resolve());
+      configs.put(id, config);
+      servers.put(id, RaftServer.start(config));
+    }
+    await("a leader", () -> leader() != null);
+  }
+
+  private RaftServer leader() {
+    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst()
+        .orElse(null);
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
+      }
+      Thread.sleep(10); // polling a condition
+    }
+  }
+
+  @AfterEach
+  void stopCluster() {
+    servers.values().forEach(RaftServer::close);
+  }
+
+  private static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+    return ports;
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+        .execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private static Run bench(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = CounterBench.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+        .execute(args);
+    System.out.print(err);
+    System.out.print(out);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
+  private static long number(String json, String key) {
+    Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(-?\\d+)").matcher(json);
+    assertTrue(m.find(), key + " in " + json);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void cliAndBenchmarkAgainstARealCluster() throws Exception {
+    Run add = cli("--cluster", cluster, "add", "5");
+    assertEquals(0, add.exit(), add.err());
+    assertEquals("5", add.out().strip());
+    Run get = cli("--cluster", cluster, "get");
+    assertEquals(0, get.exit(), get.err());
+    assertEquals("5", get.out().strip());
+    Run overflow = cli("--cluster", cluster, "add", String.valueOf(Long.MAX_VALUE));
+    assertEquals(1, overflow.exit(), overflow.err());
+    assertTrue(overflow.err().startsWith("counter: the counter refused the add"), overflow.err());
+
+    Path history = tmp.resolve("history.jsonl");
+    Run json = bench("--cluster", cluster, "--concurrency", "32", "--warmup", "500ms",
+        "--duration", "2s", "--reads", "10", "--history", history.toString(), "--json");
+    assertEquals(0, json.exit(), json.out() + json.err());
+    String summary = json.out().strip();
+    assertEquals(1, summary.lines().count(), summary);
+    assertTrue(summary.startsWith("{\"cluster\":[") && summary.endsWith("\"passed\":true}"),
+        summary);
+    assertEquals(5, number(summary, "start"));
+    long lines = Files.readAllLines(history, StandardCharsets.UTF_8).size();
+    long ops = number(summary, "addsOk") + number(summary, "addsFailed")
+        + number(summary, "addsUnknown") + number(summary, "getsOk")
+        + number(summary, "getsFailed");
+    assertEquals(ops, lines);
+    assertEquals(lines, number(summary, "lines"));
+    assertTrue(json.err().contains("ops/s  p99 so far"), json.err());
+
+    long after = Long.parseLong(cli("--cluster", cluster, "get").out().strip());
+    assertEquals(5 + number(summary, "ackedDelta"), after, "no add of unknown outcome here");
+
+    Run text = bench("--cluster", cluster, "--concurrency", "1", "--warmup", "0s", "--duration",
+        "1s");
+    assertEquals(0, text.exit(), text.out() + text.err());
+    assertTrue(text.out().contains("verification: PASSED: every replica (3) = "), text.out());
+    assertTrue(text.out().contains("latency:      p50 "), text.out());
+  }
+
+  /**
+   * The leader stops in the middle of the run and restarts later: in-flight adds end with unknown
+   * outcome, the run goes on with the new leader, and the verification (with its range) still
+   * passes once the restarted node has caught up.
+   */
+  @Test
+  void benchmarkSurvivesTheLeaderStoppingAndRestarting() throws Exception {
+    Path history = tmp.resolve("history.jsonl");
+    CompletableFuture<Run> result = new CompletableFuture<>();
+    Thread runner = new Thread(() -> result.complete(bench("--cluster", cluster, "--concurrency",
+        "16", "--warmup", "0s", "--duration", "6s", "--history", history.toString(), "--json")),
+        "bench-runner");
+    runner.start();
+    RaftServer old = leader();
+    long oldId = old.config().nodeId();
+    long before = old.driver().appliedIndex();
+    await("1000 entries applied", () -> old.driver().appliedIndex() > before + 1_000);
+    servers.remove(oldId).close();
+    await("a new leader", () -> leader() != null);
+    RaftServer next = leader();
+    long atTakeover = next.driver().appliedIndex();
+    await("500 more entries applied", () -> next.driver().appliedIndex() > atTakeover + 500);
+    servers.put(oldId, RaftServer.start(configs.get(oldId)));
+
+    Run run = result.get(120, TimeUnit.SECONDS);
+    assertEquals(0, run.exit(), run.out() + run.err());
+    String summary = run.out().strip();
+    assertTrue(summary.endsWith("\"passed\":true}"), summary);
+    long unknown = number(summary, "addsUnknown");
+    assertEquals(unknown, number(summary, "unknownDelta"));
+    System.out.println("CounterToolsIT: leader " + oldId + " stopped and restarted; "
+        + number(summary, "addsOk") + " adds acknowledged, " + unknown + " of unknown outcome");
+    assertEquals(Files.readAllLines(history, StandardCharsets.UTF_8).size(),
+        number(summary, "lines"));
+  }
+}
