@@ -50,12 +50,17 @@ public record ServerConfig(
 
   private static final String P = "raft.";
 
-  /** Loads file over the defaults; relative paths in it resolve against the working directory. */
+  /**
+   * Loads file over the defaults, under any {@code -Draft.*} system properties; relative paths in
+   * it resolve against the working directory.
+   */
   public static ServerConfig load(File file) {
     if (!file.isFile()) throw new ConfigException("config file " + file + " does not exist or is not a file");
     Config c;
     try {
-      c = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false))
+      // -Draft.x=y system properties override the file (e.g. JAVA_OPTS=-Draft.log.sync=false).
+      c = ConfigFactory.systemProperties()
+          .withFallback(ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)))
           .withFallback(ConfigFactory.defaultReference()).resolve();
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException("bad config " + file + ": " + oneLine(e.getMessage()));
