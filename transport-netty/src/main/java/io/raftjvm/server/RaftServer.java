@@ -95,7 +95,9 @@ public final class RaftServer implements AutoCloseable {
       this.transport = new NettyTransport(cfg.clusterId(), id, peers, loop, cfg.maxFrameBytes(),
           cfg.writeBufferHighWater(), driver::reportUnreachable);
       ServerConfig.Member self = cfg.self();
-      this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, ioGroup, cfg.clusterId(), id,
+      // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
+      // decoded, with no hop between threads.
+      this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, nodeGroup, cfg.clusterId(), id,
           peers.keySet(), driver::deliver, cfg.maxFrameBytes());
       this.peerServer.start().sync();
       this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),

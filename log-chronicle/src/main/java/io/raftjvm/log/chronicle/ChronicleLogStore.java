@@ -79,7 +79,7 @@ public final class ChronicleLogStore implements LogStore {
     }
 
     public static Options defaults() {
-      return new Options(true, 256L << 20);
+      return new Options(true, 16L << 20);
     }
   }
 
