@@ -42,6 +42,7 @@ public final class NodeDriver implements AutoCloseable {
   private final long id;
   private final LogWriter writer;
   private final ApplyWorker applier;
+  /** Added to on the loop, completed on the apply thread. */
   private final ProposalRegistry proposals = new ProposalRegistry();
   /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
   private final ArrayDeque<Ready> unpersisted = new ArrayDeque<>();
@@ -70,7 +71,7 @@ public final class NodeDriver implements AutoCloseable {
     this.logger = logger;
     this.writer = new LogWriter(store, "raft-" + id + "-log", n -> loop.execute(() -> onDurable(n)),
         t -> loop.execute(() -> fail("log write failed", t)));
-    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", a -> loop.execute(() -> onApplied(a)),
+    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", this::appliedOnApplyThread,
         t -> loop.execute(() -> fail("state machine failed", t)));
   }
 
@@ -205,10 +206,17 @@ public final class NodeDriver implements AutoCloseable {
     drain();
   }
 
+  /** On the apply thread: answer the waiting clients at once, then tell the core on its loop. */
+  private void appliedOnApplyThread(ApplyWorker.Applied a) {
+    if (!stopped) {
+      for (ApplyWorker.Result r : a.results()) proposals.applied(r.index(), r.term(), r.value());
+      proposals.settleThrough(a.lastIndex());
+    }
+    loop.execute(() -> onApplied(a));
+  }
+
   private void onApplied(ApplyWorker.Applied a) {
     if (stopped) return;
-    for (ApplyWorker.Result r : a.results()) proposals.applied(r.index(), r.term(), r.value());
-    proposals.settleThrough(a.lastIndex());
     applied = a.lastIndex();
     try {
       node.onApplied(a.lastIndex());
