@@ -6,8 +6,6 @@ import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -20,7 +18,7 @@ import java.util.function.Consumer;
  * as no-ops here. If the state machine throws, the worker stops for good: it reports the failure
  * once and applies nothing more (skipping an entry would make this replica diverge).
  */
-public final class ApplyWorker implements AutoCloseable {
+public final class ApplyWorker extends BatchWorker<List<Entry>> {
   /** What one batch produced: results for the commands among entries up to lastIndex. */
   public record Applied(long lastIndex, List<Result> results) {}
 
@@ -29,53 +27,28 @@ public final class ApplyWorker implements AutoCloseable {
 
   private final StateMachine stateMachine;
   private final Consumer<Applied> onApplied;
-  private final Consumer<Throwable> onFailure;
-  private final LinkedBlockingQueue<List<Entry>> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
-  private volatile boolean closing;
-  private volatile Throwable failure;
 
   public ApplyWorker(StateMachine stateMachine, String name, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
+    super(name, Integer.MAX_VALUE, onFailure);
     this.stateMachine = stateMachine;
     this.onApplied = onApplied;
-    this.onFailure = onFailure;
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
-    this.thread.start();
+    start();
   }
 
   /** Queues committed entries (in order after everything queued before). */
   public void submit(List<Entry> entries) {
-    if (failure == null && !closing) queue.add(entries);
+    enqueue(entries);
   }
 
-  public Throwable failure() {
-    return failure;
-  }
-
-  private void run() {
-    try {
-      while (true) {
-        List<Entry> batch = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (batch == null) {
-          if (closing) return;
-          continue;
-        }
-        List<List<Entry>> more = new ArrayList<>();
-        queue.drainTo(more);
-        if (!more.isEmpty()) {
-          List<Entry> all = new ArrayList<>(batch);
-          for (List<Entry> b : more) all.addAll(b);
-          batch = all;
-        }
-        apply(batch);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable t) {
-      failure = t;
-      onFailure.accept(t);
+  @Override
+  protected void process(List<List<Entry>> batches) {
+    if (batches.size() == 1) {
+      apply(batches.get(0));
+      return;
     }
+    List<Entry> all = new ArrayList<>();
+    for (List<Entry> b : batches) all.addAll(b);
+    apply(all);
   }
 
   private void apply(List<Entry> batch) {
@@ -98,16 +71,5 @@ public final class ApplyWorker implements AutoCloseable {
       }
     }
     onApplied.accept(new Applied(batch.get(batch.size() - 1).getIndex(), results));
-  }
-
-  /** Applies what is queued, then stops the thread (waits for it: not for event loop threads). */
-  @Override
-  public void close() {
-    closing = true;
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

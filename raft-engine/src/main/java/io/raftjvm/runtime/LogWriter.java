@@ -3,10 +3,7 @@ package io.raftjvm.runtime;
 import io.raftjvm.core.LogStore;
 import io.raftjvm.core.Ready;
 import io.raftjvm.proto.HardState;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -23,43 +20,34 @@ import java.util.function.LongConsumer;
  * <p>Whether a sync really forces data to disk is the store's setting (see its {@code durable}
  * switch); the writer calls {@link LogStore#sync()} whenever a batch holds a Ready that must sync.
  */
-public final class LogWriter implements AutoCloseable {
+public final class LogWriter extends BatchWorker<LogWriter.Task> {
   private static final int MAX_BATCH = 4096;
 
   private final LogStore store;
   private final LongConsumer onDurable;
-  private final Consumer<Throwable> onFailure;
-  private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
-  private volatile boolean closing;
-  private volatile Throwable failure;
   // Counters, written by the writer thread only.
   private volatile long batches;
   private volatile long syncs;
   private volatile long entries;
 
   /** One unit of work: a Ready's durable part, or a compaction. */
-  private record Task(Ready ready, long compactTo) {}
+  record Task(Ready ready, long compactTo) {}
 
   public LogWriter(LogStore store, String name, LongConsumer onDurable, Consumer<Throwable> onFailure) {
+    super(name, MAX_BATCH, onFailure);
     this.store = store;
     this.onDurable = onDurable;
-    this.onFailure = onFailure;
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
-    this.thread.start();
+    start();
   }
 
   /** Queues a Ready; it is reported durable with every Ready before it. Never blocks. */
   public void submit(Ready ready) {
-    if (closing) throw new IllegalStateException("log writer is closed");
-    queue.add(new Task(ready, 0));
+    enqueue(new Task(ready, 0));
   }
 
   /** Queues a compaction up to index, done after every Ready queued before it. */
   public void compact(long index) {
-    if (closing) throw new IllegalStateException("log writer is closed");
-    queue.add(new Task(null, index));
+    enqueue(new Task(null, index));
   }
 
   public long batches() {
@@ -74,34 +62,8 @@ public final class LogWriter implements AutoCloseable {
     return entries;
   }
 
-  /** The error that stopped the writer, or null. */
-  public Throwable failure() {
-    return failure;
-  }
-
-  private void run() {
-    List<Task> batch = new ArrayList<>();
-    try {
-      while (true) {
-        Task first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          if (closing && queue.isEmpty()) return;
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        writeBatch(batch);
-        batch.clear();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Throwable t) {
-      failure = t;
-      onFailure.accept(t);
-    }
-  }
-
-  private void writeBatch(List<Task> batch) {
+  @Override
+  protected void process(List<Task> batch) {
     boolean mustSync = false;
     HardState hard = null;
     long last = -1;
@@ -135,12 +97,7 @@ public final class LogWriter implements AutoCloseable {
   /** Writes and syncs everything queued, then stops the thread. */
   @Override
   public void close() {
-    closing = true;
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (failure == null) store.sync();
+    super.close();
+    if (failure() == null) store.sync();
   }
 }
