@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
 import io.raftjvm.statemachine.StateMachineProvider;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -151,34 +149,13 @@ class PluginLoadingIT {
 
   /** A single-node config selecting stateMachine, with plugins from pluginsDir and ephemeral ports. */
   private ServerConfig config(String stateMachine, Path pluginsDir) throws IOException {
-    int[] ports = freePorts(2);
-    String hocon = "raft.peers = [{id = 1, peer-address = \"127.0.0.1:" + ports[0] + "\", client-address = \"127.0.0.1:"
-        + ports[1] + "\"}]\n"
+    String hocon = TestClusters.peers(TestClusters.freePorts(2))
         + "raft.cluster-id = plugin-it\nraft.node-id = 1\n"
-        + "raft.data-dir = \"" + slashes(tmp.resolve("node1")) + "\"\n"
+        + "raft.data-dir = " + TestClusters.quoted(tmp.resolve("node1")) + "\n"
         + "raft.state-machine = \"" + stateMachine + "\"\n"
-        + "raft.plugins-dir = \"" + slashes(pluginsDir) + "\"\n"
+        + "raft.plugins-dir = " + TestClusters.quoted(pluginsDir) + "\n"
         + "raft.tick-interval = 50ms\nraft.election-ticks = 10\n";
-    return ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
-  }
-
-  private static String slashes(Path p) {
-    return p.toString().replace("\\", "/");
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) s.close();
-    }
-    return ports;
+    return TestClusters.config(hocon);
   }
 
   private void awaitLeader() throws InterruptedException {

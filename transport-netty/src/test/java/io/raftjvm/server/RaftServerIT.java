@@ -3,13 +3,10 @@ package io.raftjvm.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,35 +41,15 @@ class RaftServerIT {
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
 
   private void startCluster() throws Exception {
-    int[] ports = freePorts(6);
-    StringBuilder peers = new StringBuilder("raft.peers = [");
-    for (int i = 1; i <= 3; i++) {
-      peers.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:").append(ports[i - 1])
-          .append("\", client-address = \"127.0.0.1:").append(ports[i + 2]).append("\"},");
-    }
-    peers.append("]\n");
+    String peers = TestClusters.peers(TestClusters.freePorts(6));
     for (long id = 1; id <= 3; id++) {
-      String hocon = peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = \""
-          + tmp.resolve("node" + id).toString().replace("\\", "/") + "\"\nraft.state-machine = it-list\n"
-          + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = \"" + tmp.resolve("none") + "\"\n";
-      configs.put(id, ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve()));
+      String hocon = peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = "
+          + TestClusters.quoted(tmp.resolve("node" + id)) + "\nraft.state-machine = it-list\n"
+          + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = "
+          + TestClusters.quoted(tmp.resolve("none")) + "\n";
+      configs.put(id, TestClusters.config(hocon));
     }
     for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) s.close();
-    }
-    return ports;
   }
 
   @AfterEach

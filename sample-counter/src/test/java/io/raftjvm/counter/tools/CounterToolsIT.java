@@ -3,14 +3,13 @@ package io.raftjvm.counter.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.raftjvm.core.Role;
 import io.raftjvm.server.RaftServer;
+import io.raftjvm.server.TestClusters;
 import io.raftjvm.server.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,25 +46,17 @@ class CounterToolsIT {
 
   @BeforeEach
   void startCluster() throws Exception {
-    int[] ports = freePorts(6);
-    StringBuilder peers = new StringBuilder("raft.peers = [");
+    int[] ports = TestClusters.freePorts(6);
+    String peers = TestClusters.peers(ports);
     List<String> clients = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      peers.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:")
-          .append(ports[i - 1]).append("\", client-address = \"127.0.0.1:").append(ports[i + 2])
-          .append("\"},");
-      clients.add("127.0.0.1:" + ports[i + 2]);
-    }
-    peers.append("]\n");
+    for (int i = 1; i <= 3; i++) clients.add("127.0.0.1:" + ports[i + 2]);
     cluster = String.join(",", clients);
     for (long id = 1; id <= 3; id++) {
       String hocon = peers + "raft.cluster-id = counter-it\nraft.node-id = " + id
-          + "\nraft.data-dir = \"" + tmp.resolve("node" + id).toString().replace("\\", "/")
-          + "\"\nraft.state-machine = counter\nraft.tick-interval = 50ms\n"
-          + "raft.election-ticks = 10\nraft.plugins-dir = \""
-          + tmp.resolve("no-plugins").toString().replace("\\", "/") + "\"\n";
-      ServerConfig config = ServerConfig.from(ConfigFactory.parseString(hocon)
-          .withFallback(ConfigFactory.defaultReference()).resolve());
+          + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
+          + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\n"
+          + "raft.election-ticks = 10\nraft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n";
+      ServerConfig config = TestClusters.config(hocon);
       configs.put(id, config);
       servers.put(id, RaftServer.start(config));
     }
@@ -90,23 +81,6 @@ class CounterToolsIT {
   @AfterEach
   void stopCluster() {
     servers.values().forEach(RaftServer::close);
-  }
-
-  private static int[] freePorts(int n) throws IOException {
-    int[] ports = new int[n];
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket(0);
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) {
-        s.close();
-      }
-    }
-    return ports;
   }
 
   private record Run(int exit, String out, String err) {}

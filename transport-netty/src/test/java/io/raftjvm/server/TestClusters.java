@@ -1,0 +1,53 @@
+package io.raftjvm.server;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Helpers for tests that run real servers on loopback (shared with other modules' tests). */
+public final class TestClusters {
+  private TestClusters() {}
+
+  /** n distinct ports that were free a moment ago. */
+  public static int[] freePorts(int n) throws IOException {
+    int[] ports = new int[n];
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0);
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) s.close();
+    }
+    return ports;
+  }
+
+  /**
+   * The {@code raft.peers} list of an n-node cluster on 127.0.0.1 with fresh ports: node i has peer
+   * port ports[i - 1] and client port ports[n + i - 1].
+   */
+  public static String peers(int[] ports) {
+    int n = ports.length / 2;
+    StringBuilder sb = new StringBuilder("raft.peers = [");
+    for (int i = 1; i <= n; i++) {
+      sb.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:").append(ports[i - 1])
+          .append("\", client-address = \"127.0.0.1:").append(ports[n + i - 1]).append("\"},");
+    }
+    return sb.append("]\n").toString();
+  }
+
+  /** A validated config from HOCON text over the defaults. */
+  public static ServerConfig config(String hocon) {
+    return ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  /** A path as HOCON wants it in a quoted string. */
+  public static String quoted(Path p) {
+    return "\"" + p.toString().replace("\\", "/") + "\"";
+  }
+}
