@@ -110,7 +110,9 @@ public final class RaftNode {
     return (raft.role == Role.LEADER && raft.hasPendingAppends())
         || !raft.msgs.isEmpty() || !raft.msgsAfterPersist.isEmpty()
         || log.unstable.hasNextEntries() || log.unstable.nextSnapshot() != null
-        || !raft.softState().equals(prevSoft) || !raft.hardState().equals(prevHard)
+        || raft.lead != prevSoft.lead() || raft.role != prevSoft.role()
+        || raft.term != prevHard.getTerm() || raft.vote != prevHard.getVote()
+        || log.committed() != prevHard.getCommit()
         || log.hasNextToApply();
   }
 
