@@ -62,7 +62,9 @@ final class LeaderSteps {
 
   /** §5.4.2: commit the highest index a majority holds, but only if it is of our term (Figure 8). */
   static boolean maybeCommit(Raft r) {
-    return r.log.maybeCommit(r.tracker.committed(), r.term);
+    if (!r.log.maybeCommit(r.tracker.committed(), r.term)) return false;
+    r.releaseCommitted();
+    return true;
   }
 
   /**

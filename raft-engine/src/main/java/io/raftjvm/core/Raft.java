@@ -17,6 +17,7 @@ import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.Snapshot;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -69,6 +70,12 @@ final class Raft {
    * (commit news or a probe). Coalescing here is what batches proposals and acks into one append.
    */
   private final TreeMap<Long, Boolean> pendingAppends = new TreeMap<>();
+  /**
+   * Leader: its appended batches not yet committed, oldest first, as {lastIndex, bytes}; and their
+   * total bytes. Bounds the uncommitted log (RaftConfig.maxUncommittedBytes). Cleared on role change.
+   */
+  private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
+  private long uncommittedBytes;
 
   Raft(RaftConfig cfg, Storage storage) {
     this.id = cfg.id();
@@ -169,6 +176,7 @@ final class Raft {
     }
     tracker.resetVotes();
     pendingAppends.clear();
+    clearUncommitted();
     lead = leader;
     if (role != Role.FOLLOWER) logger.info("{} became follower at term {}", id, term);
     role = Role.FOLLOWER;
@@ -196,6 +204,7 @@ final class Raft {
     if (role == Role.FOLLOWER) throw new IllegalStateException(id + " invalid transition [follower -> leader]");
     role = Role.LEADER;
     lead = id;
+    clearUncommitted();
     electionElapsed = 0;
     heartbeatElapsed = 0;
     tracker.resetProgress(log.lastIndex() + 1);
@@ -218,10 +227,36 @@ final class Raft {
     List<Entry> stamped = new ArrayList<>(ents.size());
     for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
     log.append(stamped);
+    long bytes = Entries.sizeOf(stamped);
+    uncommitted.addLast(new long[] {li, bytes});
+    uncommittedBytes += bytes;
     // Our own acknowledgement, counted once the entries are durable here (thesis §10.2.1).
     send(msg(MSG_APPEND_RESPONSE, id).setIndex(li));
     bcastAppend();
     return li;
+  }
+
+  /** Leader: whether a proposal of bytes fits the uncommitted budget (always when nothing is pending). */
+  boolean admitsProposal(long bytes) {
+    long max = cfg.maxUncommittedBytes();
+    return max == 0 || uncommittedBytes == 0 || uncommittedBytes + bytes <= max;
+  }
+
+  long uncommittedBytes() {
+    return uncommittedBytes;
+  }
+
+  /** Leader: forgets batches that are now committed. */
+  void releaseCommitted() {
+    long committed = log.committed();
+    while (!uncommitted.isEmpty() && uncommitted.peekFirst()[0] <= committed) {
+      uncommittedBytes -= uncommitted.pollFirst()[1];
+    }
+  }
+
+  private void clearUncommitted() {
+    uncommitted.clear();
+    uncommittedBytes = 0;
   }
 
   // ---------------------------------------------------------------- ticks

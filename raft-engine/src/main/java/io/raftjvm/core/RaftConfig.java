@@ -14,6 +14,9 @@ import java.util.random.RandomGenerator;
  * @param maxInflightMsgs cap on appends in flight to one follower in REPLICATE state
  * @param maxInflightBytes cap on entry bytes in flight to one follower (0: no byte cap)
  * @param maxApplyBytes cap on the bytes of committed entries handed out in one Ready
+ * @param maxUncommittedBytes cap on the entry bytes a leader holds uncommitted: further proposals
+ *     are dropped until some commit (0: no cap). A proposal is always accepted when nothing is
+ *     uncommitted, however large.
  * @param preVote run the PreVote phase before raising the term (thesis §9.6)
  * @param checkQuorum leaders step down when they stop hearing from a quorum (thesis §6.2), and
  *     followers that hear from a leader ignore vote requests (thesis §4.2.3)
@@ -29,6 +32,7 @@ public record RaftConfig(
     int maxInflightMsgs,
     long maxInflightBytes,
     long maxApplyBytes,
+    long maxUncommittedBytes,
     boolean preVote,
     boolean checkQuorum,
     long applied,
@@ -48,10 +52,16 @@ public record RaftConfig(
     if (maxInflightMsgs <= 0) throw new IllegalArgumentException("maxInflightMsgs must be positive: " + maxInflightMsgs);
     if (maxInflightBytes < 0) throw new IllegalArgumentException("maxInflightBytes must not be negative: " + maxInflightBytes);
     if (maxApplyBytes <= 0) throw new IllegalArgumentException("maxApplyBytes must be positive: " + maxApplyBytes);
+    if (maxUncommittedBytes < 0) {
+      throw new IllegalArgumentException("maxUncommittedBytes must not be negative: " + maxUncommittedBytes);
+    }
     if (applied < 0) throw new IllegalArgumentException("applied must not be negative: " + applied);
   }
 
-  /** Defaults: election 10 ticks, heartbeat 1, 1 MiB per message, 256 appends / 16 MiB in flight. */
+  /**
+   * Defaults: election 10 ticks, heartbeat 1, 1 MiB per message, 256 appends / 16 MiB in flight,
+   * 64 MiB uncommitted.
+   */
   public static Builder builder(long id) {
     return new Builder(id);
   }
@@ -59,7 +69,7 @@ public record RaftConfig(
   public Builder toBuilder() {
     return new Builder(id).electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
         .maxSizePerMsg(maxSizePerMsg).maxInflightMsgs(maxInflightMsgs).maxInflightBytes(maxInflightBytes)
-        .maxApplyBytes(maxApplyBytes).preVote(preVote).checkQuorum(checkQuorum).applied(applied)
+        .maxApplyBytes(maxApplyBytes).maxUncommittedBytes(maxUncommittedBytes).preVote(preVote).checkQuorum(checkQuorum).applied(applied)
         .random(random).logger(logger);
   }
 
@@ -72,6 +82,7 @@ public record RaftConfig(
     private int maxInflightMsgs = 256;
     private long maxInflightBytes = 16L << 20;
     private long maxApplyBytes = 4L << 20;
+    private long maxUncommittedBytes = 64L << 20;
     private boolean preVote = true;
     private boolean checkQuorum = true;
     private long applied;
@@ -94,6 +105,8 @@ public record RaftConfig(
 
     public Builder maxApplyBytes(long v) { maxApplyBytes = v; return this; }
 
+    public Builder maxUncommittedBytes(long v) { maxUncommittedBytes = v; return this; }
+
     public Builder preVote(boolean v) { preVote = v; return this; }
 
     public Builder checkQuorum(boolean v) { checkQuorum = v; return this; }
@@ -106,7 +119,7 @@ public record RaftConfig(
 
     public RaftConfig build() {
       return new RaftConfig(id, electionTicks, heartbeatTicks, maxSizePerMsg, maxInflightMsgs, maxInflightBytes,
-          maxApplyBytes, preVote, checkQuorum, applied, random, logger);
+          maxApplyBytes, maxUncommittedBytes, preVote, checkQuorum, applied, random, logger);
     }
   }
 }

@@ -70,6 +70,7 @@ public final class RaftNode {
    *
    * @return the entry's term and index: it is committed once an applied entry has that index and term
    * @throws NotLeaderException when this node is not the leader
+   * @throws ProposalDroppedException when the leader's uncommitted log is full
    */
   public EntryId propose(ByteString data) {
     return proposeAll(List.of(data));
@@ -81,6 +82,11 @@ public final class RaftNode {
     if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
     List<Entry> ents = new ArrayList<>(commands.size());
     for (ByteString c : commands) ents.add(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(c).build());
+    long bytes = Entries.sizeOf(ents);
+    if (!raft.admitsProposal(bytes)) {
+      throw new ProposalDroppedException("node " + raft.id + " has " + raft.uncommittedBytes()
+          + " bytes uncommitted (limit " + raft.cfg.maxUncommittedBytes() + "): followers are not keeping up");
+    }
     long last = raft.appendEntries(ents);
     return new EntryId(raft.term, last);
   }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.LogStore;
 import io.raftjvm.core.NotLeaderException;
+import io.raftjvm.core.ProposalDroppedException;
 import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
@@ -130,6 +131,8 @@ public final class NodeDriver implements AutoCloseable {
         scheduleDrain();
       } catch (NotLeaderException e) {
         f.completeExceptionally(e);
+      } catch (ProposalDroppedException e) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
       } catch (RuntimeException e) {
         f.completeExceptionally(e);
         fail("invariant violated while proposing", e);

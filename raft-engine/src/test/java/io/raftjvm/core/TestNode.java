@@ -184,6 +184,8 @@ final class TestNode {
 
     Builder maxInflightBytes(long v) { cfg.maxInflightBytes(v); return this; }
 
+    Builder maxUncommittedBytes(long v) { cfg.maxUncommittedBytes(v); return this; }
+
     TestNode build() {
       MemoryStorage s = MemoryStorage.bootstrap(voters);
       s.append(log);

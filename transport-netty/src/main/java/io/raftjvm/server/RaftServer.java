@@ -77,6 +77,7 @@ public final class RaftServer implements AutoCloseable {
           .electionTicks(cfg.electionTicks()).heartbeatTicks(cfg.heartbeatTicks())
           .maxSizePerMsg(cfg.maxAppendBytes()).maxInflightMsgs(cfg.maxInflightAppends())
           .maxInflightBytes(cfg.maxInflightBytes()).maxApplyBytes(cfg.maxApplyBytes())
+          .maxUncommittedBytes(cfg.maxUncommittedBytes())
           .preVote(cfg.preVote()).checkQuorum(cfg.checkQuorum()).applied(applied)
           .random(new SplittableRandom(new SecureRandom().nextLong()))
           .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id)).build();

@@ -36,6 +36,7 @@ public record ServerConfig(
     int maxInflightAppends,
     long maxInflightBytes,
     long maxApplyBytes,
+    long maxUncommittedBytes,
     boolean logSync,
     long segmentBytes,
     int maxFrameBytes,
@@ -119,6 +120,7 @@ public record ServerConfig(
     if (maxInflight < 1) throw bad("replication.max-inflight-appends", "must be at least 1, got " + maxInflight);
     long maxInflightBytes = positiveBytes(c, "replication.max-inflight-bytes");
     long maxApply = positiveBytes(c, "replication.max-apply-bytes");
+    long maxUncommitted = positiveBytes(c, "replication.max-uncommitted-bytes");
     long segment = positiveBytes(c, "log.segment-size");
     if (segment < (1 << 20)) throw bad("log.segment-size", "must be at least 1MiB, got " + segment);
     int maxFrame = intBytes(c, "transport.max-frame-size");
@@ -144,7 +146,7 @@ public record ServerConfig(
     }
     return new ServerConfig(clusterId, nodeId, dataDir, members, sm, smConfig, Path.of(c.getString(P + "plugins-dir")),
         tick, election, heartbeat, c.getBoolean(P + "pre-vote"), c.getBoolean(P + "check-quorum"), maxAppend,
-        maxInflight, maxInflightBytes, maxApply, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
+        maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
         c.getBoolean(P + "transport.native"), timeout, maxPending);
   }
 
