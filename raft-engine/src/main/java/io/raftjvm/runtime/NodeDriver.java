@@ -73,7 +73,7 @@ public final class NodeDriver implements AutoCloseable {
     this.writer = new LogWriter(store, "raft-" + id + "-log", n -> loop.execute(() -> onDurable(n)),
         t -> loop.execute(() -> fail("log write failed", t)));
     this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", this::appliedOnApplyThread,
-        t -> loop.execute(() -> fail("state machine failed", t)));
+        t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
   }
 
   /** Starts ticking and talking through transport. */
@@ -231,15 +231,17 @@ public final class NodeDriver implements AutoCloseable {
   }
 
   private void fail(String what, Throwable t) {
+    fail(what, t, ProposalFailedException.Kind.LEADERSHIP_LOST);
+  }
+
+  /** Stops the node; waiting proposals fail with kind (they are in the log: outcome unknown). */
+  private void fail(String what, Throwable t, ProposalFailedException.Kind kind) {
     if (stopped) return;
     failure = t;
     stopped = true;
     if (ticker != null) ticker.cancel(false);
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
-    // Waiting proposals are in the log and may still commit elsewhere: their outcome is unknown.
-    proposals.failAll(what.startsWith("state machine")
-        ? ProposalFailedException.Kind.APPLY_FAILED : ProposalFailedException.Kind.LEADERSHIP_LOST,
-        "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
+    proposals.failAll(kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
   }
 
   // ------------------------------------------------------------------ status and shutdown
