@@ -20,6 +20,16 @@ final class FollowerSteps {
         heardFromLeader(r, m);
         r.handleSnapshot(m);
       }
+      case MSG_TIMEOUT_NOW -> {
+        // Thesis §3.10: the leader handed us leadership; campaign now, skipping PreVote.
+        if (r.promotable()) {
+          r.logger.info("{} [term {}] received timeout-now from {}: starting a transfer election", r.id, r.term,
+              m.getFrom());
+          r.campaign(false, true);
+        } else {
+          r.logger.info("{} ignored timeout-now from {}: not promotable", r.id, m.getFrom());
+        }
+      }
       default -> r.logger.debug("{} [term: {}] follower ignored {} from {}", r.id, r.term, m.getType(),
           m.getFrom());
     }

@@ -49,6 +49,7 @@ final class LeaderSteps {
     if (!updated && pr.state() == before) return;
     if (maybeCommit(r)) r.bcastAppend();
     if (m.getFrom() != r.id) r.queueAppend(m.getFrom(), false);
+    if (m.getFrom() == r.leadTransferee && pr.match() == r.log.lastIndex()) r.sendTimeoutNow(m.getFrom());
   }
 
   private static void handleHeartbeatResponse(Raft r, Message m) {

@@ -50,6 +50,8 @@ final class Raft {
   /** Leader of term as far as known, or NONE. */
   long lead = NONE;
   Role role = Role.FOLLOWER;
+  /** Leader: the voter leadership is being handed to (thesis §3.10), or NONE. */
+  long leadTransferee = NONE;
 
   /**
    * Ticks since the election timer was last reset (follower, candidate), or since the last
@@ -177,6 +179,7 @@ final class Raft {
     tracker.resetVotes();
     pendingAppends.clear();
     clearUncommitted();
+    leadTransferee = NONE;
     lead = leader;
     if (role != Role.FOLLOWER) logger.info("{} became follower at term {}", id, term);
     role = Role.FOLLOWER;
@@ -204,6 +207,7 @@ final class Raft {
     if (role == Role.FOLLOWER) throw new IllegalStateException(id + " invalid transition [follower -> leader]");
     role = Role.LEADER;
     lead = id;
+    leadTransferee = NONE;
     clearUncommitted();
     electionElapsed = 0;
     heartbeatElapsed = 0;
@@ -259,6 +263,30 @@ final class Raft {
     uncommittedBytes = 0;
   }
 
+  /**
+   * Leader: hands leadership to target (thesis §3.10): brings it up to date, then tells it to
+   * start an election at once. Proposals are refused meanwhile; the transfer is abandoned after an
+   * election timeout.
+   */
+  void transferLeadership(long target) {
+    if (role != Role.LEADER) throw new NotLeaderException(id, lead);
+    if (target == id) return;
+    if (!tracker.isVoter(target)) {
+      throw new IllegalArgumentException("cannot transfer leadership to " + target + ": not a voter");
+    }
+    if (leadTransferee == target) return;
+    logger.info("{} [term {}] starts to transfer leadership to {}", id, term, target);
+    leadTransferee = target;
+    electionElapsed = 0;
+    if (tracker.get(target).match() == log.lastIndex()) sendTimeoutNow(target);
+    else queueAppend(target, true);
+  }
+
+  void sendTimeoutNow(long target) {
+    logger.info("{} sends timeout-now to {}: it is up to date", id, target);
+    send(msg(MSG_TIMEOUT_NOW, target));
+  }
+
   // ---------------------------------------------------------------- ticks
 
   void tick() {
@@ -279,6 +307,11 @@ final class Raft {
     electionElapsed++;
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
+      if (leadTransferee != NONE) {
+        logger.info("{} aborted leadership transfer to {}: not done within an election timeout", id,
+            leadTransferee);
+        leadTransferee = NONE;
+      }
       if (cfg.checkQuorum()) {
         if (!tracker.quorumActive(id)) {
           logger.warn("{} stepped down to follower since quorum is not active", id);
@@ -309,6 +342,11 @@ final class Raft {
   }
 
   void campaign(boolean pre) {
+    campaign(pre, false);
+  }
+
+  /** Starts a (pre-)election; transfer marks a campaign the old leader asked for (thesis §3.10). */
+  void campaign(boolean pre, boolean transfer) {
     long voteTerm;
     MessageType type;
     if (pre) {
@@ -330,7 +368,8 @@ final class Raft {
       }
       logger.info("{} [logterm: {}, index: {}] sent {} request to {} at term {}", id, log.lastTerm(), log.lastIndex(),
           type, voter, term);
-      send(msg(type, voter).setTerm(voteTerm).setIndex(log.lastIndex()).setLogTerm(log.lastTerm()));
+      send(msg(type, voter).setTerm(voteTerm).setIndex(log.lastIndex()).setLogTerm(log.lastTerm())
+          .setTransfer(transfer));
     }
   }
 
@@ -345,7 +384,7 @@ final class Raft {
       if (m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE) {
         // Thesis §4.2.3 / §9.6: while a leader is heard from, ignore requests to replace it.
         boolean leaseHolds = lead != NONE && electionElapsed < cfg.electionTicks()
-            && (cfg.checkQuorum() || m.getType() == MSG_PRE_VOTE);
+            && (cfg.checkQuorum() || m.getType() == MSG_PRE_VOTE) && !m.getTransfer();
         if (leaseHolds) {
           logger.info("{} [logterm: {}, index: {}, vote: {}] ignored {} from {} [logterm: {}, index: {}] at term {}:"
               + " lease is not expired (remaining ticks: {})", id, log.lastTerm(), log.lastIndex(), vote, m.getType(),

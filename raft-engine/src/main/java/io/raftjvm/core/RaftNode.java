@@ -79,6 +79,9 @@ public final class RaftNode {
   /** Appends several commands at once; returns the position of the last one. */
   public EntryId proposeAll(List<ByteString> commands) {
     if (raft.role != Role.LEADER) throw new NotLeaderException(raft.id, raft.lead);
+    if (raft.leadTransferee != Raft.NONE) {
+      throw new ProposalDroppedException("node " + raft.id + " is handing leadership to " + raft.leadTransferee);
+    }
     if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
     List<Entry> ents = new ArrayList<>(commands.size());
     for (ByteString c : commands) ents.add(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(c).build());
@@ -89,6 +92,17 @@ public final class RaftNode {
     }
     long last = raft.appendEntries(ents);
     return new EntryId(raft.term, last);
+  }
+
+  /**
+   * Hands leadership to another voter (thesis §3.10): brings it up to date, then lets it start an
+   * election at once. Proposals are refused until the transfer ends; it is abandoned after an
+   * election timeout.
+   *
+   * @throws NotLeaderException when this node is not the leader
+   */
+  public void transferLeadership(long target) {
+    raft.transferLeadership(target);
   }
 
   /** Transport feedback: messages to peer are not getting through; its Progress goes back to PROBE. */

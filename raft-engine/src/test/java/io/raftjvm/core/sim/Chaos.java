@@ -16,6 +16,8 @@ final class Chaos {
   /** Probability that a step crashes a server, and that one restarts a crashed server. */
   double crashRate = 0.01;
   double restartRate = 0.01;
+  /** Probability that a step asks the leader to hand leadership to a random voter (thesis §3.10). */
+  double transferRate = 0.003;
 
   Chaos(SimCluster sim) {
     this.sim = sim;
@@ -49,6 +51,14 @@ final class Chaos {
       SimNode leader = sim.leader();
       long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
       sim.crash(id);
+    } else if (r < (p += transferRate)) {
+      SimNode leader = sim.leader();
+      long target = randomId();
+      if (leader != null && target != leader.id) {
+        sim.trace("transfer leadership " + leader.id + " -> " + target);
+        leader.node.transferLeadership(target);
+        sim.drain(leader);
+      }
     } else if (r < p + restartRate) {
       for (SimNode n : sim.nodes.values()) {
         if (!n.up) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.MemoryStorage;
 import io.raftjvm.core.NotLeaderException;
+import io.raftjvm.core.ProposalDroppedException;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
@@ -117,7 +118,7 @@ final class SimCluster {
     drain(n);
   }
 
-  /** Proposes on node id; returns null when it is not the leader. */
+  /** Proposes on node id; returns null when it is not the leader or refuses (transfer under way, log full). */
   EntryId propose(long id, ByteString data) {
     SimNode n = nodes.get(id);
     if (!n.up) return null;
@@ -127,7 +128,7 @@ final class SimCluster {
       trace("propose on " + id + " -> " + at);
       drain(n);
       return at;
-    } catch (NotLeaderException e) {
+    } catch (NotLeaderException | ProposalDroppedException e) {
       return null;
     }
   }
