@@ -141,6 +141,30 @@ public final class NodeDriver implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Asks the leader to hand leadership to target (thesis §3.10). Completes once the request is
+   * taken (not when the transfer finishes); exceptionally with NotLeaderException on a follower or
+   * IllegalArgumentException for a target that is not a voter.
+   */
+  public CompletableFuture<Void> transferLeadership(long target) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    loop.execute(() -> {
+      if (stopped) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
+            "node " + id + " is stopped"));
+        return;
+      }
+      try {
+        node.transferLeadership(target);
+        scheduleDrain();
+        f.complete(null);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+    return f;
+  }
+
   // ------------------------------------------------------------------ loop
 
   private void tick() {

@@ -176,6 +176,26 @@ class NodeDriverTest {
   }
 
   @Test
+  void leadershipIsHandedToTheChosenNode() throws Exception {
+    startCluster(1, 2, 3);
+    NodeDriver old = awaitLeader();
+    old.propose(ByteString.copyFromUtf8("before")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    long target = old.id() == 3 ? 2 : 3;
+    old.transferLeadership(target).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    // A transfer is abandoned after an election timeout (100 ms here): on a stalled machine, ask again.
+    long deadline = System.currentTimeMillis() + WAIT_MS;
+    while (drivers.get(target).role() != Role.LEADER && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      for (NodeDriver d : drivers.values()) {
+        if (d.role() == Role.LEADER && d.id() != target) d.transferLeadership(target);
+      }
+    }
+    assertEquals(Role.LEADER, drivers.get(target).role());
+    Proposal p = drivers.get(target).propose(ByteString.copyFromUtf8("after")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    assertEquals("AFTER", new String(p.result(), StandardCharsets.UTF_8));
+  }
+
+  @Test
   void aNewLeaderTakesOverWhenTheLeaderStops() throws Exception {
     startCluster(1, 2, 3);
     NodeDriver old = awaitLeader();
