@@ -119,12 +119,7 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
-    loop.execute(() -> {
-      if (stopped) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
-            "node " + id + " is stopped"));
-        return;
-      }
+    onRunningLoop(f, () -> {
       try {
         EntryId at = node.propose(command);
         proposals.add(at, f);
@@ -148,12 +143,7 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Void> transferLeadership(long target) {
     CompletableFuture<Void> f = new CompletableFuture<>();
-    loop.execute(() -> {
-      if (stopped) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
-            "node " + id + " is stopped"));
-        return;
-      }
+    onRunningLoop(f, () -> {
       try {
         node.transferLeadership(target);
         scheduleDrain();
@@ -163,6 +153,18 @@ public final class NodeDriver implements AutoCloseable {
       }
     });
     return f;
+  }
+
+  /** Runs action on the loop, or fails f as UNAVAILABLE (nothing taken) if the node has stopped. */
+  private void onRunningLoop(CompletableFuture<?> f, Runnable action) {
+    loop.execute(() -> {
+      if (stopped) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
+            "node " + id + " is stopped"));
+      } else {
+        action.run();
+      }
+    });
   }
 
   // ------------------------------------------------------------------ loop

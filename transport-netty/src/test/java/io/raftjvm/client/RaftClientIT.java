@@ -184,7 +184,7 @@ class RaftClientIT {
 
     assertEquals(ClientException.Kind.UNAVAILABLE, e.kind());
     assertTrue(e.getMessage().startsWith("no answer from the cluster within 1 s"), e.getMessage());
-    assertTrue(tookMs >= 900 && tookMs < 4_000, "took " + tookMs + " ms");
+    assertTrue(tookMs >= 900, "gave up after " + tookMs + " ms, before its 1 s deadline");
   }
 
   @Test
@@ -199,7 +199,7 @@ class RaftClientIT {
 
     assertEquals(ClientException.Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
     assertTrue(e.getMessage().startsWith("no answer from the cluster within 5 s"), e.getMessage());
-    assertTrue(tookMs >= 4_900 && tookMs < 9_000, "took " + tookMs + " ms");
+    assertTrue(tookMs >= 4_900, "gave up after " + tookMs + " ms, before its 5 s deadline");
     assertEquals(1, silent.proposes.get());
   }
 

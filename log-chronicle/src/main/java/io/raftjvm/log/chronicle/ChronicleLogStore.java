@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.core.time.SetTimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -93,7 +92,6 @@ public final class ChronicleLogStore implements LogStore {
   private final IndexMap index;
   private final Records records = new Records();
   private final ThreadLocal<ExcerptTailer> tailers;
-  private final ConcurrentLinkedQueue<ExcerptTailer> allTailers = new ConcurrentLinkedQueue<>();
   /** Queue cycle to its file, as Chronicle reports them. */
   private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
 
@@ -129,11 +127,8 @@ public final class ChronicleLogStore implements LogStore {
     this.baseFile = new LogBaseFile(dir);
     this.index = new IndexMap(0, 0);
     this.clock = new SetTimeProvider(ROLL.lengthInMillis() * 1_000_000L);
-    this.tailers = ThreadLocal.withInitial(() -> {
-      ExcerptTailer t = queue.createTailer();
-      allTailers.add(t);
-      return t;
-    });
+    // Tailers are single-threaded: one per reading thread; closing the queue closes them all.
+    this.tailers = ThreadLocal.withInitial(() -> queue.createTailer());
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -509,11 +504,6 @@ public final class ChronicleLogStore implements LogStore {
       queue.close();
       dirLock.release();
     }
-  }
-
-  /** The directory this log lives in. */
-  public Path directory() {
-    return dir;
   }
 
   /** Number of queue cycle files (segments) currently present. */

@@ -138,14 +138,12 @@ class ChronicleLogStoreTest {
       lock.lock();
       assertTrue(lock.locked());
     }
-    long start = System.nanoTime();
+    // Without the release, this append waits out Chronicle's lock timeout and throws.
     try (ChronicleLogStore s = open()) {
       s.append(entries(4, 4, 1, 10));
       s.sync();
       assertEquals(4, s.lastIndex());
     }
-    long millis = (System.nanoTime() - start) / 1_000_000;
-    assertTrue(millis < 10_000, "open and append took " + millis + " ms: waited out Chronicle's lock timeout");
   }
 
   /**
