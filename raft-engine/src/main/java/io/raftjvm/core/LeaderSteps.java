@@ -48,6 +48,7 @@ final class LeaderSteps {
     boolean updated = pr.onAppendAck(m.getIndex());
     if (!updated && pr.state() == before) return;
     if (maybeCommit(r)) r.bcastAppend();
+    if (r.role != Role.LEADER) return; // stepped down: the commit removed it
     if (m.getFrom() != r.id) r.queueAppend(m.getFrom(), false);
     if (m.getFrom() == r.leadTransferee && pr.match() == r.log.lastIndex()) r.sendTimeoutNow(m.getFrom());
   }
@@ -65,6 +66,7 @@ final class LeaderSteps {
   static boolean maybeCommit(Raft r) {
     if (!r.log.maybeCommit(r.tracker.committed(), r.term)) return false;
     r.releaseCommitted();
+    r.maybeStepDownRemoved();
     return true;
   }
 

@@ -11,8 +11,13 @@ import static io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW;
 import static io.raftjvm.proto.MessageType.MSG_VOTE;
 import static io.raftjvm.proto.MessageType.MSG_VOTE_RESPONSE;
 
+import io.raftjvm.core.tracker.Progress;
 import io.raftjvm.core.tracker.ProgressTracker;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfChangeType;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.MessageType;
@@ -78,6 +83,8 @@ final class Raft {
    */
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
   private long uncommittedBytes;
+  /** The configuration the tracker holds; replaced when the log's latest configuration changes. */
+  private ConfState trackedConf;
 
   Raft(RaftConfig cfg, Storage storage) {
     this.id = cfg.id();
@@ -86,7 +93,8 @@ final class Raft {
     this.log = new RaftLog(storage, cfg.maxApplyBytes(), logger);
     this.tracker = new ProgressTracker(cfg.maxInflightMsgs(), cfg.maxInflightBytes());
     Storage.InitialState init = storage.initialState();
-    tracker.applyConf(init.confState(), 0, log.lastIndex() + 1);
+    trackedConf = log.confs.current();
+    tracker.applyConf(trackedConf, 0, log.lastIndex() + 1);
     HardState hs = init.hardState();
     if (hs.getCommit() > log.lastIndex()) {
       throw new IllegalStateException(id + " state.commit " + hs.getCommit() + " is out of range [" + log.committed()
@@ -214,7 +222,7 @@ final class Raft {
     tracker.resetProgress(log.lastIndex() + 1);
     tracker.resetRecentActive(id);
     // Our own durable prefix counts at once; the rest is acknowledged as it becomes durable.
-    tracker.get(id).onAppendAck(log.lastStableIndex());
+    tracker.get(id).onAppendAck(log.lastStableIndex()); // a leader is a voter: promotable() holds
     logger.info("{} became leader at term {}", id, term);
     // §5.4.2 / thesis §6.4: an entry of the new term lets earlier entries commit.
     appendEntries(List.of(Entry.getDefaultInstance()));
@@ -231,6 +239,7 @@ final class Raft {
     List<Entry> stamped = new ArrayList<>(ents.size());
     for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
     log.append(stamped);
+    syncConf();
     long bytes = Entries.sizeOf(stamped);
     uncommitted.addLast(new long[] {li, bytes});
     uncommittedBytes += bytes;
@@ -285,6 +294,97 @@ final class Raft {
   void sendTimeoutNow(long target) {
     logger.info("{} sends timeout-now to {}: it is up to date", id, target);
     send(msg(MSG_TIMEOUT_NOW, target));
+  }
+
+  // ---------------------------------------------------------------- membership (thesis ch. 4)
+
+  /**
+   * Leader: appends a single-server change (thesis §4.1). A server uses the latest configuration
+   * in its log from the moment it appends it, committed or not; so one change may be in flight at
+   * a time, and a new leader first commits an entry of its own term (the fix to single-server
+   * changes in thesis §4.1, Ongaro's 2015 erratum): otherwise two leaders could each append a
+   * change to a different configuration and have disjoint majorities.
+   *
+   * @return the index of the configuration entry
+   */
+  long proposeConfChange(ConfChange cc) {
+    if (role != Role.LEADER) throw new NotLeaderException(id, lead);
+    if (leadTransferee != NONE) {
+      throw new ProposalDroppedException("node " + id + " is handing leadership to " + leadTransferee);
+    }
+    if (cc.getType() == ConfChangeType.CONF_INITIAL) {
+      throw new ConfChangeRejectedException("the initial configuration is written at bootstrap, not proposed", false);
+    }
+    try {
+      ConfChanges.apply(log.confs.current(), cc);
+    } catch (IllegalArgumentException e) {
+      throw new ConfChangeRejectedException(e.getMessage(), false);
+    }
+    if (log.termOrZero(log.committed()) != term) {
+      throw new ConfChangeRejectedException("leader " + id + " has not yet committed an entry of its term " + term
+          + "; retry shortly", true);
+    }
+    long pending = log.confs.lastIndex();
+    if (pending > log.applied()) {
+      throw new ConfChangeRejectedException("the configuration change at index " + pending
+          + " is still pending (one change at a time); retry once it is applied", true);
+    }
+    if (cc.getType() == ConfChangeType.CONF_PROMOTE) {
+      // Thesis §4.2.1: a server that cannot keep up would leave the cluster unavailable while it
+      // catches up; promote it only once it holds everything committed.
+      Progress pr = tracker.get(cc.getNodeId());
+      if (!pr.recentActive() || pr.match() < log.committed()) {
+        throw new ConfChangeRejectedException("learner " + cc.getNodeId() + " is not caught up (match " + pr.match()
+            + ", commit " + log.committed() + (pr.recentActive() ? "" : ", not heard from recently")
+            + "); retry shortly", true);
+      }
+    }
+    logger.info("{} [term {}] proposes configuration change {} {}", id, term, cc.getType(), cc.getNodeId());
+    return appendEntries(List.of(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE)
+        .setData(cc.toByteString()).build()));
+  }
+
+  /** Switches the tracker to the log's latest configuration if it changed (append, truncation, snapshot). */
+  void syncConf() {
+    ConfState conf = log.confs.current();
+    if (conf == trackedConf) return;
+    trackedConf = conf;
+    tracker.reconfigure(conf, log.lastIndex());
+    logger.info("{} [term {}] switched to configuration [voters: {}, learners: {}] from index {}", id, term,
+        conf.getVotersList(), conf.getLearnersList(), log.confs.lastIndex());
+    if (role != Role.LEADER) return;
+    if (leadTransferee != NONE && !tracker.isVoter(leadTransferee)) {
+      logger.info("{} aborted leadership transfer to {}: no longer a voter", id, leadTransferee);
+      leadTransferee = NONE;
+    }
+    // Removing a slow voter may let entries commit at once.
+    if (LeaderSteps.maybeCommit(this)) bcastAppend();
+  }
+
+  /**
+   * Leader: once the configuration that removed it commits, it steps down (thesis §4.2.2). It
+   * first tells the most up-to-date voter to campaign at once, so the cluster does not wait an
+   * election timeout for a new leader.
+   */
+  void maybeStepDownRemoved() {
+    if (role != Role.LEADER || tracker.isVoter(id) || log.confs.lastIndex() > log.committed()) return;
+    flushAppends(); // the commit news first
+    long best = NONE;
+    long bestMatch = -1;
+    for (var e : tracker.progress().entrySet()) {
+      if (!e.getValue().isLearner() && e.getValue().match() > bestMatch) {
+        best = e.getKey();
+        bestMatch = e.getValue().match();
+      }
+    }
+    logger.info("{} [term {}] steps down: the configuration removing it committed at {}", id, term,
+        log.confs.lastIndex());
+    if (best != NONE && bestMatch == log.lastIndex()) sendTimeoutNow(best);
+    becomeFollower(term, NONE);
+  }
+
+  ConfState confState() {
+    return log.confs.current();
   }
 
   // ---------------------------------------------------------------- ticks
@@ -418,6 +518,7 @@ final class Raft {
         }
       }
     }
+    syncConf();
   }
 
   /** A message from an older term: ignored, except that a stale leader or pre-candidate learns our term. */
@@ -509,7 +610,7 @@ final class Raft {
       return false;
     }
     log.restore(s);
-    tracker.applyConf(s.getMetadata().getConfState(), 0, log.lastIndex() + 1);
+    syncConf();
     return true;
   }
 }

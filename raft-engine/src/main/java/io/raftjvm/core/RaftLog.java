@@ -14,6 +14,8 @@ import java.util.List;
 final class RaftLog {
   final Storage storage;
   final UnstableLog unstable;
+  /** The configurations in this log: the latest is the one in force (thesis §4.1). */
+  final ConfHistory confs;
   /** Highest index known committed (§5.3). Raised by commitTo only. */
   private long committed;
   /** Highest index handed out to be applied. Raised by nextToApply/acceptApplying. */
@@ -33,6 +35,14 @@ final class RaftLog {
     this.committed = first - 1;
     this.applying = first - 1;
     this.applied = first - 1;
+    this.confs = new ConfHistory(first - 1, storage.initialState().confState());
+    // The configuration in force is the latest in the log, committed or not: read it back.
+    long last = storage.lastIndex();
+    for (long lo = first; lo <= last; ) {
+      List<Entry> chunk = storage.entries(lo, last + 1, 4L << 20);
+      confs.onAppend(chunk);
+      lo += chunk.size();
+    }
   }
 
   long committed() {
@@ -128,6 +138,7 @@ final class RaftLog {
       throw new IllegalStateException("append after " + after + " is below committed " + committed);
     }
     unstable.truncateAndAppend(ents);
+    confs.onAppend(ents);
     return lastIndex();
   }
 
@@ -189,6 +200,7 @@ final class RaftLog {
           + "]: the log is corrupt, truncated or lost");
     }
     committed = index;
+    confs.compact(index);
   }
 
   void appliedTo(long index) {
@@ -273,6 +285,7 @@ final class RaftLog {
         committed, lastIndex(), snap.getMetadata().getIndex(), snap.getMetadata().getTerm());
     committed = snap.getMetadata().getIndex();
     unstable.restore(snap);
+    confs.reset(snap.getMetadata().getIndex(), snap.getMetadata().getConfState());
   }
 
   /** Once the restored snapshot is durable (and the state machine restored from it). */

@@ -1,6 +1,8 @@
 package io.raftjvm.core;
 
 import io.raftjvm.core.tracker.Progress;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.HardState;
@@ -28,6 +30,7 @@ public final class RaftNode {
   private long readyNumber;
   private SoftState prevSoft;
   private HardState prevHard;
+  private ConfState prevConf;
   /** Readies handed out and not yet reported durable, oldest first. */
   private final ArrayDeque<InFlightReady> unpersisted = new ArrayDeque<>();
 
@@ -38,6 +41,7 @@ public final class RaftNode {
     this.raft = new Raft(cfg, storage);
     this.prevSoft = raft.softState();
     this.prevHard = raft.hardState();
+    this.prevConf = raft.confState();
   }
 
   /** A node over storage, which holds its persisted state (or a bootstrapped membership). */
@@ -95,6 +99,26 @@ public final class RaftNode {
   }
 
   /**
+   * Proposes a single-server membership change (thesis §4.1): add a learner, promote a caught-up
+   * learner, or remove a member. Every server switches to the new configuration as soon as the
+   * entry is in its log; the change is done once the entry commits.
+   *
+   * @return the configuration entry's term and index
+   * @throws NotLeaderException when this node is not the leader
+   * @throws ProposalDroppedException while a leadership transfer is under way
+   * @throws ConfChangeRejectedException when the change is invalid, or another is pending
+   */
+  public EntryId proposeConfChange(ConfChange cc) {
+    long index = raft.proposeConfChange(cc);
+    return new EntryId(raft.term, index);
+  }
+
+  /** The configuration in force here: the latest in this node's log, committed or not. */
+  public ConfState confState() {
+    return raft.confState();
+  }
+
+  /**
    * Hands leadership to another voter (thesis §3.10): brings it up to date, then lets it start an
    * election at once. Proposals are refused until the transfer ends; it is abandoned after an
    * election timeout.
@@ -133,6 +157,7 @@ public final class RaftNode {
         || raft.lead != prevSoft.lead() || raft.role != prevSoft.role()
         || raft.term != prevHard.getTerm() || raft.vote != prevHard.getVote()
         || log.committed() != prevHard.getCommit()
+        || raft.confState() != prevConf
         || log.hasNextToApply();
   }
 
@@ -151,8 +176,10 @@ public final class RaftNode {
     boolean hardChanged = !hard.equals(prevHard);
     boolean mustSync = !toPersist.isEmpty() || snap != null
         || hard.getTerm() != prevHard.getTerm() || hard.getVote() != prevHard.getVote();
+    ConfState conf = raft.confState();
     Ready rd = new Ready(++readyNumber, soft.equals(prevSoft) ? null : soft, hardChanged ? hard : null,
-        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync);
+        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync, conf == prevConf ? null : conf);
+    prevConf = conf;
 
     log.unstable.acceptInProgress();
     if (!toApply.isEmpty()) log.acceptApplying(toApply.get(toApply.size() - 1).getIndex());
@@ -189,10 +216,13 @@ public final class RaftNode {
 
   /** A consistent picture of this node, for status pages and tests. */
   public Status status() {
-    Map<Long, String> progress = new TreeMap<>();
-    if (raft.role == Role.LEADER) raft.tracker.progress().forEach((id, pr) -> progress.put(id, pr.toString()));
+    Map<Long, MemberProgress> progress = new TreeMap<>();
+    if (raft.role == Role.LEADER) {
+      raft.tracker.progress().forEach((id, pr) -> progress.put(id,
+          new MemberProgress(pr.match(), pr.next(), pr.state().name(), pr.isLearner(), pr.recentActive())));
+    }
     return new Status(raft.id, raft.term, raft.vote, raft.lead, raft.role, raft.log.committed(), raft.log.applied(),
-        raft.log.firstIndex(), raft.log.lastIndex(), progress);
+        raft.log.firstIndex(), raft.log.lastIndex(), raft.confState(), progress);
   }
 
   public long term() {
@@ -216,8 +246,17 @@ public final class RaftNode {
   /**
    * A node's state at one moment.
    *
+   * @param conf the configuration in force here
    * @param progress leader only: each member's replication state, by id
    */
   public record Status(long id, long term, long vote, long lead, Role role, long commit, long applied,
-      long firstIndex, long lastIndex, Map<Long, String> progress) {}
+      long firstIndex, long lastIndex, ConfState conf, Map<Long, MemberProgress> progress) {}
+
+  /**
+   * The leader's view of one member (Figure 2's matchIndex and nextIndex).
+   *
+   * @param state PROBE, REPLICATE or SNAPSHOT
+   * @param recentActive heard from within the last election timeout
+   */
+  public record MemberProgress(long match, long next, String state, boolean learner, boolean recentActive) {}
 }

@@ -1,5 +1,6 @@
 package io.raftjvm.core;
 
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
@@ -30,6 +31,9 @@ import java.util.List;
  * @param sendAfterPersist messages to send once this Ready is durable
  * @param toApply committed entries, durable here, to apply in order
  * @param mustSync whether persisting needs an fsync (entries, term or vote changed)
+ * @param confState the configuration now in force, or null if unchanged: it changes when a
+ *     configuration entry is appended (before it commits) or truncated, or a snapshot arrives; the
+ *     owner updates its address book from it
  */
 public record Ready(
     long number,
@@ -40,4 +44,5 @@ public record Ready(
     List<Message> sendNow,
     List<Message> sendAfterPersist,
     List<Entry> toApply,
-    boolean mustSync) {}
+    boolean mustSync,
+    ConfState confState) {}

@@ -20,7 +20,7 @@ public final class Progress {
   private boolean probeSent;
   /** Heard from since the last CheckQuorum round (thesis §6.2). */
   private boolean recentActive;
-  private final boolean learner;
+  private boolean learner;
   private final Inflights inflights;
 
   public Progress(long match, long next, Inflights inflights, boolean learner) {
@@ -48,6 +48,11 @@ public final class Progress {
 
   public boolean isLearner() {
     return learner;
+  }
+
+  /** A learner promoted to voter keeps its replication state. */
+  public void setLearner(boolean learner) {
+    this.learner = learner;
   }
 
   public boolean recentActive() {

@@ -3,6 +3,7 @@ package io.raftjvm.core.tracker;
 import io.raftjvm.core.quorum.MajorityConfig;
 import io.raftjvm.core.quorum.VoteResult;
 import io.raftjvm.proto.ConfState;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,6 +44,41 @@ public final class ProgressTracker {
     progress.clear();
     for (long id : mc.ids()) progress.put(id, newProgress(match, next, false));
     for (long id : l) progress.put(id, newProgress(match, next, true));
+  }
+
+  /**
+   * Switches to conf, keeping the Progress of members that stay (a promoted learner keeps its
+   * replication state). New members start at (0, next) in PROBE and count as recently active, so
+   * that CheckQuorum gives them an election timeout to answer.
+   */
+  public void reconfigure(ConfState conf, long next) {
+    MajorityConfig mc = new MajorityConfig(conf.getVotersList().stream().mapToLong(Long::longValue).toArray());
+    long[] l = conf.getLearnersList().stream().mapToLong(Long::longValue).sorted().toArray();
+    TreeMap<Long, Progress> updated = new TreeMap<>();
+    for (long id : mc.ids()) updated.put(id, keepOrAdd(id, next, false));
+    for (long id : l) {
+      if (mc.contains(id)) throw new IllegalArgumentException("node " + id + " is both voter and learner");
+      updated.put(id, keepOrAdd(id, next, true));
+    }
+    voters = mc;
+    learners = l;
+    progress.clear();
+    progress.putAll(updated);
+  }
+
+  private Progress keepOrAdd(long id, long next, boolean learner) {
+    Progress pr = progress.get(id);
+    if (pr == null) {
+      pr = newProgress(0, next, learner);
+      pr.setRecentActive(true);
+    } else {
+      pr.setLearner(learner);
+    }
+    return pr;
+  }
+
+  public boolean isLearner(long id) {
+    return Arrays.binarySearch(learners, id) >= 0;
   }
 
   private Progress newProgress(long match, long next, boolean learner) {
