@@ -28,6 +28,14 @@ final class ConfHistory {
     return confs.get(confs.size() - 1).conf();
   }
 
+  /**
+   * The configuration the latest entry replaced, or null when the latest is the base (the entry
+   * before the latest is kept while the latest is uncommitted: truncation may bring it back).
+   */
+  ConfState previous() {
+    return confs.size() < 2 ? null : confs.get(confs.size() - 2).conf();
+  }
+
   /** Index of the latest configuration entry (the base index when the log holds none after it). */
   long lastIndex() {
     return confs.get(confs.size() - 1).index();

@@ -118,8 +118,18 @@ final class Raft {
     return new SoftState(lead, role);
   }
 
+  /**
+   * Whether this server may campaign: a voter of its latest configuration; or one that the latest,
+   * uncommitted configuration entry removes. The second keeps a cluster live when a leader that
+   * removed itself loses leadership before the removal commits: its log may be the only one
+   * electable, and it can win (by a majority of the new configuration, not counting itself), commit
+   * the removal and step down. Learners never campaign.
+   */
   boolean promotable() {
-    return tracker.isVoter(id) && log.unstable.snapshot() == null;
+    if (log.unstable.snapshot() != null) return false;
+    if (tracker.isVoter(id)) return true;
+    ConfState before = log.confs.previous();
+    return before != null && log.confs.lastIndex() > log.committed() && before.getVotersList().contains(id);
   }
 
   // ---------------------------------------------------------------- sending
@@ -222,7 +232,9 @@ final class Raft {
     tracker.resetProgress(log.lastIndex() + 1);
     tracker.resetRecentActive(id);
     // Our own durable prefix counts at once; the rest is acknowledged as it becomes durable.
-    tracker.get(id).onAppendAck(log.lastStableIndex()); // a leader is a voter: promotable() holds
+    // Absent when elected while the latest, uncommitted configuration removes us (see promotable).
+    Progress self = tracker.get(id);
+    if (self != null) self.onAppendAck(log.lastStableIndex());
     logger.info("{} became leader at term {}", id, term);
     // §5.4.2 / thesis §6.4: an entry of the new term lets earlier entries commit.
     appendEntries(List.of(Entry.getDefaultInstance()));

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * loop).
  *
  * <p>Only client commands reach the state machine: the leader's empty marker entries are applied
- * as no-ops here. If the state machine throws, the worker stops for good: it reports the failure
+ * as no-ops here, and configuration entries only answer whoever proposed them. If the state machine throws, the worker stops for good: it reports the failure
  * once and applies nothing more (skipping an entry would make this replica diverge).
  */
 public final class ApplyWorker extends BatchWorker<List<Entry>> {
@@ -54,22 +54,33 @@ public final class ApplyWorker extends BatchWorker<List<Entry>> {
   private void apply(List<Entry> batch) {
     List<CommittedEntry> commands = new ArrayList<>(batch.size());
     for (Entry e : batch) {
-      if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) {
-        commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
-      }
+      if (isCommand(e)) commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
     }
-    List<Result> results = new ArrayList<>(commands.size());
+    List<byte[]> values = List.of();
     if (!commands.isEmpty()) {
-      List<byte[]> values = stateMachine.apply(commands);
+      values = stateMachine.apply(commands);
       if (values == null || values.size() != commands.size()) {
         throw new IllegalStateException("state machine returned " + (values == null ? "null" : values.size())
             + " results for " + commands.size() + " entries");
       }
-      for (int i = 0; i < commands.size(); i++) {
-        CommittedEntry c = commands.get(i);
-        results.add(new Result(c.index(), c.term(), values.get(i)));
+    }
+    // In index order: the registry fails proposals below an answered index that got no answer.
+    List<Result> results = new ArrayList<>(commands.size());
+    int next = 0;
+    for (Entry e : batch) {
+      if (isCommand(e)) {
+        results.add(new Result(e.getIndex(), e.getTerm(), values.get(next++)));
+      } else if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+        // The core switched configuration when it appended the entry; applying it answers the operator.
+        results.add(new Result(e.getIndex(), e.getTerm(), NO_VALUE));
       }
     }
     onApplied.accept(new Applied(batch.get(batch.size() - 1).getIndex(), results));
+  }
+
+  private static final byte[] NO_VALUE = new byte[0];
+
+  private static boolean isCommand(Entry e) {
+    return e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty();
   }
 }

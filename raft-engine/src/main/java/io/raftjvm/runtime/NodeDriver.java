@@ -1,6 +1,7 @@
 package io.raftjvm.runtime;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.core.ConfChangeRejectedException;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.LogStore;
 import io.raftjvm.core.NotLeaderException;
@@ -9,6 +10,8 @@ import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
 import io.raftjvm.statemachine.StateMachine;
 import java.util.ArrayDeque;
@@ -58,6 +61,7 @@ public final class NodeDriver implements AutoCloseable {
   private volatile long leader;
   private volatile long commit;
   private volatile long applied;
+  private volatile ConfState conf;
   private volatile Throwable failure;
   private volatile boolean stopped;
 
@@ -80,6 +84,8 @@ public final class NodeDriver implements AutoCloseable {
   public void start(Transport transport) {
     loop.execute(() -> {
       this.transport = transport;
+      conf = node.confState();
+      transport.updateMembers(conf);
       ticker = loop.scheduleAtFixedRate(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
       drain();
     });
@@ -133,6 +139,39 @@ public final class NodeDriver implements AutoCloseable {
         fail("invariant violated while proposing", e);
       }
     });
+    return f;
+  }
+
+  /**
+   * Proposes a single-server membership change (thesis §4.1). Completes with the configuration
+   * entry's index once it is committed and applied here, or exceptionally: NotLeaderException,
+   * {@link ConfChangeRejectedException} (refused, nothing changed; see its retryable()), or
+   * {@link ProposalFailedException} as for proposals (UNAVAILABLE while a leadership transfer is
+   * under way).
+   */
+  public CompletableFuture<Long> changeMembership(ConfChange change) {
+    CompletableFuture<Proposal> f = new CompletableFuture<>();
+    onRunningLoop(f, () -> {
+      try {
+        EntryId at = node.proposeConfChange(change);
+        proposals.add(at, f);
+        scheduleDrain();
+      } catch (NotLeaderException | ConfChangeRejectedException e) {
+        f.completeExceptionally(e);
+      } catch (ProposalDroppedException e) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+        fail("invariant violated while changing membership", e);
+      }
+    });
+    return f.thenApply(Proposal::index);
+  }
+
+  /** A consistent picture of the node, taken on its loop. */
+  public CompletableFuture<RaftNode.Status> status() {
+    CompletableFuture<RaftNode.Status> f = new CompletableFuture<>();
+    onRunningLoop(f, () -> f.complete(node.status()));
     return f;
   }
 
@@ -195,6 +234,10 @@ public final class NodeDriver implements AutoCloseable {
       while (node.hasReady()) {
         Ready rd = node.ready();
         if (rd.softState() != null) onSoftState(rd);
+        if (rd.confState() != null) {
+          conf = rd.confState();
+          transport.updateMembers(conf);
+        }
         sendNow.addAll(rd.sendNow());
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
         writer.submit(rd);
@@ -295,6 +338,11 @@ public final class NodeDriver implements AutoCloseable {
 
   public long appliedIndex() {
     return applied;
+  }
+
+  /** The configuration in force here (the latest in the log), or null before start. */
+  public ConfState confState() {
+    return conf;
   }
 
   /** The error that stopped the node, or null while it runs. */

@@ -1,5 +1,6 @@
 package io.raftjvm.runtime;
 
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
 import java.util.List;
 
@@ -13,4 +14,10 @@ import java.util.List;
 public interface Transport {
   /** Sends each message to {@code message.getTo()}; one flush per peer per call. */
   void send(List<Message> messages);
+
+  /**
+   * The configuration in force changed (or the node started with it): its members' addresses are
+   * the ones to reach. Members that left may be disconnected.
+   */
+  default void updateMembers(ConfState conf) {}
 }

@@ -1,6 +1,9 @@
 package io.raftjvm.core.sim;
 
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
 import java.util.List;
 
@@ -18,6 +21,11 @@ final class Chaos {
   double restartRate = 0.01;
   /** Probability that a step asks the leader to hand leadership to a random voter (thesis §3.10). */
   double transferRate = 0.003;
+  /**
+   * Probability that a step asks the leader for a membership change: add a non-member as a
+   * learner, promote a learner, or remove a member (thesis ch. 4). 0 unless the cluster has spares.
+   */
+  double membershipRate = 0;
 
   Chaos(SimCluster sim) {
     this.sim = sim;
@@ -56,9 +64,15 @@ final class Chaos {
       long target = randomId();
       if (leader != null && target != leader.id) {
         sim.trace("transfer leadership " + leader.id + " -> " + target);
-        leader.node.transferLeadership(target);
+        try {
+          leader.node.transferLeadership(target);
+        } catch (IllegalArgumentException e) {
+          sim.trace("transfer refused: " + e.getMessage()); // not a voter
+        }
         sim.drain(leader);
       }
+    } else if (r < (p += membershipRate)) {
+      changeMembership();
     } else if (r < p + restartRate) {
       for (SimNode n : sim.nodes.values()) {
         if (!n.up) {
@@ -71,6 +85,31 @@ final class Chaos {
     }
     sim.invariants.check();
     if (sim.step % 500 == 0) sim.invariants.checkViews();
+  }
+
+  private void changeMembership() {
+    // Deposed leaders that have not heard the news try too: two leaders of different terms each
+    // appending a change is the case the "commit an entry of your term first" rule exists for.
+    List<SimNode> leaders = sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
+    if (leaders.isEmpty()) return;
+    SimNode leader = leaders.get(sim.random.nextInt(leaders.size()));
+    ConfState conf = leader.node.confState();
+    List<Long> learners = conf.getLearnersList();
+    List<Long> members = new java.util.ArrayList<>(conf.getVotersList());
+    members.addAll(learners);
+    List<Long> others = java.util.Arrays.stream(sim.ids).boxed().filter(id -> !members.contains(id)).toList();
+    int op = sim.random.nextInt(3);
+    ConfChange cc;
+    if (op == 0 && !learners.isEmpty()) {
+      cc = ConfChanges.promote(learners.get(sim.random.nextInt(learners.size())));
+    } else if (op <= 1 && !others.isEmpty()) {
+      // Servers removed earlier may come back, with whatever their disk still holds.
+      long id = others.get(sim.random.nextInt(others.size()));
+      cc = ConfChanges.addLearner(id, "sim-" + id + ":1", "");
+    } else {
+      cc = ConfChanges.remove(members.get(sim.random.nextInt(members.size())));
+    }
+    sim.changeMembership(leader.id, cc);
   }
 
   private long randomId() {
@@ -142,15 +181,18 @@ final class Chaos {
         target = sim.propose(leader.id, sim.nextCommand());
         sim.stabilize(10_000);
       }
-      if (target != null && allApplied(target.index())) return;
+      if (target != null && allApplied(leader, target.index())) return;
     }
     throw new AssertionError("cluster did not converge within " + maxRounds + " rounds after healing\n"
         + sim.describe());
   }
 
-  private boolean allApplied(long index) {
+  /** Whether every member of leader's configuration applied the same log up to index. */
+  private boolean allApplied(SimNode leader, long index) {
+    ConfState conf = leader.node.confState();
     List<io.raftjvm.proto.Entry> reference = null;
     for (SimNode n : sim.nodes.values()) {
+      if (!conf.getVotersList().contains(n.id) && !conf.getLearnersList().contains(n.id)) continue;
       if (n.applied.isEmpty() || n.applied.get(n.applied.size() - 1).getIndex() < index) return false;
       List<io.raftjvm.proto.Entry> mine = n.applied.subList(0, (int) index);
       if (reference == null) reference = mine;

@@ -2,7 +2,11 @@ package io.raftjvm.core.sim;
 
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.EntryType;
+import io.raftjvm.proto.HardState;
+import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.Message;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +27,17 @@ import java.util.Map;
  *       server applies indexes in order without gaps.</li>
  *   <li>Commit indexes never go backwards (per incarnation of a server).</li>
  * </ul>
+ * And for membership changes (thesis ch. 4), across configurations:
+ * <ul>
+ *   <li>Election Safety holds across configurations: the term-to-leader map spans every server,
+ *       members or not.</li>
+ *   <li>Each server casts at most one durable vote per term.</li>
+ *   <li>A leader was elected by a majority of the voters of its configuration: the votes of
+ *       learners and of servers outside it never count.</li>
+ *   <li>A server that is not a voter in its own configuration never asks for votes.</li>
+ *   <li>At most one configuration change is in flight: no leader's log holds two configuration
+ *       entries beyond the committed prefix.</li>
+ * </ul>
  * A violation throws AssertionError carrying the seed, step and latest events.
  */
 final class Invariants {
@@ -38,6 +53,10 @@ final class Invariants {
   /** Per node: (term, lastIndex, last entry) when it was last checked as leader. */
   private final Map<Long, long[]> leaderLogs = new HashMap<>();
   long checks;
+  /** (term, voter) -> the candidate it durably voted for. */
+  private final Map<VoteKey, Long> votes = new HashMap<>();
+
+  private record VoteKey(long term, long voter) {}
 
   private record EntryKey(long index, long term) {}
 
@@ -86,6 +105,37 @@ final class Invariants {
           + " was committed at that index");
     }
     n.applied.add(e);
+  }
+
+  /** n made hs durable: one vote per term. */
+  void onVoteDurable(SimNode n, HardState hs) {
+    if (hs.getVote() == 0) return;
+    Long old = votes.putIfAbsent(new VoteKey(hs.getTerm(), n.id), hs.getVote());
+    if (old != null && old != hs.getVote()) {
+      throw fail("node " + n.id + " voted for both " + old + " and " + hs.getVote() + " in term " + hs.getTerm());
+    }
+  }
+
+  /** n hands out msgs: only voters of their own configuration ask for votes. */
+  void onSend(SimNode n, List<Message> msgs) {
+    for (Message m : msgs) {
+      if (m.getType() != MessageType.MSG_VOTE && m.getType() != MessageType.MSG_PRE_VOTE) continue;
+      ConfState conf = n.node.confState();
+      if (conf.getLearnersList().contains(n.id)) {
+        throw fail("learner " + n.id + " campaigns (" + brief(m) + ")");
+      }
+      if (!conf.getVotersList().contains(n.id)) {
+        // Only while the entry that removed it may still be undone.
+        long removedAt = 0;
+        for (int i = n.view.size() - 1; i >= 0 && removedAt == 0; i--) {
+          if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1;
+        }
+        if (removedAt == 0 || n.node.status().commit() >= removedAt) {
+          throw fail("node " + n.id + " campaigns (" + brief(m) + ") but is not a voter in its configuration "
+              + conf.getVotersList() + (removedAt == 0 ? "" : ", committed at " + removedAt));
+        }
+      }
+    }
   }
 
   void onRestart(SimNode n) {
@@ -143,6 +193,14 @@ final class Invariants {
     }
     long[] prev = leaderLogs.get(n.id);
     if (prev == null || prev[0] != st.term()) {
+      // Elected by a majority of the voters of its own configuration.
+      List<Long> voters = n.node.confState().getVotersList();
+      long granted = voters.stream().filter(v -> Long.valueOf(n.id).equals(votes.get(new VoteKey(st.term(), v))))
+          .count();
+      if (granted <= voters.size() / 2) {
+        throw fail("leader " + n.id + " of term " + st.term() + " holds durable votes from only " + granted
+            + " of its voters " + voters);
+      }
       // Newly elected: Leader Completeness over everything committed in earlier terms.
       for (int i = 0; i < committed.size(); i++) {
         if (committedInTerm.get(i) >= st.term()) continue;
@@ -162,6 +220,14 @@ final class Invariants {
     }
     long last = n.lastIndex();
     leaderLogs.put(n.id, new long[] {st.term(), last, n.termAt(last)});
+    int inFlight = 0;
+    for (long i = committed.size() + 1; i <= last; i++) {
+      if (n.view.get((int) i - 1).getType() == EntryType.ENTRY_CONF_CHANGE) inFlight++;
+    }
+    if (inFlight > 1) {
+      throw fail("leader " + n.id + " of term " + st.term() + " has " + inFlight
+          + " configuration entries beyond the committed prefix " + committed.size());
+    }
   }
 
   /** Verifies the sim's view of each log against the node itself (expensive; call now and then). */

@@ -1,6 +1,8 @@
 package io.raftjvm.core.sim;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.core.ConfChangeRejectedException;
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.MemoryStorage;
 import io.raftjvm.core.NotLeaderException;
@@ -10,7 +12,10 @@ import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,21 +49,46 @@ final class SimCluster {
   double syncWriteRate = 0.5;
   /** Proposals made, accepted by a leader. */
   long proposed;
+  /** Membership changes a leader accepted. */
+  long confChanges;
   private int nextCommand;
   /** Observer of every node's Ready, for tests that count messages. */
   Consumer<Ready> readyObserver = rd -> {};
 
   SimCluster(int size, long seed, Consumer<RaftConfig.Builder> tune) {
+    this(size, 0, seed, tune);
+  }
+
+  /**
+   * size founding voters (ids 1..size) and spares servers (the next ids) that run with an empty
+   * log and no configuration until a leader adds them. With spares, the founders bootstrap as a
+   * server does, with the founding configuration as entry 1 of the log, so that a joining server
+   * learns it from the leader; without, it is stored as the initial snapshot's.
+   */
+  SimCluster(int size, int spares, long seed, Consumer<RaftConfig.Builder> tune) {
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split());
-    this.ids = new long[size];
-    for (int i = 0; i < size; i++) ids[i] = i + 1;
+    this.ids = new long[size + spares];
+    for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
+    long[] founders = Arrays.copyOf(ids, size);
+    ConfState.Builder founding = ConfState.newBuilder();
+    for (long id : founders) founding.addVoters(id);
     for (long id : ids) {
       RaftConfig.Builder b = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(2)
           .random(random.split()).logger(logger(id));
       tune.accept(b);
-      nodes.put(id, new SimNode(id, b.build(), MemoryStorage.bootstrap(ids)));
+      MemoryStorage disk;
+      if (spares == 0) {
+        disk = MemoryStorage.bootstrap(founders);
+      } else {
+        disk = new MemoryStorage();
+        if (id <= size) {
+          disk.append(List.of(ConfChanges.initialEntry(founding.build())));
+          disk.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
+        }
+      }
+      nodes.put(id, new SimNode(id, b.build(), disk));
     }
     this.invariants = new Invariants(this);
   }
@@ -90,11 +120,18 @@ final class SimCluster {
   String describe() {
     StringBuilder sb = new StringBuilder("seed=" + seed + ", step=" + step + ", nodes=" + ids.length + "\n");
     for (SimNode n : nodes.values()) {
-      sb.append("  ").append(n.up ? n.node.status().toString() : "node " + n.id + " down").append('\n');
+      sb.append("  ").append(n.up ? brief(n.node.status()) : "node " + n.id + " down").append('\n');
     }
     sb.append("latest events:\n");
     for (String t : trace) sb.append("  ").append(t).append('\n');
     return sb.toString();
+  }
+
+  private static String brief(RaftNode.Status st) {
+    return "node " + st.id() + " " + st.role() + " term=" + st.term() + " vote=" + st.vote() + " lead=" + st.lead()
+        + " commit=" + st.commit() + " applied=" + st.applied() + " last=" + st.lastIndex() + " voters="
+        + st.conf().getVotersList() + " learners=" + st.conf().getLearnersList()
+        + (st.progress().isEmpty() ? "" : " progress=" + st.progress());
   }
 
   SimNode node(long id) {
@@ -133,6 +170,22 @@ final class SimCluster {
     }
   }
 
+  /** Proposes a membership change on node id; false when it is not the leader or refuses. */
+  boolean changeMembership(long id, ConfChange cc) {
+    SimNode n = nodes.get(id);
+    if (!n.up) return false;
+    try {
+      EntryId at = n.node.proposeConfChange(cc);
+      confChanges++;
+      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " -> " + at);
+      drain(n);
+      return true;
+    } catch (NotLeaderException | ProposalDroppedException | ConfChangeRejectedException e) {
+      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " refused: " + e.getMessage());
+      return false;
+    }
+  }
+
   ByteString nextCommand() {
     return ByteString.copyFromUtf8("cmd-" + (nextCommand++));
   }
@@ -143,6 +196,10 @@ final class SimCluster {
       Ready rd = n.node.ready();
       readyObserver.accept(rd);
       if (rd.softState() != null) trace("node " + n.id + " is now " + rd.softState());
+      if (rd.confState() != null) trace("node " + n.id + " switches to voters " + rd.confState().getVotersList()
+          + " learners " + rd.confState().getLearnersList());
+      invariants.onSend(n, rd.sendNow());
+      invariants.onSend(n, rd.sendAfterPersist());
       for (Message m : rd.sendNow()) net.send(m);
       if (!rd.toPersist().isEmpty()) {
         long from = rd.toPersist().get(0).getIndex();
@@ -177,10 +234,13 @@ final class SimCluster {
     drain(n);
   }
 
-  private static void write(SimNode n, Ready rd) {
+  private void write(SimNode n, Ready rd) {
     if (rd.snapshot() != null) n.disk.applySnapshot(rd.snapshot());
     n.disk.append(rd.toPersist());
-    if (rd.hardState() != null) n.disk.setHardState(rd.hardState());
+    if (rd.hardState() != null) {
+      n.disk.setHardState(rd.hardState());
+      invariants.onVoteDurable(n, rd.hardState());
+    }
   }
 
   /**

@@ -37,13 +37,34 @@ class SimulationTest {
         LongStream.rangeClosed(1, SEEDS_PER_SIZE).mapToObj(s -> Arguments.of(5, 1_000 + s)));
   }
 
+  /** Seeds for membership changes: 3 founders and 4 servers that may join, leave and come back. */
+  static Stream<Arguments> membershipSeeds() {
+    String one = System.getProperty("raft.sim.membership.seed");
+    if (one != null) return Stream.of(Arguments.of(3, Long.parseLong(one)));
+    return LongStream.rangeClosed(1, SEEDS_PER_SIZE).mapToObj(s -> Arguments.of(3, 2_000 + s));
+  }
+
   @ParameterizedTest(name = "{0} nodes, seed {1}")
   @MethodSource("seeds")
   void faultsNeverBreakSafety(int nodes, long seed) {
+    run(nodes, 0, seed);
+  }
+
+  /**
+   * Thesis ch. 4: membership changes mixed into the same faults; replay one seed with {@code
+   * -Dtest=SimulationTest -Draft.sim.membership.seed=N}.
+   */
+  @ParameterizedTest(name = "{0} founders + 4 spares, seed {1}")
+  @MethodSource("membershipSeeds")
+  void membershipChangesUnderFaultsNeverBreakSafety(int nodes, long seed) {
+    run(nodes, 4, seed);
+  }
+
+  private static void run(int nodes, int spares, long seed) {
     // The variant (PreVote, CheckQuorum, network quality) comes from the seed, so a replay matches.
     boolean preVote = (seed & 1) == 0;
     boolean checkQuorum = (seed & 2) == 0;
-    SimCluster sim = new SimCluster(nodes, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum)
+    SimCluster sim = new SimCluster(nodes, spares, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum)
         .maxSizePerMsg(MSG_SIZES[(int) (seed % MSG_SIZES.length)]).maxInflightMsgs(4).maxInflightBytes(1024));
     sim.net.dropRate = (seed % 3) * 0.05;
     sim.net.duplicateRate = 0.03;
@@ -57,6 +78,7 @@ class SimulationTest {
     chaos.crashRate = stormy ? 0.01 + (seed % 3) * 0.01 : 0.002 + (seed % 3) * 0.002;
     chaos.restartRate = stormy ? 0.03 : 0.01;
     chaos.partitionRate = stormy ? 0.02 : 0.01;
+    if (spares > 0) chaos.membershipRate = Double.parseDouble(System.getProperty("raft.sim.membership.rate", "0.01"));
     try {
       for (int i = 0; i < STEPS; i++) chaos.step();
       sim.invariants.checkViews();
@@ -84,6 +106,7 @@ class SimulationTest {
     long sent;
     long dropped;
     long invariantChecks;
+    long confChanges;
 
     void add(SimCluster sim) {
       runs++;
@@ -98,13 +121,14 @@ class SimulationTest {
       sent += sim.net.sent;
       dropped += sim.net.dropped;
       invariantChecks += sim.invariants.checks;
+      confChanges += sim.confChanges;
     }
 
     @Override
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
-          + "%d terms, %d restarts, %d messages sent (%d dropped)", runs, steps, invariantChecks, committed, terms,
-          restarts, sent, dropped);
+          + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted", runs, steps,
+          invariantChecks, committed, terms, restarts, sent, dropped, confChanges);
     }
   }
 
