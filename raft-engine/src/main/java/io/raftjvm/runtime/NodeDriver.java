@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs one {@link RaftNode} on one loop thread (a Netty EventLoop in the server): every call into
@@ -124,22 +125,7 @@ public final class NodeDriver implements AutoCloseable {
    * {@link ProposalFailedException}.
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
-    CompletableFuture<Proposal> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> {
-      try {
-        EntryId at = node.propose(command);
-        proposals.add(at, f);
-        scheduleDrain();
-      } catch (NotLeaderException e) {
-        f.completeExceptionally(e);
-      } catch (ProposalDroppedException e) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-        fail("invariant violated while proposing", e);
-      }
-    });
-    return f;
+    return appendOnLoop(() -> node.propose(command), "proposing");
   }
 
   /**
@@ -150,10 +136,15 @@ public final class NodeDriver implements AutoCloseable {
    * under way).
    */
   public CompletableFuture<Long> changeMembership(ConfChange change) {
+    return appendOnLoop(() -> node.proposeConfChange(change), "changing membership").thenApply(Proposal::index);
+  }
+
+  /** Appends an entry on the loop and registers for its application; refusals complete the future. */
+  private CompletableFuture<Proposal> appendOnLoop(Supplier<EntryId> append, String what) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
     onRunningLoop(f, () -> {
       try {
-        EntryId at = node.proposeConfChange(change);
+        EntryId at = append.get();
         proposals.add(at, f);
         scheduleDrain();
       } catch (NotLeaderException | ConfChangeRejectedException e) {
@@ -162,10 +153,10 @@ public final class NodeDriver implements AutoCloseable {
         f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
       } catch (RuntimeException e) {
         f.completeExceptionally(e);
-        fail("invariant violated while changing membership", e);
+        fail("invariant violated while " + what, e);
       }
     });
-    return f.thenApply(Proposal::index);
+    return f;
   }
 
   /** A consistent picture of the node, taken on its loop. */

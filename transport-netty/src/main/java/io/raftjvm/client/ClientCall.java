@@ -1,29 +1,49 @@
 package io.raftjvm.client;
 
 import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One propose or query, across all its attempts. Each attempt gets a fresh request_id, so a late
- * answer to an earlier attempt is recognised and ignored. A propose keeps its client id and sequence
- * across attempts.
+ * One propose, query or admin request, across all its attempts. Each attempt gets a fresh
+ * request_id, so a late answer to an earlier attempt is recognised and ignored. A propose keeps its
+ * client id and sequence across attempts.
  *
  * <p>Invariant: all fields but {@link #future} are read and written on the client's event loop only.
  */
 final class ClientCall {
-  /** True for a propose (never retried once its outcome is unknown), false for a query. */
-  final boolean propose;
+  /** What a call asks for: decides where it goes, what answers it and whether it may be retried. */
+  enum Op {
+    PROPOSE("propose", true),
+    QUERY("query", false),
+    /** add_learner, promote or remove: a configuration entry in the log. */
+    CHANGE("membership change", true),
+    TRANSFER("leadership transfer", false),
+    /** Goes to the first server only and is never redirected. */
+    STATUS("status request", false);
+
+    final String what;
+    /** Appends a log entry: never retried once sent, since its outcome is then unknown. */
+    final boolean appends;
+
+    Op(String what, boolean appends) {
+      this.what = what;
+      this.appends = appends;
+    }
+  }
+
+  final Op op;
   /** The request without its request_id. */
   private final ClientRequest template;
-  /** Completed exactly once, on the client's event loop. */
-  final CompletableFuture<byte[]> future = new CompletableFuture<>();
+  /** The successful answer (Applied or AdminResult); completed exactly once, on the event loop. */
+  final CompletableFuture<ClientResponse> future = new CompletableFuture<>();
 
   /** request_id of the attempt in flight; 0 when none is. */
   long requestId;
   /** Connection the attempt in flight went to; null when none is. */
   ClientConnection connection;
-  /** Whether the attempt in flight reached the socket (after which a propose's outcome is unknown). */
+  /** Whether the attempt in flight reached the socket (after which an append's outcome is unknown). */
   boolean written;
   /** Attempts after the first one, redirects included. */
   int retries;
@@ -37,8 +57,8 @@ final class ClientCall {
   /** Fails the call when its deadline passes; cancelled when it completes. */
   ScheduledFuture<?> deadline;
 
-  ClientCall(boolean propose, ClientRequest template) {
-    this.propose = propose;
+  ClientCall(Op op, ClientRequest template) {
+    this.op = op;
     this.template = template;
   }
 
@@ -46,7 +66,29 @@ final class ClientCall {
     return template.toBuilder().setRequestId(id).build();
   }
 
+  /** True for a propose or a membership change: never retried once its outcome is unknown. */
+  boolean appends() {
+    return op.appends;
+  }
+
   String what() {
-    return propose ? "propose" : "query";
+    return op.what;
+  }
+
+  /** For an append of unknown outcome: "the propose may or may not have been applied". */
+  String unknownOutcome() {
+    return "the " + op.what + " " + mayOrMayNot();
+  }
+
+  /** "may or may not have been applied" (a propose) or "... taken effect" (a membership change). */
+  String mayOrMayNot() {
+    return op == Op.PROPOSE ? "may or may not have been applied"
+        : "may or may not have taken effect";
+  }
+
+  /** Whether a successful answer of this shape is the one this call expects. */
+  boolean expects(ClientResponse.BodyCase body) {
+    return body == (op == Op.PROPOSE || op == Op.QUERY
+        ? ClientResponse.BodyCase.APPLIED : ClientResponse.BodyCase.ADMIN);
   }
 }

@@ -22,9 +22,11 @@ import java.util.concurrent.TimeUnit;
  * fail the request, and with which {@link Kind}.
  *
  * <p>Retry rules: a request that never reached a server, a NotLeader answer, and UNAVAILABLE are
- * retried (the command did not take effect). After a propose was written, a lost connection,
- * TIMEOUT and LEADERSHIP_LOST fail it as outcome-unknown; a query is retried instead. Every call
- * fails at its deadline.
+ * retried (the command did not take effect). After a propose or a membership change (both append
+ * a log entry) was written, a lost connection, TIMEOUT and LEADERSHIP_LOST fail it as
+ * outcome-unknown; other requests are retried instead. REFUSED and BAD_REQUEST fail at once
+ * (nothing took effect). A status request always goes to the first server and is never
+ * redirected. Every call fails at its deadline.
  *
  * <p>Invariant: every method runs on the client's single event loop, so nothing is locked.
  */
@@ -85,7 +87,8 @@ final class ClientDispatcher {
       return;
     }
     List<String> servers = options.servers();
-    String target = leader != null ? leader : servers.get(Math.floorMod(nextServer, servers.size()));
+    String target = call.op == ClientCall.Op.STATUS ? servers.get(0)
+        : leader != null ? leader : servers.get(Math.floorMod(nextServer, servers.size()));
     ClientConnection conn = connections.get(target);
     if (conn == null || conn.isClosed()) {
       conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes());
@@ -121,9 +124,9 @@ final class ClientDispatcher {
       return;
     }
     serverFailed(conn.address);
-    if (call.propose && call.written) {
+    if (call.appends() && call.written) {
       fail(call, Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "connection to " + conn.address
-          + " lost after the propose was sent; it may or may not have been applied");
+          + " lost after the " + call.what() + " was sent; it " + call.mayOrMayNot());
     } else {
       retry(call, Kind.UNAVAILABLE, "connection to " + conn.address + " lost", true);
     }
@@ -144,8 +147,8 @@ final class ClientDispatcher {
     call.requestId = 0;
     switch (response.getBodyCase()) {
       case APPLIED:
-        leader = conn.address;
-        succeed(call, response.getApplied().getResult().toByteArray());
+      case ADMIN:
+        succeeded(call, conn.address, response);
         break;
       case NOT_LEADER:
         notLeader(call, conn.address, response.getNotLeader());
@@ -158,7 +161,24 @@ final class ClientDispatcher {
     }
   }
 
+  private void succeeded(ClientCall call, String from, ClientResponse response) {
+    if (!call.expects(response.getBodyCase())) {
+      fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, from + " answered a " + call.what() + " with "
+          + response.getBodyCase() + (call.appends() ? "; " + call.unknownOutcome() : ""));
+      return;
+    }
+    if (call.op != ClientCall.Op.STATUS) {
+      leader = from;
+    }
+    finish(call);
+    call.future.complete(response);
+  }
+
   private void notLeader(ClientCall call, String from, NotLeader notLeader) {
+    if (call.op == ClientCall.Op.STATUS) {
+      fail(call, Kind.UNAVAILABLE, from + " answered NotLeader to a status request");
+      return;
+    }
     String hint = notLeader.getLeaderAddress();
     if (!hint.isEmpty() && !hint.equals(from) && isAddress(hint)) {
       leader = hint;
@@ -176,6 +196,9 @@ final class ClientDispatcher {
       case BAD_REQUEST:
         fail(call, Kind.BAD_REQUEST, said);
         break;
+      case REFUSED:
+        fail(call, Kind.REFUSED, said);
+        break;
       case APPLY_FAILED:
         fail(call, Kind.APPLY_FAILED, said);
         break;
@@ -183,21 +206,21 @@ final class ClientDispatcher {
         retry(call, Kind.UNAVAILABLE, said, true);
         break;
       case TIMEOUT:
-        failProposeOrRetry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, said);
+        failAppendOrRetry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, said);
         break;
       case LEADERSHIP_LOST:
         serverFailed(from);
-        failProposeOrRetry(call, Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, said);
+        failAppendOrRetry(call, Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, said);
         break;
       default:
         fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, said
-            + (call.propose ? " (the propose may or may not have been applied)" : ""));
+            + (call.appends() ? " (" + call.unknownOutcome() + ")" : ""));
     }
   }
 
-  private void failProposeOrRetry(ClientCall call, Kind kind, String said) {
-    if (call.propose) {
-      fail(call, kind, said + " (the propose may or may not have been applied)");
+  private void failAppendOrRetry(ClientCall call, Kind kind, String said) {
+    if (call.appends()) {
+      fail(call, kind, said + " (" + call.unknownOutcome() + ")");
     } else {
       retry(call, kind, said, true);
     }
@@ -238,7 +261,7 @@ final class ClientDispatcher {
     ClientConnection conn = call.connection;
     if (conn != null && call.written) {
       fail(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, within + ": the " + call.what() + " was sent to "
-          + conn.address + (call.propose ? " and may or may not have been applied" : "")
+          + conn.address + (call.appends() ? " and " + call.mayOrMayNot() : "")
           + (call.retries > 0 ? " (earlier: " + call.lastError + ")" : ""));
     } else if (conn != null) {
       fail(call, call.lastKind, within + " (still connecting to " + conn.address
@@ -246,11 +269,6 @@ final class ClientDispatcher {
     } else {
       fail(call, call.lastKind, within + " (last error: " + call.lastError + ")");
     }
-  }
-
-  private void succeed(ClientCall call, byte[] result) {
-    finish(call);
-    call.future.complete(result);
   }
 
   private void fail(ClientCall call, Kind kind, String message) {

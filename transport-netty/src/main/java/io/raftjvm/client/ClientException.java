@@ -30,6 +30,12 @@ public final class ClientException extends RuntimeException {
     APPLY_FAILED(false),
     /** The request was malformed (e.g. an empty command); retrying will not help. */
     BAD_REQUEST(false),
+    /**
+     * The request was valid but refused in the cluster's current state (another membership change
+     * is pending, the learner has not caught up, the leader is new): nothing took effect, and
+     * retrying later may succeed.
+     */
+    REFUSED(false),
     /** The client was closed. A propose sent before the close may still have applied. */
     CLOSED(false);
 

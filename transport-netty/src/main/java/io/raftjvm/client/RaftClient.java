@@ -13,10 +13,16 @@ import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.raftjvm.client.ClientCall.Op;
 import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.proto.Admin;
 import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.Member;
+import io.raftjvm.proto.NodeStatus;
 import io.raftjvm.proto.Propose;
 import io.raftjvm.proto.Query;
+import io.raftjvm.proto.StatusRequest;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Objects;
@@ -28,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * Client of a Raft cluster's client ports: proposes commands and runs queries, finding the leader on
@@ -48,6 +55,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * propose carries this client's id and a sequence number so that servers can later de-duplicate
  * retries (exactly-once sessions); until they do, the caller decides. Queries have no effect and
  * are retried in those cases.
+ *
+ * <p><b>Administration.</b> {@link #addLearner}, {@link #promote} and {@link #remove} append a
+ * configuration entry: they route and fail like a propose (outcome unknown once sent), and are
+ * not de-duplicated. They and {@link #transferLeadership} fail with {@link Kind#REFUSED} when the
+ * leader declines in the cluster's current state (nothing took effect; retry later). {@link
+ * #status()} asks one given server, never the leader it names.
  *
  * <p><b>Threading.</b> Thread-safe. The client owns one I/O thread (a one-loop Netty group); all
  * routing state lives on it, so nothing is locked. Returned futures complete on that thread: keep
@@ -131,7 +144,8 @@ public final class RaftClient implements AutoCloseable {
         .setSequence(sequence.incrementAndGet())
         .setCommand(ByteString.copyFrom(command))
         .build();
-    return submit(new ClientCall(true, ClientRequest.newBuilder().setPropose(propose).build()));
+    return submit(new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
+        RaftClient::result);
   }
 
   /** Runs a read-only query on the state machine; completes with its answer. */
@@ -142,7 +156,76 @@ public final class RaftClient implements AutoCloseable {
       return refused;
     }
     Query q = Query.newBuilder().setQuery(ByteString.copyFrom(query)).build();
-    return submit(new ClientCall(false, ClientRequest.newBuilder().setQuery(q).build()));
+    return submit(new ClientCall(Op.QUERY, ClientRequest.newBuilder().setQuery(q).build()),
+        RaftClient::result);
+  }
+
+  /**
+   * Adds server {@code id} to the cluster as a learner (it receives the log but does not vote);
+   * completes with the index of the configuration entry once that entry is committed and applied
+   * on the leader. {@code clientAddress} may be null or empty when the server takes no clients.
+   * Fails BAD_REQUEST if the id is already a member or an address is not "host:port".
+   */
+  public CompletableFuture<Long> addLearner(long id, String peerAddress, String clientAddress) {
+    String client = clientAddress == null ? "" : clientAddress;
+    String bad = badId(id);
+    if (bad == null) {
+      bad = badAddress("peer address", peerAddress);
+    }
+    if (bad == null && !client.isEmpty()) {
+      bad = badAddress("client address", client);
+    }
+    if (bad != null) {
+      return failed(Kind.BAD_REQUEST, bad);
+    }
+    Member member = Member.newBuilder()
+        .setId(id).setPeerAddress(peerAddress).setClientAddress(client).build();
+    return change(Admin.newBuilder().setAddLearner(member).build());
+  }
+
+  /**
+   * Makes learner {@code id} a voter; completes with the configuration entry's index once applied
+   * on the leader. Fails REFUSED while the learner has not caught up or another change is pending,
+   * BAD_REQUEST if {@code id} is not a learner.
+   */
+  public CompletableFuture<Long> promote(long id) {
+    String bad = badId(id);
+    return bad != null ? failed(Kind.BAD_REQUEST, bad)
+        : change(Admin.newBuilder().setPromote(id).build());
+  }
+
+  /**
+   * Removes voter or learner {@code id}; completes with the configuration entry's index once
+   * applied on the leader. Fails BAD_REQUEST for a non-member or the last voter.
+   */
+  public CompletableFuture<Long> remove(long id) {
+    String bad = badId(id);
+    return bad != null ? failed(Kind.BAD_REQUEST, bad)
+        : change(Admin.newBuilder().setRemove(id).build());
+  }
+
+  /**
+   * Asks the leader to hand leadership to voter {@code id} (thesis §3.10). Completes once the
+   * leader has started the transfer, not once {@code id} leads: poll {@link #status()} for that.
+   * Fails BAD_REQUEST if {@code id} is not a voter.
+   */
+  public CompletableFuture<Void> transferLeadership(long id) {
+    String bad = badId(id);
+    if (bad != null) {
+      return failed(Kind.BAD_REQUEST, bad);
+    }
+    return admin(Op.TRANSFER, Admin.newBuilder().setTransferLeader(id).build(), r -> null);
+  }
+
+  /**
+   * The status of the <b>first</b> server in {@link RaftClientOptions#servers()}, as that server
+   * sees itself (its role, term, log and configuration; on the leader also every member's
+   * replication progress). Never redirected and never sent to another server: to ask several
+   * servers, use one client per server. Retried on that server like a query until the deadline.
+   */
+  public CompletableFuture<NodeStatus> status() {
+    return admin(Op.STATUS, Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
+        r -> r.getAdmin().getStatus());
   }
 
   /** {@link #propose}, waiting on the calling thread. Not allowed on a Netty event loop. */
@@ -183,8 +266,24 @@ public final class RaftClient implements AutoCloseable {
     return CompletableFuture.supplyAsync(dispatcher::leader, loop);
   }
 
+  private CompletableFuture<Long> change(Admin admin) {
+    return admin(Op.CHANGE, admin, r -> r.getAdmin().getIndex());
+  }
+
+  private <T> CompletableFuture<T> admin(Op op, Admin admin, Function<ClientResponse, T> result) {
+    CompletableFuture<T> refused = refuse();
+    if (refused != null) {
+      return refused;
+    }
+    return submit(new ClientCall(op, ClientRequest.newBuilder().setAdmin(admin).build()), result);
+  }
+
+  private static byte[] result(ClientResponse response) {
+    return response.getApplied().getResult().toByteArray();
+  }
+
   /** A failed future when the request cannot be taken (closed, too many pending); else null. */
-  private CompletableFuture<byte[]> refuse() {
+  private <T> CompletableFuture<T> refuse() {
     if (closed.get()) {
       return failed(Kind.CLOSED, "client closed");
     }
@@ -195,18 +294,34 @@ public final class RaftClient implements AutoCloseable {
     return null;
   }
 
-  /** Hands the call (which holds a pending permit) to the loop. */
-  private CompletableFuture<byte[]> submit(ClientCall call) {
-    call.future.whenComplete((result, failure) -> pending.release());
+  /**
+   * Hands the call (which holds a pending permit) to the loop. The returned future fails with the
+   * call's ClientException itself (not wrapped) and cancelling it abandons the call.
+   */
+  private <T> CompletableFuture<T> submit(ClientCall call, Function<ClientResponse, T> result) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    call.future.whenComplete((response, failure) -> {
+      pending.release();
+      if (failure != null) {
+        out.completeExceptionally(failure);
+      } else {
+        out.complete(result.apply(response));
+      }
+    });
+    out.whenComplete((r, failure) -> {
+      if (out.isCancelled()) {
+        call.future.cancel(false);
+      }
+    });
     try {
       loop.execute(() -> dispatcher.start(call));
     } catch (RejectedExecutionException e) {
       call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
     }
-    return call.future;
+    return out;
   }
 
-  private byte[] await(CompletableFuture<byte[]> future) throws InterruptedException {
+  private <T> T await(CompletableFuture<T> future) throws InterruptedException {
     // Every request fails at its deadline; the margin only guards against a stopped loop.
     long waitMs = options.requestTimeout().toMillis() + 10_000;
     try {
@@ -231,7 +346,22 @@ public final class RaftClient implements AutoCloseable {
     }
   }
 
-  private static CompletableFuture<byte[]> failed(Kind kind, String message) {
+  private static <T> CompletableFuture<T> failed(Kind kind, String message) {
     return CompletableFuture.failedFuture(new ClientException(kind, message));
+  }
+
+  /** Why {@code id} cannot name a server (ids are positive), or null. */
+  private static String badId(long id) {
+    return id > 0 ? null : "node id must be positive, got " + id;
+  }
+
+  /** Why {@code address} is not "host:port", or null. */
+  private static String badAddress(String what, String address) {
+    try {
+      ClientAddresses.parse(address);
+      return null;
+    } catch (IllegalArgumentException e) {
+      return what + ": " + e.getMessage();
+    }
   }
 }

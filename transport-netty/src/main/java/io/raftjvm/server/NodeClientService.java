@@ -1,17 +1,25 @@
 package io.raftjvm.server;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.core.ConfChangeRejectedException;
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.NotLeaderException;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.Admin;
+import io.raftjvm.proto.AdminResult;
 import io.raftjvm.proto.Applied;
 import io.raftjvm.proto.ClientError;
 import io.raftjvm.proto.ClientRequest;
 import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.ConfChange;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.Member;
 import io.raftjvm.proto.NotLeader;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.runtime.ProposalFailedException;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.transport.ClientService;
+import io.raftjvm.transport.NettyTransport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -52,9 +60,45 @@ final class NodeClientService implements ClientService {
               : failure(out, t));
       case QUERY -> CompletableFuture.completedFuture(
           query(out, request.getQuery().getQuery().toByteArray(), request.getQuery().getLocal()));
+      case ADMIN -> admin(out, request.getAdmin());
       case BODY_NOT_SET -> CompletableFuture.completedFuture(
-          error(out, ClientError.Code.BAD_REQUEST, "request has neither propose nor query"));
+          error(out, ClientError.Code.BAD_REQUEST, "request has no propose, query or admin body"));
     };
+  }
+
+  /** Operator requests: membership changes and transfer on the leader, status anywhere. */
+  private CompletableFuture<ClientResponse> admin(ClientResponse.Builder out, Admin admin) {
+    ConfChange change;
+    switch (admin.getOpCase()) {
+      case STATUS -> {
+        return driver.status().handle((st, t) -> t == null
+            ? out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(st))).build()
+            : failure(out, t));
+      }
+      case TRANSFER_LEADER -> {
+        return driver.transferLeadership(admin.getTransferLeader())
+            .handle((v, t) -> t == null ? out.setAdmin(AdminResult.getDefaultInstance()).build() : failure(out, t));
+      }
+      case ADD_LEARNER -> {
+        Member m = admin.getAddLearner();
+        try {
+          NettyTransport.parseAddress(m.getPeerAddress());
+          if (!m.getClientAddress().isEmpty()) NettyTransport.parseAddress(m.getClientAddress());
+        } catch (IllegalArgumentException e) {
+          return CompletableFuture.completedFuture(error(out, ClientError.Code.BAD_REQUEST,
+              "add-learner " + m.getId() + ": " + e.getMessage()));
+        }
+        change = ConfChanges.addLearner(m.getId(), m.getPeerAddress(), m.getClientAddress());
+      }
+      case PROMOTE -> change = ConfChanges.promote(admin.getPromote());
+      case REMOVE -> change = ConfChanges.remove(admin.getRemove());
+      default -> {
+        return CompletableFuture.completedFuture(error(out, ClientError.Code.BAD_REQUEST, "admin request has no operation"));
+      }
+    }
+    return driver.changeMembership(change)
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((index, t) -> t == null ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build() : failure(out, t));
   }
 
   private ClientResponse query(ClientResponse.Builder out, byte[] query, boolean local) {
@@ -70,6 +114,10 @@ final class NodeClientService implements ClientService {
   private ClientResponse failure(ClientResponse.Builder out, Throwable t) {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     if (cause instanceof NotLeaderException e) return notLeader(out, e.leaderHint());
+    if (cause instanceof ConfChangeRejectedException e) {
+      return error(out, e.retryable() ? ClientError.Code.REFUSED : ClientError.Code.BAD_REQUEST, e.getMessage());
+    }
+    if (cause instanceof IllegalArgumentException e) return error(out, ClientError.Code.BAD_REQUEST, e.getMessage());
     if (cause instanceof TimeoutException) {
       return error(out, ClientError.Code.TIMEOUT, "not applied within " + timeout.toMillis()
           + " ms; it may still take effect");
@@ -87,8 +135,12 @@ final class NodeClientService implements ClientService {
 
   private ClientResponse notLeader(ClientResponse.Builder out, long leaderId) {
     NotLeader.Builder nl = NotLeader.newBuilder().setLeaderId(leaderId);
-    ServerConfig.Member m = members.get(leaderId);
-    if (m != null) nl.setLeaderAddress(ServerConfig.show(m.clientAddress()));
+    // The configuration in the log knows members added since this server's config file was written.
+    ConfState conf = driver.confState();
+    Member inLog = conf == null ? null : ConfChanges.member(conf, leaderId);
+    ServerConfig.Member configured = members.get(leaderId);
+    if (inLog != null && !inLog.getClientAddress().isEmpty()) nl.setLeaderAddress(inLog.getClientAddress());
+    else if (configured != null) nl.setLeaderAddress(ServerConfig.show(configured.clientAddress()));
     return out.setNotLeader(nl).build();
   }
 

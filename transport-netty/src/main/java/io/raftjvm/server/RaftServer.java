@@ -6,7 +6,12 @@ import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.log.chronicle.ChronicleLogStore;
 import io.raftjvm.log.chronicle.StorageException;
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.HardState;
+import io.raftjvm.proto.Member;
+import io.raftjvm.proto.Message;
+import io.raftjvm.runtime.Transport;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
@@ -20,9 +25,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,6 +54,8 @@ public final class RaftServer implements AutoCloseable {
   private final StateMachine stateMachine;
   private final NodeDriver driver;
   private final NettyTransport transport;
+  /** The transport as the node sees it: also lets new members connect in. */
+  private final Transport membersTransport;
   private final PeerServer peerServer;
   private final ClientServer clientServer;
   private final CountDownLatch closed = new CountDownLatch(1);
@@ -64,10 +74,13 @@ public final class RaftServer implements AutoCloseable {
     try {
       if (store.lastIndex() == 0 && store.initialState().hardState().getTerm() == 0
           && store.initialState().confState().getVotersCount() == 0) {
-        ConfState.Builder conf = ConfState.newBuilder();
-        cfg.members().keySet().forEach(conf::addVoters);
-        store.bootstrap(conf.build());
-        LOG.info("bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
+        if (cfg.join()) {
+          ServerConfig.Member self = cfg.self();
+          LOG.info("node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}", id,
+              cfg.clusterId(), id, ServerConfig.show(self.peerAddress()), ServerConfig.show(self.clientAddress()));
+        } else {
+          bootstrap(store, cfg);
+        }
       }
       this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
           Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
@@ -95,17 +108,34 @@ public final class RaftServer implements AutoCloseable {
       });
       this.transport = new NettyTransport(cfg.clusterId(), id, peers, loop, cfg.maxFrameBytes(),
           cfg.writeBufferHighWater(), driver::reportUnreachable);
+      // Who may connect: the configured peers, and every member the log names, as it names them.
+      Set<Long> knownPeers = ConcurrentHashMap.newKeySet();
+      knownPeers.addAll(peers.keySet());
       ServerConfig.Member self = cfg.self();
       // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
       // decoded, with no hop between threads.
       this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, nodeGroup, cfg.clusterId(), id,
-          peers.keySet(), driver::deliver, cfg.maxFrameBytes());
+          knownPeers, driver::deliver, cfg.maxFrameBytes());
+      this.membersTransport = new Transport() {
+        @Override
+        public void send(List<Message> messages) {
+          transport.send(messages);
+        }
+
+        @Override
+        public void updateMembers(ConfState conf) {
+          conf.getVotersList().forEach(knownPeers::add);
+          conf.getLearnersList().forEach(knownPeers::add);
+          knownPeers.remove(id);
+          transport.updateMembers(conf);
+        }
+      };
       this.peerServer.start().sync();
       this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
           new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.maxFrameBytes(),
           cfg.maxPendingPerConnection());
       this.clientServer.bind(bindable(self.clientAddress()));
-      driver.start(transport);
+      driver.start(membersTransport);
       transport.start();
       started = true;
       LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", id, cfg.clusterId(),
@@ -113,6 +143,22 @@ public final class RaftServer implements AutoCloseable {
     } finally {
       if (!started) store.close();
     }
+  }
+
+  /**
+   * Founds a new cluster: the founding configuration (every configured peer a voter, with its
+   * addresses) becomes entry 1 of the log, committed, as on every founding server; a server that
+   * joins later receives it from the leader like any other entry.
+   */
+  private static void bootstrap(ChronicleLogStore store, ServerConfig cfg) {
+    ConfState.Builder conf = ConfState.newBuilder();
+    cfg.members().forEach((mid, m) -> conf.addVoters(mid).addMembers(Member.newBuilder().setId(mid)
+        .setPeerAddress(ServerConfig.show(m.peerAddress())).setClientAddress(ServerConfig.show(m.clientAddress()))));
+    store.append(List.of(ConfChanges.initialEntry(conf.build())));
+    store.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
+    store.sync();
+    store.releaseWriter(); // the log writer thread writes from now on
+    LOG.info("bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
   }
 
   /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */

@@ -44,7 +44,8 @@ public record ServerConfig(
     int writeBufferLowWater,
     boolean nativeTransport,
     Duration requestTimeout,
-    int maxPendingPerConnection) {
+    int maxPendingPerConnection,
+    boolean join) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -147,7 +148,7 @@ public record ServerConfig(
     return new ServerConfig(clusterId, nodeId, dataDir, members, sm, smConfig, Path.of(c.getString(P + "plugins-dir")),
         tick, election, heartbeat, c.getBoolean(P + "pre-vote"), c.getBoolean(P + "check-quorum"), maxAppend,
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
-        c.getBoolean(P + "transport.native"), timeout, maxPending);
+        c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"));
   }
 
   public Member self() {

@@ -131,8 +131,11 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
         return request.getPropose().getCommand().isEmpty() ? "propose has an empty command" : null;
       case QUERY:
         return null;
+      case ADMIN:
+        return request.getAdmin().getOpCase() == io.raftjvm.proto.Admin.OpCase.OP_NOT_SET
+            ? "admin request has no operation" : null;
       default:
-        return "request has no body (expected propose or query)";
+        return "request has no body (expected propose, query or admin)";
     }
   }
 

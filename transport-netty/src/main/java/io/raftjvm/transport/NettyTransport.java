@@ -9,13 +9,17 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.PeerHello;
 import io.raftjvm.runtime.Transport;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -43,8 +47,19 @@ public final class NettyTransport implements Transport {
   static final int CONNECT_TIMEOUT_MILLIS = 3_000;
 
   private final EventLoop loop;
+  private final String clusterId;
+  private final long selfId;
+  private final Bootstrap template;
+  private final int maxFrameBytes;
+  private final LongConsumer unreachable;
+  private final SplittableRandom random = new SplittableRandom();
+  /** Peers named at construction: kept even when the configuration does not name them. */
+  private final Set<Long> configured;
+  /** Node loop only. */
   private final Map<Long, PeerConnection> peers = new TreeMap<>();
-  private final PeerConnection[] connections;
+  /** peers' values, for the send loop. Node loop only. */
+  private PeerConnection[] connections;
+  private boolean started;
 
   /**
    * @param peers the other servers by id, at their peer ports (not including {@code selfId})
@@ -62,7 +77,12 @@ public final class NettyTransport implements Transport {
       throw new IllegalArgumentException("highWaterBytes too small: " + highWaterBytes);
     }
     this.loop = nodeLoop;
-    Bootstrap template = new Bootstrap()
+    this.clusterId = clusterId;
+    this.selfId = selfId;
+    this.maxFrameBytes = maxFrameBytes;
+    this.unreachable = unreachable;
+    this.configured = Set.copyOf(peers.keySet());
+    this.template = new Bootstrap()
         .group(nodeLoop)
         .channel(NettyEventLoops.socketChannelType(nodeLoop))
         .option(ChannelOption.TCP_NODELAY, true)
@@ -70,27 +90,95 @@ public final class NettyTransport implements Transport {
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
             new WriteBufferWaterMark(highWaterBytes / 2, highWaterBytes));
-    SplittableRandom random = new SplittableRandom();
     for (Map.Entry<Long, InetSocketAddress> e : new TreeMap<>(peers).entrySet()) {
-      long id = e.getKey();
-      PeerFrame hello = PeerFrame.newBuilder()
-          .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(selfId).setTo(id))
-          .build();
-      ReconnectBackoff backoff = new ReconnectBackoff(
-          RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
-      this.peers.put(id, new PeerConnection(id, e.getValue(), nodeLoop, template, maxFrameBytes,
-          hello, backoff, unreachable));
+      this.peers.put(e.getKey(), newConnection(e.getKey(), e.getValue()));
     }
     this.connections = this.peers.values().toArray(new PeerConnection[0]);
+  }
+
+  private PeerConnection newConnection(long id, InetSocketAddress address) {
+    PeerFrame hello = PeerFrame.newBuilder()
+        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(selfId).setTo(id))
+        .build();
+    ReconnectBackoff backoff = new ReconnectBackoff(
+        RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
+    return new PeerConnection(id, address, loop, template, maxFrameBytes, hello, backoff, unreachable);
   }
 
   /** Opens the connection to every peer (asynchronously, on the node loop). */
   public void start() {
     onLoop(() -> {
+      started = true;
       for (PeerConnection c : connections) {
         c.connect();
       }
     });
+  }
+
+  /**
+   * Follows a configuration change: connects to members it names that are new (or moved to another
+   * address), and closes connections to servers that left, unless they were given at construction.
+   * Call on the node loop.
+   */
+  @Override
+  public void updateMembers(ConfState conf) {
+    if (!loop.inEventLoop()) {
+      throw new IllegalStateException("updateMembers must be called on the node loop");
+    }
+    Map<Long, InetSocketAddress> wanted = new TreeMap<>();
+    for (Member m : conf.getMembersList()) {
+      if (m.getId() == selfId || m.getPeerAddress().isEmpty()) continue;
+      try {
+        wanted.put(m.getId(), parseAddress(m.getPeerAddress()));
+      } catch (IllegalArgumentException e) {
+        LOG.warn("cannot reach node {}: {}", m.getId(), e.getMessage());
+      }
+    }
+    boolean changed = false;
+    for (Map.Entry<Long, InetSocketAddress> e : wanted.entrySet()) {
+      PeerConnection old = peers.get(e.getKey());
+      if (old != null && sameAddress(old.address(), e.getValue())) continue;
+      if (old != null) old.close();
+      PeerConnection c = newConnection(e.getKey(), e.getValue());
+      peers.put(e.getKey(), c);
+      if (started) c.connect();
+      LOG.info("node {} is now reached at {}", e.getKey(), e.getValue());
+      changed = true;
+    }
+    List<Long> members = new ArrayList<>(conf.getVotersList());
+    members.addAll(conf.getLearnersList());
+    for (var it = peers.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!members.contains(e.getKey()) && !configured.contains(e.getKey()) && !wanted.containsKey(e.getKey())) {
+        LOG.info("node {} left the configuration: closing its connection", e.getKey());
+        e.getValue().close();
+        it.remove();
+        changed = true;
+      }
+    }
+    if (changed) connections = peers.values().toArray(new PeerConnection[0]);
+  }
+
+  private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
+    return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
+  }
+
+  /** host:port to an (unresolved until connect) address; IllegalArgumentException naming the problem. */
+  public static InetSocketAddress parseAddress(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      throw new IllegalArgumentException("address '" + hostPort + "' is not host:port");
+    }
+    int port;
+    try {
+      port = Integer.parseInt(hostPort.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
+    }
+    if (port < 1 || port > 65_535) throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
+    String host = hostPort.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+    return InetSocketAddress.createUnresolved(host, port);
   }
 
   @Override

@@ -56,6 +56,10 @@ final class PeerConnection {
         .handler(new PeerOutboundInitializer(maxFrameBytes, writability));
   }
 
+  InetSocketAddress address() {
+    return address;
+  }
+
   void connect() {
     pendingRetry = null;
     if (closed || channel != null || pendingConnect != null) {

@@ -44,7 +44,7 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   PeerInboundHandler(String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink) {
     this.clusterId = clusterId;
     this.selfId = selfId;
-    this.knownPeers = Set.copyOf(knownPeers);
+    this.knownPeers = knownPeers; // read live: the server adds members as they join
     this.sink = sink;
   }
 

@@ -36,7 +36,8 @@ public final class PeerServer {
    * @param bindAddress where to listen; port 0 picks a free port (see {@link #localAddress()})
    * @param boss the group that accepts; {@code workers} the group accepted channels run on. Both
    *     must be of one kind (epoll or NIO); they may be the same group.
-   * @param knownPeers the ids that may connect (not including {@code selfId})
+   * @param knownPeers the ids that may connect (not including {@code selfId}); read live, so a
+   *     thread-safe set the owner updates as members join lets them in
    */
   public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
       String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {

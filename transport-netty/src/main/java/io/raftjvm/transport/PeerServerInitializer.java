@@ -25,7 +25,7 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
       String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {
     this.clusterId = clusterId;
     this.selfId = selfId;
-    this.knownPeers = Set.copyOf(knownPeers);
+    this.knownPeers = knownPeers; // read live: the server adds members as they join
     this.sink = sink;
     this.maxFrameBytes = maxFrameBytes;
   }

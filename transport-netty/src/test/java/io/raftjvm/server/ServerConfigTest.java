@@ -79,6 +79,14 @@ class ServerConfigTest {
       ServerConfig c = ServerConfig.load(new File("../conf/node" + i + ".conf"));
       assertEquals(i, c.nodeId());
       assertEquals("local", c.clusterId());
+      assertEquals(false, c.join());
+    }
+    // Servers that join later: they name the founders and themselves, and join.
+    for (int i = 4; i <= 6; i++) {
+      ServerConfig c = ServerConfig.load(new File("../conf/node" + i + ".conf"));
+      assertEquals(i, c.nodeId());
+      assertEquals(true, c.join());
+      assertEquals(java.util.Set.of(1L, 2L, 3L, (long) i), c.members().keySet());
     }
   }
 }

@@ -492,6 +492,14 @@ public final class ChronicleLogStore implements LogStore {
     if (closed) throw new IllegalStateException("log " + dir + " is closed");
   }
 
+  /**
+   * Hands writing over to another thread: the thread that wrote so far (e.g. the one that wrote a
+   * new cluster's founding entry) stops writing, and the next write may come from any one thread.
+   */
+  public void releaseWriter() {
+    if (appender != null) appender.singleThreadedCheckReset();
+  }
+
   /** Syncs (from the writer thread, or any thread once writes have stopped) and releases the queue. */
   @Override
   public void close() {

@@ -196,6 +196,27 @@ class ChronicleLogStoreTest {
     }
   }
 
+  /** The server writes a new cluster's founding entry on its main thread, then the log writer takes over. */
+  @Test
+  void anotherThreadWritesAfterReleaseWriter() throws Exception {
+    try (ChronicleLogStore s = open()) {
+      s.append(entries(1, 1, 1, 10));
+      s.sync();
+      s.releaseWriter();
+      Thread writer = new Thread(() -> {
+        s.append(entries(2, 5, 1, 10));
+        s.sync();
+        s.releaseWriter();
+      });
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      writer.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+      writer.start();
+      writer.join();
+      assertEquals(null, failure.get());
+      assertEquals(5, s.lastIndex());
+    }
+  }
+
   @Test
   void rollsSegmentsAndCompactionDeletesWholeFiles() {
     long last = 0;

@@ -3,6 +3,8 @@ package io.raftjvm.counter.tools;
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.proto.Member;
+import io.raftjvm.proto.NodeStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,7 +60,8 @@ public final class CounterBench implements Callable<Integer> {
   static final int MAX_PAYLOAD = 1 << 20;
 
   @Option(names = "--cluster", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
-      description = "Client addresses of ALL the cluster's servers: each one is verified.")
+      description = "Client addresses of the cluster's servers. After the run every member of the"
+          + " configuration then in force is verified, at the address the configuration names.")
   String cluster;
 
   @Option(names = "--concurrency", defaultValue = "256", paramLabel = "N",
@@ -224,7 +227,7 @@ public final class CounterBench implements Callable<Integer> {
         summary.historyLines = historyWriter.written();
         summary.historyParked = historyWriter.parkedCount();
       }
-      for (String s : servers) {
+      for (String s : verifiedReplicas(servers, err)) {
         replicas.add(new ReplicaClient(s, timeout));
       }
       ReplicaChecker.Observation seen = ReplicaChecker.await(
@@ -245,6 +248,40 @@ public final class CounterBench implements Callable<Integer> {
       replicas.forEach(ReplicaClient::close);
       raftClients.forEach(RaftClient::close);
     }
+  }
+
+  /**
+   * The replicas to verify: the members of the configuration in force (servers may have joined or
+   * left during the run), by the client addresses the configuration names; the given servers when
+   * no server reports a configuration. The leader's view wins, else the highest term's.
+   */
+  private List<String> verifiedReplicas(List<String> servers, PrintWriter err) {
+    NodeStatus best = null;
+    for (String s : servers) {
+      try (ReplicaClient probe = new ReplicaClient(s, timeout)) {
+        NodeStatus st = probe.status();
+        boolean leads = "LEADER".equals(st.getRole());
+        boolean bestLeads = best != null && "LEADER".equals(best.getRole());
+        if (best == null || (leads && !bestLeads) || (leads == bestLeads && st.getTerm() > best.getTerm())) {
+          best = st;
+        }
+      } catch (IOException e) {
+        // not answering: another server will
+      }
+    }
+    if (best == null || best.getConf().getMembersCount() == 0) return servers;
+    List<String> members = new ArrayList<>();
+    for (Member m : best.getConf().getMembersList()) {
+      if (m.getClientAddress().isEmpty()) {
+        err.println("counter-bench: node " + m.getId() + " has no client address: not verified");
+      } else {
+        members.add(m.getClientAddress());
+      }
+    }
+    for (String s : servers) {
+      if (!members.contains(s)) err.println("counter-bench: " + s + " is not a member now: not verified");
+    }
+    return members;
   }
 
   /**

@@ -1,9 +1,12 @@
 package io.raftjvm.counter.tools;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.proto.Admin;
 import io.raftjvm.proto.ClientRequest;
 import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.proto.NodeStatus;
 import io.raftjvm.proto.Query;
+import io.raftjvm.proto.StatusRequest;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
@@ -51,14 +54,41 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
    * (e.g. a NotLeader from a server that does not serve local reads).
    */
   byte[] queryLocal(byte[] query) throws IOException {
+    ClientResponse response = call(ClientRequest.newBuilder()
+        .setQuery(Query.newBuilder().setQuery(ByteString.copyFrom(query)).setLocal(true)));
+    switch (response.getBodyCase()) {
+      case APPLIED:
+        return response.getApplied().getResult().toByteArray();
+      case NOT_LEADER:
+        throw new IOException(address + " answered NotLeader to a local query"
+            + " (does this server support local reads?)");
+      default:
+        throw unexpected(response);
+    }
+  }
+
+  /** The replica's own status: role, term, log and the configuration in force there. */
+  NodeStatus status() throws IOException {
+    ClientResponse response = call(ClientRequest.newBuilder()
+        .setAdmin(Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance())));
+    if (response.getBodyCase() != ClientResponse.BodyCase.ADMIN) throw unexpected(response);
+    return response.getAdmin().getStatus();
+  }
+
+  private IOException unexpected(ClientResponse response) {
+    if (response.getBodyCase() == ClientResponse.BodyCase.ERROR) {
+      return new IOException(address + " answered " + response.getError().getCode() + ": "
+          + response.getError().getMessage());
+    }
+    return new IOException(address + " sent an unexpected " + response.getBodyCase() + " response");
+  }
+
+  /** One request, one answer; the connection is dropped after any I/O failure. */
+  private ClientResponse call(ClientRequest.Builder request) throws IOException {
     long id = nextRequestId++;
-    ClientRequest request = ClientRequest.newBuilder()
-        .setRequestId(id)
-        .setQuery(Query.newBuilder().setQuery(ByteString.copyFrom(query)).setLocal(true))
-        .build();
     try {
       connect();
-      byte[] bytes = request.toByteArray();
+      byte[] bytes = request.setRequestId(id).build().toByteArray();
       out.writeInt(bytes.length);
       out.write(bytes);
       out.flush();
@@ -66,18 +96,7 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
       do {
         response = readFrame();
       } while (response.getRequestId() != id); // stale answers cannot happen; skip if they do
-      switch (response.getBodyCase()) {
-        case APPLIED:
-          return response.getApplied().getResult().toByteArray();
-        case NOT_LEADER:
-          throw new IOException(address + " answered NotLeader to a local query"
-              + " (does this server support local reads?)");
-        case ERROR:
-          throw new IOException(address + " answered " + response.getError().getCode() + ": "
-              + response.getError().getMessage());
-        default:
-          throw new IOException(address + " sent an empty response");
-      }
+      return response;
     } catch (IOException e) {
       close();
       String m = e.getMessage();

@@ -1,5 +1,8 @@
 package io.raftjvm.counter.tools;
 
+import static io.raftjvm.counter.tools.BenchRuns.bench;
+import static io.raftjvm.counter.tools.BenchRuns.number;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,8 +24,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -83,46 +84,28 @@ class CounterToolsIT {
     servers.values().forEach(RaftServer::close);
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run cli(String... args) {
+  private static BenchRuns.Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit = CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
         .execute(args);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
-  private static Run bench(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = CounterBench.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-        .execute(args);
-    System.out.print(err);
-    System.out.print(out);
-    return new Run(exit, out.toString(), err.toString());
-  }
-
-  private static long number(String json, String key) {
-    Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(-?\\d+)").matcher(json);
-    assertTrue(m.find(), key + " in " + json);
-    return Long.parseLong(m.group(1));
+    return new BenchRuns.Run(exit, out.toString(), err.toString());
   }
 
   @Test
   void cliAndBenchmarkAgainstARealCluster() throws Exception {
-    Run add = cli("--cluster", cluster, "add", "5");
+    BenchRuns.Run add = cli("--cluster", cluster, "add", "5");
     assertEquals(0, add.exit(), add.err());
     assertEquals("5", add.out().strip());
-    Run get = cli("--cluster", cluster, "get");
+    BenchRuns.Run get = cli("--cluster", cluster, "get");
     assertEquals(0, get.exit(), get.err());
     assertEquals("5", get.out().strip());
-    Run overflow = cli("--cluster", cluster, "add", String.valueOf(Long.MAX_VALUE));
+    BenchRuns.Run overflow = cli("--cluster", cluster, "add", String.valueOf(Long.MAX_VALUE));
     assertEquals(1, overflow.exit(), overflow.err());
     assertTrue(overflow.err().startsWith("counter: the counter refused the add"), overflow.err());
 
     Path history = tmp.resolve("history.jsonl");
-    Run json = bench("--cluster", cluster, "--concurrency", "32", "--warmup", "500ms",
+    BenchRuns.Run json = bench("--cluster", cluster, "--concurrency", "32", "--warmup", "500ms",
         "--duration", "2s", "--reads", "10", "--history", history.toString(), "--json");
     assertEquals(0, json.exit(), json.out() + json.err());
     String summary = json.out().strip();
@@ -141,7 +124,7 @@ class CounterToolsIT {
     long after = Long.parseLong(cli("--cluster", cluster, "get").out().strip());
     assertEquals(5 + number(summary, "ackedDelta"), after, "no add of unknown outcome here");
 
-    Run text = bench("--cluster", cluster, "--concurrency", "1", "--warmup", "0s", "--duration",
+    BenchRuns.Run text = bench("--cluster", cluster, "--concurrency", "1", "--warmup", "0s", "--duration",
         "1s");
     assertEquals(0, text.exit(), text.out() + text.err());
     assertTrue(text.out().contains("verification: PASSED: every replica (3) = "), text.out());
@@ -156,7 +139,7 @@ class CounterToolsIT {
   @Test
   void benchmarkSurvivesTheLeaderStoppingAndRestarting() throws Exception {
     Path history = tmp.resolve("history.jsonl");
-    CompletableFuture<Run> result = new CompletableFuture<>();
+    CompletableFuture<BenchRuns.Run> result = new CompletableFuture<>();
     Thread runner = new Thread(() -> result.complete(bench("--cluster", cluster, "--concurrency",
         "16", "--warmup", "0s", "--duration", "6s", "--history", history.toString(), "--json")),
         "bench-runner");
@@ -172,7 +155,7 @@ class CounterToolsIT {
     await("500 more entries applied", () -> next.driver().appliedIndex() > atTakeover + 500);
     servers.put(oldId, RaftServer.start(configs.get(oldId)));
 
-    Run run = result.get(120, TimeUnit.SECONDS);
+    BenchRuns.Run run = result.get(120, TimeUnit.SECONDS);
     assertEquals(0, run.exit(), run.out() + run.err());
     String summary = run.out().strip();
     assertTrue(summary.endsWith("\"passed\":true}"), summary);

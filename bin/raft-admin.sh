@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Administers a Raft cluster through its servers' client ports: status, membership, leadership.
+#
+#   bin/raft-admin.sh --cluster 127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203 status
+#   bin/raft-admin.sh --cluster 127.0.0.1:7201 add-learner 4 127.0.0.1:7104 127.0.0.1:7204
+#   bin/raft-admin.sh --cluster 127.0.0.1:7201 promote 4
+#   bin/raft-admin.sh --cluster 127.0.0.1:7201 transfer-leader 2
+#
+# Exit status: 0 ok, 1 failed, 2 usage, 3 outcome unknown (the membership change may or may not
+# have taken effect; check with status).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/bin/common.sh"
+ensure_dist "$root"
+exec java ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
+  -cp "$root/dist/lib/*" io.raftjvm.tools.RaftAdmin "$@"

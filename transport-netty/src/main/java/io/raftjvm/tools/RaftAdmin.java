@@ -1,0 +1,422 @@
+package io.raftjvm.tools;
+
+import io.raftjvm.client.ClientException;
+import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.client.RaftClient;
+import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.tools.StatusTable.Probe;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
+ * membership and moves its leadership, through the servers' client ports.
+ *
+ * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error;
+ * 3 outcome unknown (a membership change was sent but its answer never came: it may or may not
+ * have taken effect; check with status before retrying).
+ */
+public final class RaftAdmin {
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  static final int OUTCOME_UNKNOWN = 3;
+
+  static final String USAGE_TEXT = String.join("\n",
+      "Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND",
+      "Administers a Raft cluster through its servers' client ports.",
+      "",
+      "Commands:",
+      "  status                                  one row per member: role, term, commit, applied",
+      "                                          and, from the leader, MATCH, LAG and STATE",
+      "  add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)",
+      "  promote ID                              makes learner ID a voter once it has caught up",
+      "  remove ID                               removes voter or learner ID",
+      "  transfer-leader ID                      hands leadership to voter ID; waits until it leads",
+      "Membership changes are retried while the leader refuses them for now (learner not caught",
+      "up, another change pending) until the timeout.",
+      "",
+      "Options:",
+      "  --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers",
+      "  --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m",
+      "                             (default 30s)",
+      "  -h, --help                 prints this help",
+      "",
+      "Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the",
+      "membership change may or may not have taken effect (check with status).");
+
+  static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /** Pause between attempts the leader refused, and between status polls of transfer-leader. */
+  private static final long REFUSED_RETRY_MS = 200;
+  private static final long POLL_MS = 100;
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+  private RaftAdmin() {}
+
+  /** What to do. */
+  enum Action { HELP, STATUS, ADD_LEARNER, PROMOTE, REMOVE, TRANSFER_LEADER }
+
+  /** A parsed command line; id and addresses are 0 / null when the action takes none. */
+  record Command(Action action, List<String> servers, Duration timeout, long id,
+      String peerAddress, String clientAddress) {
+    /** "promote 4": names the operation in messages. */
+    String describe() {
+      return action.name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + id;
+    }
+  }
+
+  /** A usage error; its message is one line. */
+  static final class UsageException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    quietLogging();
+    System.exit(execute(System.out, System.err, args));
+  }
+
+  /**
+   * Parses and runs, printing to out and err; returns the exit code (0 done, 1 failed, 2 usage, 3
+   * outcome unknown). For embedding (tests, other tools): never exits the JVM. Usage errors and
+   * help need no network.
+   */
+  public static int execute(PrintStream out, PrintStream err, String... args) throws InterruptedException {
+    Command c;
+    try {
+      c = parse(args);
+    } catch (UsageException e) {
+      err.println("raft-admin: " + e.getMessage() + " (see raft-admin.sh --help)");
+      return USAGE;
+    }
+    switch (c.action()) {
+      case HELP:
+        out.println(USAGE_TEXT);
+        return OK;
+      case STATUS:
+        return status(c, out, err);
+      case TRANSFER_LEADER:
+        return transfer(c, out, err);
+      default:
+        return change(c, out, err);
+    }
+  }
+
+  /** Parses the arguments; options may come before or after the command. */
+  static Command parse(String... args) throws UsageException {
+    for (String a : args) {
+      if (a.equals("-h") || a.equals("--help")) {
+        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null);
+      }
+    }
+    String cluster = null;
+    String timeout = null;
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      if (name.equals("--cluster") || name.equals("--timeout")) {
+        String value;
+        if (a.contains("=")) {
+          value = a.substring(a.indexOf('=') + 1);
+        } else if (i + 1 < args.length) {
+          value = args[++i];
+        } else {
+          throw new UsageException(name + " needs a value");
+        }
+        if (name.equals("--cluster")) {
+          cluster = once(name, cluster, value);
+        } else {
+          timeout = once(name, timeout, value);
+        }
+      } else if (a.startsWith("-") && a.length() > 1 && !a.matches("-\\d+")) {
+        throw new UsageException("unknown option '" + a + "'");
+      } else {
+        positional.add(a);
+      }
+    }
+    if (positional.isEmpty()) {
+      throw new UsageException(
+          "missing command (status, add-learner, promote, remove or transfer-leader)");
+    }
+    Action action = action(positional.get(0));
+    List<String> rest = positional.subList(1, positional.size());
+    if (cluster == null) {
+      throw new UsageException("missing --cluster HOST:PORT[,HOST:PORT...]");
+    }
+    List<String> servers = cluster(cluster);
+    Duration t = timeout == null ? DEFAULT_TIMEOUT : timeout(timeout);
+    String cmd = positional.get(0);
+    switch (action) {
+      case STATUS:
+        arity(cmd, rest, 0, 0, "");
+        return new Command(action, servers, t, 0, null, null);
+      case ADD_LEARNER:
+        arity(cmd, rest, 2, 3, "ID and PEER_ADDR");
+        return new Command(action, servers, t, id(rest.get(0)), address(rest.get(1)),
+            rest.size() > 2 ? address(rest.get(2)) : "");
+      default:
+        arity(cmd, rest, 1, 1, "ID");
+        return new Command(action, servers, t, id(rest.get(0)), null, null);
+    }
+  }
+
+  /** Whether {@code s} is "host:port" (or "[ipv6]:port") with a port in 1..65535. */
+  static boolean isAddress(String s) {
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0 || colon == s.length() - 1 || s.substring(0, colon).isBlank()) {
+      return false;
+    }
+    String port = s.substring(colon + 1);
+    if (!port.chars().allMatch(Character::isDigit) || port.length() > 5) {
+      return false;
+    }
+    int p = Integer.parseInt(port);
+    return p >= 1 && p <= 65_535;
+  }
+
+  private static String once(String name, String previous, String value) throws UsageException {
+    if (previous != null) {
+      throw new UsageException(name + " given twice");
+    }
+    return value;
+  }
+
+  private static Action action(String name) throws UsageException {
+    switch (name) {
+      case "status": return Action.STATUS;
+      case "add-learner": return Action.ADD_LEARNER;
+      case "promote": return Action.PROMOTE;
+      case "remove": return Action.REMOVE;
+      case "transfer-leader": return Action.TRANSFER_LEADER;
+      default:
+        throw new UsageException("unknown command '" + name
+            + "' (expected status, add-learner, promote, remove or transfer-leader)");
+    }
+  }
+
+  private static void arity(String cmd, List<String> rest, int min, int max, String needs)
+      throws UsageException {
+    if (rest.size() < min) {
+      throw new UsageException(cmd + ": missing arguments (needs " + needs + ")");
+    }
+    if (rest.size() > max) {
+      throw new UsageException(cmd + ": unexpected argument '" + rest.get(max) + "'");
+    }
+  }
+
+  private static long id(String s) throws UsageException {
+    try {
+      long id = Long.parseLong(s);
+      if (id > 0) {
+        return id;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("bad id '" + s + "': expected a positive integer");
+  }
+
+  private static String address(String s) throws UsageException {
+    if (!isAddress(s)) {
+      throw new UsageException("bad address '" + s + "': expected host:port with a port in"
+          + " 1..65535");
+    }
+    return s;
+  }
+
+  private static List<String> cluster(String value) throws UsageException {
+    LinkedHashSet<String> out = new LinkedHashSet<>();
+    for (String part : value.split(",", -1)) {
+      if (!part.isBlank()) {
+        out.add(address(part.trim()));
+      }
+    }
+    if (out.isEmpty()) {
+      throw new UsageException("--cluster: expected HOST:PORT[,HOST:PORT...], got '" + value + "'");
+    }
+    return List.copyOf(out);
+  }
+
+  private static Duration timeout(String value) throws UsageException {
+    Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw new UsageException("bad --timeout '" + value
+          + "': expected a duration such as 500ms, 10s, 2m or 1h");
+    }
+    long n = Long.parseLong(m.group(1));
+    Duration d = switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+    if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+      throw new UsageException("--timeout must be positive and at most 24h, got '" + value + "'");
+    }
+    return d;
+  }
+
+  private static int status(Command c, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    List<Probe> probes;
+    try (StatusProbes statuses = new StatusProbes(c.timeout())) {
+      probes = statuses.round(c.servers());
+    }
+    StatusTable.format(probes).forEach(out::println);
+    boolean any = false;
+    for (Probe p : probes) {
+      if (p.status() == null) {
+        err.println("raft-admin: " + p.address() + " did not answer: " + p.error());
+      }
+      any |= p.status() != null;
+    }
+    if (!any) {
+      err.println("raft-admin: no server answered");
+    }
+    return any ? OK : FAILED;
+  }
+
+  /** add-learner, promote or remove: retried while REFUSED until the timeout. */
+  private static int change(Command c, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + c.timeout().toNanos();
+    try (RaftClient client = RaftClient.create(options(c))) {
+      long index = untilAccepted(c, deadline, out, () -> switch (c.action()) {
+        case ADD_LEARNER -> client.addLearner(c.id(), c.peerAddress(), c.clientAddress());
+        case PROMOTE -> client.promote(c.id());
+        default -> client.remove(c.id());
+      });
+      out.println(switch (c.action()) {
+        case ADD_LEARNER -> "node " + c.id() + " joined as a learner";
+        case PROMOTE -> "node " + c.id() + " is now a voter";
+        default -> "node " + c.id() + " removed";
+      } + " (configuration entry " + index + ")");
+      return OK;
+    } catch (ClientException e) {
+      if (e.outcomeUnknown()) {
+        err.println("raft-admin: " + c.describe() + " may or may not have taken effect; check with"
+            + " status (" + e.getMessage() + ")");
+        return OUTCOME_UNKNOWN;
+      }
+      err.println("raft-admin: " + c.describe() + " failed: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  /** transfer-leader: asks the leader, then polls statuses until node ID leads. */
+  private static int transfer(Command c, PrintStream out, PrintStream err)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + c.timeout().toNanos();
+    try (RaftClient client = RaftClient.create(options(c));
+        StatusProbes statuses = new StatusProbes(c.timeout())) {
+      try {
+        untilAccepted(c, deadline, out, () -> client.transferLeadership(c.id()));
+      } catch (ClientException e) {
+        // The target may lead already (a retried transfer, or one sent to it): success too.
+        if (leads(c.id(), statuses.round(c.servers())) == null) {
+          err.println("raft-admin: " + c.describe() + " failed: " + e.getMessage());
+          return FAILED;
+        }
+      }
+      while (true) {
+        NodeStatus leader = leads(c.id(), statuses.round(c.servers()));
+        if (leader != null) {
+          out.println("node " + c.id() + " leads term " + leader.getTerm());
+          return OK;
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          err.println("raft-admin: " + c.describe() + " failed: the transfer started but node "
+              + c.id() + " did not become leader within " + human(c.timeout()));
+          return FAILED;
+        }
+        Thread.sleep(POLL_MS);
+      }
+    }
+  }
+
+  /** Node id's own status if it answered as LEADER (at the highest term seen), else null. */
+  private static NodeStatus leads(long id, List<Probe> probes) {
+    Optional<NodeStatus> leader = StatusTable.leader(probes);
+    return leader.filter(s -> s.getId() == id).orElse(null);
+  }
+
+  /** Sends until the answer is not REFUSED or the deadline passes; prints "waiting:" once. */
+  private static <T> T untilAccepted(Command c, long deadline, PrintStream out,
+      Supplier<CompletableFuture<T>> send) throws InterruptedException {
+    boolean waiting = false;
+    while (true) {
+      try {
+        return await(send.get(), deadline, c.timeout());
+      } catch (ClientException e) {
+        if (e.kind() != Kind.REFUSED) {
+          throw e;
+        }
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFUSED_RETRY_MS) - deadline >= 0) {
+          throw new ClientException(Kind.REFUSED, "still refused after " + human(c.timeout())
+              + ": " + e.getMessage(), e);
+        }
+        if (!waiting) {
+          out.println("waiting: " + e.getMessage());
+          waiting = true;
+        }
+        Thread.sleep(REFUSED_RETRY_MS);
+      }
+    }
+  }
+
+  /** The future's value; its ClientException unwrapped; outcome unknown if the deadline passes. */
+  private static <T> T await(CompletableFuture<T> f, long deadline, Duration timeout)
+      throws InterruptedException {
+    // The client fails the request at its own deadline; the margin only guards a stalled loop.
+    long waitNanos = Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(2);
+    try {
+      return f.get(waitNanos, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ClientException ce) {
+        throw ce;
+      }
+      throw new ClientException(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(e.getCause()),
+          e.getCause());
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN,
+          "no answer from the cluster within " + human(timeout));
+    }
+  }
+
+  private static RaftClientOptions options(Command c) {
+    return RaftClientOptions.builder(c.servers()).requestTimeout(c.timeout()).build();
+  }
+
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+  }
+
+  /** Without -Dlogback.configurationFile (bin/raft-admin.sh sets one), keeps logging to WARN. */
+  private static void quietLogging() {
+    if (System.getProperty("logback.configurationFile") == null
+        && LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+            instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+}
