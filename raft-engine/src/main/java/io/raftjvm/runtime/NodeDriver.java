@@ -2,6 +2,7 @@ package io.raftjvm.runtime;
 
 import com.google.protobuf.ByteString;
 import io.raftjvm.core.ConfChangeRejectedException;
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.LogStore;
 import io.raftjvm.core.NotLeaderException;
@@ -228,6 +229,13 @@ public final class NodeDriver implements AutoCloseable {
         if (rd.confState() != null) {
           conf = rd.confState();
           transport.updateMembers(conf);
+        }
+        if ((rd.confState() != null || rd.softState() != null) && role != Role.LEADER
+            && !ConfChanges.isMember(conf, id) && proposals.size() > 0) {
+          // Removed: nothing beyond the commit index reaches this log any more, so proposals
+          // there would only time out. Those at or below it are still applied here.
+          proposals.failAbove(node.commitIndex(), ProposalFailedException.Kind.LEADERSHIP_LOST, "node " + id
+              + " left the cluster before the command committed here; it may still commit");
         }
         sendNow.addAll(rd.sendNow());
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);

@@ -59,6 +59,16 @@ final class ProposalRegistry {
     }
   }
 
+  /** Fails the proposals above index (this log will not apply them); those at or below stay. */
+  void failAbove(long index, ProposalFailedException.Kind kind, String why) {
+    Map.Entry<Long, Pending> e;
+    while ((e = byIndex.higherEntry(index)) != null) {
+      if (byIndex.remove(e.getKey(), e.getValue())) {
+        e.getValue().future().completeExceptionally(new ProposalFailedException(kind, why));
+      }
+    }
+  }
+
   int size() {
     return byIndex.size();
   }
