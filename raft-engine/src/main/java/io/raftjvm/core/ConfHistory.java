@@ -11,8 +11,9 @@ import java.util.List;
  * not (thesis §4.1), and fall back to the one before when a conflicting leader truncates it.
  *
  * <p>Holds the configuration in force at a base index (a snapshot's, or 0 for a brand-new
- * server's), then one configuration per configuration entry after it, in index order. Entries at or
- * below the commit index can never be truncated, so all but the newest of those are dropped.
+ * server's), then one configuration per configuration entry after it, in index order. When the
+ * owner takes a snapshot, configurations before it are dropped (the snapshot records the one in
+ * force at its index); there are few of them in between.
  */
 final class ConfHistory {
   private record At(long index, ConfState conf) {}
@@ -74,10 +75,27 @@ final class ConfHistory {
     confs.add(new At(index, conf));
   }
 
-  /** Entries up to committed are final: keep the newest of them and everything after. */
-  void compact(long committed) {
+  /**
+   * A snapshot at index (applied, so committed) now covers the log up to it: configurations before
+   * it are never asked for again. Keeps the one in force at index and everything after.
+   */
+  void compact(long index) {
     int keep = 0;
-    while (keep + 1 < confs.size() && confs.get(keep + 1).index() <= committed) keep++;
+    while (keep + 1 < confs.size() && confs.get(keep + 1).index() <= index) keep++;
     if (keep > 0) confs.subList(0, keep).clear();
+  }
+
+  /** The configuration in force at index: set by the last configuration entry at or before it. */
+  ConfState at(long index) {
+    if (index < confs.get(0).index()) {
+      throw new IllegalArgumentException("configuration at " + index + " is no longer known (oldest kept: "
+          + confs.get(0).index() + ")");
+    }
+    ConfState c = confs.get(0).conf();
+    for (At a : confs) {
+      if (a.index() > index) break;
+      c = a.conf();
+    }
+    return c;
   }
 }

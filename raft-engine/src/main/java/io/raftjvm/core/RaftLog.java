@@ -32,16 +32,28 @@ final class RaftLog {
     this.maxApplyBytes = maxApplyBytes;
     this.unstable = new UnstableLog(storage.lastIndex() + 1, logger);
     long first = storage.firstIndex();
-    this.committed = first - 1;
-    this.applying = first - 1;
-    this.applied = first - 1;
-    this.confs = new ConfHistory(first - 1, storage.initialState().confState());
-    // The configuration in force is the latest in the log, committed or not: read it back.
+    // The latest snapshot covers everything up to its index; the log may keep a few entries
+    // before it (for slow followers). The owner restores the state machine from that snapshot.
+    long snapIndex = Math.max(first - 1, snapshotIndex(storage));
+    this.committed = snapIndex;
+    this.applying = snapIndex;
+    this.applied = snapIndex;
+    // Storage gives the configuration as of the snapshot; the one in force is the latest in the
+    // log after it, committed or not: read the log back.
+    this.confs = new ConfHistory(snapIndex, storage.initialState().confState());
     long last = storage.lastIndex();
-    for (long lo = first; lo <= last; ) {
+    for (long lo = snapIndex + 1; lo <= last; ) {
       List<Entry> chunk = storage.entries(lo, last + 1, 4L << 20);
       confs.onAppend(chunk);
       lo += chunk.size();
+    }
+  }
+
+  private static long snapshotIndex(Storage storage) {
+    try {
+      return storage.snapshot().getMetadata().getIndex();
+    } catch (SnapshotUnavailableException e) {
+      return 0;
     }
   }
 
@@ -200,7 +212,6 @@ final class RaftLog {
           + "]: the log is corrupt, truncated or lost");
     }
     committed = index;
-    confs.compact(index);
   }
 
   void appliedTo(long index) {

@@ -113,6 +113,26 @@ public final class RaftNode {
     return new EntryId(raft.term, index);
   }
 
+  /**
+   * The configuration in force at index, for the metadata of a snapshot taken there: index must be
+   * at or after the last snapshot reported by {@link #snapshotTaken} (or restored).
+   */
+  public ConfState confStateAt(long index) {
+    return raft.log.confs.at(index);
+  }
+
+  /**
+   * The owner made a snapshot as of index durable (its state machine image and metadata, which
+   * {@link Storage#snapshot()} now returns): configurations before it are forgotten. The owner may
+   * then compact the log up to index (or keep a margin of entries before it for slow followers).
+   */
+  public void snapshotTaken(long index) {
+    if (index > raft.log.applied()) {
+      throw new IllegalArgumentException("snapshot at " + index + " is beyond applied " + raft.log.applied());
+    }
+    raft.log.confs.compact(index);
+  }
+
   /** The configuration in force here: the latest in this node's log, committed or not. */
   public ConfState confState() {
     return raft.confState();

@@ -26,6 +26,8 @@ final class Chaos {
    * learner, promote a learner, or remove a member (thesis ch. 4). 0 unless the cluster has spares.
    */
   double membershipRate = 0;
+  /** Probability that a step has a random server snapshot and compact its log (thesis ch. 5). */
+  double snapshotRate = 0;
 
   Chaos(SimCluster sim) {
     this.sim = sim;
@@ -73,6 +75,8 @@ final class Chaos {
       }
     } else if (r < (p += membershipRate)) {
       changeMembership();
+    } else if (r < (p += snapshotRate)) {
+      sim.snapshot(randomId(), sim.random.nextInt(4) == 0 ? 0 : sim.random.nextInt(20));
     } else if (r < p + restartRate) {
       for (SimNode n : sim.nodes.values()) {
         if (!n.up) {

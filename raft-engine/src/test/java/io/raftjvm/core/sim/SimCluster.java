@@ -17,6 +17,7 @@ import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.MessageType;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,6 +52,9 @@ final class SimCluster {
   long proposed;
   /** Membership changes a leader accepted. */
   long confChanges;
+  /** Snapshots taken by nodes, and snapshots installed from a leader. */
+  long snapshotsTaken;
+  long snapshotsInstalled;
   private int nextCommand;
   /** Observer of every node's Ready, for tests that count messages. */
   Consumer<Ready> readyObserver = rd -> {};
@@ -186,6 +190,24 @@ final class SimCluster {
     }
   }
 
+  /**
+   * Node id snapshots its state machine as of its applied index, then compacts its log up to
+   * margin entries before it (the margin serves slow followers from the log).
+   */
+  void snapshot(long id, int margin) {
+    SimNode n = nodes.get(id);
+    long index = n.applied.size();
+    if (!n.up || index <= n.disk.snapshot().getMetadata().getIndex()) return;
+    // A snapshot from the leader not yet written: the state machine is about to be replaced.
+    if (n.pendingWrites.stream().anyMatch(rd -> rd.snapshot() != null)) return;
+    n.disk.createSnapshot(index, n.node.confStateAt(index), n.stateMachineImage());
+    n.node.snapshotTaken(index);
+    long compactTo = index - margin;
+    if (compactTo >= n.disk.firstIndex()) n.disk.compact(compactTo);
+    snapshotsTaken++;
+    trace("node " + id + " snapshots at " + index + ", log now starts at " + n.disk.firstIndex());
+  }
+
   ByteString nextCommand() {
     return ByteString.copyFromUtf8("cmd-" + (nextCommand++));
   }
@@ -200,7 +222,19 @@ final class SimCluster {
           + " learners " + rd.confState().getLearnersList());
       invariants.onSend(n, rd.sendNow());
       invariants.onSend(n, rd.sendAfterPersist());
-      for (Message m : rd.sendNow()) net.send(m);
+      for (Message m : rd.sendNow()) {
+        net.send(m);
+        // The transport's feedback once a snapshot has been streamed (lost or not: if it was, the
+        // follower's answer to the next probe sends the leader back to the snapshot).
+        if (m.getType() == MessageType.MSG_SNAPSHOT) n.node.reportSnapshot(m.getTo(), true);
+      }
+      if (rd.snapshot() != null) {
+        // The log is now the snapshot (the committed prefix up to its index), then what follows.
+        long s = rd.snapshot().getMetadata().getIndex();
+        n.view.clear();
+        n.view.addAll(invariants.committed().subList(0, (int) s));
+        snapshotsInstalled++;
+      }
       if (!rd.toPersist().isEmpty()) {
         long from = rd.toPersist().get(0).getIndex();
         while (n.view.size() >= from) n.view.remove(n.view.size() - 1);
@@ -235,7 +269,10 @@ final class SimCluster {
   }
 
   private void write(SimNode n, Ready rd) {
-    if (rd.snapshot() != null) n.disk.applySnapshot(rd.snapshot());
+    if (rd.snapshot() != null) {
+      n.disk.applySnapshot(rd.snapshot());
+      n.restoreStateMachine(rd.snapshot());
+    }
     n.disk.append(rd.toPersist());
     if (rd.hardState() != null) {
       n.disk.setHardState(rd.hardState());
@@ -261,7 +298,7 @@ final class SimCluster {
     SimNode n = nodes.get(id);
     if (n.up) return;
     n.restarts++;
-    n.start();
+    n.start(invariants.committed());
     trace("restart " + id + " " + n.node.status());
     invariants.onRestart(n);
     drain(n);

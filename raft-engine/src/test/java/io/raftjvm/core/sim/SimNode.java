@@ -4,7 +4,11 @@ import io.raftjvm.core.MemoryStorage;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.Message;
+import io.raftjvm.proto.Snapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,20 +44,44 @@ final class SimNode {
     this.id = id;
     this.config = config;
     this.disk = disk;
-    start();
+    start(List.of());
   }
 
-  /** (Re)starts from what is on disk. */
-  void start() {
+  /**
+   * (Re)starts from what is on disk: the state machine from the latest snapshot, the log after it.
+   * committed is the cluster's committed prefix, which holds every entry compacted away here.
+   */
+  void start(List<Entry> committed) {
     node = RaftNode.create(config, disk);
     up = true;
     pendingWrites.clear();
-    applied.clear();
+    restoreStateMachine(disk.snapshot());
     view.clear();
     RaftNode.Status st = node.status();
-    if (st.lastIndex() >= 1) view.addAll(node.entries(1, st.lastIndex() + 1));
+    view.addAll(committed.subList(0, (int) st.firstIndex() - 1));
+    if (st.lastIndex() >= st.firstIndex()) view.addAll(node.entries(st.firstIndex(), st.lastIndex() + 1));
     seenCommit = st.commit();
     verifiedCommit = 0;
+  }
+
+  /** The state machine becomes the snapshot's: every entry applied up to its index. */
+  void restoreStateMachine(Snapshot snap) {
+    applied.clear();
+    if (snap.getMetadata().getIndex() == 0) return;
+    try {
+      applied.addAll(Message.parseFrom(snap.getData()).getEntriesList());
+    } catch (InvalidProtocolBufferException e) {
+      throw new AssertionError("node " + id + ": corrupt snapshot", e);
+    }
+    if (applied.size() != snap.getMetadata().getIndex()) {
+      throw new AssertionError("node " + id + ": snapshot at " + snap.getMetadata().getIndex() + " holds "
+          + applied.size() + " entries");
+    }
+  }
+
+  /** The state machine's image: every entry it applied (index i at position i - 1). */
+  ByteString stateMachineImage() {
+    return Message.newBuilder().addAllEntries(applied).build().toByteString();
   }
 
   long lastIndex() {

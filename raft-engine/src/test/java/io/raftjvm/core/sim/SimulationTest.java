@@ -78,6 +78,8 @@ class SimulationTest {
     chaos.crashRate = stormy ? 0.01 + (seed % 3) * 0.01 : 0.002 + (seed % 3) * 0.002;
     chaos.restartRate = stormy ? 0.03 : 0.01;
     chaos.partitionRate = stormy ? 0.02 : 0.01;
+    // Half the seeds snapshot and compact now and then: lagging followers then need InstallSnapshot.
+    if ((seed / 8) % 2 == 0) chaos.snapshotRate = 0.005;
     if (spares > 0) chaos.membershipRate = Double.parseDouble(System.getProperty("raft.sim.membership.rate", "0.01"));
     try {
       for (int i = 0; i < STEPS; i++) chaos.step();
@@ -107,6 +109,8 @@ class SimulationTest {
     long dropped;
     long invariantChecks;
     long confChanges;
+    long snapshotsTaken;
+    long snapshotsInstalled;
 
     void add(SimCluster sim) {
       runs++;
@@ -122,13 +126,16 @@ class SimulationTest {
       dropped += sim.net.dropped;
       invariantChecks += sim.invariants.checks;
       confChanges += sim.confChanges;
+      snapshotsTaken += sim.snapshotsTaken;
+      snapshotsInstalled += sim.snapshotsInstalled;
     }
 
     @Override
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
-          + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted", runs, steps,
-          invariantChecks, committed, terms, restarts, sent, dropped, confChanges);
+          + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
+          + "%d snapshots taken, %d installed from a leader", runs, steps, invariantChecks, committed, terms, restarts,
+          sent, dropped, confChanges, snapshotsTaken, snapshotsInstalled);
     }
   }
 

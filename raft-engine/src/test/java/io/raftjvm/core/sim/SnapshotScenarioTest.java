@@ -1,0 +1,67 @@
+package io.raftjvm.core.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.ConfChanges;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Thesis ch. 5 (log compaction): followers the leader's log no longer reaches catch up by snapshot. */
+@DisplayName("Scenarios: snapshots and InstallSnapshot (thesis ch. 5)")
+class SnapshotScenarioTest {
+  private static final int ROUNDS = 100;
+
+  /** A follower cut off while the leader compacts past it catches up through a snapshot. */
+  @Test
+  void partitionedFollowerCatchesUpThroughASnapshot() {
+    SimCluster sim = SimCluster.of(3, 7);
+    long leader = AgreementScenarioTest.electLeader(sim, sim.ids);
+    long lagging = leader % 3 + 1;
+    sim.net.isolate(lagging, sim.ids);
+    for (int i = 0; i < 50; i++) sim.one(ByteString.copyFromUtf8("a" + i), 2, ROUNDS);
+    for (long id : sim.ids) if (id != lagging) sim.snapshot(id, 0);
+    assertTrue(sim.node(leader).disk.firstIndex() > sim.node(lagging).lastIndex() + 1,
+        "the leader's log no longer holds what the follower needs");
+    sim.net.heal();
+    long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
+    assertEquals(1, sim.snapshotsInstalled, "one snapshot brought the follower up to date");
+    sim.assertAllApplied(last);
+    sim.invariants.checkViews();
+  }
+
+  /** A server that joins after the log was compacted receives the configuration in the snapshot. */
+  @Test
+  void aServerJoiningAfterCompactionLearnsTheConfigurationFromTheSnapshot() {
+    SimCluster sim = new SimCluster(3, 1, 11, b -> {});
+    long leader = AgreementScenarioTest.electLeader(sim, 1, 2, 3);
+    for (int i = 0; i < 20; i++) sim.one(ByteString.copyFromUtf8("b" + i), 3, ROUNDS);
+    for (long id = 1; id <= 3; id++) sim.snapshot(id, 0);
+    assertTrue(sim.changeMembership(leader, ConfChanges.addLearner(4, "sim-4:1", "")));
+    sim.tickUntil(ROUNDS, () -> sim.node(4).node.confState().getLearnersList().contains(4L)
+        && sim.node(4).node.commitIndex() >= sim.node(leader).node.commitIndex());
+    assertEquals(1, sim.snapshotsInstalled);
+    assertEquals(sim.node(leader).node.confState(), sim.node(4).node.confState());
+    long last = sim.one(ByteString.copyFromUtf8("after"), 4, ROUNDS);
+    sim.assertAllApplied(last);
+  }
+
+  /** A server restarts from its snapshot and the log after it; entries kept before it (the margin) are not re-applied. */
+  @Test
+  void restartRestoresTheSnapshotThenReplaysTheLog() {
+    SimCluster sim = SimCluster.of(3, 13);
+    AgreementScenarioTest.electLeader(sim, sim.ids);
+    for (int i = 0; i < 30; i++) sim.one(ByteString.copyFromUtf8("c" + i), 3, ROUNDS);
+    sim.snapshot(2, 10);
+    long snap = sim.node(2).disk.snapshot().getMetadata().getIndex();
+    assertTrue(sim.node(2).disk.firstIndex() < snap, "a margin of entries stays before the snapshot");
+    for (int i = 0; i < 5; i++) sim.one(ByteString.copyFromUtf8("d" + i), 3, ROUNDS);
+    sim.crash(2);
+    sim.restart(2); // Invariants.onApply fails if it applies anything at or below snap again
+    assertEquals(snap, sim.node(2).applied.get((int) snap - 1).getIndex());
+    assertTrue(sim.node(2).applied.size() > snap, "it applied the log after the snapshot");
+    long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
+    sim.assertAllApplied(last);
+  }
+}
