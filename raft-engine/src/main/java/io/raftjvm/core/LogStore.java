@@ -3,6 +3,7 @@ package io.raftjvm.core;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Snapshot;
+import io.raftjvm.proto.SnapshotMetadata;
 import java.util.List;
 
 /**
@@ -36,6 +37,15 @@ public interface LogStore extends Storage, AutoCloseable {
    * Snapshots not newer than the current one are ignored.
    */
   void applySnapshot(Snapshot snapshot);
+
+  /**
+   * Records, durably before returning, that a snapshot of the state machine as of meta's index
+   * exists (its data is kept elsewhere, by the owner). From then on, also after a restart,
+   * {@link #snapshot()} returns meta (with no data) and {@code initialState().confState()} is
+   * meta's configuration. The log is not changed: entries up to and after meta's index stay
+   * until {@link #compact}. Older or equal snapshots than the one recorded are ignored.
+   */
+  void recordSnapshot(SnapshotMetadata meta);
 
   /**
    * Discards entries up to and including index, which a durable snapshot covers: reads below

@@ -114,6 +114,15 @@ public final class MemoryStorage implements LogStore {
     entries.add(Entry.newBuilder().setIndex(index).setTerm(snap.getMetadata().getTerm()).build());
   }
 
+  @Override
+  public void recordSnapshot(SnapshotMetadata meta) {
+    if (meta.getIndex() <= snapshot.getMetadata().getIndex()) return;
+    if (meta.getIndex() > lastIndex()) {
+      throw new IllegalStateException("snapshot index " + meta.getIndex() + " beyond last index " + lastIndex());
+    }
+    snapshot = Snapshot.newBuilder().setMetadata(meta).build();
+  }
+
   /** Records a snapshot of the state machine as of index (which must be in the log). */
   public Snapshot createSnapshot(long index, ConfState conf, com.google.protobuf.ByteString data) {
     if (index <= snapshot.getMetadata().getIndex()) return snapshot;

@@ -4,6 +4,9 @@ import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -15,40 +18,119 @@ import java.util.function.Consumer;
  * loop).
  *
  * <p>Only client commands reach the state machine: the leader's empty marker entries are applied
- * as no-ops here, and configuration entries only answer whoever proposed them. If the state machine throws, the worker stops for good: it reports the failure
- * once and applies nothing more (skipping an entry would make this replica diverge).
+ * as no-ops here, and configuration entries only answer whoever proposed them. If the state
+ * machine throws, the worker stops for good: it reports the failure once and applies nothing more
+ * (skipping an entry would make this replica diverge).
+ *
+ * <p>Snapshots are taken and restored here too, in line with the entries: a snapshot covers
+ * exactly the entries queued before it was asked for, and entries queued after a restore apply on
+ * top of the restored state.
  */
-public final class ApplyWorker extends BatchWorker<List<Entry>> {
+public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   /** What one batch produced: results for the commands among entries up to lastIndex. */
   public record Applied(long lastIndex, List<Result> results) {}
 
   /** The state machine's answer for the command at (index, term). */
   public record Result(long index, long term, byte[] value) {}
 
+  /** Queued work, in log order. */
+  sealed interface Task permits Apply, TakeSnapshot, Restore {}
+
+  private record Apply(List<Entry> entries) implements Task {}
+
+  private record TakeSnapshot(SnapshotStore store, Consumer<SnapshotTaken> done) implements Task {}
+
+  private record Restore(SnapshotStore.Stored snapshot) implements Task {}
+
+  /**
+   * A snapshot written as of the last entry applied before it was asked for; not yet visible: the
+   * owner finishes it with the configuration at its index. writer is null when there was nothing
+   * new to snapshot; error is set when writing failed (the snapshot is then dropped).
+   */
+  public record SnapshotTaken(SnapshotStore.Writer writer, long index, long term, Exception error) {}
+
   private final StateMachine stateMachine;
   private final Consumer<Applied> onApplied;
+  /** Index and term of the last entry applied or restored. Apply thread only. */
+  private long lastIndex;
+  private long lastTerm;
 
   public ApplyWorker(StateMachine stateMachine, String name, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
+    this(stateMachine, name, 0, 0, onApplied, onFailure);
+  }
+
+  /** A worker whose state machine holds everything up to (index, term), e.g. restored from a snapshot. */
+  public ApplyWorker(StateMachine stateMachine, String name, long index, long term, Consumer<Applied> onApplied,
+      Consumer<Throwable> onFailure) {
     super(name, Integer.MAX_VALUE, onFailure);
     this.stateMachine = stateMachine;
     this.onApplied = onApplied;
+    this.lastIndex = index;
+    this.lastTerm = term;
     start();
   }
 
   /** Queues committed entries (in order after everything queued before). */
   public void submit(List<Entry> entries) {
-    enqueue(entries);
+    enqueue(new Apply(entries));
+  }
+
+  /**
+   * Queues a snapshot of the state after everything queued before; done gets it (on this thread).
+   * Applying waits while the state machine writes it.
+   */
+  public void takeSnapshot(SnapshotStore store, Consumer<SnapshotTaken> done) {
+    enqueue(new TakeSnapshot(store, done));
+  }
+
+  /** Queues replacing the state machine's state with a (complete, checked) snapshot from the leader. */
+  public void restore(SnapshotStore.Stored snapshot) {
+    enqueue(new Restore(snapshot));
   }
 
   @Override
-  protected void process(List<List<Entry>> batches) {
-    if (batches.size() == 1) {
-      apply(batches.get(0));
+  protected void process(List<Task> batch) {
+    List<Entry> run = new ArrayList<>();
+    for (Task t : batch) {
+      if (t instanceof Apply a) {
+        run.addAll(a.entries());
+        continue;
+      }
+      if (!run.isEmpty()) {
+        apply(run);
+        run = new ArrayList<>();
+      }
+      if (t instanceof TakeSnapshot s) snapshot(s);
+      else if (t instanceof Restore r) restoreNow(r.snapshot());
+    }
+    if (!run.isEmpty()) apply(run);
+  }
+
+  private void snapshot(TakeSnapshot task) {
+    if (lastIndex == 0 || lastTerm == 0) {
+      task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, null));
       return;
     }
-    List<Entry> all = new ArrayList<>();
-    for (List<Entry> b : batches) all.addAll(b);
-    apply(all);
+    SnapshotStore.Writer w = null;
+    try {
+      w = task.store().begin(lastIndex, lastTerm);
+      stateMachine.snapshot(w.out());
+      w.out().flush();
+      task.done().accept(new SnapshotTaken(w, lastIndex, lastTerm, null));
+    } catch (IOException | RuntimeException e) {
+      if (w != null) w.abort();
+      task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, e));
+    }
+  }
+
+  private void restoreNow(SnapshotStore.Stored s) {
+    try (InputStream in = s.openVerified()) {
+      stateMachine.restore(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot restore the state machine from snapshot " + s.metadata().getIndex(), e);
+    }
+    lastIndex = s.metadata().getIndex();
+    lastTerm = s.metadata().getTerm();
   }
 
   private void apply(List<Entry> batch) {
@@ -75,7 +157,10 @@ public final class ApplyWorker extends BatchWorker<List<Entry>> {
         results.add(new Result(e.getIndex(), e.getTerm(), NO_VALUE));
       }
     }
-    onApplied.accept(new Applied(batch.get(batch.size() - 1).getIndex(), results));
+    Entry last = batch.get(batch.size() - 1);
+    lastIndex = last.getIndex();
+    lastTerm = last.getTerm();
+    onApplied.accept(new Applied(lastIndex, results));
   }
 
   private static final byte[] NO_VALUE = new byte[0];

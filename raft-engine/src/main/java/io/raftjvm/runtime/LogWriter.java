@@ -30,8 +30,8 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
   private volatile long syncs;
   private volatile long entries;
 
-  /** One unit of work: a Ready's durable part, or a compaction. */
-  record Task(Ready ready, long compactTo) {}
+  /** One unit of work: a Ready's durable part, or an action on the store (snapshot, compaction). */
+  record Task(Ready ready, Runnable action) {}
 
   public LogWriter(LogStore store, String name, LongConsumer onDurable, Consumer<Throwable> onFailure) {
     super(name, MAX_BATCH, onFailure);
@@ -42,12 +42,15 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
 
   /** Queues a Ready; it is reported durable with every Ready before it. Never blocks. */
   public void submit(Ready ready) {
-    enqueue(new Task(ready, 0));
+    enqueue(new Task(ready, null));
   }
 
-  /** Queues a compaction up to index, done after every Ready queued before it. */
-  public void compact(long index) {
-    enqueue(new Task(null, index));
+  /**
+   * Runs action on the writer thread, the store's only writer, after every Ready queued before it
+   * is written (recording a snapshot, compacting). An exception from it is fatal, as a failed write.
+   */
+  public void run(Runnable action) {
+    enqueue(new Task(null, action));
   }
 
   public long batches() {
@@ -70,7 +73,7 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
     long written = 0;
     for (Task t : batch) {
       if (t.ready() == null) {
-        store.compact(t.compactTo());
+        t.action().run();
         continue;
       }
       Ready rd = t.ready();

@@ -14,7 +14,10 @@ import io.raftjvm.core.Role;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.MessageType;
+import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.statemachine.StateMachine;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +51,9 @@ public final class NodeDriver implements AutoCloseable {
   private final long id;
   private final LogWriter writer;
   private final ApplyWorker applier;
+  /** Null when the node has no snapshot store. */
+  private final SnapshotStore snapshots;
+  private final SnapshotKeeper keeper;
   /** Added to on the loop, completed on the apply thread. */
   private final ProposalRegistry proposals = new ProposalRegistry();
   /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
@@ -67,8 +73,20 @@ public final class NodeDriver implements AutoCloseable {
   private volatile Throwable failure;
   private volatile boolean stopped;
 
+  /** A node without snapshots (tests, tools): its log is never compacted. */
   public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, ScheduledExecutorService loop,
       BooleanSupplier inLoop, long tickMillis, RaftLogger logger) {
+    this(id, node, store, stateMachine, null, SnapshotPolicy.ON_DEMAND, loop, inLoop, tickMillis, logger);
+  }
+
+  /**
+   * @param snapshots where snapshots live (null: none are taken or installed); the state machine
+   *     must already hold the state as of the store's latest snapshot
+   * @param policy when to snapshot and how much log to keep behind a snapshot
+   */
+  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, SnapshotStore snapshots,
+      SnapshotPolicy policy, ScheduledExecutorService loop, BooleanSupplier inLoop, long tickMillis,
+      RaftLogger logger) {
     if (tickMillis <= 0) throw new IllegalArgumentException("tick must be positive: " + tickMillis);
     this.id = id;
     this.node = node;
@@ -76,10 +94,19 @@ public final class NodeDriver implements AutoCloseable {
     this.inLoop = inLoop;
     this.tickMillis = tickMillis;
     this.logger = logger;
+    this.snapshots = snapshots;
     this.writer = new LogWriter(store, "raft-" + id + "-log", n -> loop.execute(() -> onDurable(n)),
         t -> loop.execute(() -> fail("log write failed", t)));
-    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", this::appliedOnApplyThread,
+    // The state machine holds the state as of the latest snapshot, unless it keeps its own state
+    // beyond it: then the first snapshot waits until an entry is applied (its term is unknown).
+    SnapshotMetadata base = store.snapshot().getMetadata();
+    boolean atBase = stateMachine.lastApplied() <= base.getIndex();
+    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", atBase ? base.getIndex() : 0,
+        atBase ? base.getTerm() : 0,
+        this::appliedOnApplyThread,
         t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
+    this.keeper = snapshots == null ? null
+        : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
   }
 
   /** Starts ticking and talking through transport. */
@@ -225,6 +252,7 @@ public final class NodeDriver implements AutoCloseable {
       List<Message> sendNow = new ArrayList<>();
       while (node.hasReady()) {
         Ready rd = node.ready();
+        if (rd.snapshot() != null) installSnapshot(rd.snapshot().getMetadata());
         if (rd.softState() != null) onSoftState(rd);
         if (rd.confState() != null) {
           conf = rd.confState();
@@ -237,10 +265,16 @@ public final class NodeDriver implements AutoCloseable {
           proposals.failAbove(node.commitIndex(), ProposalFailedException.Kind.LEADERSHIP_LOST, "node " + id
               + " left the cluster before the command committed here; it may still commit");
         }
-        sendNow.addAll(rd.sendNow());
+        for (Message m : rd.sendNow()) {
+          if (m.getType() == MessageType.MSG_SNAPSHOT) sendSnapshot(m);
+          else sendNow.add(m);
+        }
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
         writer.submit(rd);
-        if (!rd.toApply().isEmpty()) applier.submit(rd.toApply());
+        if (!rd.toApply().isEmpty()) {
+          applier.submit(rd.toApply());
+          if (keeper != null) keeper.onApplyQueued(rd.toApply());
+        }
       }
       if (!sendNow.isEmpty()) transport.send(sendNow);
       term = node.term();
@@ -291,11 +325,76 @@ public final class NodeDriver implements AutoCloseable {
     applied = a.lastIndex();
     try {
       node.onApplied(a.lastIndex());
+      if (keeper != null) keeper.maybeSnapshot(a.lastIndex());
     } catch (RuntimeException e) {
       fail("invariant violated after applying", e);
       return;
     }
     drain();
+  }
+
+  /**
+   * The leader sent a snapshot and the core restored its log from it: the state machine takes the
+   * snapshot's state (on the apply thread, before anything after it), the log store records it
+   * (the writer, with the Ready). The data arrived complete and checked before the message was
+   * stepped; if it is missing, this node cannot go on.
+   */
+  private void installSnapshot(SnapshotMetadata meta) {
+    SnapshotStore.Stored s = null;
+    try {
+      s = snapshots == null ? null : snapshots.get(meta.getIndex(), meta.getTerm());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read snapshot " + meta.getIndex() + ": " + e.getMessage(), e);
+    }
+    if (s == null) {
+      throw new IllegalStateException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " was installed"
+          + " but its data is not in the snapshot store");
+    }
+    applier.restore(s);
+    keeper.onInstalled(meta);
+    logger.info("node {} installs the leader's snapshot at index {} term {}", id, meta.getIndex(), meta.getTerm());
+  }
+
+  /** The core asks to send a snapshot: the transport streams its data, then we report how it went. */
+  private void sendSnapshot(Message m) {
+    SnapshotMetadata meta = m.getSnapshot().getMetadata();
+    SnapshotStore.Stored s = null;
+    try {
+      s = snapshots == null ? null : snapshots.get(meta.getIndex(), meta.getTerm());
+    } catch (IOException e) {
+      logger.warn("node {} cannot read snapshot {}: {}", id, meta.getIndex(), e.toString());
+    }
+    long peer = m.getTo();
+    if (s == null) {
+      logger.warn("node {} cannot send snapshot {}-{} to {}: not in the snapshot store", id, meta.getIndex(),
+          meta.getTerm(), peer);
+      node.reportSnapshot(peer, false);
+      return;
+    }
+    transport.sendSnapshot(m, s, ok -> loop.execute(() -> {
+      if (stopped) return;
+      node.reportSnapshot(peer, ok);
+      scheduleDrain();
+    }));
+  }
+
+  /**
+   * Takes a snapshot now (bin/raft-admin.sh snapshot). Completes with its index once it is durable
+   * and the log compacted; exceptionally if the node keeps no snapshots or writing one failed.
+   */
+  public CompletableFuture<Long> snapshot() {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    onRunningLoop(f, () -> {
+      if (keeper == null) {
+        f.completeExceptionally(new IllegalStateException("node " + id + " keeps no snapshots"));
+        return;
+      }
+      keeper.snapshotNow().whenComplete((i, t) -> {
+        if (t != null) f.completeExceptionally(t);
+        else f.complete(i);
+      });
+    });
+    return f;
   }
 
   private void fail(String what, Throwable t) {

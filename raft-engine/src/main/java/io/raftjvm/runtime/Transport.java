@@ -3,6 +3,7 @@ package io.raftjvm.runtime;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Carries Raft messages to peers. Called on the node's loop thread only.
@@ -20,4 +21,13 @@ public interface Transport {
    * the ones to reach. Members that left may be disconnected.
    */
   default void updateMembers(ConfState conf) {}
+
+  /**
+   * Streams a snapshot to {@code message.getTo()}: its data in chunks, then the message itself, so
+   * that the follower steps it only once it holds the whole, checked data. Calls done (on any
+   * thread) with whether the stream went through. A transport that cannot stream reports false.
+   */
+  default void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+    done.accept(false);
+  }
 }

@@ -208,6 +208,34 @@ public abstract class LogStoreContract {
     assertEquals(20, store.snapshot().getMetadata().getIndex());
   }
 
+  /**
+   * A snapshot taken locally is recorded without touching the log; compaction may then leave a
+   * margin of entries before it. After a reopen, the snapshot (index, term, configuration) and the
+   * margin are both still there.
+   */
+  @Test
+  void aRecordedSnapshotSurvivesReopenAndCompactionMayKeepAMargin() {
+    write(entries(1, 40, 1));
+    write(entries(41, 60, 2));
+    ConfState conf = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).addLearners(5).build();
+    SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(50).setTerm(2).setConfState(conf).build();
+    store.recordSnapshot(meta);
+    assertEquals(1, store.firstIndex(), "recording a snapshot does not compact");
+    assertEquals(meta, store.snapshot().getMetadata());
+    assertEquals(conf, store.initialState().confState());
+    store.compact(45);
+    store.sync();
+    reopen();
+    assertEquals(46, store.firstIndex());
+    assertEquals(60, store.lastIndex());
+    assertEquals(meta, store.snapshot().getMetadata());
+    assertEquals(conf, store.initialState().confState());
+    assertEquals(entries(46, 60, 2), store.entries(46, 61, Long.MAX_VALUE));
+    assertEquals(2, store.term(50));
+    store.recordSnapshot(SnapshotMetadata.newBuilder().setIndex(30).setTerm(1).build());
+    assertEquals(meta, store.snapshot().getMetadata(), "an older snapshot is ignored");
+  }
+
   /** Random appends and overwrites against a plain list model, reopening now and then. */
   @Test
   void randomAppendsAndOverwritesMatchAModel() {

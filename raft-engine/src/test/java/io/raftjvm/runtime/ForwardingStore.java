@@ -65,6 +65,11 @@ class ForwardingStore implements LogStore {
   }
 
   @Override
+  public void recordSnapshot(io.raftjvm.proto.SnapshotMetadata meta) {
+    delegate.recordSnapshot(meta);
+  }
+
+  @Override
   public void sync() {
     delegate.sync();
   }

@@ -21,15 +21,24 @@ final class ClientCall {
     CHANGE("membership change", true),
     TRANSFER("leadership transfer", false),
     /** Goes to the first server only and is never redirected. */
-    STATUS("status request", false);
+    STATUS("status request", false, true),
+    /** The first server snapshots itself: never redirected. */
+    SNAPSHOT("snapshot request", false, true);
 
     final String what;
     /** Appends a log entry: never retried once sent, since its outcome is then unknown. */
     final boolean appends;
+    /** About the server asked, not the cluster: goes to the first server only, never redirected. */
+    final boolean local;
 
     Op(String what, boolean appends) {
+      this(what, appends, false);
+    }
+
+    Op(String what, boolean appends, boolean local) {
       this.what = what;
       this.appends = appends;
+      this.local = local;
     }
   }
 

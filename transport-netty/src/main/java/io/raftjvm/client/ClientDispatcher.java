@@ -87,7 +87,7 @@ final class ClientDispatcher {
       return;
     }
     List<String> servers = options.servers();
-    String target = call.op == ClientCall.Op.STATUS ? servers.get(0)
+    String target = call.op.local ? servers.get(0)
         : leader != null ? leader : servers.get(Math.floorMod(nextServer, servers.size()));
     ClientConnection conn = connections.get(target);
     if (conn == null || conn.isClosed()) {
@@ -167,7 +167,7 @@ final class ClientDispatcher {
           + response.getBodyCase() + (call.appends() ? "; " + call.unknownOutcome() : ""));
       return;
     }
-    if (call.op != ClientCall.Op.STATUS) {
+    if (!call.op.local) {
       leader = from;
     }
     finish(call);
@@ -175,8 +175,8 @@ final class ClientDispatcher {
   }
 
   private void notLeader(ClientCall call, String from, NotLeader notLeader) {
-    if (call.op == ClientCall.Op.STATUS) {
-      fail(call, Kind.UNAVAILABLE, from + " answered NotLeader to a status request");
+    if (call.op.local) {
+      fail(call, Kind.UNAVAILABLE, from + " answered NotLeader to a " + call.what());
       return;
     }
     String hint = notLeader.getLeaderAddress();

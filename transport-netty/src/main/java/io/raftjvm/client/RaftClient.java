@@ -22,6 +22,7 @@ import io.raftjvm.proto.Member;
 import io.raftjvm.proto.NodeStatus;
 import io.raftjvm.proto.Propose;
 import io.raftjvm.proto.Query;
+import io.raftjvm.proto.SnapshotRequest;
 import io.raftjvm.proto.StatusRequest;
 import java.security.SecureRandom;
 import java.util.List;
@@ -226,6 +227,16 @@ public final class RaftClient implements AutoCloseable {
   public CompletableFuture<NodeStatus> status() {
     return admin(Op.STATUS, Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
         r -> r.getAdmin().getStatus());
+  }
+
+  /**
+   * Has the <b>first</b> server in {@link RaftClientOptions#servers()} snapshot its state machine
+   * and compact its log now; completes with the snapshot's index once it is durable. Never
+   * redirected: to snapshot several servers, use one client per server.
+   */
+  public CompletableFuture<Long> snapshot() {
+    return admin(Op.SNAPSHOT, Admin.newBuilder().setSnapshot(SnapshotRequest.getDefaultInstance()).build(),
+        r -> r.getAdmin().getIndex());
   }
 
   /** {@link #propose}, waiting on the calling thread. Not allowed on a Netty event loop. */

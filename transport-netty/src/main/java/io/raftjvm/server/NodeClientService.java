@@ -75,6 +75,12 @@ final class NodeClientService implements ClientService {
             ? out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(st))).build()
             : failure(out, t));
       }
+      case SNAPSHOT -> {
+        return driver.snapshot().handle((index, t) -> t == null
+            ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build()
+            : error(out, ClientError.Code.UNAVAILABLE, "snapshot failed: " + (t.getCause() != null ? t.getCause() : t)
+                .getMessage()));
+      }
       case TRANSFER_LEADER -> {
         return driver.transferLeadership(admin.getTransferLeader())
             .handle((v, t) -> t == null ? out.setAdmin(AdminResult.getDefaultInstance()).build() : failure(out, t));

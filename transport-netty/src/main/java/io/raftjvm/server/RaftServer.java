@@ -11,7 +11,11 @@ import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
+import io.raftjvm.runtime.SnapshotPolicy;
+import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
+import io.raftjvm.proto.SnapshotMetadata;
+import io.raftjvm.transport.SnapshotReceiver;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
@@ -21,6 +25,8 @@ import io.raftjvm.transport.NettyEventLoops;
 import io.raftjvm.transport.NettyTransport;
 import io.raftjvm.transport.PeerServer;
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +37,10 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +63,9 @@ public final class RaftServer implements AutoCloseable {
   private final StateMachine stateMachine;
   private final NodeDriver driver;
   private final NettyTransport transport;
+  private final SnapshotStore snapshots;
+  /** Forces and checks received snapshots, off the node's loop. */
+  private final ExecutorService snapshotFinisher;
   /** The transport as the node sees it: also lets new members connect in. */
   private final Transport membersTransport;
   private final PeerServer peerServer;
@@ -84,6 +96,8 @@ public final class RaftServer implements AutoCloseable {
       }
       this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
           Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
+      this.snapshots = SnapshotStore.open(cfg.dataDir().resolve("snapshots"));
+      restoreLatestSnapshot(id);
       long commit = store.initialState().hardState().getCommit();
       long applied = Math.min(stateMachine.lastApplied(), commit);
       RaftConfig raftConfig = RaftConfig.builder(id)
@@ -99,8 +113,14 @@ public final class RaftServer implements AutoCloseable {
       this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", cfg.nativeTransport());
       this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", cfg.nativeTransport());
       EventLoop loop = nodeGroup.next();
-      this.driver = new NodeDriver(id, node, store, stateMachine, loop, loop::inEventLoop,
-          cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
+      this.driver = new NodeDriver(id, node, store, stateMachine, snapshots,
+          new SnapshotPolicy(cfg.snapshotEntries(), cfg.snapshotBytes(), cfg.snapshotTrailingEntries()), loop,
+          loop::inEventLoop, cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
+      this.snapshotFinisher = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
+        t.setDaemon(true);
+        return t;
+      });
 
       Map<Long, InetSocketAddress> peers = new TreeMap<>();
       cfg.members().forEach((pid, m) -> {
@@ -115,11 +135,17 @@ public final class RaftServer implements AutoCloseable {
       // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
       // decoded, with no hop between threads.
       this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, nodeGroup, cfg.clusterId(), id,
-          knownPeers, driver::deliver, cfg.maxFrameBytes());
+          knownPeers, new SnapshotReceiver(snapshots, driver::deliver, snapshotFinisher), cfg.maxFrameBytes());
+      transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
       this.membersTransport = new Transport() {
         @Override
         public void send(List<Message> messages) {
           transport.send(messages);
+        }
+
+        @Override
+        public void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+          transport.sendSnapshot(message, snapshot, done);
         }
 
         @Override
@@ -161,6 +187,28 @@ public final class RaftServer implements AutoCloseable {
     LOG.info("bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
   }
 
+  /**
+   * The state machine starts from the latest snapshot the log store records (the log holds only
+   * what follows it). Refuses to start when that snapshot is missing or corrupt: applying the log
+   * tail to an empty state would diverge.
+   */
+  private void restoreLatestSnapshot(long id) throws IOException {
+    SnapshotMetadata meta = store.snapshot().getMetadata();
+    if (meta.getIndex() == 0) return;
+    SnapshotStore.Stored s = snapshots.get(meta.getIndex(), meta.getTerm());
+    if (s == null) {
+      throw new StorageException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " is recorded in the log but"
+          + " missing from " + snapshots.dir());
+    }
+    try (InputStream in = s.openVerified()) {
+      stateMachine.restore(in);
+    } catch (SnapshotStore.CorruptSnapshotException e) {
+      throw new StorageException("cannot restore the state machine: " + e.getMessage(), e);
+    }
+    LOG.info("node {} restored its state machine from snapshot {}-{} ({} bytes)", id, meta.getIndex(),
+        meta.getTerm(), s.size());
+  }
+
   /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */
   public static RaftServer start(ServerConfig config) throws Exception {
     return new RaftServer(config);
@@ -200,6 +248,7 @@ public final class RaftServer implements AutoCloseable {
       peerServer.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       nodeGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      snapshotFinisher.shutdown();
       stateMachine.close();
       store.close();
       LOG.info("node {} stopped", config.nodeId());

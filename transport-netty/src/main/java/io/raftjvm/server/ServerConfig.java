@@ -45,7 +45,11 @@ public record ServerConfig(
     boolean nativeTransport,
     Duration requestTimeout,
     int maxPendingPerConnection,
-    boolean join) {
+    boolean join,
+    long snapshotEntries,
+    long snapshotBytes,
+    long snapshotTrailingEntries,
+    int snapshotChunkBytes) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -148,7 +152,22 @@ public record ServerConfig(
     return new ServerConfig(clusterId, nodeId, dataDir, members, sm, smConfig, Path.of(c.getString(P + "plugins-dir")),
         tick, election, heartbeat, c.getBoolean(P + "pre-vote"), c.getBoolean(P + "check-quorum"), maxAppend,
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
-        c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"));
+        c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"),
+        nonNegative(c, "snapshot.entries"), c.getBytes(P + "snapshot.bytes"), nonNegative(c, "snapshot.trailing-entries"),
+        snapshotChunk(c, maxFrame));
+  }
+
+  private static long nonNegative(Config c, String key) {
+    long v = c.getLong(P + key);
+    if (v < 0) throw bad(key, "must not be negative, got " + v);
+    return v;
+  }
+
+  private static int snapshotChunk(Config c, int maxFrame) {
+    int v = intBytes(c, "snapshot.chunk-size");
+    if (v < 1) throw bad("snapshot.chunk-size", "must be positive, got " + v);
+    if (v + 4096L > maxFrame) throw bad("snapshot.chunk-size", "must leave room in transport.max-frame-size (" + maxFrame + ")");
+    return v;
   }
 
   public Member self() {

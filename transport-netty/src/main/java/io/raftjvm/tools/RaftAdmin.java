@@ -43,6 +43,7 @@ public final class RaftAdmin {
       "Commands:",
       "  status                                  one row per member: role, term, commit, applied",
       "                                          and, from the leader, MATCH, LAG and STATE",
+      "  snapshot                                every server given snapshots and compacts now",
       "  add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)",
       "  promote ID                              makes learner ID a voter once it has caught up",
       "  remove ID                               removes voter or learner ID",
@@ -68,7 +69,7 @@ public final class RaftAdmin {
   private RaftAdmin() {}
 
   /** What to do. */
-  enum Action { HELP, STATUS, ADD_LEARNER, PROMOTE, REMOVE, TRANSFER_LEADER }
+  enum Action { HELP, STATUS, SNAPSHOT, ADD_LEARNER, PROMOTE, REMOVE, TRANSFER_LEADER }
 
   /** A parsed command line; id and addresses are 0 / null when the action takes none. */
   record Command(Action action, List<String> servers, Duration timeout, long id,
@@ -112,6 +113,8 @@ public final class RaftAdmin {
         return OK;
       case STATUS:
         return status(c, out, err);
+      case SNAPSHOT:
+        return SnapshotCommand.run(c.servers(), c.timeout(), out, err);
       case TRANSFER_LEADER:
         return transfer(c, out, err);
       default:
@@ -154,7 +157,7 @@ public final class RaftAdmin {
     }
     if (positional.isEmpty()) {
       throw new UsageException(
-          "missing command (status, add-learner, promote, remove or transfer-leader)");
+          "missing command (status, snapshot, add-learner, promote, remove or transfer-leader)");
     }
     Action action = action(positional.get(0));
     List<String> rest = positional.subList(1, positional.size());
@@ -165,7 +168,7 @@ public final class RaftAdmin {
     Duration t = timeout == null ? DEFAULT_TIMEOUT : timeout(timeout);
     String cmd = positional.get(0);
     switch (action) {
-      case STATUS:
+      case STATUS, SNAPSHOT:
         arity(cmd, rest, 0, 0, "");
         return new Command(action, servers, t, 0, null, null);
       case ADD_LEARNER:
@@ -202,13 +205,14 @@ public final class RaftAdmin {
   private static Action action(String name) throws UsageException {
     switch (name) {
       case "status": return Action.STATUS;
+      case "snapshot": return Action.SNAPSHOT;
       case "add-learner": return Action.ADD_LEARNER;
       case "promote": return Action.PROMOTE;
       case "remove": return Action.REMOVE;
       case "transfer-leader": return Action.TRANSFER_LEADER;
       default:
         throw new UsageException("unknown command '" + name
-            + "' (expected status, add-learner, promote, remove or transfer-leader)");
+            + "' (expected status, snapshot, add-learner, promote, remove or transfer-leader)");
     }
   }
 

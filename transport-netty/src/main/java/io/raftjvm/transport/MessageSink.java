@@ -1,6 +1,7 @@
 package io.raftjvm.transport;
 
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.SnapshotChunk;
 import java.util.List;
 
 /**
@@ -9,4 +10,13 @@ import java.util.List;
  */
 public interface MessageSink {
   void deliver(List<Message> messages);
+
+  /** A piece of a snapshot from peer; a sink that cannot receive snapshots drops it. */
+  default void snapshotChunk(long peer, SnapshotChunk chunk) {}
+
+  /**
+   * The MSG_SNAPSHOT message that ends a snapshot stream. Never delivered as a plain message: only
+   * a sink that received and checked the data may pass it to the node. Dropped by default.
+   */
+  default void snapshotMessage(Message message) {}
 }

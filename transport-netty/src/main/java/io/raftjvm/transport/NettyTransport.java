@@ -14,6 +14,7 @@ import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.PeerHello;
+import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,7 @@ public final class NettyTransport implements Transport {
   /** peers' values, for the send loop. Node loop only. */
   private PeerConnection[] connections;
   private boolean started;
+  private volatile int snapshotChunkBytes = 1 << 20;
 
   /**
    * @param peers the other servers by id, at their peer ports (not including {@code selfId})
@@ -161,6 +164,24 @@ public final class NettyTransport implements Transport {
 
   private static boolean sameAddress(InetSocketAddress a, InetSocketAddress b) {
     return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
+  }
+
+  /** Bytes of snapshot data per chunk (InstallSnapshot); at most one chunk per stream is in memory. */
+  public void snapshotChunkBytes(int bytes) {
+    if (bytes < 1) throw new IllegalArgumentException("snapshot chunk size must be positive: " + bytes);
+    this.snapshotChunkBytes = bytes;
+  }
+
+  @Override
+  public void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+    if (!loop.inEventLoop()) throw new IllegalStateException("sendSnapshot must be called on the node loop");
+    PeerConnection c = peers.get(message.getTo());
+    Channel ch = c == null ? null : c.writableChannel();
+    if (ch == null) {
+      done.accept(false);
+      return;
+    }
+    new SnapshotStream(ch, message, snapshot, snapshotChunkBytes, done).start();
   }
 
   /** host:port to an (unresolved until connect) address; IllegalArgumentException naming the problem. */

@@ -3,6 +3,7 @@ package io.raftjvm.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.PeerHello;
 import java.util.ArrayList;
@@ -84,6 +85,11 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onFrame(ChannelHandlerContext ctx, PeerFrame frame) {
+    if (frame.hasSnapshotChunk()) {
+      deliverBurst(); // in order with the messages before it
+      sink.snapshotChunk(peerId, frame.getSnapshotChunk());
+      return;
+    }
     if (!frame.hasMessage()) {
       state = State.CLOSED;
       LOG.warn("closing peer connection from {} (node {}): unexpected {} frame",
@@ -95,6 +101,11 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     if (m.getFrom() != peerId || m.getTo() != selfId) {
       LOG.debug("dropped {} from {} to {} on the connection of node {} to node {}",
           m.getType(), m.getFrom(), m.getTo(), peerId, selfId);
+      return;
+    }
+    if (m.getType() == MessageType.MSG_SNAPSHOT) {
+      deliverBurst();
+      sink.snapshotMessage(m); // stepped only once its data is complete and checked
       return;
     }
     burst.add(m);

@@ -69,10 +69,10 @@ class RaftAdminArgsTest {
 
   @ParameterizedTest(name = "[{index}] {0}")
   @CsvSource(delimiter = '|', textBlock = """
-      ''                                         | missing command (status, add-learner, promote, remove or transfer-leader)
-      --cluster 127.0.0.1:7201                   | missing command (status, add-learner, promote, remove or transfer-leader)
+      ''                                         | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
+      --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
       status                                     | missing --cluster HOST:PORT[,HOST:PORT...]
-      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, add-learner, promote, remove or transfer-leader)
+      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, snapshot, add-learner, promote, remove or transfer-leader)
       --cluster 127.0.0.1:7201 --verbose status  | unknown option '--verbose'
       status --cluster                           | --cluster needs a value
       --cluster a:1 --cluster b:2 status         | --cluster given twice

@@ -41,8 +41,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Directory layout: {@code node.id} (cluster and node the directory belongs to),
  * {@code hardstate} (term, vote, commit; see {@link HardStateFile}), {@code log.base} (the index
- * and term the log starts after, and the membership then: written on bootstrap and compaction) and
- * {@code log/} (the queue; record format in {@link Records}).
+ * and term the log starts after: written on bootstrap and compaction), {@code snapshot.meta} (the
+ * latest snapshot: see below) and {@code log/} (the queue; record format in {@link Records}).
+ *
+ * <p>Snapshots: where the log starts and the latest snapshot are kept apart, since the owner may
+ * keep a margin of entries before its snapshot (for slow followers). {@code snapshot.meta}
+ * ({@link SnapshotMetaFile}) holds the latest snapshot, taken here ({@link #recordSnapshot}) or
+ * installed from the leader ({@link #applySnapshot}); {@link #snapshot()} and the membership of
+ * {@link #initialState()} come from it. Only without one (a new cluster, or a directory written
+ * before the file existed) does the base stand for the snapshot, membership included. It never names
+ * an entry that is not on disk: the queue is forced first. An install appends a RESET record (which
+ * carries the whole metadata) and rewrites {@code snapshot.meta} at the next {@link #sync()}, after
+ * the queue is forced; a crash in between leaves a RESET newer than the file, which open takes as
+ * the latest snapshot and writes to the file (completing the install). {@link #compact} writes any
+ * such pending file first, so a RESET record is never deleted before the file that records it.
  *
  * <p>Chronicle Queue cannot truncate, so truncation is logical: replaying the queue in order, an
  * ENTRY at an index already present replaces it and drops everything after; a RESET record starts
@@ -59,7 +71,8 @@ import org.slf4j.LoggerFactory;
  * and on open commit is the greater of the two.
  *
  * <p>Threading: one writer thread calls the mutators; any thread may read. Each reading thread
- * gets its own tailer.
+ * gets its own tailer; the hard state, the base and the latest snapshot reach readers through
+ * volatile fields.
  */
 public final class ChronicleLogStore implements LogStore {
   private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStore.class);
@@ -89,6 +102,7 @@ public final class ChronicleLogStore implements LogStore {
   private final SetTimeProvider clock;
   private final HardStateFile hardStateFile;
   private final LogBaseFile baseFile;
+  private final SnapshotMetaFile snapshotFile;
   private final IndexMap index;
   private final Records records = new Records();
   private final ThreadLocal<ExcerptTailer> tailers;
@@ -110,11 +124,23 @@ public final class ChronicleLogStore implements LogStore {
   private long bytesInCycle;
   /** Replay found the newest cycle file closed by an end-of-file marker. */
   private boolean lastCycleClosed;
+  /** Replay: the newest installed snapshot (RESET record) at or above the base, or null. */
+  private SnapshotMetadata replayedInstall;
+  /**
+   * {@code recorded} is an installed snapshot that {@code snapshot.meta} does not hold yet: written
+   * once its RESET record is forced (next sync, or before a compaction).
+   */
+  private boolean snapshotFileBehind;
 
   // Published to readers.
   private volatile HardState hardState;
-  /** The (index, term, membership) the log starts after. */
+  /**
+   * The (index, term) the log starts after; its membership counts only while no snapshot is
+   * recorded.
+   */
   private volatile SnapshotMetadata base;
+  /** The latest snapshot taken or installed, as in {@code snapshot.meta}; null when none. */
+  private volatile SnapshotMetadata recorded;
   private volatile boolean closed;
   /** Held while open: one process per data directory. */
   private final DirectoryLock dirLock;
@@ -125,6 +151,7 @@ public final class ChronicleLogStore implements LogStore {
     this.queueDir = dir.resolve(QUEUE_DIR);
     this.hardStateFile = new HardStateFile(dir);
     this.baseFile = new LogBaseFile(dir);
+    this.snapshotFile = new SnapshotMetaFile(dir);
     this.index = new IndexMap(0, 0);
     this.clock = new SetTimeProvider(ROLL.lengthInMillis() * 1_000_000L);
     // Tailers are single-threaded: one per reading thread; closing the queue closes them all.
@@ -145,10 +172,11 @@ public final class ChronicleLogStore implements LogStore {
 
   private void openFiles(String clusterId, long nodeId) {
     boolean fresh = !Files.exists(queueDir) && !Files.exists(dir.resolve(HardStateFile.NAME))
-        && !Files.exists(dir.resolve(LogBaseFile.NAME));
+        && !Files.exists(dir.resolve(LogBaseFile.NAME)) && !Files.exists(dir.resolve(SnapshotMetaFile.NAME));
     NodeIdentity.verifyOrCreate(dir, clusterId, nodeId, fresh, options.durable());
     HardState hs = hardStateFile.read();
     this.base = baseFile.read();
+    SnapshotMetadata fileSnapshot = snapshotFile.read();
     this.fileHardState = hs;
     index.reset(base.getIndex(), base.getTerm());
     queue = SingleChronicleQueueBuilder.binary(queueDir)
@@ -174,9 +202,10 @@ public final class ChronicleLogStore implements LogStore {
     int cycle = lastCycle < 1 ? 1 : lastCycleClosed ? lastCycle + 1 : lastCycle;
     if (cycle != lastCycle) bytesInCycle = 0;
     clock.currentTimeMillis((long) cycle * ROLL.lengthInMillis());
+    openSnapshot(fileSnapshot);
+    if (recorded != null) commit = Math.max(commit, recorded.getIndex()); // a snapshot is of committed state
     if (commit > index.last()) {
-      queue.close();
-      throw new StorageException(hardStateFile.path() + ": commit index " + commit + " is beyond the last log entry "
+      throw refuse(hardStateFile.path() + ": commit index " + commit + " is beyond the last log entry "
           + index.last() + " in " + queueDir);
     }
     this.recordedCommit = commit;
@@ -185,8 +214,43 @@ public final class ChronicleLogStore implements LogStore {
       LOG.warn("DURABILITY OFF for {}: log writes are not forced to disk; acknowledged entries can be lost "
           + "on power failure or kernel crash. Use only for benchmarks.", dir);
     }
-    LOG.info("opened Raft log {} [first index {}, last index {}, term {}, vote {}, commit {}]", dir, firstIndex(),
-        lastIndex(), hs.getTerm(), hs.getVote(), commit);
+    LOG.info("opened Raft log {} [first index {}, last index {}, term {}, vote {}, commit {}, snapshot {}]", dir,
+        firstIndex(), lastIndex(), hs.getTerm(), hs.getVote(), commit, latestSnapshot().getIndex());
+  }
+
+  /**
+   * Settles the latest snapshot after replay: the newer of {@code snapshot.meta} and the last
+   * installed snapshot replayed. The latter is newer only after a crash between an install's RESET
+   * record and its {@code snapshot.meta} write: the install is completed by writing the file.
+   */
+  private void openSnapshot(SnapshotMetadata fileSnapshot) {
+    SnapshotMetadata latest = fileSnapshot;
+    boolean completeInstall = replayedInstall != null
+        && (latest == null || replayedInstall.getIndex() > latest.getIndex());
+    if (completeInstall) latest = replayedInstall;
+    if (latest != null) {
+      long i = latest.getIndex();
+      if (i > index.last()) {
+        throw refuse(snapshotFile.path() + ": snapshot index " + i + " is beyond the last log entry " + index.last()
+            + " in " + queueDir);
+      }
+      if (i >= index.base() && term(i) != latest.getTerm()) {
+        throw refuse(snapshotFile.path() + ": snapshot at index " + i + " has term " + latest.getTerm()
+            + " but the log has term " + term(i) + " there, in " + queueDir);
+      }
+    }
+    if (completeInstall) {
+      LOG.warn("{}: completing the install of snapshot {} (term {}) that a crash interrupted", dir,
+          latest.getIndex(), latest.getTerm());
+      snapshotFile.write(latest, options.durable());
+    }
+    this.recorded = latest;
+  }
+
+  /** Closes the queue opened so far and returns the exception that stops the open. */
+  private StorageException refuse(String message) {
+    queue.close();
+    return new StorageException(message);
   }
 
   /**
@@ -295,6 +359,7 @@ public final class ChronicleLogStore implements LogStore {
         throw new StorageException(queueDir + ": snapshot record with unreadable membership: " + e.getMessage(), e);
       }
       base = SnapshotMetadata.newBuilder().setIndex(d.index()).setTerm(d.term()).setConfState(c).build();
+      replayedInstall = base;
       index.reset(d.index(), d.term());
     } else {
       // An older snapshot than the compaction point: it still discards what came before it.
@@ -304,9 +369,16 @@ public final class ChronicleLogStore implements LogStore {
 
   // ------------------------------------------------------------------ Storage (any thread)
 
+  /** Membership as of the latest snapshot (of the base when none is recorded). */
   @Override
   public InitialState initialState() {
-    return new InitialState(hardState, base.getConfState());
+    return new InitialState(hardState, latestSnapshot().getConfState());
+  }
+
+  /** The recorded snapshot, or the base when none is. */
+  private SnapshotMetadata latestSnapshot() {
+    SnapshotMetadata r = recorded;
+    return r != null ? r : base;
   }
 
   @Override
@@ -365,10 +437,14 @@ public final class ChronicleLogStore implements LogStore {
     return index.last();
   }
 
-  /** The snapshot the log starts after: metadata only (the state machine image is stored elsewhere). */
+  /**
+   * The latest snapshot recorded or installed (the base when none is): metadata only, the state
+   * machine image is stored elsewhere. Its index may be above {@code firstIndex() - 1} (a margin kept
+   * before it) or, after a compaction beyond it, below.
+   */
   @Override
   public Snapshot snapshot() {
-    return Snapshot.newBuilder().setMetadata(base).build();
+    return Snapshot.newBuilder().setMetadata(latestSnapshot()).build();
   }
 
   // ------------------------------------------------------------------ writes (writer thread)
@@ -428,11 +504,16 @@ public final class ChronicleLogStore implements LogStore {
     }
   }
 
+  /**
+   * Installs a snapshot from the leader: a RESET record now; {@code snapshot.meta} at the next
+   * {@link #sync()}, after that record is forced (see the class comment for a crash in between).
+   * Ignored unless newer than both the base and the latest snapshot.
+   */
   @Override
   public void applySnapshot(Snapshot snapshot) {
     checkOpen();
     SnapshotMetadata meta = snapshot.getMetadata();
-    if (meta.getIndex() <= base.getIndex()) return;
+    if (meta.getIndex() <= Math.max(base.getIndex(), latestSnapshot().getIndex())) return;
     ExcerptAppender a = appender();
     byte[] conf = meta.getConfState().toByteArray();
     try (DocumentContext dc = a.writingDocument()) {
@@ -440,14 +521,53 @@ public final class ChronicleLogStore implements LogStore {
     }
     index.reset(meta.getIndex(), meta.getTerm());
     base = meta;
+    recorded = meta;
+    snapshotFileBehind = true;
     noteWrite(a.lastIndexAppended(), 64 + conf.length);
   }
 
+  /**
+   * Records a snapshot taken here, durably: the queue is forced (the file never names an entry not
+   * on disk), then {@code snapshot.meta} replaced. The log is left alone.
+   *
+   * @throws IllegalStateException when meta's index is beyond the log, or its term is not the log's
+   *     at that index (checked while the index is in the log: not after a compaction beyond it)
+   */
+  @Override
+  public void recordSnapshot(SnapshotMetadata meta) {
+    checkOpen();
+    long i = meta.getIndex();
+    if (i <= latestSnapshot().getIndex()) return;
+    if (i > index.last()) {
+      throw new IllegalStateException("cannot record snapshot " + i + ": beyond the last log index " + index.last());
+    }
+    if (i >= index.base() && term(i) != meta.getTerm()) {
+      throw new IllegalStateException("cannot record snapshot " + i + " of term " + meta.getTerm()
+          + ": the log has term " + term(i) + " at index " + i);
+    }
+    forceQueue();
+    snapshotFile.write(meta, options.durable());
+    recorded = meta;
+    snapshotFileBehind = false;
+  }
+
+  /**
+   * Writes {@code log.base = (upTo, term(upTo))} durably, then deletes the segments all of whose
+   * records lie at or below upTo. The base keeps the membership it had, which is read only while no
+   * snapshot is recorded. upTo may pass the latest snapshot: the owner decides; the snapshot then
+   * stays what {@link #snapshot()} answers, but the entries between it and upTo are gone, and a
+   * follower sent that snapshot cannot be caught up from this log.
+   */
   @Override
   public void compact(long upTo) {
     checkOpen();
     if (upTo <= base.getIndex()) return;
     if (upTo > index.last()) throw new IllegalStateException("compact " + upTo + " beyond last index " + index.last());
+    if (snapshotFileBehind) {
+      // The install's RESET record may be in a segment about to go: record the install first.
+      forceQueue();
+      writeInstalledSnapshot();
+    }
     SnapshotMetadata newBase = base.toBuilder().setIndex(upTo).setTerm(term(upTo)).build();
     // The new start must be durable before any file it replaces is deleted.
     baseFile.write(newBase, options.durable());
@@ -478,7 +598,9 @@ public final class ChronicleLogStore implements LogStore {
   @Override
   public void sync() {
     checkOpen();
-    if (options.durable() && appender != null) appender.sync();
+    forceQueue();
+    // After the RESET record it stands for.
+    if (snapshotFileBehind) writeInstalledSnapshot();
     // After the entries: a hard state never points at entries that are not on disk.
     if (pendingHardState != null) {
       hardStateFile.write(pendingHardState, options.durable());
@@ -486,6 +608,15 @@ public final class ChronicleLogStore implements LogStore {
       recordedCommit = Math.max(recordedCommit, pendingHardState.getCommit());
       pendingHardState = null;
     }
+  }
+
+  private void forceQueue() {
+    if (options.durable() && appender != null) appender.sync();
+  }
+
+  private void writeInstalledSnapshot() {
+    snapshotFile.write(recorded, options.durable());
+    snapshotFileBehind = false;
   }
 
   private void checkOpen() {

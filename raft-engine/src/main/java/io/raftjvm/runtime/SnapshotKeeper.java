@@ -1,0 +1,146 @@
+package io.raftjvm.runtime;
+
+import io.raftjvm.core.Entries;
+import io.raftjvm.core.LogStore;
+import io.raftjvm.core.RaftLogger;
+import io.raftjvm.core.RaftNode;
+import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.SnapshotMetadata;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Takes a node's snapshots and compacts its log (thesis ch. 5). Runs on the node's loop; the work
+ * happens elsewhere, in order with everything else: the state machine writes its image on the apply
+ * thread (right after the entries queued before the request, so the image is exactly as of the last
+ * of them), the loop adds the configuration at that index, and the log writer thread makes the
+ * snapshot visible, records it in the log store and compacts the log up to a trailing margin.
+ * Only then does the core forget older configurations. At most one snapshot is under way.
+ *
+ * <p>A failed snapshot is dropped and logged; the node goes on and tries again later.
+ */
+final class SnapshotKeeper {
+  private final long id;
+  private final RaftNode node;
+  private final LogStore store;
+  private final SnapshotStore snapshots;
+  private final SnapshotPolicy policy;
+  private final LogWriter writer;
+  private final ApplyWorker applier;
+  private final Executor loop;
+  private final RaftLogger logger;
+
+  // Loop only.
+  private long lastIndex;
+  private long bytesSince;
+  private CompletableFuture<Long> pending;
+
+  SnapshotKeeper(long id, RaftNode node, LogStore store, SnapshotStore snapshots, SnapshotPolicy policy,
+      LogWriter writer, ApplyWorker applier, Executor loop, RaftLogger logger) {
+    this.id = id;
+    this.node = node;
+    this.store = store;
+    this.snapshots = snapshots;
+    this.policy = policy;
+    this.writer = writer;
+    this.applier = applier;
+    this.loop = loop;
+    this.logger = logger;
+    this.lastIndex = store.snapshot().getMetadata().getIndex();
+  }
+
+  /** Index of the latest snapshot (taken or installed). */
+  long lastIndex() {
+    return lastIndex;
+  }
+
+  /** Committed entries were handed to the applier. */
+  void onApplyQueued(List<Entry> entries) {
+    bytesSince += Entries.sizeOf(entries);
+  }
+
+  /** Entries up to applied are applied: snapshot if the policy says it is time. */
+  void maybeSnapshot(long applied) {
+    if (pending == null && policy.due(applied - lastIndex, bytesSince)) take();
+  }
+
+  /** A snapshot now (bin/raft-admin.sh snapshot): completes with its index once it is durable. */
+  CompletableFuture<Long> snapshotNow() {
+    return pending != null ? pending : take();
+  }
+
+  /** The leader's snapshot was installed here: the next one counts from it. */
+  void onInstalled(SnapshotMetadata meta) {
+    lastIndex = Math.max(lastIndex, meta.getIndex());
+    bytesSince = 0;
+  }
+
+  private CompletableFuture<Long> take() {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    pending = f;
+    bytesSince = 0;
+    applier.takeSnapshot(snapshots, taken -> loop.execute(() -> written(taken, f)));
+    return f;
+  }
+
+  /** On the loop: the image is written; add the configuration and hand it to the writer thread. */
+  private void written(ApplyWorker.SnapshotTaken taken, CompletableFuture<Long> f) {
+    if (taken.error() != null) {
+      failed(f, "writing the state machine's image failed: " + taken.error());
+      return;
+    }
+    if (taken.writer() == null || taken.index() <= lastIndex) {
+      if (taken.writer() != null) taken.writer().abort();
+      done(f, lastIndex); // nothing applied since the last one
+      return;
+    }
+    ConfState conf;
+    try {
+      conf = node.confStateAt(taken.index());
+    } catch (IllegalArgumentException e) {
+      taken.writer().abort(); // a snapshot from the leader superseded it meanwhile
+      done(f, lastIndex);
+      return;
+    }
+    long index = taken.index();
+    long compactTo = index - policy.trailingEntries();
+    writer.run(() -> {
+      SnapshotStore.Stored s;
+      try {
+        s = taken.writer().finish(conf);
+        store.recordSnapshot(s.metadata());
+        if (compactTo >= store.firstIndex()) store.compact(compactTo);
+        snapshots.deleteBefore(index);
+      } catch (IOException e) {
+        loop.execute(() -> failed(f, "storing snapshot " + index + " failed: " + e));
+        return;
+      }
+      loop.execute(() -> stored(f, s.metadata(), s.size()));
+    });
+  }
+
+  private void stored(CompletableFuture<Long> f, SnapshotMetadata meta, long size) {
+    long index = meta.getIndex();
+    if (index > lastIndex) {
+      node.snapshotTaken(index);
+      lastIndex = index;
+    }
+    logger.info("node {} took a snapshot at index {} term {} ({} bytes); the log now starts at {}", id, index,
+        meta.getTerm(), size, store.firstIndex());
+    done(f, index);
+  }
+
+  private void failed(CompletableFuture<Long> f, String why) {
+    logger.warn("node {}: snapshot dropped: {}", id, why);
+    pending = null;
+    f.completeExceptionally(new IllegalStateException(why));
+  }
+
+  private void done(CompletableFuture<Long> f, long index) {
+    pending = null;
+    f.complete(index);
+  }
+}
