@@ -101,11 +101,13 @@ public final class SnapshotStore {
 
   /** Starts writing the snapshot as of (index, term): the state machine writes to {@link Writer#out()}. */
   public Writer begin(long index, long term) throws IOException {
-    Path tmp = dir.resolve(TMP + index + "-" + term);
-    deleteTree(tmp);
+    // Unique: two copies of one snapshot may be under way (a leader that sends it again).
+    Path tmp = dir.resolve(TMP + index + "-" + term + "-" + WRITERS.incrementAndGet());
     Files.createDirectories(tmp);
     return new Writer(index, term, tmp);
   }
+
+  private static final java.util.concurrent.atomic.AtomicLong WRITERS = new java.util.concurrent.atomic.AtomicLong();
 
   /** A snapshot being written; {@link #finish} makes it visible, {@link #abort} drops it. */
   public final class Writer {
@@ -194,7 +196,12 @@ public final class SnapshotStore {
         writeMeta(tmp.resolve(META), meta, size, value);
         forceDir(tmp);
         Path target = dir.resolve(index + "-" + term);
-        deleteTree(target); // an earlier copy of the same snapshot
+        if (Files.isDirectory(target)) {
+          // A complete copy is already there (snapshots of one index and term are identical), and
+          // may be in use: keep it.
+          abort();
+          return readMeta(target);
+        }
         try {
           Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {

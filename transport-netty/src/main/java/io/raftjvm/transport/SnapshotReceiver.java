@@ -31,6 +31,8 @@ public final class SnapshotReceiver implements MessageSink {
   private SnapshotStore.Writer writer;
   private long from;
   private SnapshotChunk first;
+  /** The stream's snapshot is already complete here: its chunks are skipped. */
+  private boolean haveIt;
 
   public SnapshotReceiver(SnapshotStore store, MessageSink node, Executor finisher) {
     this.store = store;
@@ -48,11 +50,18 @@ public final class SnapshotReceiver implements MessageSink {
     try {
       if (chunk.getOffset() == 0) {
         abort();
-        writer = store.begin(chunk.getIndex(), chunk.getTerm());
         from = peer;
         first = chunk;
+        if (store.get(chunk.getIndex(), chunk.getTerm()) != null) {
+          // Already here, complete (the leader sent it again before hearing we installed it).
+          haveIt = true;
+          return;
+        }
+        writer = store.begin(chunk.getIndex(), chunk.getTerm());
         LOG.info("receiving snapshot {}-{} ({} bytes) from node {}", chunk.getIndex(), chunk.getTerm(),
             chunk.getTotalSize(), peer);
+      } else if (haveIt && peer == from && chunk.getIndex() == first.getIndex() && chunk.getTerm() == first.getTerm()) {
+        return;
       } else if (writer == null || peer != from || chunk.getIndex() != first.getIndex()
           || chunk.getTerm() != first.getTerm() || chunk.getOffset() != writer.size()) {
         if (writer != null) LOG.info("snapshot stream from node {} broke at offset {}; dropped", from, writer.size());
@@ -71,8 +80,14 @@ public final class SnapshotReceiver implements MessageSink {
     SnapshotMetadata meta = m.getSnapshot().getMetadata();
     SnapshotStore.Writer w = writer;
     SnapshotChunk head = first;
+    boolean had = haveIt;
     writer = null;
     first = null;
+    haveIt = false;
+    if (had && m.getFrom() == from && head.getIndex() == meta.getIndex() && head.getTerm() == meta.getTerm()) {
+      node.deliver(List.of(m));
+      return;
+    }
     if (w == null || m.getFrom() != from || head.getIndex() != meta.getIndex() || head.getTerm() != meta.getTerm()) {
       if (w != null) w.abort();
       LOG.info("dropped snapshot message {}-{} from node {}: its data did not arrive", meta.getIndex(),
@@ -95,5 +110,6 @@ public final class SnapshotReceiver implements MessageSink {
     if (writer != null) writer.abort();
     writer = null;
     first = null;
+    haveIt = false;
   }
 }

@@ -115,6 +115,24 @@ class SnapshotReceiverTest {
     assertNull(store.get(500, 3));
   }
 
+  /** The leader sends a snapshot again before it hears it was installed: the copy here is kept and used. */
+  @Test
+  void aSnapshotSentAgainIsNotWrittenAgain() throws Exception {
+    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotReceiver r = receiver(store);
+    byte[] data = data(30_000);
+    for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
+    r.snapshotMessage(message(1, META));
+    SnapshotStore.Stored first = store.get(500, 3);
+    for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
+    r.snapshotMessage(message(1, META));
+    assertEquals(2, delivered.size());
+    assertEquals(first, store.get(500, 3));
+    try (var files = java.nio.file.Files.list(dir)) {
+      assertEquals(1, files.count(), "no second copy, no leftover");
+    }
+  }
+
   @Test
   void anEmptySnapshotIsOneEmptyChunk() throws Exception {
     SnapshotStore store = SnapshotStore.open(dir);
