@@ -140,6 +140,31 @@ class SnapshotIT {
     }
     assertEquals(1, values.stream().distinct().count(), "replicas agree: " + values);
     assertTrue(values.get(0) >= expected && values.get(0) <= expected + unknown.get(), values + " vs acked " + expected);
+    // On demand, through the admin tool: every server snapshots now.
+    java.io.ByteArrayOutputStream adminOut = new java.io.ByteArrayOutputStream();
+    int exit = io.raftjvm.tools.RaftAdmin.execute(new java.io.PrintStream(adminOut, true), System.err, "--cluster",
+        String.join(",", addresses), "snapshot");
+    String said = adminOut.toString();
+    assertEquals(0, exit, said);
+    assertEquals(3, said.lines().filter(line -> line.contains(": snapshot at index ")).count(), said);
+
+    // A full restart: each state machine comes back from its latest snapshot plus the log after it.
+    long before = values.get(0);
+    for (RaftServer s : servers.values()) s.close();
+    servers.clear();
+    for (long id = 1; id <= 3; id++) servers.put(id, RaftServer.start(configs.get(id)));
+    await("a leader after the restart", () -> leader() != null);
+    for (long id = 1; id <= 3; id++) {
+      try (ReplicaClient r = new ReplicaClient(client(id), Duration.ofSeconds(10))) {
+        await("replica " + id + " restored", () -> {
+          try {
+            return r.value() == before;
+          } catch (Exception e) {
+            return false;
+          }
+        });
+      }
+    }
     System.out.println("SnapshotIT: " + acked.get() + " increments acknowledged, " + unknown.get()
         + " unknown; leader log starts at " + leaderFirst + "; follower " + lagging + " caught up by snapshot"
         + " (" + snapshotsOf(configs.get(lagging).dataDir()) + " snapshot kept there)");
