@@ -97,11 +97,7 @@ class LargeSnapshotIT {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-      Thread.sleep(50); // polling a condition
-    }
+    TestClusters.await(what, WAIT, condition);
   }
 
   private NodeStatus status(long id) {

@@ -58,11 +58,7 @@ class RaftServerIT {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-      Thread.sleep(10);
-    }
+    TestClusters.await(what, WAIT, condition);
   }
 
   private RaftServer leader() {

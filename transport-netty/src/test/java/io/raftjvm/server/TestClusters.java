@@ -46,6 +46,19 @@ public final class TestClusters {
     return ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
   }
 
+  /**
+   * Polls condition every 10 ms until it holds; fails naming what was awaited after wait. For tests
+   * on real sockets and threads, which wait on conditions, never on fixed sleeps.
+   */
+  public static void await(String what, java.time.Duration wait, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + wait + " waiting for " + what);
+      Thread.sleep(10); // polling a condition
+    }
+  }
+
   /** A path as HOCON wants it in a quoted string. */
   public static String quoted(Path p) {
     return "\"" + p.toString().replace("\\", "/") + "\"";

@@ -94,11 +94,7 @@ class MembershipIT {
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + WAIT + " waiting for " + what);
-      Thread.sleep(10); // polling a condition
-    }
+    TestClusters.await(what, WAIT, condition);
   }
 
   private String cluster() {
