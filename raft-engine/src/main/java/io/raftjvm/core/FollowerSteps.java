@@ -30,6 +30,9 @@ final class FollowerSteps {
           r.logger.info("{} ignored timeout-now from {}: not promotable", r.id, m.getFrom());
         }
       }
+      case MSG_READ_INDEX -> r.logger.debug("{} dropped a read from {}: not the leader any more (it retries)", r.id,
+          m.getFrom());
+      case MSG_READ_INDEX_RESPONSE -> r.readStates.add(new ReadState(m.getIndex(), m.getContext()));
       default -> r.logger.debug("{} [term: {}] follower ignored {} from {}", r.id, r.term, m.getType(),
           m.getFrom());
     }

@@ -5,12 +5,16 @@ import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE;
+import static io.raftjvm.proto.MessageType.MSG_READ_INDEX;
+import static io.raftjvm.proto.MessageType.MSG_READ_INDEX_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_SNAPSHOT;
 import static io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW;
 import static io.raftjvm.proto.MessageType.MSG_VOTE;
 import static io.raftjvm.proto.MessageType.MSG_VOTE_RESPONSE;
 
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.quorum.VoteResult;
 import io.raftjvm.core.tracker.Progress;
 import io.raftjvm.core.tracker.ProgressTracker;
 import io.raftjvm.proto.ConfChange;
@@ -24,7 +28,10 @@ import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.Snapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -83,6 +90,14 @@ final class Raft {
    */
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
   private long uncommittedBytes;
+  /** Leader: reads waiting for a heartbeat round (thesis §6.4). */
+  final ReadOnly readOnly = new ReadOnly();
+  /** Reads that may be served once applied up to their index. Drained by RaftNode.ready. */
+  final List<ReadState> readStates = new ArrayList<>();
+  /** Leader: reads queued since the last flush need a heartbeat round. */
+  private boolean readRoundPending;
+  /** Leader: reads that arrived before an entry of its term committed, as {from, context}. */
+  private final List<Object[]> readsBeforeOwnCommit = new ArrayList<>();
   /** The configuration the tracker holds; replaced when the log's latest configuration changes. */
   private ConfState trackedConf;
 
@@ -172,14 +187,23 @@ final class Raft {
       pendingAppends.clear();
       return;
     }
+    if (readRoundPending) {
+      readRoundPending = false;
+      bcastHeartbeat(readOnly.lastContext()); // acking the newest read confirms all before it
+    }
     pendingAppends.forEach((peer, sendIfEmpty) -> LeaderSteps.sendAppends(this, peer, sendIfEmpty));
     pendingAppends.clear();
   }
 
+  /** Heartbeats carry the newest waiting read's context, so a round that was lost is retried. */
   void bcastHeartbeat() {
+    bcastHeartbeat(readOnly.lastContext());
+  }
+
+  void bcastHeartbeat(ByteString context) {
     tracker.progress().forEach((peer, pr) -> {
       if (peer == id) return;
-      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())));
+      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())).setContext(context));
     });
   }
 
@@ -197,6 +221,7 @@ final class Raft {
     tracker.resetVotes();
     pendingAppends.clear();
     clearUncommitted();
+    clearReads();
     leadTransferee = NONE;
     lead = leader;
     if (role != Role.FOLLOWER) logger.info("{} became follower at term {}", id, term);
@@ -227,6 +252,7 @@ final class Raft {
     lead = id;
     leadTransferee = NONE;
     clearUncommitted();
+    clearReads();
     electionElapsed = 0;
     heartbeatElapsed = 0;
     tracker.resetProgress(log.lastIndex() + 1);
@@ -397,6 +423,72 @@ final class Raft {
 
   ConfState confState() {
     return log.confs.current();
+  }
+
+  // ---------------------------------------------------------------- reads (thesis §6.4)
+
+  /** A read for context: served here if leading, else forwarded to the leader. */
+  void readIndex(ByteString context) {
+    if (role == Role.LEADER) {
+      leaderReadIndex(id, context);
+    } else if (lead != NONE) {
+      send(msg(MSG_READ_INDEX, lead).setContext(context));
+    } else {
+      throw new NotLeaderException(id, NONE);
+    }
+  }
+
+  /**
+   * Leader: a read from server from (itself included). A new leader first commits an entry of its
+   * term: until then its commit index may lag what earlier leaders committed. Then the read waits for
+   * a heartbeat round confirming that no other leader has taken over meanwhile.
+   */
+  void leaderReadIndex(long from, ByteString context) {
+    if (log.termOrZero(log.committed()) != term) {
+      readsBeforeOwnCommit.add(new Object[] {from, context});
+      return;
+    }
+    if (tracker.voters().size() == 1 && tracker.isVoter(id)) {
+      serveRead(from, log.committed(), context);
+      return;
+    }
+    if (readOnly.add(log.committed(), context, from)) {
+      readOnly.ack(id, context);
+      readRoundPending = true; // one round at the next flush for every read queued until then
+    }
+  }
+
+  /** A heartbeat response for a read's round: once a majority of voters answered, serve it and those before it. */
+  void onReadAck(long from, ByteString context) {
+    Set<Long> acks = readOnly.ack(from, context);
+    if (acks == null) return;
+    Map<Long, Boolean> votes = new HashMap<>();
+    for (long a : acks) votes.put(a, true);
+    if (tracker.voters().voteResult(votes) != VoteResult.WON) return;
+    for (ReadOnly.Pending p : readOnly.release(context)) serveRead(p.from, p.index, p.context);
+  }
+
+  /** Leader: the first entry of its term committed; reads that waited for it go ahead. */
+  void onOwnTermCommitted() {
+    if (readsBeforeOwnCommit.isEmpty() || log.termOrZero(log.committed()) != term) return;
+    List<Object[]> waiting = new ArrayList<>(readsBeforeOwnCommit);
+    readsBeforeOwnCommit.clear();
+    for (Object[] r : waiting) leaderReadIndex((Long) r[0], (ByteString) r[1]);
+  }
+
+  private void serveRead(long from, long index, ByteString context) {
+    if (from == id) readStates.add(new ReadState(index, context));
+    else send(msg(MSG_READ_INDEX_RESPONSE, from).setIndex(index).setContext(context));
+  }
+
+  private void clearReads() {
+    readOnly.clear();
+    readsBeforeOwnCommit.clear();
+    readRoundPending = false;
+  }
+
+  boolean hasReadRoundPending() {
+    return readRoundPending;
   }
 
   // ---------------------------------------------------------------- ticks
@@ -596,7 +688,7 @@ final class Raft {
 
   void handleHeartbeat(Message m) {
     log.commitTo(m.getCommit());
-    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()));
+    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext()));
   }
 
   /** InstallSnapshot receiver (§7). */

@@ -99,6 +99,20 @@ public final class RaftNode {
   }
 
   /**
+   * Asks for a linearizable read (ReadIndex, thesis §6.4). The leader records its commit index and
+   * confirms with a heartbeat round that it still leads; a follower asks the leader. The answer
+   * comes in a later {@link Ready#readStates()} with this context: once the node has applied its
+   * index, a query sees every write committed before this call. Reads are dropped when leadership
+   * changes (the owner fails and retries them).
+   *
+   * @param context identifies the read; unique among the reads in flight
+   * @throws NotLeaderException when no leader is known
+   */
+  public void readIndex(ByteString context) {
+    raft.readIndex(context);
+  }
+
+  /**
    * Proposes a single-server membership change (thesis §4.1): add a learner, promote a caught-up
    * learner, or remove a member. Every server switches to the new configuration as soon as the
    * entry is in its log; the change is done once the entry commits.
@@ -171,13 +185,14 @@ public final class RaftNode {
 
   public boolean hasReady() {
     RaftLog log = raft.log;
-    return (raft.role == Role.LEADER && raft.hasPendingAppends())
+    return (raft.role == Role.LEADER && (raft.hasPendingAppends() || raft.hasReadRoundPending()))
         || !raft.msgs.isEmpty() || !raft.msgsAfterPersist.isEmpty()
         || log.unstable.hasNextEntries() || log.unstable.nextSnapshot() != null
         || raft.lead != prevSoft.lead() || raft.role != prevSoft.role()
         || raft.term != prevHard.getTerm() || raft.vote != prevHard.getVote()
         || log.committed() != prevHard.getCommit()
         || raft.confState() != prevConf
+        || !raft.readStates.isEmpty()
         || log.hasNextToApply();
   }
 
@@ -198,7 +213,9 @@ public final class RaftNode {
         || hard.getTerm() != prevHard.getTerm() || hard.getVote() != prevHard.getVote();
     ConfState conf = raft.confState();
     Ready rd = new Ready(++readyNumber, soft.equals(prevSoft) ? null : soft, hardChanged ? hard : null,
-        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync, conf == prevConf ? null : conf);
+        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync, conf == prevConf ? null : conf,
+        List.copyOf(raft.readStates));
+    raft.readStates.clear();
     prevConf = conf;
 
     log.unstable.acceptInProgress();

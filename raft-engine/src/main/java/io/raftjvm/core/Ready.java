@@ -34,6 +34,7 @@ import java.util.List;
  * @param confState the configuration now in force, or null if unchanged: it changes when a
  *     configuration entry is appended (before it commits) or truncated, or a snapshot arrives; the
  *     owner updates its address book from it
+ * @param readStates reads that may be served once this node has applied their index
  */
 public record Ready(
     long number,
@@ -45,4 +46,5 @@ public record Ready(
     List<Message> sendAfterPersist,
     List<Entry> toApply,
     boolean mustSync,
-    ConfState confState) {}
+    ConfState confState,
+    List<ReadState> readStates) {}

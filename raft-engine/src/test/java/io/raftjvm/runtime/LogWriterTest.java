@@ -50,7 +50,7 @@ class LogWriterTest {
   private static Ready ready(long number, long index) {
     Entry e = Entry.newBuilder().setIndex(index).setTerm(1).build();
     HardState hs = HardState.newBuilder().setTerm(1).setCommit(index - 1).build();
-    return new Ready(number, null, hs, List.of(e), null, List.of(), List.of(), List.of(), true, null);
+    return new Ready(number, null, hs, List.of(e), null, List.of(), List.of(), List.of(), true, null, List.of());
   }
 
   @Test
@@ -78,7 +78,7 @@ class LogWriterTest {
     GatedStore g = new GatedStore();
     LinkedBlockingQueue<Long> durable = new LinkedBlockingQueue<>();
     LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> { });
-    w.submit(new Ready(1, null, null, List.of(), null, List.of(), List.of(), List.of(), false, null));
+    w.submit(new Ready(1, null, null, List.of(), null, List.of(), List.of(), List.of(), false, null, List.of()));
     assertEquals(1L, durable.poll(WAIT_SECONDS, TimeUnit.SECONDS));
     assertEquals(0, g.syncs.get());
     w.close();

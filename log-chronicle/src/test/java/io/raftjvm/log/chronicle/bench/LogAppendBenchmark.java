@@ -143,7 +143,7 @@ public final class LogAppendBenchmark {
         window.acquire();
         List<Entry> batch = log.subList(i, Math.min(log.size(), i + BATCH));
         HardState hs = HardState.newBuilder().setTerm(1).setCommit(Math.max(0, i - BATCH)).build();
-        writer.submit(new Ready(++number, null, hs, batch, null, List.of(), List.of(), List.of(), true, null));
+        writer.submit(new Ready(++number, null, hs, batch, null, List.of(), List.of(), List.of(), true, null, List.of()));
       }
       window.acquire(inFlight);
       double elapsed = seconds(start);

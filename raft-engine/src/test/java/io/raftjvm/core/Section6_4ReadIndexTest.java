@@ -1,0 +1,125 @@
+package io.raftjvm.core;
+
+import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
+import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** Thesis §6.4: linearizable reads without writing to the log (ReadIndex). */
+@DisplayName("Thesis §6.4 ReadIndex")
+class Section6_4ReadIndexTest {
+  private static final ByteString X = ByteString.copyFromUtf8("x");
+
+  private static ByteString ctx(int i) {
+    return ByteString.copyFromUtf8("read-" + i);
+  }
+
+  /** Every ReadState the node handed out so far. */
+  private static List<ReadState> reads(TestNode n) {
+    List<ReadState> out = new ArrayList<>();
+    for (Ready rd : n.readies) out.addAll(rd.readStates());
+    return out;
+  }
+
+  private static Net cluster() {
+    Net net = Net.of(b -> {}, 1, 2, 3);
+    net.campaign(1);
+    assertEquals(1, net.leader());
+    net.node(1).node.propose(X);
+    net.stabilize();
+    return net;
+  }
+
+  /** The leader serves a read at its commit index once a heartbeat round confirms it still leads. */
+  @Test
+  void leaderReadWaitsForAHeartbeatRound() {
+    Net net = cluster();
+    long commit = net.node(1).committed();
+    net.isolate(2);
+    net.isolate(3);
+    net.node(1).node.readIndex(ctx(1));
+    net.stabilize();
+    assertEquals(List.of(), reads(net.node(1)), "no majority confirmed leadership");
+    net.heal(2);
+    net.tickAll(); // the next heartbeat carries the read's context again
+    assertEquals(List.of(new ReadState(commit, ctx(1))), reads(net.node(1)));
+  }
+
+  /** Reads asked for between two Readies share one heartbeat round. */
+  @Test
+  void concurrentReadsShareOneRound() {
+    Net net = cluster();
+    int before = net.delivered.size();
+    for (int i = 0; i < 10; i++) net.node(1).node.readIndex(ctx(i));
+    net.stabilize();
+    long heartbeats = net.delivered.subList(before, net.delivered.size()).stream()
+        .filter(m -> m.getType() == MSG_HEARTBEAT).count();
+    assertEquals(2, heartbeats, "one heartbeat per follower");
+    assertEquals(10, reads(net.node(1)).size());
+  }
+
+  /** A leader cut off in a minority never answers a read, while the majority moves on. */
+  @Test
+  void deposedLeaderInAMinorityNeverServesARead() {
+    Net net = cluster();
+    net.isolate(1);
+    net.node(1).node.readIndex(ctx(1));
+    for (int i = 0; i < 50; i++) net.tickAll();
+    assertTrue(net.node(2).raft().role == Role.LEADER || net.node(3).raft().role == Role.LEADER,
+        "the majority elected a new leader");
+    assertEquals(List.of(), reads(net.node(1)));
+  }
+
+  /**
+   * A new leader's commit index may lag what its predecessor committed: it serves no read until an
+   * entry of its own term has committed, and then at an index that covers it.
+   */
+  @Test
+  void newLeaderWaitsForAnEntryOfItsTerm() {
+    Net net = cluster();
+    net.isolate(1);
+    net.dropIf(m -> m.getType() == MSG_APPEND_RESPONSE && m.getTo() == 2);
+    net.campaign(2);
+    assertEquals(2, net.leader());
+    long noop = net.node(2).lastIndex();
+    assertTrue(net.node(2).committed() < noop);
+    net.node(2).node.readIndex(ctx(1));
+    net.tickAll();
+    assertEquals(List.of(), reads(net.node(2)));
+    net.clearDrops();
+    net.tickAll();
+    net.tickAll();
+    List<ReadState> rs = reads(net.node(2));
+    assertEquals(1, rs.size());
+    assertTrue(rs.get(0).index() >= noop, rs.toString());
+  }
+
+  /** A follower asks the leader for the read index and serves the read itself. */
+  @Test
+  void followerReadGetsTheLeadersIndex() {
+    Net net = cluster();
+    long commit = net.node(1).committed();
+    net.node(3).node.readIndex(ctx(7));
+    net.stabilize();
+    assertEquals(List.of(new ReadState(commit, ctx(7))), reads(net.node(3)));
+  }
+
+  @Test
+  void aSingleVoterServesAtOnceAndNoLeaderMeansNoRead() {
+    Net single = Net.of(b -> {}, 1);
+    single.campaign(1);
+    single.node(1).node.readIndex(ctx(1));
+    single.stabilize();
+    assertEquals(1, reads(single.node(1)).size());
+
+    Net net = Net.of(b -> {}, 1, 2, 3);
+    assertThrows(NotLeaderException.class, () -> net.node(2).node.readIndex(ctx(1)));
+  }
+}
