@@ -26,6 +26,8 @@ final class Chaos {
    * learner, promote a learner, or remove a member (thesis ch. 4). 0 unless the cluster has spares.
    */
   double membershipRate = 0;
+  /** Probability that a step asks a server (the leader more often) for a linearizable read (thesis §6.4). */
+  double readRate = 0.03;
   /** Probability that a step has a random server snapshot and compact its log (thesis ch. 5). */
   double snapshotRate = 0;
 
@@ -75,6 +77,9 @@ final class Chaos {
       }
     } else if (r < (p += membershipRate)) {
       changeMembership();
+    } else if (r < (p += readRate)) {
+      SimNode leader = sim.leader();
+      sim.read(leader != null && sim.random.nextBoolean() ? leader.id : randomId());
     } else if (r < (p += snapshotRate)) {
       sim.snapshot(randomId(), sim.random.nextInt(4) == 0 ? 0 : sim.random.nextInt(20));
     } else if (r < p + restartRate) {

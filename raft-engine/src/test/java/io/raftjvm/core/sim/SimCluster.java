@@ -52,6 +52,12 @@ final class SimCluster {
   long proposed;
   /** Membership changes a leader accepted. */
   long confChanges;
+  /** Reads asked for and not yet served, by context: the node asked, and the commit index known then. */
+  private final java.util.Map<ByteString, long[]> pendingReads = new java.util.HashMap<>();
+  private long nextRead;
+  /** Reads served, and of those by a follower. */
+  long readsServed;
+  long followerReads;
   /** Snapshots taken by nodes, and snapshots installed from a leader. */
   long snapshotsTaken;
   long snapshotsInstalled;
@@ -208,6 +214,40 @@ final class SimCluster {
     trace("node " + id + " snapshots at " + index + ", log now starts at " + n.disk.firstIndex());
   }
 
+  /**
+   * Node id asks for a linearizable read. Every write known committed anywhere now must be covered
+   * by the index the read is eventually served at (checked when its ReadState appears).
+   */
+  void read(long id) {
+    SimNode n = nodes.get(id);
+    if (!n.up) return;
+    ByteString ctx = ByteString.copyFromUtf8("read-" + (nextRead++));
+    try {
+      n.node.readIndex(ctx);
+    } catch (NotLeaderException e) {
+      return;
+    }
+    pendingReads.put(ctx, new long[] {id, invariants.committed().size()});
+    trace("read " + ctx.toStringUtf8() + " on " + id + " (committed so far: " + invariants.committed().size() + ")");
+    drain(n);
+  }
+
+  private void served(SimNode n, io.raftjvm.core.ReadState rs) {
+    long[] p = pendingReads.remove(rs.context());
+    if (p == null) return; // a duplicated answer
+    if (p[0] != n.id) {
+      throw new AssertionError("read " + rs.context().toStringUtf8() + " asked on " + p[0] + " was served on " + n.id
+          + "\n" + describe());
+    }
+    if (rs.index() < p[1]) {
+      throw new AssertionError("stale read " + rs.context().toStringUtf8() + " on node " + n.id + ": served at index "
+          + rs.index() + " but " + p[1] + " entries were known committed when it began\n" + describe());
+    }
+    readsServed++;
+    if (n.node.status().role() != Role.LEADER) followerReads++;
+    trace("read " + rs.context().toStringUtf8() + " served on " + n.id + " at " + rs.index());
+  }
+
   ByteString nextCommand() {
     return ByteString.copyFromUtf8("cmd-" + (nextCommand++));
   }
@@ -220,6 +260,7 @@ final class SimCluster {
       if (rd.softState() != null) trace("node " + n.id + " is now " + rd.softState());
       if (rd.confState() != null) trace("node " + n.id + " switches to voters " + rd.confState().getVotersList()
           + " learners " + rd.confState().getLearnersList());
+      for (io.raftjvm.core.ReadState rs : rd.readStates()) served(n, rs);
       invariants.onSend(n, rd.sendNow());
       invariants.onSend(n, rd.sendAfterPersist());
       for (Message m : rd.sendNow()) {
@@ -291,6 +332,7 @@ final class SimCluster {
     for (int i = 0; i < written; i++) write(n, n.pendingWrites.removeFirst());
     n.pendingWrites.clear();
     n.up = false;
+    pendingReads.values().removeIf(p -> p[0] == id);
     trace("crash " + id + " (" + written + " pending writes reached disk)");
   }
 

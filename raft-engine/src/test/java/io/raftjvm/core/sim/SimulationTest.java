@@ -111,6 +111,8 @@ class SimulationTest {
     long confChanges;
     long snapshotsTaken;
     long snapshotsInstalled;
+    long reads;
+    long followerReads;
 
     void add(SimCluster sim) {
       runs++;
@@ -128,14 +130,17 @@ class SimulationTest {
       confChanges += sim.confChanges;
       snapshotsTaken += sim.snapshotsTaken;
       snapshotsInstalled += sim.snapshotsInstalled;
+      reads += sim.readsServed;
+      followerReads += sim.followerReads;
     }
 
     @Override
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
           + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader", runs, steps, invariantChecks, committed, terms, restarts,
-          sent, dropped, confChanges, snapshotsTaken, snapshotsInstalled);
+          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers)", runs,
+          steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
+          snapshotsInstalled, reads, followerReads);
     }
   }
 
