@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -34,13 +35,15 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   public record Result(long index, long term, byte[] value) {}
 
   /** Queued work, in log order. */
-  sealed interface Task permits Apply, TakeSnapshot, Restore {}
+  sealed interface Task permits Apply, TakeSnapshot, Restore, Query {}
 
   private record Apply(List<Entry> entries) implements Task {}
 
   private record TakeSnapshot(SnapshotStore store, Consumer<SnapshotTaken> done) implements Task {}
 
   private record Restore(SnapshotStore.Stored snapshot) implements Task {}
+
+  private record Query(byte[] query, CompletableFuture<byte[]> result) implements Task {}
 
   /**
    * A snapshot written as of the last entry applied before it was asked for; not yet visible: the
@@ -83,6 +86,14 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     enqueue(new TakeSnapshot(store, done));
   }
 
+  /**
+   * Queues a read-only query, answered after everything queued before it is applied: queued once
+   * the entries up to a read's index were, it is linearizable (thesis §6.4).
+   */
+  public void query(byte[] query, CompletableFuture<byte[]> result) {
+    enqueue(new Query(query, result));
+  }
+
   /** Queues replacing the state machine's state with a (complete, checked) snapshot from the leader. */
   public void restore(SnapshotStore.Stored snapshot) {
     enqueue(new Restore(snapshot));
@@ -102,6 +113,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       }
       if (t instanceof TakeSnapshot s) snapshot(s);
       else if (t instanceof Restore r) restoreNow(r.snapshot());
+      else if (t instanceof Query q) answer(q);
     }
     if (!run.isEmpty()) apply(run);
   }
@@ -120,6 +132,15 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     } catch (IOException | RuntimeException e) {
       if (w != null) w.abort();
       task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, e));
+    }
+  }
+
+  private void answer(Query q) {
+    try {
+      q.result().complete(stateMachine.query(q.query()));
+    } catch (RuntimeException e) {
+      // A bad query fails alone (a client error); the state machine goes on.
+      q.result().completeExceptionally(new IllegalArgumentException("query failed: " + e.getMessage(), e));
     }
   }
 

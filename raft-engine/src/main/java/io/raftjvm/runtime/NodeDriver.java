@@ -54,6 +54,8 @@ public final class NodeDriver implements AutoCloseable {
   /** Null when the node has no snapshot store. */
   private final SnapshotStore snapshots;
   private final SnapshotKeeper keeper;
+  /** Linearizable reads. Loop only. */
+  private final Reads reads;
   /** Added to on the loop, completed on the apply thread. */
   private final ProposalRegistry proposals = new ProposalRegistry();
   /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
@@ -107,12 +109,14 @@ public final class NodeDriver implements AutoCloseable {
         t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
     this.keeper = snapshots == null ? null
         : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
+    this.reads = new Reads(applier);
   }
 
   /** Starts ticking and talking through transport. */
   public void start(Transport transport) {
     loop.execute(() -> {
       this.transport = transport;
+      reads.onHandedOut(node.status().applied());
       conf = node.confState();
       transport.updateMembers(conf);
       ticker = loop.scheduleAtFixedRate(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
@@ -191,6 +195,29 @@ public final class NodeDriver implements AutoCloseable {
   public CompletableFuture<RaftNode.Status> status() {
     CompletableFuture<RaftNode.Status> f = new CompletableFuture<>();
     onRunningLoop(f, () -> f.complete(node.status()));
+    return f;
+  }
+
+  /**
+   * A linearizable read (thesis §6.4): runs query on the state machine once this node has applied
+   * everything committed before the call, confirmed by the leader's heartbeat round; no log entry is
+   * written. Works on a follower too (it asks the leader for the read index and serves the read
+   * itself). Completes exceptionally with NotLeaderException when no leader is known, or
+   * ProposalFailedException (LEADERSHIP_LOST: retry) when leadership changed first.
+   */
+  public CompletableFuture<byte[]> read(byte[] query) {
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    onRunningLoop(f, () -> {
+      try {
+        reads.ask(node, query, f);
+        scheduleDrain();
+      } catch (NotLeaderException e) {
+        f.completeExceptionally(e);
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+        fail("invariant violated while reading", e);
+      }
+    });
     return f;
   }
 
@@ -274,7 +301,9 @@ public final class NodeDriver implements AutoCloseable {
         if (!rd.toApply().isEmpty()) {
           applier.submit(rd.toApply());
           if (keeper != null) keeper.onApplyQueued(rd.toApply());
+          reads.onHandedOut(rd.toApply().get(rd.toApply().size() - 1).getIndex());
         }
+        if (!rd.readStates().isEmpty()) reads.onReadStates(rd.readStates());
       }
       if (!sendNow.isEmpty()) transport.send(sendNow);
       term = node.term();
@@ -285,6 +314,7 @@ public final class NodeDriver implements AutoCloseable {
   }
 
   private void onSoftState(Ready rd) {
+    reads.failUnserved("leadership changed before the read was confirmed; retry it");
     Role was = role;
     role = rd.softState().role();
     leader = rd.softState().lead();
@@ -409,6 +439,7 @@ public final class NodeDriver implements AutoCloseable {
     if (ticker != null) ticker.cancel(false);
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
     proposals.failAll(kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
+    reads.failAll("node " + id + " stopped");
   }
 
   // ------------------------------------------------------------------ status and shutdown
@@ -462,6 +493,7 @@ public final class NodeDriver implements AutoCloseable {
         if (ticker != null) ticker.cancel(false);
         proposals.failAll(ProposalFailedException.Kind.LEADERSHIP_LOST,
             "node " + id + " is shutting down; the command may still commit");
+        reads.failAll("node " + id + " is shutting down");
         stoppedOnLoop.complete(null);
       });
       stoppedOnLoop.get(10, TimeUnit.SECONDS);

@@ -31,9 +31,10 @@ import java.util.concurrent.TimeoutException;
  * Serves client requests from this node: proposals go through Raft (a follower answers with the
  * leader's client address), results come back when the entry is applied here.
  *
- * <p>Queries are answered by the leader from its state machine without a quorum round: they can
- * be stale after a leader change. Linearizable reads (ReadIndex) are a later step. A local query
- * is answered by whichever replica receives it, from its own state.
+ * <p>Queries are linearizable (ReadIndex, thesis §6.4): served by whichever server receives them,
+ * leader or follower, once it has applied everything committed before the query arrived, as
+ * confirmed by the leader's heartbeat round; nothing is written to the log. A local query is
+ * answered at once by whichever replica receives it, from its own state: possibly stale.
  */
 final class NodeClientService implements ClientService {
   private final NodeDriver driver;
@@ -58,8 +59,14 @@ final class NodeClientService implements ClientService {
           .handle((p, t) -> t == null
               ? out.setApplied(Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result()))).build()
               : failure(out, t));
-      case QUERY -> CompletableFuture.completedFuture(
-          query(out, request.getQuery().getQuery().toByteArray(), request.getQuery().getLocal()));
+      case QUERY -> request.getQuery().getLocal()
+          ? CompletableFuture.completedFuture(query(out, request.getQuery().getQuery().toByteArray()))
+          : driver.read(request.getQuery().getQuery().toByteArray())
+              .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .handle((r, t) -> t == null
+                  ? out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex()).setResult(ByteString.copyFrom(r)))
+                      .build()
+                  : failure(out, t));
       case ADMIN -> admin(out, request.getAdmin());
       case BODY_NOT_SET -> CompletableFuture.completedFuture(
           error(out, ClientError.Code.BAD_REQUEST, "request has no propose, query or admin body"));
@@ -107,8 +114,8 @@ final class NodeClientService implements ClientService {
         .handle((index, t) -> t == null ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build() : failure(out, t));
   }
 
-  private ClientResponse query(ClientResponse.Builder out, byte[] query, boolean local) {
-    if (!local && driver.role() != Role.LEADER) return notLeader(out, driver.leader());
+  /** A local query: this replica's own state, possibly stale (monitoring, checks). */
+  private ClientResponse query(ClientResponse.Builder out, byte[] query) {
     try {
       return out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex())
           .setResult(ByteString.copyFrom(stateMachine.query(query)))).build();
