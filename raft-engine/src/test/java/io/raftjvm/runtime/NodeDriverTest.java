@@ -175,6 +175,37 @@ class NodeDriverTest {
     assertEquals(leader.id(), ((io.raftjvm.core.NotLeaderException) cause).leaderHint());
   }
 
+  /**
+   * Thesis §6.4: a read on the leader or on a follower, asked after a write was acknowledged,
+   * sees that write (the query answers how many commands the replica applied).
+   */
+  @Test
+  void readsOnLeaderAndFollowersSeeEveryAcknowledgedWrite() throws Exception {
+    startCluster(1, 2, 3);
+    NodeDriver leader = awaitLeader();
+    for (int i = 1; i <= 50; i++) {
+      leader.propose(ByteString.copyFromUtf8("w" + i)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+      for (NodeDriver d : drivers.values()) {
+        byte[] seen = readWhenALeaderIsKnown(d);
+        assertTrue(Integer.parseInt(new String(seen, StandardCharsets.UTF_8)) >= i,
+            "node " + d.id() + " read " + new String(seen, StandardCharsets.UTF_8) + " after write " + i);
+      }
+    }
+  }
+
+  /** A follower that has not heard of the leader yet refuses (NotLeader); the client would retry. */
+  private static byte[] readWhenALeaderIsKnown(NodeDriver d) throws Exception {
+    long deadline = System.currentTimeMillis() + WAIT_MS;
+    while (true) {
+      try {
+        return d.read(new byte[0]).get(WAIT_MS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (System.currentTimeMillis() > deadline) throw e;
+        Thread.sleep(5); // retry pacing
+      }
+    }
+  }
+
   @Test
   void leadershipIsHandedToTheChosenNode() throws Exception {
     startCluster(1, 2, 3);
