@@ -17,7 +17,6 @@ import io.raftjvm.proto.Message;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.statemachine.StateMachine;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -363,47 +362,21 @@ public final class NodeDriver implements AutoCloseable {
     drain();
   }
 
-  /**
-   * The leader sent a snapshot and the core restored its log from it: the state machine takes the
-   * snapshot's state (on the apply thread, before anything after it), the log store records it
-   * (the writer, with the Ready). The data arrived complete and checked before the message was
-   * stepped; if it is missing, this node cannot go on.
-   */
+  /** The leader's snapshot was restored into the core's log: the state machine and the store follow. */
   private void installSnapshot(SnapshotMetadata meta) {
-    SnapshotStore.Stored s = null;
-    try {
-      s = snapshots == null ? null : snapshots.get(meta.getIndex(), meta.getTerm());
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read snapshot " + meta.getIndex() + ": " + e.getMessage(), e);
-    }
-    if (s == null) {
-      throw new IllegalStateException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " was installed"
-          + " but its data is not in the snapshot store");
-    }
-    applier.restore(s);
-    keeper.onInstalled(meta);
-    logger.info("node {} installs the leader's snapshot at index {} term {}", id, meta.getIndex(), meta.getTerm());
+    if (keeper == null) throw new IllegalStateException("node " + id + " keeps no snapshots but was sent one");
+    keeper.install(meta);
   }
 
-  /** The core asks to send a snapshot: the transport streams its data, then we report how it went. */
+  /** The core asks to send a snapshot: the transport streams it, then the core hears how it went. */
   private void sendSnapshot(Message m) {
-    SnapshotMetadata meta = m.getSnapshot().getMetadata();
-    SnapshotStore.Stored s = null;
-    try {
-      s = snapshots == null ? null : snapshots.get(meta.getIndex(), meta.getTerm());
-    } catch (IOException e) {
-      logger.warn("node {} cannot read snapshot {}: {}", id, meta.getIndex(), e.toString());
-    }
-    long peer = m.getTo();
-    if (s == null) {
-      logger.warn("node {} cannot send snapshot {}-{} to {}: not in the snapshot store", id, meta.getIndex(),
-          meta.getTerm(), peer);
-      node.reportSnapshot(peer, false);
+    if (keeper == null) {
+      node.reportSnapshot(m.getTo(), false);
       return;
     }
-    transport.sendSnapshot(m, s, ok -> loop.execute(() -> {
+    keeper.send(m, transport, ok -> loop.execute(() -> {
       if (stopped) return;
-      node.reportSnapshot(peer, ok);
+      node.reportSnapshot(m.getTo(), ok);
       scheduleDrain();
     }));
   }

@@ -6,11 +6,13 @@ import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.Message;
 import io.raftjvm.proto.SnapshotMetadata;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * Takes a node's snapshots and compacts its log (thesis ch. 5). Runs on the node's loop; the work
@@ -72,10 +74,45 @@ final class SnapshotKeeper {
     return pending != null ? pending : take();
   }
 
-  /** The leader's snapshot was installed here: the next one counts from it. */
-  void onInstalled(SnapshotMetadata meta) {
+  /**
+   * The leader sent a snapshot and the core restored its log from it: the state machine takes the
+   * snapshot's state (on the apply thread, before anything after it); the log store records it with
+   * the Ready. The data arrived complete and checked before the message was stepped; if it is not
+   * here, this node cannot go on (IllegalStateException: fail-stop).
+   */
+  void install(SnapshotMetadata meta) {
+    SnapshotStore.Stored s;
+    try {
+      s = snapshots.get(meta.getIndex(), meta.getTerm());
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read snapshot " + meta.getIndex() + ": " + e.getMessage(), e);
+    }
+    if (s == null) {
+      throw new IllegalStateException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " was installed"
+          + " but its data is not in the snapshot store");
+    }
+    applier.restore(s);
     lastIndex = Math.max(lastIndex, meta.getIndex());
     bytesSince = 0;
+    logger.info("node {} installs the leader's snapshot at index {} term {}", id, meta.getIndex(), meta.getTerm());
+  }
+
+  /** Streams the snapshot the core asked to send (m names it) through transport; done says how it went. */
+  void send(Message m, Transport transport, Consumer<Boolean> done) {
+    SnapshotMetadata meta = m.getSnapshot().getMetadata();
+    SnapshotStore.Stored s = null;
+    try {
+      s = snapshots.get(meta.getIndex(), meta.getTerm());
+    } catch (IOException e) {
+      logger.warn("node {} cannot read snapshot {}: {}", id, meta.getIndex(), e.toString());
+    }
+    if (s == null) {
+      logger.warn("node {} cannot send snapshot {}-{} to {}: not in the snapshot store", id, meta.getIndex(),
+          meta.getTerm(), m.getTo());
+      done.accept(false);
+      return;
+    }
+    transport.sendSnapshot(m, s, done);
   }
 
   private CompletableFuture<Long> take() {
