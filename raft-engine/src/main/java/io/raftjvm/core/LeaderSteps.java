@@ -59,6 +59,7 @@ final class LeaderSteps {
     if (pr == null) return;
     pr.setRecentActive(true);
     pr.onHeartbeatResponse();
+    r.onHeartbeatAck(m.getFrom(), m.getIndex());
     if (!m.getContext().isEmpty()) r.onReadAck(m.getFrom(), m.getContext());
     // The retry for lost appends: a follower that is behind gets another append.
     if (pr.match() < r.log.lastIndex()) r.queueAppend(m.getFrom(), true);

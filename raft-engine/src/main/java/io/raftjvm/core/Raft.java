@@ -94,6 +94,15 @@ final class Raft {
   final ReadOnly readOnly = new ReadOnly();
   /** Reads that may be served once applied up to their index. Drained by RaftNode.ready. */
   final List<ReadState> readStates = new ArrayList<>();
+  /** Ticks since this server started: the leader's clock for its lease. */
+  private long ticks;
+  /** Leader: per member, the latest tick at which a heartbeat it acknowledged was sent. */
+  private final Map<Long, Long> heartbeatAcked = new HashMap<>();
+  /**
+   * Leader: it sent TimeoutNow this term, so a voter may elect another leader at any moment (its
+   * vote bypasses the lease): no lease reads until the next term.
+   */
+  private boolean leaseForfeited;
   /** Leader: reads queued since the last flush need a heartbeat round. */
   private boolean readRoundPending;
   /** Leader: reads that arrived before an entry of its term committed, as {from, context}. */
@@ -203,7 +212,8 @@ final class Raft {
   void bcastHeartbeat(ByteString context) {
     tracker.progress().forEach((peer, pr) -> {
       if (peer == id) return;
-      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())).setContext(context));
+      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())).setContext(context)
+          .setIndex(ticks));
     });
   }
 
@@ -253,6 +263,8 @@ final class Raft {
     leadTransferee = NONE;
     clearUncommitted();
     clearReads();
+    heartbeatAcked.clear();
+    leaseForfeited = false;
     electionElapsed = 0;
     heartbeatElapsed = 0;
     tracker.resetProgress(log.lastIndex() + 1);
@@ -330,6 +342,7 @@ final class Raft {
   }
 
   void sendTimeoutNow(long target) {
+    leaseForfeited = true;
     logger.info("{} sends timeout-now to {}: it is up to date", id, target);
     send(msg(MSG_TIMEOUT_NOW, target));
   }
@@ -448,7 +461,7 @@ final class Raft {
       readsBeforeOwnCommit.add(new Object[] {from, context});
       return;
     }
-    if (tracker.voters().size() == 1 && tracker.isVoter(id)) {
+    if ((tracker.voters().size() == 1 && tracker.isVoter(id)) || leaseHolds()) {
       serveRead(from, log.committed(), context);
       return;
     }
@@ -456,6 +469,28 @@ final class Raft {
       readOnly.ack(id, context);
       readRoundPending = true; // one round at the next flush for every read queued until then
     }
+  }
+
+  /** Leader: a member acknowledged the heartbeat sent at tick sentAt (its lease evidence). */
+  void onHeartbeatAck(long from, long sentAt) {
+    heartbeatAcked.merge(from, sentAt, Math::max);
+  }
+
+  /**
+   * Leader: whether its lease holds (thesis §6.4.1): a majority of voters acknowledged heartbeats
+   * sent within the last electionTicks - leaseDriftTicks ticks, and each of them ignores vote
+   * requests for electionTicks after hearing one, so no other leader can exist yet.
+   */
+  boolean leaseHolds() {
+    if (!cfg.leaseReads() || leaseForfeited || leadTransferee != NONE) return false;
+    long[] voters = tracker.voters().ids();
+    long[] sent = new long[voters.length];
+    for (int i = 0; i < voters.length; i++) {
+      sent[i] = voters[i] == id ? ticks : heartbeatAcked.getOrDefault(voters[i], Long.MIN_VALUE / 2);
+    }
+    java.util.Arrays.sort(sent);
+    long quorumSent = sent[sent.length - tracker.voters().quorum()];
+    return ticks < quorumSent + cfg.electionTicks() - cfg.leaseDriftTicks();
   }
 
   /** A heartbeat response for a read's round: once a majority of voters answered, serve it and those before it. */
@@ -494,6 +529,7 @@ final class Raft {
   // ---------------------------------------------------------------- ticks
 
   void tick() {
+    ticks++;
     if (role == Role.LEADER) tickHeartbeat();
     else tickElection();
   }
@@ -688,7 +724,7 @@ final class Raft {
 
   void handleHeartbeat(Message m) {
     log.commitTo(m.getCommit());
-    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext()));
+    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext()).setIndex(m.getIndex()));
   }
 
   /** InstallSnapshot receiver (§7). */

@@ -20,6 +20,13 @@ import java.util.random.RandomGenerator;
  * @param preVote run the PreVote phase before raising the term (thesis §9.6)
  * @param checkQuorum leaders step down when they stop hearing from a quorum (thesis §6.2), and
  *     followers that hear from a leader ignore vote requests (thesis §4.2.3)
+ * @param leaseReads serve linearizable reads without a heartbeat round while the leader's lease
+ *     holds (thesis §6.4.1): a majority acknowledged a heartbeat sent less than electionTicks -
+ *     leaseDriftTicks ticks ago, so no other leader can have been elected meanwhile. Needs
+ *     checkQuorum (followers refuse votes while they hear from a leader). Safe only while every
+ *     server's ticks run at the same rate to within leaseDriftTicks per election timeout, and the
+ *     leader's ticks are not held up (a long pause of its loop would stretch the lease). Off by default.
+ * @param leaseDriftTicks the margin taken off the lease for clock drift between servers
  * @param applied index already applied by the state machine (restart); 0 for none
  * @param random the only source of randomness: election timeout jitter
  * @param logger where the core's log lines go
@@ -35,6 +42,8 @@ public record RaftConfig(
     long maxUncommittedBytes,
     boolean preVote,
     boolean checkQuorum,
+    boolean leaseReads,
+    int leaseDriftTicks,
     long applied,
     RandomGenerator random,
     RaftLogger logger) {
@@ -56,6 +65,10 @@ public record RaftConfig(
       throw new IllegalArgumentException("maxUncommittedBytes must not be negative: " + maxUncommittedBytes);
     }
     if (applied < 0) throw new IllegalArgumentException("applied must not be negative: " + applied);
+    if (leaseReads && !checkQuorum) throw new IllegalArgumentException("leaseReads needs checkQuorum");
+    if (leaseDriftTicks < 0 || leaseDriftTicks >= electionTicks) {
+      throw new IllegalArgumentException("leaseDriftTicks must be in [0, electionTicks): " + leaseDriftTicks);
+    }
   }
 
   /**
@@ -70,7 +83,7 @@ public record RaftConfig(
     return new Builder(id).electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
         .maxSizePerMsg(maxSizePerMsg).maxInflightMsgs(maxInflightMsgs).maxInflightBytes(maxInflightBytes)
         .maxApplyBytes(maxApplyBytes).maxUncommittedBytes(maxUncommittedBytes).preVote(preVote).checkQuorum(checkQuorum).applied(applied)
-        .random(random).logger(logger);
+        .leaseReads(leaseReads).leaseDriftTicks(leaseDriftTicks).random(random).logger(logger);
   }
 
   /** Builds a {@link RaftConfig}; validation happens in build(). */
@@ -85,6 +98,8 @@ public record RaftConfig(
     private long maxUncommittedBytes = 64L << 20;
     private boolean preVote = true;
     private boolean checkQuorum = true;
+    private boolean leaseReads;
+    private int leaseDriftTicks = 1;
     private long applied;
     private RandomGenerator random;
     private RaftLogger logger = RaftLogger.NOP;
@@ -113,13 +128,18 @@ public record RaftConfig(
 
     public Builder applied(long v) { applied = v; return this; }
 
+    public Builder leaseReads(boolean v) { leaseReads = v; return this; }
+
+    public Builder leaseDriftTicks(int v) { leaseDriftTicks = v; return this; }
+
     public Builder random(RandomGenerator v) { random = v; return this; }
 
     public Builder logger(RaftLogger v) { logger = v; return this; }
 
     public RaftConfig build() {
       return new RaftConfig(id, electionTicks, heartbeatTicks, maxSizePerMsg, maxInflightMsgs, maxInflightBytes,
-          maxApplyBytes, maxUncommittedBytes, preVote, checkQuorum, applied, random, logger);
+          maxApplyBytes, maxUncommittedBytes, preVote, checkQuorum, leaseReads, leaseDriftTicks, applied, random,
+          logger);
     }
   }
 }

@@ -111,6 +111,61 @@ class Section6_4ReadIndexTest {
     assertEquals(List.of(new ReadState(commit, ctx(7))), reads(net.node(3)));
   }
 
+  private static Net leaseCluster() {
+    Net net = Net.of(b -> b.checkQuorum(true).leaseReads(true), 1, 2, 3);
+    net.campaign(1);
+    net.node(1).node.propose(X);
+    net.stabilize();
+    net.tickAll(); // a heartbeat round: the lease starts
+    return net;
+  }
+
+  private static long heartbeatsSince(Net net, int from) {
+    return net.delivered.subList(from, net.delivered.size()).stream().filter(m -> m.getType() == MSG_HEARTBEAT).count();
+  }
+
+  /** Thesis §6.4.1: while the lease holds, a read is served at once, with no heartbeat round. */
+  @Test
+  void leaseReadNeedsNoRound() {
+    Net net = leaseCluster();
+    int before = net.delivered.size();
+    net.node(1).node.readIndex(ctx(1));
+    net.stabilize();
+    assertEquals(List.of(new ReadState(net.node(1).committed(), ctx(1))), reads(net.node(1)));
+    assertEquals(0, heartbeatsSince(net, before));
+  }
+
+  /** Once electionTicks - drift ticks passed without a majority acknowledging, the lease is gone. */
+  @Test
+  void anExpiredLeaseFallsBackToAHeartbeatRound() {
+    Net net = leaseCluster();
+    net.isolate(2);
+    net.isolate(3);
+    for (int i = 0; i < 9; i++) net.node(1).tick(); // electionTicks 10, drift 1
+    net.node(1).drain();
+    assertEquals(Role.LEADER, net.node(1).raft().role);
+    net.node(1).node.readIndex(ctx(1));
+    net.stabilize();
+    assertEquals(List.of(), reads(net.node(1)), "no lease, and no majority to confirm");
+  }
+
+  /** A leader that sent TimeoutNow may be replaced at any moment: it reads by heartbeat round only. */
+  @Test
+  void noLeaseReadsAfterTimeoutNow() {
+    Net net = leaseCluster();
+    net.dropIf(m -> m.getType() == io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW);
+    net.node(1).node.transferLeadership(2);
+    net.stabilize();
+    for (int i = 0; i < 11; i++) net.tickAll(); // the transfer is abandoned after an election timeout
+    assertEquals(Raft.NONE, net.node(1).raft().leadTransferee);
+    assertEquals(Role.LEADER, net.node(1).raft().role);
+    int before = net.delivered.size();
+    net.node(1).node.readIndex(ctx(1));
+    net.stabilize();
+    assertEquals(1, reads(net.node(1)).size());
+    assertTrue(heartbeatsSince(net, before) > 0, "served through a heartbeat round");
+  }
+
   @Test
   void aSingleVoterServesAtOnceAndNoLeaderMeansNoRead() {
     Net single = Net.of(b -> {}, 1);

@@ -170,6 +170,8 @@ final class TestNode {
 
     Builder checkQuorum(boolean v) { cfg.checkQuorum(v); return this; }
 
+    Builder leaseReads(boolean v) { cfg.leaseReads(v); return this; }
+
     Builder electionTicks(int v) { cfg.electionTicks(v); return this; }
 
     Builder heartbeatTicks(int v) { cfg.heartbeatTicks(v); return this; }

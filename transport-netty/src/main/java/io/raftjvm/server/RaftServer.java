@@ -106,6 +106,7 @@ public final class RaftServer implements AutoCloseable {
           .maxInflightBytes(cfg.maxInflightBytes()).maxApplyBytes(cfg.maxApplyBytes())
           .maxUncommittedBytes(cfg.maxUncommittedBytes())
           .preVote(cfg.preVote()).checkQuorum(cfg.checkQuorum()).applied(applied)
+          .leaseReads(cfg.readLease()).leaseDriftTicks(cfg.leaseDriftTicks())
           .random(new SplittableRandom(new SecureRandom().nextLong()))
           .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id)).build();
       RaftNode node = RaftNode.create(raftConfig, store);

@@ -49,7 +49,9 @@ public record ServerConfig(
     long snapshotEntries,
     long snapshotBytes,
     long snapshotTrailingEntries,
-    int snapshotChunkBytes) {
+    int snapshotChunkBytes,
+    boolean readLease,
+    int leaseDriftTicks) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -154,7 +156,19 @@ public record ServerConfig(
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
         c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"),
         nonNegative(c, "snapshot.entries"), c.getBytes(P + "snapshot.bytes"), nonNegative(c, "snapshot.trailing-entries"),
-        snapshotChunk(c, maxFrame));
+        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election));
+  }
+
+  private static boolean readLease(Config c) {
+    boolean lease = c.getBoolean(P + "read-lease");
+    if (lease && !c.getBoolean(P + "check-quorum")) throw bad("read-lease", "needs check-quorum = true");
+    return lease;
+  }
+
+  private static int leaseDrift(Config c, int election) {
+    int v = c.getInt(P + "lease-drift-ticks");
+    if (v < 0 || v >= election) throw bad("lease-drift-ticks", "must be in [0, election-ticks), got " + v);
+    return v;
   }
 
   private static long nonNegative(Config c, String key) {

@@ -53,6 +53,10 @@ class ServerConfigTest {
       "inflight above high water  | raft.replication.max-inflight-bytes = 64MiB | raft.replication.max-inflight-bytes must not exceed transport.write-buffer-high-water",
       "append above frame         | raft.replication.max-append-bytes = 64MiB | raft.replication.max-append-bytes must leave room in transport.max-frame-size",
       "wrong type                 | raft.election-ticks = lots              | election-ticks",
+      "lease without check-quorum | raft.read-lease = true\\nraft.check-quorum = false | raft.read-lease needs check-quorum = true",
+      "lease drift too large      | raft.lease-drift-ticks = 10             | raft.lease-drift-ticks must be in [0, election-ticks), got 10",
+      "negative snapshot entries  | raft.snapshot.entries = -1              | raft.snapshot.entries must not be negative",
+      "snapshot chunk above frame | raft.snapshot.chunk-size = 64MiB        | raft.snapshot.chunk-size must leave room in transport.max-frame-size",
   })
   void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
     String hocon = VALID + override.replace("\\n", "\n") + "\n";
