@@ -82,13 +82,28 @@ public final class RaftNode {
 
   /** Appends several commands at once; returns the position of the last one. */
   public EntryId proposeAll(List<ByteString> commands) {
+    return proposeAll(commands, EntryType.ENTRY_NORMAL);
+  }
+
+  /**
+   * Appends an entry of the given type (ENTRY_NORMAL or ENTRY_SESSION, whose data the core does not
+   * read); membership changes go through {@link #proposeConfChange}.
+   */
+  public EntryId propose(ByteString data, EntryType type) {
+    if (type == EntryType.ENTRY_CONF_CHANGE) {
+      throw new IllegalArgumentException("membership changes are proposed with proposeConfChange");
+    }
+    return proposeAll(List.of(data), type);
+  }
+
+  private EntryId proposeAll(List<ByteString> commands, EntryType type) {
     if (raft.role != Role.LEADER) throw new NotLeaderException(raft.id, raft.lead);
     if (raft.leadTransferee != Raft.NONE) {
       throw new ProposalDroppedException("node " + raft.id + " is handing leadership to " + raft.leadTransferee);
     }
     if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
     List<Entry> ents = new ArrayList<>(commands.size());
-    for (ByteString c : commands) ents.add(Entry.newBuilder().setType(EntryType.ENTRY_NORMAL).setData(c).build());
+    for (ByteString c : commands) ents.add(Entry.newBuilder().setType(type).setData(c).build());
     long bytes = Entries.sizeOf(ents);
     if (!raft.admitsProposal(bytes)) {
       throw new ProposalDroppedException("node " + raft.id + " has " + raft.uncommittedBytes()

@@ -2,6 +2,8 @@ package io.raftjvm.runtime;
 
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
+import io.raftjvm.proto.SessionCommand;
+import io.raftjvm.proto.SessionEntry;
 import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
 import java.io.IOException;
@@ -54,19 +56,25 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
 
   private final StateMachine stateMachine;
   private final Consumer<Applied> onApplied;
+  /** The replicated session table. Apply thread only. */
+  private final Sessions sessions;
   /** Index and term of the last entry applied or restored. Apply thread only. */
   private long lastIndex;
   private long lastTerm;
 
   public ApplyWorker(StateMachine stateMachine, String name, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
-    this(stateMachine, name, 0, 0, onApplied, onFailure);
+    this(stateMachine, name, 0, 0, DEFAULT_SESSION_TIMEOUT_MS, onApplied, onFailure);
   }
 
+  /** Sessions idle this long expire, unless the owner says otherwise. */
+  public static final long DEFAULT_SESSION_TIMEOUT_MS = 15 * 60_000;
+
   /** A worker whose state machine holds everything up to (index, term), e.g. restored from a snapshot. */
-  public ApplyWorker(StateMachine stateMachine, String name, long index, long term, Consumer<Applied> onApplied,
-      Consumer<Throwable> onFailure) {
+  public ApplyWorker(StateMachine stateMachine, String name, long index, long term, long sessionTimeoutMs,
+      Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
     super(name, Integer.MAX_VALUE, onFailure);
     this.stateMachine = stateMachine;
+    this.sessions = new Sessions(sessionTimeoutMs);
     this.onApplied = onApplied;
     this.lastIndex = index;
     this.lastTerm = term;
@@ -126,6 +134,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     SnapshotStore.Writer w = null;
     try {
       w = task.store().begin(lastIndex, lastTerm);
+      java.io.DataOutputStream out = new java.io.DataOutputStream(w.out());
+      sessions.write(out); // the session table first, then the state machine's own image
+      out.flush();
       stateMachine.snapshot(w.out());
       w.out().flush();
       task.done().accept(new SnapshotTaken(w, lastIndex, lastTerm, null));
@@ -146,6 +157,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
 
   private void restoreNow(SnapshotStore.Stored s) {
     try (InputStream in = s.openVerified()) {
+      sessions.read(new java.io.DataInputStream(in));
       stateMachine.restore(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot restore the state machine from snapshot " + s.metadata().getIndex(), e);
@@ -155,9 +167,18 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   private void apply(List<Entry> batch) {
+    // Decide each entry first: which commands reach the state machine, in order.
     List<CommittedEntry> commands = new ArrayList<>(batch.size());
-    for (Entry e : batch) {
-      if (isCommand(e)) commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
+    Object[] plan = new Object[batch.size()];
+    java.util.Map<String, Integer> inBatch = new java.util.HashMap<>(); // (session, seq) -> command position
+    for (int i = 0; i < batch.size(); i++) {
+      Entry e = batch.get(i);
+      if (isCommand(e)) {
+        plan[i] = commands.size();
+        commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
+      } else if (e.getType() == EntryType.ENTRY_SESSION) {
+        plan[i] = planSession(e, commands, inBatch);
+      }
     }
     List<byte[]> values = List.of();
     if (!commands.isEmpty()) {
@@ -169,20 +190,66 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     }
     // In index order: the registry fails proposals below an answered index that got no answer.
     List<Result> results = new ArrayList<>(commands.size());
-    int next = 0;
-    for (Entry e : batch) {
-      if (isCommand(e)) {
-        results.add(new Result(e.getIndex(), e.getTerm(), values.get(next++)));
+    for (int i = 0; i < batch.size(); i++) {
+      Entry e = batch.get(i);
+      Object p = plan[i];
+      byte[] value;
+      if (p instanceof Integer pos) {
+        value = values.get(pos);
+        if (e.getType() == EntryType.ENTRY_SESSION) {
+          SessionCommand c = decode(e).getCommand();
+          sessions.recordResult(c.getSession(), c.getSequence(), value);
+        }
+      } else if (p instanceof byte[] b) {
+        value = b;
       } else if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
         // The core switched configuration when it appended the entry; applying it answers the operator.
-        results.add(new Result(e.getIndex(), e.getTerm(), NO_VALUE));
+        value = NO_VALUE;
+      } else {
+        continue; // a leader's empty entry
       }
+      results.add(new Result(e.getIndex(), e.getTerm(), value));
     }
     Entry last = batch.get(batch.size() - 1);
     lastIndex = last.getIndex();
     lastTerm = last.getTerm();
     onApplied.accept(new Applied(lastIndex, results));
   }
+
+  /**
+   * A session entry: a registration answers its index; a command is applied (its position among
+   * commands), answered with its saved result, or refused (SESSION_EXPIRED). A retry within the
+   * batch shares the first attempt's position.
+   */
+  private Object planSession(Entry e, List<CommittedEntry> commands, java.util.Map<String, Integer> inBatch) {
+    SessionEntry se = decode(e);
+    if (se.hasRegister()) {
+      sessions.register(e.getIndex(), se.getTimestampMs());
+      return java.nio.ByteBuffer.allocate(8).putLong(e.getIndex()).array();
+    }
+    SessionCommand c = se.getCommand();
+    String key = c.getSession() + "/" + c.getSequence();
+    Integer earlier = inBatch.get(key);
+    if (earlier != null) return earlier;
+    Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
+    if (v instanceof Sessions.Saved saved) return saved.result();
+    if (v instanceof Sessions.Expired) return SESSION_EXPIRED;
+    inBatch.put(key, commands.size());
+    int pos = commands.size();
+    commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.getCommand().toByteArray()));
+    return pos;
+  }
+
+  private static SessionEntry decode(Entry e) {
+    try {
+      return SessionEntry.parseFrom(e.getData());
+    } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+      throw new IllegalStateException("entry " + e.getIndex() + " holds a corrupt session entry", ex);
+    }
+  }
+
+  /** The answer to a command whose session is unknown or expired (compared by identity). */
+  static final byte[] SESSION_EXPIRED = new byte[0];
 
   private static final byte[] NO_VALUE = new byte[0];
 

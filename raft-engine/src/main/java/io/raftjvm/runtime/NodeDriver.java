@@ -13,7 +13,11 @@ import io.raftjvm.core.Ready;
 import io.raftjvm.core.Role;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
+import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.SessionCommand;
+import io.raftjvm.proto.SessionEntry;
+import io.raftjvm.proto.SessionRegister;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.statemachine.StateMachine;
@@ -103,12 +107,24 @@ public final class NodeDriver implements AutoCloseable {
     SnapshotMetadata base = store.snapshot().getMetadata();
     boolean atBase = stateMachine.lastApplied() <= base.getIndex();
     this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", atBase ? base.getIndex() : 0,
-        atBase ? base.getTerm() : 0,
+        atBase ? base.getTerm() : 0, policy.sessionTimeoutMs(),
         this::appliedOnApplyThread,
         t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
     this.keeper = snapshots == null ? null
         : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
     this.reads = new Reads(applier);
+    // The state machine and the session table start from the latest snapshot; the log after it follows.
+    if (snapshots != null && base.getIndex() > 0) {
+      try {
+        SnapshotStore.Stored latest = snapshots.get(base.getIndex(), base.getTerm());
+        if (latest == null) {
+          throw new IllegalStateException("snapshot " + base.getIndex() + "-" + base.getTerm() + " is missing");
+        }
+        applier.restore(latest);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
   }
 
   /** Starts ticking and talking through transport. */
@@ -157,6 +173,26 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
     return appendOnLoop(() -> node.propose(command), "proposing");
+  }
+
+  /** Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index). */
+  public CompletableFuture<Long> registerSession() {
+    ByteString entry = SessionEntry.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setRegister(SessionRegister.getDefaultInstance()).build().toByteString();
+    return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
+        .thenApply(Proposal::index);
+  }
+
+  /**
+   * Proposes a command of a session: applied at most once per (session, sequence), a retry returns
+   * the first result. Fails with SESSION_EXPIRED when the session is unknown or expired.
+   */
+  public CompletableFuture<Proposal> proposeInSession(long session, long sequence, long firstUnacked,
+      ByteString command) {
+    ByteString entry = SessionEntry.newBuilder().setTimestampMs(System.currentTimeMillis())
+        .setCommand(SessionCommand.newBuilder().setSession(session).setSequence(sequence)
+            .setFirstUnacked(firstUnacked).setCommand(command)).build().toByteString();
+    return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
   }
 
   /**

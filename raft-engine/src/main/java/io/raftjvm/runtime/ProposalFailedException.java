@@ -14,7 +14,12 @@ public final class ProposalFailedException extends RuntimeException {
     /** The node is stopping or failed; the proposal was not appended. */
     UNAVAILABLE,
     /** The state machine threw while applying the entry; the node stopped applying. */
-    APPLY_FAILED
+    APPLY_FAILED,
+    /**
+     * The command's session is unknown or expired: it was not applied now (an earlier attempt may
+     * have been). The client opens a new session.
+     */
+    SESSION_EXPIRED
   }
 
   private final Kind kind;

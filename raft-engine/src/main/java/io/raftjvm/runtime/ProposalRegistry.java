@@ -37,7 +37,10 @@ final class ProposalRegistry {
       Map.Entry<Long, Pending> e = it.next();
       Pending p = e.getValue();
       if (!byIndex.remove(e.getKey(), p)) continue;
-      if (e.getKey() == index && p.term() == term) {
+      if (e.getKey() == index && p.term() == term && result == ApplyWorker.SESSION_EXPIRED) {
+        p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.SESSION_EXPIRED,
+            "the command's session is unknown or expired; open a new session"));
+      } else if (e.getKey() == index && p.term() == term) {
         p.future().complete(new Proposal(index, result));
       } else {
         p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST,

@@ -16,6 +16,8 @@ final class ClientCall {
   /** What a call asks for: decides where it goes, what answers it and whether it may be retried. */
   enum Op {
     PROPOSE("propose", true),
+    /** Opens a session; a lost registration only leaves an idle session behind, so it is retried. */
+    REGISTER("session registration", false),
     QUERY("query", false),
     /** add_learner, promote or remove: a configuration entry in the log. */
     CHANGE("membership change", true),
@@ -75,10 +77,16 @@ final class ClientCall {
     return template.toBuilder().setRequestId(id).build();
   }
 
-  /** True for a propose or a membership change: never retried once its outcome is unknown. */
+  /**
+   * True for a propose or a membership change: never retried once its outcome is unknown. A
+   * propose in a session is the exception: the servers apply it at most once, so it is retried.
+   */
   boolean appends() {
-    return op.appends;
+    return op.appends && !inSession;
   }
+
+  /** A propose in an exactly-once session (servers de-duplicate it). */
+  boolean inSession;
 
   String what() {
     return op.what;
@@ -97,7 +105,7 @@ final class ClientCall {
 
   /** Whether a successful answer of this shape is the one this call expects. */
   boolean expects(ClientResponse.BodyCase body) {
-    return body == (op == Op.PROPOSE || op == Op.QUERY
+    return body == (op == Op.PROPOSE || op == Op.QUERY || op == Op.REGISTER
         ? ClientResponse.BodyCase.APPLIED : ClientResponse.BodyCase.ADMIN);
   }
 }

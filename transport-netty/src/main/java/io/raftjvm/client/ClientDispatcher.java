@@ -199,6 +199,9 @@ final class ClientDispatcher {
       case REFUSED:
         fail(call, Kind.REFUSED, said);
         break;
+      case SESSION_EXPIRED:
+        fail(call, Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN, said);
+        break;
       case APPLY_FAILED:
         fail(call, Kind.APPLY_FAILED, said);
         break;

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * Why a {@link RaftClient} request failed. The {@link Kind} says whether the request may still have
  * taken effect: for a propose with {@link #outcomeUnknown()} true, the command may or may not be
- * applied (now or later), and retrying it blindly could apply it twice. Exactly-once sessions (the
- * server de-duplicating by client id and sequence) are not implemented yet; until then the caller
- * decides, e.g. by reading the state back with a query.
+ * applied (now or later), and retrying it blindly could apply it twice. In an exactly-once session
+ * (the default) the client retries undecided proposes itself, so only the deadline or an expired
+ * session leave one undecided.
  */
 public final class ClientException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -36,6 +36,12 @@ public final class ClientException extends RuntimeException {
      * retrying later may succeed.
      */
     REFUSED(false),
+    /**
+     * The propose's session expired (the client was idle longer than the servers' session
+     * timeout): it was not applied now, but an earlier attempt may have been. The client opens a
+     * new session for later proposes.
+     */
+    SESSION_EXPIRED_OUTCOME_UNKNOWN(true),
     /** The client was closed. A propose sent before the close may still have applied. */
     CLOSED(false);
 

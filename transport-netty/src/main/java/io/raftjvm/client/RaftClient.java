@@ -22,6 +22,7 @@ import io.raftjvm.proto.Member;
 import io.raftjvm.proto.NodeStatus;
 import io.raftjvm.proto.Propose;
 import io.raftjvm.proto.Query;
+import io.raftjvm.proto.RegisterSession;
 import io.raftjvm.proto.SnapshotRequest;
 import io.raftjvm.proto.StatusRequest;
 import java.security.SecureRandom;
@@ -49,13 +50,18 @@ import java.util.function.Function;
  * RaftClientOptions#requestTimeout()}, default 5 s) covering all its retries; when it passes the
  * request fails with "no answer from the cluster within 5 s".
  *
- * <p><b>Outcome unknown.</b> Once a propose has been written to a server, a lost connection, the
- * deadline, a TIMEOUT or a LEADERSHIP_LOST answer leave it undecided: the command may or may not be
- * applied. Such a propose is never retried automatically (a retry could apply it twice); its future
- * fails with a {@link ClientException} whose {@link ClientException#outcomeUnknown()} is true. Every
- * propose carries this client's id and a sequence number so that servers can later de-duplicate
- * retries (exactly-once sessions); until they do, the caller decides. Queries have no effect and
- * are retried in those cases.
+ * <p><b>Exactly once.</b> By default proposes go through a session (thesis §6.3): the client
+ * registers one with its first propose and numbers every propose; the servers apply each number at
+ * most once and answer a retry with the first result. So a propose whose attempt was left undecided
+ * (a lost connection, a TIMEOUT or LEADERSHIP_LOST answer) is simply sent again, to the new leader
+ * if need be, until the deadline. Only the deadline, or a session that expired meanwhile
+ * (SESSION_EXPIRED_OUTCOME_UNKNOWN; the next propose opens a new session), leave a propose with
+ * {@link ClientException#outcomeUnknown()} true.
+ *
+ * <p><b>Without a session</b> ({@link RaftClientOptions.Builder#sessions(boolean)} false), a propose
+ * left undecided is never retried (a retry could apply it twice): its future fails with
+ * {@link ClientException#outcomeUnknown()} true and the caller decides. Queries have no effect and
+ * are retried in every case.
  *
  * <p><b>Administration.</b> {@link #addLearner}, {@link #promote} and {@link #remove} append a
  * configuration entry: they route and fail like a propose (outcome unknown once sent), and are
@@ -80,6 +86,12 @@ public final class RaftClient implements AutoCloseable {
   private final long clientId;
   /** Last propose sequence number handed out; the first propose gets 1. */
   private final AtomicLong sequence = new AtomicLong();
+  /** This client's exactly-once session, once registration started; null before (or after expiry). */
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Long>> sessionRef =
+      new java.util.concurrent.atomic.AtomicReference<>();
+  /** Sequence numbers proposed and not yet answered: the lowest one tells servers what to keep. */
+  private final java.util.concurrent.ConcurrentSkipListSet<Long> outstanding =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
   /** Permits for requests not yet completed. */
   private final Semaphore pending;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -140,13 +152,57 @@ public final class RaftClient implements AutoCloseable {
     if (refused != null) {
       return refused;
     }
-    Propose propose = Propose.newBuilder()
-        .setClientId(clientId)
-        .setSequence(sequence.incrementAndGet())
-        .setCommand(ByteString.copyFrom(command))
-        .build();
-    return submit(new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
-        RaftClient::result);
+    if (!options.sessions()) {
+      Propose propose = Propose.newBuilder().setClientId(clientId).setSequence(sequence.incrementAndGet())
+          .setCommand(ByteString.copyFrom(command)).build();
+      return submit(new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
+          RaftClient::result);
+    }
+    // Exactly once (thesis §6.3): numbered within a session, retried with the same number.
+    long seq = sequence.incrementAndGet();
+    outstanding.add(seq);
+    CompletableFuture<Long> session = session();
+    CompletableFuture<byte[]> out = new CompletableFuture<>();
+    session.whenComplete((id, registrationFailed) -> {
+      if (registrationFailed != null) {
+        outstanding.remove(seq);
+        pending.release(); // the propose was never sent
+        out.completeExceptionally(registrationFailed instanceof java.util.concurrent.CompletionException c
+            && c.getCause() != null ? c.getCause() : registrationFailed);
+        return;
+      }
+      Propose propose = Propose.newBuilder().setClientId(clientId).setSession(id).setSequence(seq)
+          .setFirstUnacked(outstanding.isEmpty() ? seq : outstanding.first())
+          .setCommand(ByteString.copyFrom(command)).build();
+      ClientCall call = new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build());
+      call.inSession = true;
+      submit(call, RaftClient::result).whenComplete((r, t) -> {
+        outstanding.remove(seq);
+        if (t instanceof ClientException e && e.kind() == Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN) {
+          sessionRef.compareAndSet(session, null); // later proposes open a new session
+        }
+        if (t != null) out.completeExceptionally(t);
+        else out.complete(r);
+      });
+    });
+    return out;
+  }
+
+  /** This client's session, registering one on first use (or after the last one expired). */
+  private CompletableFuture<Long> session() {
+    while (true) {
+      CompletableFuture<Long> s = sessionRef.get();
+      if (s != null && !s.isCompletedExceptionally()) return s;
+      CompletableFuture<Long> fresh = new CompletableFuture<>();
+      if (!sessionRef.compareAndSet(s, fresh)) continue;
+      ClientCall call = new ClientCall(Op.REGISTER, ClientRequest.newBuilder()
+          .setRegisterSession(RegisterSession.getDefaultInstance()).build());
+      submitUncounted(call, r -> r.getApplied().getIndex()).whenComplete((id, t) -> {
+        if (t != null) fresh.completeExceptionally(t);
+        else fresh.complete(id);
+      });
+      return fresh;
+    }
   }
 
   /** Runs a read-only query on the state machine; completes with its answer. */
@@ -310,9 +366,18 @@ public final class RaftClient implements AutoCloseable {
    * call's ClientException itself (not wrapped) and cancelling it abandons the call.
    */
   private <T> CompletableFuture<T> submit(ClientCall call, Function<ClientResponse, T> result) {
+    return submit(call, result, true);
+  }
+
+  /** A request the caller did not take a pending permit for (a session registration). */
+  private <T> CompletableFuture<T> submitUncounted(ClientCall call, Function<ClientResponse, T> result) {
+    return submit(call, result, false);
+  }
+
+  private <T> CompletableFuture<T> submit(ClientCall call, Function<ClientResponse, T> result, boolean counted) {
     CompletableFuture<T> out = new CompletableFuture<>();
     call.future.whenComplete((response, failure) -> {
-      pending.release();
+      if (counted) pending.release();
       if (failure != null) {
         out.completeExceptionally(failure);
       } else {

@@ -20,6 +20,7 @@ public final class RaftClientOptions {
   private final Duration maxRetryBackoff;
   private final int maxFrameBytes;
   private final int maxPendingRequests;
+  private final boolean sessions;
 
   private RaftClientOptions(Builder b) {
     this.servers = List.copyOf(b.servers);
@@ -30,6 +31,16 @@ public final class RaftClientOptions {
     this.maxRetryBackoff = b.maxRetryBackoff;
     this.maxFrameBytes = b.maxFrameBytes;
     this.maxPendingRequests = b.maxPendingRequests;
+    this.sessions = b.sessions;
+  }
+
+  /**
+   * Whether proposes go through an exactly-once session (default true): the servers apply each at
+   * most once, so the client retries them through leader changes and lost connections instead of
+   * reporting their outcome unknown.
+   */
+  public boolean sessions() {
+    return sessions;
   }
 
   /** Starts options for a cluster whose client ports are {@code servers} ("host:port" each). */
@@ -84,6 +95,7 @@ public final class RaftClientOptions {
     private Duration connectTimeout = Duration.ofSeconds(1);
     private int maxRetries = Integer.MAX_VALUE;
     private Duration retryBackoff = Duration.ofMillis(10);
+    private boolean sessions = true;
     private Duration maxRetryBackoff = Duration.ofMillis(500);
     private int maxFrameBytes = 16 << 20;
     private int maxPendingRequests = 10_000;
@@ -120,6 +132,12 @@ public final class RaftClientOptions {
 
     public Builder maxPendingRequests(int n) {
       this.maxPendingRequests = n;
+      return this;
+    }
+
+    /** Exactly-once sessions for proposes (default on). */
+    public Builder sessions(boolean on) {
+      sessions = on;
       return this;
     }
 

@@ -54,7 +54,13 @@ final class NodeClientService implements ClientService {
   public CompletableFuture<ClientResponse> handle(ClientRequest request) {
     ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
     return switch (request.getBodyCase()) {
-      case PROPOSE -> driver.propose(request.getPropose().getCommand())
+      case REGISTER_SESSION -> driver.registerSession()
+          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+          .handle((index, t) -> t == null ? out.setApplied(Applied.newBuilder().setIndex(index)).build() : failure(out, t));
+      case PROPOSE -> (request.getPropose().getSession() != 0
+          ? driver.proposeInSession(request.getPropose().getSession(), request.getPropose().getSequence(),
+              request.getPropose().getFirstUnacked(), request.getPropose().getCommand())
+          : driver.propose(request.getPropose().getCommand()))
           .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
           .handle((p, t) -> t == null
               ? out.setApplied(Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result()))).build()
@@ -140,6 +146,7 @@ final class NodeClientService implements ClientService {
         case LEADERSHIP_LOST -> ClientError.Code.LEADERSHIP_LOST;
         case UNAVAILABLE -> ClientError.Code.UNAVAILABLE;
         case APPLY_FAILED -> ClientError.Code.APPLY_FAILED;
+        case SESSION_EXPIRED -> ClientError.Code.SESSION_EXPIRED;
       };
       return error(out, code, e.getMessage());
     }

@@ -97,7 +97,7 @@ public final class RaftServer implements AutoCloseable {
       this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
           Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
       this.snapshots = SnapshotStore.open(cfg.dataDir().resolve("snapshots"));
-      restoreLatestSnapshot(id);
+      checkLatestSnapshot();
       long commit = store.initialState().hardState().getCommit();
       long applied = Math.min(stateMachine.lastApplied(), commit);
       RaftConfig raftConfig = RaftConfig.builder(id)
@@ -115,7 +115,8 @@ public final class RaftServer implements AutoCloseable {
       this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", cfg.nativeTransport());
       EventLoop loop = nodeGroup.next();
       this.driver = new NodeDriver(id, node, store, stateMachine, snapshots,
-          new SnapshotPolicy(cfg.snapshotEntries(), cfg.snapshotBytes(), cfg.snapshotTrailingEntries()), loop,
+          new SnapshotPolicy(cfg.snapshotEntries(), cfg.snapshotBytes(), cfg.snapshotTrailingEntries(),
+              cfg.sessionTimeout().toMillis()), loop,
           loop::inEventLoop, cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
       this.snapshotFinisher = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
@@ -190,10 +191,10 @@ public final class RaftServer implements AutoCloseable {
 
   /**
    * The state machine starts from the latest snapshot the log store records (the log holds only
-   * what follows it). Refuses to start when that snapshot is missing or corrupt: applying the log
-   * tail to an empty state would diverge.
+   * what follows it; the node restores it before applying anything). Refuses to start when that
+   * snapshot is missing or corrupt: applying the log tail to an empty state would diverge.
    */
-  private void restoreLatestSnapshot(long id) throws IOException {
+  private void checkLatestSnapshot() throws IOException {
     SnapshotMetadata meta = store.snapshot().getMetadata();
     if (meta.getIndex() == 0) return;
     SnapshotStore.Stored s = snapshots.get(meta.getIndex(), meta.getTerm());
@@ -201,13 +202,11 @@ public final class RaftServer implements AutoCloseable {
       throw new StorageException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " is recorded in the log but"
           + " missing from " + snapshots.dir());
     }
-    try (InputStream in = s.openVerified()) {
-      stateMachine.restore(in);
+    try {
+      s.verify();
     } catch (SnapshotStore.CorruptSnapshotException e) {
       throw new StorageException("cannot restore the state machine: " + e.getMessage(), e);
     }
-    LOG.info("node {} restored its state machine from snapshot {}-{} ({} bytes)", id, meta.getIndex(),
-        meta.getTerm(), s.size());
   }
 
   /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */

@@ -51,7 +51,8 @@ public record ServerConfig(
     long snapshotTrailingEntries,
     int snapshotChunkBytes,
     boolean readLease,
-    int leaseDriftTicks) {
+    int leaseDriftTicks,
+    Duration sessionTimeout) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -156,7 +157,13 @@ public record ServerConfig(
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
         c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"),
         nonNegative(c, "snapshot.entries"), c.getBytes(P + "snapshot.bytes"), nonNegative(c, "snapshot.trailing-entries"),
-        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election));
+        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election), sessionTimeout(c));
+  }
+
+  private static Duration sessionTimeout(Config c) {
+    Duration d = c.getDuration(P + "client.session-timeout");
+    if (d.toMillis() < 1) throw bad("client.session-timeout", "must be positive, got " + d);
+    return d;
   }
 
   private static boolean readLease(Config c) {

@@ -128,14 +128,18 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   private static String validate(ClientRequest request) {
     switch (request.getBodyCase()) {
       case PROPOSE:
-        return request.getPropose().getCommand().isEmpty() ? "propose has an empty command" : null;
+        if (request.getPropose().getCommand().isEmpty()) return "propose has an empty command";
+        return request.getPropose().getSession() != 0 && request.getPropose().getSequence() == 0
+            ? "propose in a session needs a sequence number from 1" : null;
+      case REGISTER_SESSION:
+        return null;
       case QUERY:
         return null;
       case ADMIN:
         return request.getAdmin().getOpCase() == io.raftjvm.proto.Admin.OpCase.OP_NOT_SET
             ? "admin request has no operation" : null;
       default:
-        return "request has no body (expected propose, query or admin)";
+        return "request has no body (expected propose, query, admin or register_session)";
     }
   }
 

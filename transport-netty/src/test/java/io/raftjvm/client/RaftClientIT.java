@@ -101,6 +101,54 @@ class RaftClientIT {
     assertEquals(newLeader.address, client.knownLeader().get());
   }
 
+  /**
+   * Thesis §6.3: in a session, a propose whose outcome is unknown (TIMEOUT here) is sent again with
+   * the same session and sequence, which the servers apply at most once.
+   */
+  @Test
+  void inASessionAnUndecidedProposeIsRetriedWithTheSameSequence() throws Exception {
+    List<ClientRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Fake server = start(new Fake(request -> {
+      seen.add(request);
+      if (request.hasRegisterSession()) {
+        return ClientResponse.newBuilder().setApplied(Applied.newBuilder().setIndex(42)).build();
+      }
+      return seen.stream().filter(ClientRequest::hasPropose).count() == 1
+          ? error(ClientError.Code.TIMEOUT, "not committed within 2 s")
+          : applied("done");
+    }));
+    RaftClient client = client(RaftClientOptions.builder(List.of(server.address)));
+    assertEquals("done", utf8(client.proposeSync(bytes("once"))));
+    List<ClientRequest> proposes = seen.stream().filter(ClientRequest::hasPropose).toList();
+    assertEquals(2, proposes.size());
+    for (ClientRequest r : proposes) {
+      assertEquals(42, r.getPropose().getSession());
+      assertEquals(1, r.getPropose().getSequence());
+    }
+    assertEquals(1, seen.stream().filter(ClientRequest::hasRegisterSession).count());
+  }
+
+  /** An expired session fails the propose (outcome unknown) and the next propose opens a new one. */
+  @Test
+  void anExpiredSessionIsReplacedForLaterProposes() throws Exception {
+    AtomicInteger registrations = new AtomicInteger();
+    AtomicInteger proposes = new AtomicInteger();
+    Fake server = start(new Fake(request -> {
+      if (request.hasRegisterSession()) {
+        return ClientResponse.newBuilder().setApplied(Applied.newBuilder().setIndex(100 + registrations.incrementAndGet()))
+            .build();
+      }
+      return proposes.incrementAndGet() == 1
+          ? error(ClientError.Code.SESSION_EXPIRED, "session 101 is unknown or expired")
+          : applied("s" + request.getPropose().getSession());
+    }));
+    RaftClient client = client(RaftClientOptions.builder(List.of(server.address)));
+    ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("a")));
+    assertEquals(ClientException.Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN, e.kind());
+    assertTrue(e.outcomeUnknown());
+    assertEquals("s102", utf8(client.proposeSync(bytes("b"))));
+  }
+
   @Test
   void serverTimeoutIsOutcomeUnknownAndTheProposeIsNotRetried() throws Exception {
     AtomicInteger queryAttempts = new AtomicInteger();
@@ -293,8 +341,9 @@ class RaftClientIT {
     return client;
   }
 
+  /** Sessionless proposes: most tests here pin down what a retry may and may not do without one. */
   private static RaftClientOptions.Builder options(String... servers) {
-    return RaftClientOptions.builder(List.of(servers));
+    return RaftClientOptions.builder(List.of(servers)).sessions(false);
   }
 
   /** A loopback address where nothing listens (a port just released). */

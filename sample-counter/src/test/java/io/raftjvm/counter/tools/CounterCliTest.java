@@ -58,7 +58,10 @@ class CounterCliTest {
       assertEquals(0, run("--cluster", server.address(), "add", "5"), err.toString());
       assertEquals("15", out.toString().strip());
       FakeServer.Received got = server.received.poll(10, TimeUnit.SECONDS);
+      assertTrue(got.request().hasRegisterSession(), "the add opens an exactly-once session first");
+      got = server.received.poll(10, TimeUnit.SECONDS);
       assertTrue(got.request().hasPropose());
+      assertTrue(got.request().getPropose().getSession() != 0 && got.request().getPropose().getSequence() == 1);
       assertEquals(ByteString.copyFrom(CounterCommands.add(5)), got.request().getPropose()
           .getCommand());
       out.getBuffer().setLength(0);
