@@ -181,6 +181,10 @@ public final class ChronicleLogStore implements LogStore {
     index.reset(base.getIndex(), base.getTerm());
     queue = SingleChronicleQueueBuilder.binary(queueDir)
         .rollCycle(ROLL)
+        // Files are mapped (and grow) a block at a time: a block of one segment keeps what a
+        // compacted log holds on disk in proportion to the segment size (default 64 MiB blocks
+        // would keep that much per retained file).
+        .blockSize(options.segmentBytes())
         .timeProvider(clock)
         .syncMode(options.durable() ? SyncMode.SYNC : SyncMode.NONE)
         .storeFileListener(new StoreFileListener() {
