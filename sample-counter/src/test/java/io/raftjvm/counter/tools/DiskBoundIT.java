@@ -65,18 +65,25 @@ class DiskBoundIT {
     return apparentKib(dir);
   }
 
-  /** The sum of the sizes of the files under dir, in KiB (sparse files count in full). */
+  /**
+   * The sum of the sizes of the files under dir, in KiB (sparse files count in full). Compaction
+   * deletes files while the walk runs: a walk that trips over one starts again.
+   */
   static long apparentKib(Path dir) throws IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      long bytes = 0;
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        try {
-          bytes += Files.size(f);
-        } catch (IOException e) {
-          // deleted while walking (compaction)
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        long bytes = 0;
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          try {
+            bytes += Files.size(f);
+          } catch (IOException e) {
+            // deleted after it was listed (compaction)
+          }
         }
+        return bytes / 1024;
+      } catch (java.io.UncheckedIOException e) {
+        if (attempt == 20) throw e;
       }
-      return bytes / 1024;
     }
   }
 
