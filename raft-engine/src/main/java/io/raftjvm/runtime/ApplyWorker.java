@@ -170,7 +170,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     // Decide each entry first: which commands reach the state machine, in order.
     List<CommittedEntry> commands = new ArrayList<>(batch.size());
     Object[] plan = new Object[batch.size()];
-    java.util.Map<String, Integer> inBatch = new java.util.HashMap<>(); // (session, seq) -> command position
+    java.util.Map<SessionSeq, Integer> inBatch = new java.util.HashMap<>(); // command position by (session, seq)
     for (int i = 0; i < batch.size(); i++) {
       Entry e = batch.get(i);
       if (isCommand(e)) {
@@ -221,14 +221,14 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
    * commands), answered with its saved result, or refused (SESSION_EXPIRED). A retry within the
    * batch shares the first attempt's position.
    */
-  private Object planSession(Entry e, List<CommittedEntry> commands, java.util.Map<String, Integer> inBatch) {
+  private Object planSession(Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, Integer> inBatch) {
     SessionEntry se = decode(e);
     if (se.hasRegister()) {
       sessions.register(e.getIndex(), se.getTimestampMs());
       return java.nio.ByteBuffer.allocate(8).putLong(e.getIndex()).array();
     }
     SessionCommand c = se.getCommand();
-    String key = c.getSession() + "/" + c.getSequence();
+    SessionSeq key = new SessionSeq(c.getSession(), c.getSequence());
     Integer earlier = inBatch.get(key);
     if (earlier != null) return earlier;
     Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
@@ -247,6 +247,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       throw new IllegalStateException("entry " + e.getIndex() + " holds a corrupt session entry", ex);
     }
   }
+
+  private record SessionSeq(long session, long sequence) {}
 
   /** The answer to a command whose session is unknown or expired (compared by identity). */
   static final byte[] SESSION_EXPIRED = new byte[0];
