@@ -105,8 +105,10 @@ final class Raft {
   private boolean leaseForfeited;
   /** Leader: reads queued since the last flush need a heartbeat round. */
   private boolean readRoundPending;
-  /** Leader: reads that arrived before an entry of its term committed, as {from, context}. */
-  private final List<Object[]> readsBeforeOwnCommit = new ArrayList<>();
+  /** Leader: reads that arrived before an entry of its term committed. */
+  private final List<WaitingRead> readsBeforeOwnCommit = new ArrayList<>();
+
+  private record WaitingRead(long from, ByteString context) {}
   /** The configuration the tracker holds; replaced when the log's latest configuration changes. */
   private ConfState trackedConf;
 
@@ -458,7 +460,7 @@ final class Raft {
    */
   void leaderReadIndex(long from, ByteString context) {
     if (log.termOrZero(log.committed()) != term) {
-      readsBeforeOwnCommit.add(new Object[] {from, context});
+      readsBeforeOwnCommit.add(new WaitingRead(from, context));
       return;
     }
     if ((tracker.voters().size() == 1 && tracker.isVoter(id)) || leaseHolds()) {
@@ -506,9 +508,9 @@ final class Raft {
   /** Leader: the first entry of its term committed; reads that waited for it go ahead. */
   void onOwnTermCommitted() {
     if (readsBeforeOwnCommit.isEmpty() || log.termOrZero(log.committed()) != term) return;
-    List<Object[]> waiting = new ArrayList<>(readsBeforeOwnCommit);
+    List<WaitingRead> waiting = new ArrayList<>(readsBeforeOwnCommit);
     readsBeforeOwnCommit.clear();
-    for (Object[] r : waiting) leaderReadIndex((Long) r[0], (ByteString) r[1]);
+    for (WaitingRead r : waiting) leaderReadIndex(r.from(), r.context());
   }
 
   private void serveRead(long from, long index, ByteString context) {

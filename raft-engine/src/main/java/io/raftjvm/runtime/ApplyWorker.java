@@ -196,10 +196,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       byte[] value;
       if (p instanceof Integer pos) {
         value = values.get(pos);
-        if (e.getType() == EntryType.ENTRY_SESSION) {
-          SessionCommand c = decode(e).getCommand();
-          sessions.recordResult(c.getSession(), c.getSequence(), value);
-        }
+      } else if (p instanceof SessionApply sa) {
+        value = values.get(sa.position());
+        sessions.recordResult(sa.command().getSession(), sa.command().getSequence(), value);
       } else if (p instanceof byte[] b) {
         value = b;
       } else if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
@@ -230,14 +229,14 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     SessionCommand c = se.getCommand();
     SessionSeq key = new SessionSeq(c.getSession(), c.getSequence());
     Integer earlier = inBatch.get(key);
-    if (earlier != null) return earlier;
+    if (earlier != null) return new SessionApply(earlier, c);
     Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
     if (v instanceof Sessions.Saved saved) return saved.result();
     if (v instanceof Sessions.Expired) return SESSION_EXPIRED;
     inBatch.put(key, commands.size());
     int pos = commands.size();
     commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.getCommand().toByteArray()));
-    return pos;
+    return new SessionApply(pos, c);
   }
 
   private static SessionEntry decode(Entry e) {
@@ -249,6 +248,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   private record SessionSeq(long session, long sequence) {}
+
+  /** A session command the state machine applies at position (shared by a retry in the same batch). */
+  private record SessionApply(int position, SessionCommand command) {}
 
   /** The answer to a command whose session is unknown or expired (compared by identity). */
   static final byte[] SESSION_EXPIRED = new byte[0];
