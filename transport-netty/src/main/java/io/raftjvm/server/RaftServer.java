@@ -15,6 +15,7 @@ import io.raftjvm.runtime.SnapshotPolicy;
 import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
 import io.raftjvm.proto.SnapshotMetadata;
+import io.raftjvm.transport.MessageSink;
 import io.raftjvm.transport.SnapshotReceiver;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.statemachine.StateMachine;
@@ -128,16 +129,30 @@ public final class RaftServer implements AutoCloseable {
       cfg.members().forEach((pid, m) -> {
         if (pid != id) peers.put(pid, m.peerAddress());
       });
-      this.transport = new NettyTransport(cfg.clusterId(), id, peers, loop, cfg.maxFrameBytes(),
+      this.transport = new NettyTransport(cfg.clusterId(), id, ServerConfig.show(cfg.self().peerAddress()), peers, loop,
+          cfg.maxFrameBytes(),
           cfg.writeBufferHighWater(), driver::reportUnreachable);
-      // Who may connect: the configured peers, and every member the log names, as it names them.
+      // Who may connect: the configured peers and every member the log names. A server that is not
+      // (yet) a member of its own configuration admits any server of the cluster: when it joins, the
+      // leader that adds it may be one its config file never named.
       Set<Long> knownPeers = ConcurrentHashMap.newKeySet();
       knownPeers.addAll(peers.keySet());
       ServerConfig.Member self = cfg.self();
       // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
       // decoded, with no hop between threads.
       this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, nodeGroup, cfg.clusterId(), id,
-          knownPeers, new SnapshotReceiver(snapshots, driver::deliver, snapshotFinisher), cfg.maxFrameBytes());
+          peer -> knownPeers.contains(peer) || !isMember(driver.confState(), id),
+          new SnapshotReceiver(snapshots, new MessageSink() {
+            @Override
+            public void deliver(List<Message> messages) {
+              driver.deliver(messages);
+            }
+
+            @Override
+            public void peerAddress(long peer, String address) {
+              transport.learnPeer(peer, address);
+            }
+          }, snapshotFinisher), cfg.maxFrameBytes());
       transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
       this.membersTransport = new Transport() {
         @Override
@@ -207,6 +222,10 @@ public final class RaftServer implements AutoCloseable {
     } catch (SnapshotStore.CorruptSnapshotException e) {
       throw new StorageException("cannot restore the state machine: " + e.getMessage(), e);
     }
+  }
+
+  private static boolean isMember(ConfState conf, long id) {
+    return conf != null && ConfChanges.isMember(conf, id);
   }
 
   /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */

@@ -11,6 +11,9 @@ import java.util.List;
 public interface MessageSink {
   void deliver(List<Message> messages);
 
+  /** A peer that connected named the address where it accepts connections. */
+  default void peerAddress(long peer, String address) {}
+
   /** A piece of a snapshot from peer; a sink that cannot receive snapshots drops it. */
   default void snapshotChunk(long peer, SnapshotChunk chunk) {}
 

@@ -62,6 +62,8 @@ public final class NettyTransport implements Transport {
   /** peers' values, for the send loop. Node loop only. */
   private PeerConnection[] connections;
   private boolean started;
+  /** This server's peer address as sent in hellos ("" when not advertised). */
+  private final String advertisedAddress;
   private volatile int snapshotChunkBytes = 1 << 20;
 
   /**
@@ -73,6 +75,15 @@ public final class NettyTransport implements Transport {
    */
   public NettyTransport(String clusterId, long selfId, Map<Long, InetSocketAddress> peers,
       EventLoop nodeLoop, int maxFrameBytes, int highWaterBytes, LongConsumer unreachable) {
+    this(clusterId, selfId, "", peers, nodeLoop, maxFrameBytes, highWaterBytes, unreachable);
+  }
+
+  /**
+   * @param advertisedAddress this server's peer address (host:port), sent in every hello so that a
+   *     peer that does not know it yet can connect back
+   */
+  public NettyTransport(String clusterId, long selfId, String advertisedAddress, Map<Long, InetSocketAddress> peers,
+      EventLoop nodeLoop, int maxFrameBytes, int highWaterBytes, LongConsumer unreachable) {
     if (peers.containsKey(selfId)) {
       throw new IllegalArgumentException("peer map contains this node's own id " + selfId);
     }
@@ -80,6 +91,7 @@ public final class NettyTransport implements Transport {
       throw new IllegalArgumentException("highWaterBytes too small: " + highWaterBytes);
     }
     this.loop = nodeLoop;
+    this.advertisedAddress = advertisedAddress;
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.maxFrameBytes = maxFrameBytes;
@@ -101,7 +113,8 @@ public final class NettyTransport implements Transport {
 
   private PeerConnection newConnection(long id, InetSocketAddress address) {
     PeerFrame hello = PeerFrame.newBuilder()
-        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(selfId).setTo(id))
+        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(selfId).setTo(id)
+            .setFromAddress(advertisedAddress))
         .build();
     ReconnectBackoff backoff = new ReconnectBackoff(
         RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
@@ -182,6 +195,29 @@ public final class NettyTransport implements Transport {
       return;
     }
     new SnapshotStream(ch, message, snapshot, snapshotChunkBytes, done).start();
+  }
+
+  /**
+   * A peer this transport has no address for introduced itself (its hello named its address): a
+   * server that just joined can then answer a leader its configuration does not name yet. Known
+   * peers keep the address they have. Any thread.
+   */
+  public void learnPeer(long id, String address) {
+    onLoop(() -> {
+      if (id == selfId || peers.containsKey(id)) return;
+      InetSocketAddress a;
+      try {
+        a = parseAddress(address);
+      } catch (IllegalArgumentException e) {
+        LOG.warn("node {} introduced itself with a bad address: {}", id, e.getMessage());
+        return;
+      }
+      PeerConnection c = newConnection(id, a);
+      peers.put(id, c);
+      connections = peers.values().toArray(new PeerConnection[0]);
+      if (started) c.connect();
+      LOG.info("node {} introduced itself: reached at {}", id, address);
+    });
   }
 
   /** host:port to an (unresolved until connect) address; IllegalArgumentException naming the problem. */

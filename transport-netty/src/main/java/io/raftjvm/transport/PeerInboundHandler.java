@@ -9,6 +9,7 @@ import io.raftjvm.proto.PeerHello;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
 
   private final String clusterId;
   private final long selfId;
-  private final Set<Long> knownPeers;
+  private final LongPredicate knownPeers;
   private final MessageSink sink;
 
   private State state = State.AWAITING_HELLO;
@@ -43,9 +44,13 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   private List<Message> burst = new ArrayList<>();
 
   PeerInboundHandler(String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink) {
+    this(clusterId, selfId, (LongPredicate) knownPeers::contains, sink);
+  }
+
+  PeerInboundHandler(String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink) {
     this.clusterId = clusterId;
     this.selfId = selfId;
-    this.knownPeers = knownPeers; // read live: the server adds members as they join
+    this.knownPeers = knownPeers; // asked live: the server admits members as they join
     this.sink = sink;
   }
 
@@ -73,13 +78,14 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     PeerHello hello = frame.getHello();
     if (!clusterId.equals(hello.getClusterId())) {
       refuse(ctx, "cluster id " + quote(hello.getClusterId()) + " != " + quote(clusterId));
-    } else if (!knownPeers.contains(hello.getFrom())) {
+    } else if (!knownPeers.test(hello.getFrom())) {
       refuse(ctx, "unknown node id " + hello.getFrom());
     } else if (hello.getTo() != selfId) {
       refuse(ctx, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
     } else {
       state = State.OPEN;
       peerId = hello.getFrom();
+      if (!hello.getFromAddress().isEmpty()) sink.peerAddress(peerId, hello.getFromAddress());
       LOG.info("accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
     }
   }

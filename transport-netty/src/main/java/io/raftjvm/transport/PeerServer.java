@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Set;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,20 @@ public final class PeerServer {
    * @param bindAddress where to listen; port 0 picks a free port (see {@link #localAddress()})
    * @param boss the group that accepts; {@code workers} the group accepted channels run on. Both
    *     must be of one kind (epoll or NIO); they may be the same group.
-   * @param knownPeers the ids that may connect (not including {@code selfId}); read live, so a
-   *     thread-safe set the owner updates as members join lets them in
+   * @param knownPeers the ids that may connect (not including {@code selfId})
    */
   public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
       String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {
+    this(bindAddress, boss, workers, clusterId, selfId, (LongPredicate) Set.copyOf(knownPeers)::contains, sink,
+        maxFrameBytes);
+  }
+
+  /**
+   * @param knownPeers whether a node id may connect; asked at each connection, so the owner can
+   *     admit servers as the configuration changes
+   */
+  public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
+      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes) {
     this.bindAddress = bindAddress;
     this.bootstrap = new ServerBootstrap()
         .group(boss, workers)

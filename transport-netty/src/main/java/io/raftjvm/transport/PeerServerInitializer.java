@@ -3,7 +3,7 @@ package io.raftjvm.transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
-import java.util.Set;
+import java.util.function.LongPredicate;
 
 /**
  * Assembles the pipeline of an accepted peer connection: {@link PeerCodec} (flush consolidation,
@@ -17,15 +17,15 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
 
   private final String clusterId;
   private final long selfId;
-  private final Set<Long> knownPeers;
+  private final LongPredicate knownPeers;
   private final MessageSink sink;
   private final int maxFrameBytes;
 
   PeerServerInitializer(
-      String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {
+      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes) {
     this.clusterId = clusterId;
     this.selfId = selfId;
-    this.knownPeers = knownPeers; // read live: the server adds members as they join
+    this.knownPeers = knownPeers; // asked live: the server admits members as they join
     this.sink = sink;
     this.maxFrameBytes = maxFrameBytes;
   }

@@ -46,6 +46,11 @@ public final class SnapshotReceiver implements MessageSink {
   }
 
   @Override
+  public void peerAddress(long peer, String address) {
+    node.peerAddress(peer, address);
+  }
+
+  @Override
   public void snapshotChunk(long peer, SnapshotChunk chunk) {
     try {
       if (chunk.getOffset() == 0) {

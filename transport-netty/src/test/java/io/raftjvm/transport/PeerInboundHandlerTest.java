@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.PeerFrame;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -35,6 +36,28 @@ class PeerInboundHandlerTest {
     assertFalse(ch.isOpen());
     assertEquals(List.of(), deliveries);
     assertEquals(List.of("WARN refused peer connection from embedded: " + reason), log.lines(Level.WARN));
+  }
+
+  /** A joining server learns where to answer a leader its configuration does not name yet. */
+  @Test
+  void anAcceptedHelloPassesOnTheSendersAddress() {
+    List<String> introduced = new ArrayList<>();
+    MessageSink recording = new MessageSink() {
+      @Override
+      public void deliver(List<Message> messages) {
+        deliveries.add(messages);
+      }
+
+      @Override
+      public void peerAddress(long peer, String address) {
+        introduced.add(peer + "@" + address);
+      }
+    };
+    EmbeddedChannel ch = new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), recording));
+    PeerFrame hello = Frames.hello(CLUSTER, 3, SELF);
+    ch.writeInbound(hello.toBuilder().setHello(hello.getHello().toBuilder().setFromAddress("10.0.0.3:7103")).build());
+    assertTrue(ch.isOpen());
+    assertEquals(List.of("3@10.0.0.3:7103"), introduced);
   }
 
   @Test
@@ -112,7 +135,7 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineDecodesABufferOfFramesIntoOneDelivery() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 20));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
     Message m1 = Frames.append(3, SELF, 5);
     Message m2 = Frames.append(3, SELF, 6);
     ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(m1), Frames.frame(m2)));
@@ -123,7 +146,7 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineRefusesAForeignCluster() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 20));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
     ch.writeInbound(Frames.wire(Frames.hello("prod", 3, SELF), Frames.frame(Frames.append(3, SELF, 5))));
     assertRefused(ch, "cluster id 'prod' != 'c1'");
   }
@@ -131,7 +154,7 @@ class PeerInboundHandlerTest {
   @Test
   void framesAfterAProtocolErrorInTheSameReadAreNotDelivered() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L), sink, 1 << 10));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 10));
     Message before = Frames.append(3, SELF, 5);
     io.netty.buffer.ByteBuf buf = Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(before));
     buf.writeInt(2000).writeBytes(new byte[2000]); // over the 1 KiB maximum
