@@ -357,6 +357,10 @@ public final class NodeDriver implements AutoCloseable {
       logger.info("node {} became leader at term {}", id, rd.hardState() != null ? rd.hardState().getTerm() : term);
     } else if (was == Role.LEADER && role != Role.LEADER) {
       logger.info("node {} is no longer leader (now {}, leader {})", id, role, leader);
+      // A deposed leader may never learn what happens to its uncommitted entries (it may be cut
+      // off), so their clients hear at once and retry elsewhere; what is committed is applied here.
+      proposals.failAbove(node.commitIndex(), ProposalFailedException.Kind.LEADERSHIP_LOST, "node " + id
+          + " lost leadership before the command committed; it may still commit");
     }
   }
 

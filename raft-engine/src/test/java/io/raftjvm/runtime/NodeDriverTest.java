@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,10 +104,16 @@ class NodeDriverTest {
     for (NodeDriver d : drivers.values()) d.start(this::route);
   }
 
-  /** The in-memory network: messages to a stopped node are lost. */
+  /** Nodes cut off from every peer: messages from or to them are lost. */
+  private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
+
+  /** The in-memory network: messages to a stopped or isolated node are lost. */
   private void route(List<Message> messages) {
     Map<Long, List<Message>> byPeer = new TreeMap<>();
-    for (Message m : messages) byPeer.computeIfAbsent(m.getTo(), k -> new ArrayList<>()).add(m);
+    for (Message m : messages) {
+      if (isolated.contains(m.getFrom()) || isolated.contains(m.getTo())) continue;
+      byPeer.computeIfAbsent(m.getTo(), k -> new ArrayList<>()).add(m);
+    }
     byPeer.forEach((to, ms) -> {
       NodeDriver d = drivers.get(to);
       if (d != null) d.deliver(ms);
@@ -238,5 +245,25 @@ class NodeDriverTest {
     Proposal p = next.propose(ByteString.copyFromUtf8("after")).get(WAIT_MS, TimeUnit.MILLISECONDS);
     assertEquals("AFTER", new String(p.result(), StandardCharsets.UTF_8));
     assertTrue(next.term() > 1);
+  }
+
+  /**
+   * Thesis §6.2 (CheckQuorum): a leader cut off from its peers steps down, and then answers its
+   * uncommitted proposals at once (LEADERSHIP_LOST, outcome unknown) instead of leaving them waiting
+   * for a commit index it may never learn: their clients retry elsewhere.
+   */
+  @Test
+  void aLeaderCutOffFromItsPeersFailsItsUncommittedProposalsWhenItStepsDown() throws Exception {
+    startCluster(1, 2, 3);
+    NodeDriver old = awaitLeader();
+    old.propose(ByteString.copyFromUtf8("before")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    isolated.add(old.id());
+    CompletableFuture<Proposal> stranded = old.propose(ByteString.copyFromUtf8("stranded"));
+    Throwable cause = stranded.handle((p, t) -> t).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    assertTrue(cause instanceof ProposalFailedException, String.valueOf(cause));
+    assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, ((ProposalFailedException) cause).kind());
+    assertTrue(cause.getMessage().contains("lost leadership before the command committed"), cause.getMessage());
+    assertNotEquals(Role.LEADER, old.role());
+    assertTrue(isolated.contains(old.id()), "still cut off: nothing but the step-down answered it");
   }
 }
