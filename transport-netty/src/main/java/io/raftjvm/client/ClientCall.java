@@ -2,13 +2,20 @@ package io.raftjvm.client;
 
 import io.raftjvm.proto.ClientRequest;
 import io.raftjvm.proto.ClientResponse;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
 /**
  * One propose, query or admin request, across all its attempts. Each attempt gets a fresh
- * request_id, so a late answer to an earlier attempt is recognised and ignored. A propose keeps its
- * client id and sequence across attempts.
+ * request_id, so a late answer to an earlier attempt is recognised: ignored, unless it is the
+ * success of an attempt abandoned after its attempt timeout. A propose keeps its client id and
+ * sequence across attempts.
+ *
+ * <p>Invariant: once an attempt of a call that takes effect (a propose or a membership change) may
+ * have reached a server and was never answered definitely, {@link #undecided} stays true, and the
+ * call ends only in success or with an outcome-unknown kind.
  *
  * <p>Invariant: all fields but {@link #future} are read and written on the client's event loop only.
  */
@@ -54,8 +61,18 @@ final class ClientCall {
   long requestId;
   /** Connection the attempt in flight went to; null when none is. */
   ClientConnection connection;
-  /** Whether the attempt in flight reached the socket (after which an append's outcome is unknown). */
+  /** Whether the attempt in flight was handed to the socket: it may reach the server from then on. */
   boolean written;
+  /**
+   * An earlier attempt reached the socket and ended without a definite answer (connection lost,
+   * TIMEOUT, LEADERSHIP_LOST, no answer within the attempt timeout): it may still take effect.
+   * Never reset.
+   */
+  boolean undecided;
+  /** Fails over the attempt in flight when it goes unanswered; null when none is scheduled. */
+  ScheduledFuture<?> attemptTimer;
+  /** Attempts given up after the attempt timeout whose success may still arrive (failsOver() only). */
+  final List<Attempt> abandoned = new ArrayList<>(2);
   /** Attempts after the first one, redirects included. */
   int retries;
   /** Failed attempts so far, driving the exponential backoff. */
@@ -67,6 +84,9 @@ final class ClientCall {
   String lastError = "no server answered";
   /** Fails the call when its deadline passes; cancelled when it completes. */
   ScheduledFuture<?> deadline;
+
+  /** One attempt: the connection it was written to and its request_id. */
+  record Attempt(ClientConnection connection, long id) {}
 
   ClientCall(Op op, ClientRequest template) {
     this.op = op;
@@ -87,6 +107,20 @@ final class ClientCall {
 
   /** A propose in an exactly-once session (servers de-duplicate it). */
   boolean inSession;
+
+  /**
+   * Whether an attempt left unanswered for the attempt timeout is given up and the call sent to
+   * another server: true for what may be sent twice (a propose in a session, a query, a session
+   * registration). The first answer of any attempt then settles the call.
+   */
+  boolean failsOver() {
+    return op == Op.QUERY || op == Op.REGISTER || (op == Op.PROPOSE && inSession);
+  }
+
+  /** Whether the call may still take effect although it is failing: see {@link #undecided}. */
+  boolean mayHaveTakenEffect() {
+    return op.appends && undecided;
+  }
 
   String what() {
     return op.what;

@@ -70,9 +70,9 @@ final class ClientConnection {
     }
   }
 
-  /** Stops tracking the call (it completed or expired); a late answer will be ignored. */
-  void forget(ClientCall call) {
-    if (inflight.remove(call.requestId) == null) {
+  /** Stops tracking the call's attempt id (it completed or was given up); a late answer is dropped. */
+  void forget(long id, ClientCall call) {
+    if (!inflight.remove(id, call)) {
       waiting.remove(call);
     }
   }
@@ -120,13 +120,17 @@ final class ClientConnection {
     }
   }
 
+  /**
+   * Writes the attempt. It counts as sent from here on, not from the write's success: bytes queued
+   * behind a full socket buffer (a frozen server) may still reach the server later. A write that
+   * fails reached nothing.
+   */
   private void write(ClientCall call) {
     long id = call.requestId;
     inflight.put(id, call);
+    dispatcher.written(call, id);
     channel.write(call.request(id)).addListener(done -> {
-      if (done.isSuccess()) {
-        dispatcher.written(call, id);
-      } else if (inflight.remove(id, call)) {
+      if (!done.isSuccess() && inflight.remove(id, call)) {
         dispatcher.notSent(call, id, this, done.cause());
       }
     });

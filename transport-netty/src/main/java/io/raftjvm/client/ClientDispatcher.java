@@ -15,18 +15,25 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * Routes requests to the cluster: sends each attempt to the presumed leader (else the next server,
- * round-robin), follows NotLeader redirects, and decides after every failure whether to retry or to
- * fail the request, and with which {@link Kind}.
+ * Routes requests to the cluster: sends each attempt where {@link ClientRouting} says (the presumed
+ * leader, else the next responsive server), follows NotLeader redirects, and decides after every
+ * failure whether to retry or to fail the request, and with which {@link Kind}.
  *
  * <p>Retry rules: a request that never reached a server, a NotLeader answer, and UNAVAILABLE are
- * retried (the command did not take effect). After a propose or a membership change (both append
- * a log entry) was written, a lost connection, TIMEOUT and LEADERSHIP_LOST fail it as
- * outcome-unknown; other requests are retried instead. REFUSED and BAD_REQUEST fail at once
- * (nothing took effect). A status request always goes to the first server and is never
- * redirected. Every call fails at its deadline.
+ * retried (that attempt did not take effect). A propose in a session, a query and a session
+ * registration are also retried after a lost connection, TIMEOUT, LEADERSHIP_LOST, and an attempt
+ * left unanswered for {@link RaftClientOptions#attemptTimeout()} (then sent to another server; a
+ * late success of the abandoned attempt still settles the call). A propose without a session or a
+ * membership change fails as outcome-unknown in those cases instead. REFUSED and BAD_REQUEST fail
+ * at once. A status or snapshot request always goes to the first server and is never redirected.
+ * Every call fails at its deadline.
+ *
+ * <p>Outcomes: once an attempt of a propose or membership change may have reached a server without
+ * a definite answer, the call ends in success or with an outcome-unknown kind, never with a kind
+ * that says nothing happened (see {@link #fail}).
  *
  * <p>Invariant: every method runs on the client's single event loop, so nothing is locked.
  */
@@ -35,24 +42,27 @@ final class ClientDispatcher {
   private final Bootstrap bootstrap;
   private final RaftClientOptions options;
   private final ClientBackoff backoff;
+  private final ClientRouting routing;
   /** Open or opening connections by server address; a closed connection removes itself. */
   private final Map<String, ClientConnection> connections = new HashMap<>();
   /** Calls started and not completed; bounded by the client's pending-request limit. */
   private final Set<ClientCall> active = new HashSet<>();
-  /** Client port of the presumed leader; null when unknown. Set by Applied and NotLeader answers. */
-  private String leader;
-  /** Round-robin cursor into options.servers(), advanced when a server fails or knows no leader. */
-  private int nextServer;
   /** Last request_id handed out; ids are unique across this client's connections. */
   private long lastRequestId;
   private boolean closed;
 
   ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed) {
+    this(loop, bootstrap, options, seed, System::nanoTime);
+  }
+
+  ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed,
+      LongSupplier nanoClock) {
     this.loop = loop;
     this.bootstrap = bootstrap;
     this.options = options;
     this.backoff = new ClientBackoff(options.retryBackoff(), options.maxRetryBackoff(),
         new SplittableRandom(seed));
+    this.routing = new ClientRouting(options.servers(), options.attemptTimeout().toNanos(), nanoClock);
   }
 
   void start(ClientCall call) {
@@ -66,7 +76,7 @@ final class ClientDispatcher {
     send(call);
   }
 
-  /** Fails every pending call with CLOSED and closes the connections. */
+  /** Fails every pending call with CLOSED (outcome unknown if sent) and closes the connections. */
   void close() {
     closed = true;
     for (ClientCall call : new ArrayList<>(active)) {
@@ -79,28 +89,32 @@ final class ClientDispatcher {
   }
 
   String leader() {
-    return leader;
+    return routing.leader();
   }
 
   private void send(ClientCall call) {
     if (call.future.isDone()) {
       return;
     }
-    List<String> servers = options.servers();
-    String target = call.op.local ? servers.get(0)
-        : leader != null ? leader : servers.get(Math.floorMod(nextServer, servers.size()));
+    String target = call.op.local ? options.servers().get(0) : routing.target();
     ClientConnection conn = connections.get(target);
     if (conn == null || conn.isClosed()) {
       conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes());
       connections.put(target, conn);
       conn.connect();
     }
-    call.requestId = ++lastRequestId;
+    long id = ++lastRequestId;
+    call.requestId = id;
     call.connection = conn;
     call.written = false;
+    if (call.failsOver()) {
+      call.attemptTimer = loop.schedule(() -> attemptTimedOut(call, id),
+          options.attemptTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
     conn.send(call);
   }
 
+  /** The attempt is being written to the socket: from now on it may reach the server. */
   void written(ClientCall call, long id) {
     if (call.requestId == id) {
       call.written = true;
@@ -112,7 +126,7 @@ final class ClientDispatcher {
     if (call.requestId != id || call.future.isDone()) {
       return;
     }
-    serverFailed(conn.address);
+    routing.failed(conn.address);
     String why = cause == null ? "connection closed" : cause.getMessage() != null
         ? cause.getMessage() : cause.getClass().getSimpleName();
     retry(call, Kind.UNAVAILABLE, "could not send to " + conn.address + ": " + why, true);
@@ -120,31 +134,58 @@ final class ClientDispatcher {
 
   /** The connection broke while the attempt was in flight. */
   void lost(ClientCall call, long id, ClientConnection conn) {
+    if (call.requestId != id) {
+      call.abandoned.remove(new ClientCall.Attempt(conn, id));
+      return;
+    }
+    if (call.future.isDone()) {
+      return;
+    }
+    routing.failed(conn.address);
+    if (call.written && call.appends()) {
+      fail(call, Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "connection to " + conn.address
+          + " lost after the " + call.what() + " was sent; it " + call.mayOrMayNot());
+      return;
+    }
+    if (call.written) {
+      call.undecided = true;
+    }
+    retry(call, Kind.UNAVAILABLE, "connection to " + conn.address + " lost", true);
+  }
+
+  /** No answer within the attempt timeout: the server may be frozen; try another one. */
+  private void attemptTimedOut(ClientCall call, long id) {
     if (call.requestId != id || call.future.isDone()) {
       return;
     }
-    serverFailed(conn.address);
-    if (call.appends() && call.written) {
-      fail(call, Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "connection to " + conn.address
-          + " lost after the " + call.what() + " was sent; it " + call.mayOrMayNot());
+    ClientConnection conn = call.connection;
+    call.attemptTimer = null;
+    if (call.written) {
+      call.undecided = true;
+      call.abandoned.add(new ClientCall.Attempt(conn, id)); // its success still counts
     } else {
-      retry(call, Kind.UNAVAILABLE, "connection to " + conn.address + " lost", true);
+      conn.forget(id, call);
     }
+    routing.unresponsive(conn.address);
+    retry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from " + conn.address + " within "
+        + human(options.attemptTimeout()), false);
   }
 
   void connectionClosed(ClientConnection conn) {
     connections.remove(conn.address, conn);
-    if (conn.address.equals(leader)) {
-      leader = null;
-    }
+    routing.closed(conn.address);
   }
 
   void answered(ClientCall call, ClientConnection conn, ClientResponse response) {
-    if (call.requestId != response.getRequestId() || call.future.isDone()) {
+    routing.answered(conn.address);
+    if (call.requestId != response.getRequestId()) {
+      lateAnswer(call, conn, response);
       return;
     }
-    call.connection = null;
-    call.requestId = 0;
+    if (call.future.isDone()) {
+      return;
+    }
+    endAttempt(call);
     switch (response.getBodyCase()) {
       case APPLIED:
       case ADMIN:
@@ -161,6 +202,18 @@ final class ClientDispatcher {
     }
   }
 
+  /** An answer to an attempt abandoned after its attempt timeout: only a success settles the call. */
+  private void lateAnswer(ClientCall call, ClientConnection conn, ClientResponse response) {
+    boolean abandoned = call.abandoned.remove(new ClientCall.Attempt(conn, response.getRequestId()));
+    if (abandoned && !call.future.isDone() && call.expects(response.getBodyCase())) {
+      if (call.connection != null) {
+        call.connection.forget(call.requestId, call);
+      }
+      endAttempt(call);
+      succeeded(call, conn.address, response);
+    }
+  }
+
   private void succeeded(ClientCall call, String from, ClientResponse response) {
     if (!call.expects(response.getBodyCase())) {
       fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, from + " answered a " + call.what() + " with "
@@ -168,7 +221,7 @@ final class ClientDispatcher {
       return;
     }
     if (!call.op.local) {
-      leader = from;
+      routing.leaderIs(from);
     }
     finish(call);
     call.future.complete(response);
@@ -180,13 +233,15 @@ final class ClientDispatcher {
       return;
     }
     String hint = notLeader.getLeaderAddress();
-    if (!hint.isEmpty() && !hint.equals(from) && isAddress(hint)) {
-      leader = hint;
+    boolean named = !hint.isEmpty() && !hint.equals(from) && isAddress(hint);
+    if (named && routing.followable(hint)) {
+      routing.leaderIs(hint);
       call.redirects++;
       retry(call, Kind.NOT_LEADER_UNKNOWN, from + " redirected to " + hint, call.redirects > 1);
     } else {
-      serverFailed(from);
-      retry(call, Kind.NOT_LEADER_UNKNOWN, from + " does not know the leader", true);
+      routing.failed(from);
+      retry(call, Kind.NOT_LEADER_UNKNOWN, from + (named ? " named " + hint
+          + " as leader, which left an attempt unanswered" : " does not know the leader"), true);
     }
   }
 
@@ -212,7 +267,7 @@ final class ClientDispatcher {
         failAppendOrRetry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, said);
         break;
       case LEADERSHIP_LOST:
-        serverFailed(from);
+        routing.failed(from);
         failAppendOrRetry(call, Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, said);
         break;
       default:
@@ -221,29 +276,20 @@ final class ClientDispatcher {
     }
   }
 
+  /** The server could not tell whether the attempt took effect. */
   private void failAppendOrRetry(ClientCall call, Kind kind, String said) {
     if (call.appends()) {
       fail(call, kind, said + " (" + call.unknownOutcome() + ")");
     } else {
+      call.undecided = true;
       retry(call, kind, said, true);
-    }
-  }
-
-  /** A server failed or knows no leader: forget it as leader and move the round-robin on. */
-  private void serverFailed(String address) {
-    if (address.equals(leader)) {
-      leader = null;
-    }
-    if (address.equals(options.servers().get(Math.floorMod(nextServer, options.servers().size())))) {
-      nextServer++;
     }
   }
 
   private void retry(ClientCall call, Kind kind, String why, boolean delay) {
     call.lastKind = kind;
     call.lastError = why;
-    call.connection = null;
-    call.requestId = 0;
+    endAttempt(call);
     if (call.retries >= options.maxRetries()) {
       fail(call, kind, why + " (gave up after " + call.retries + " retries)");
       return;
@@ -263,8 +309,11 @@ final class ClientDispatcher {
     String within = "no answer from the cluster within " + human(options.requestTimeout());
     ClientConnection conn = call.connection;
     if (conn != null && call.written) {
+      if (!call.op.local) {
+        routing.failed(conn.address); // whatever it is, it is not a leader that answers
+      }
       fail(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, within + ": the " + call.what() + " was sent to "
-          + conn.address + (call.appends() ? " and " + call.mayOrMayNot() : "")
+          + conn.address + (call.op.appends ? " and " + call.mayOrMayNot() : "")
           + (call.retries > 0 ? " (earlier: " + call.lastError + ")" : ""));
     } else if (conn != null) {
       fail(call, call.lastKind, within + " (still connecting to " + conn.address
@@ -274,7 +323,21 @@ final class ClientDispatcher {
     }
   }
 
+  /**
+   * Fails the call. A propose or membership change that an attempt may have carried to a server
+   * without a definite answer (see {@link ClientCall#undecided}), the attempt in flight included,
+   * never fails with a kind saying nothing happened: only BAD_REQUEST (the command itself is
+   * invalid) keeps its kind; CLOSED becomes CLOSED_OUTCOME_UNKNOWN and any other such kind
+   * TIMEOUT_OUTCOME_UNKNOWN.
+   */
   private void fail(ClientCall call, Kind kind, String message) {
+    if (call.connection != null && call.written) {
+      call.undecided = true;
+    }
+    if (call.mayHaveTakenEffect() && !kind.outcomeUnknown() && kind != Kind.BAD_REQUEST) {
+      kind = kind == Kind.CLOSED ? Kind.CLOSED_OUTCOME_UNKNOWN : Kind.TIMEOUT_OUTCOME_UNKNOWN;
+      message += "; an earlier attempt was sent, and the " + call.what() + " " + call.mayOrMayNot();
+    }
     finish(call);
     call.future.completeExceptionally(new ClientException(kind, message));
   }
@@ -285,9 +348,22 @@ final class ClientDispatcher {
       call.deadline.cancel(false);
     }
     if (call.connection != null) {
-      call.connection.forget(call);
-      call.connection = null;
+      call.connection.forget(call.requestId, call);
     }
+    for (ClientCall.Attempt a : call.abandoned) {
+      a.connection().forget(a.id(), call);
+    }
+    call.abandoned.clear();
+    endAttempt(call);
+  }
+
+  /** The attempt in flight is over (answered, lost, given up): no connection or timer holds it. */
+  private static void endAttempt(ClientCall call) {
+    if (call.attemptTimer != null) {
+      call.attemptTimer.cancel(false);
+      call.attemptTimer = null;
+    }
+    call.connection = null;
     call.requestId = 0;
   }
 

@@ -4,10 +4,13 @@ import java.util.Objects;
 
 /**
  * Why a {@link RaftClient} request failed. The {@link Kind} says whether the request may still have
- * taken effect: for a propose with {@link #outcomeUnknown()} true, the command may or may not be
- * applied (now or later), and retrying it blindly could apply it twice. In an exactly-once session
- * (the default) the client retries undecided proposes itself, so only the deadline or an expired
- * session leave one undecided.
+ * taken effect: for a propose or membership change with {@link #outcomeUnknown()} true, it may or
+ * may not be applied (now or later), and retrying it blindly could apply it twice; with it false,
+ * it certainly was not and will not be. Once any attempt of a request may have reached a server
+ * without a definite answer, the request ends in success or outcome-unknown, whatever later
+ * attempts met. In an exactly-once session (the default) the client retries undecided proposes
+ * itself, so only the deadline, the retry limit, closing the client or an expired session leave one
+ * undecided.
  */
 public final class ClientException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -18,7 +21,10 @@ public final class ClientException extends RuntimeException {
     NOT_LEADER_UNKNOWN(false),
     /** No server could take the request (unreachable, overloaded, too many pending requests). */
     UNAVAILABLE(false),
-    /** The request reached a server, but no answer came in time; a propose may have applied. */
+    /**
+     * No decisive answer came before the deadline (or the retry limit) although an attempt may have
+     * reached a server; a propose may have applied.
+     */
     TIMEOUT_OUTCOME_UNKNOWN(true),
     /** The leader lost leadership before the command committed; it may still apply. */
     LEADERSHIP_LOST_OUTCOME_UNKNOWN(true),
@@ -26,8 +32,11 @@ public final class ClientException extends RuntimeException {
     CONNECTION_LOST_OUTCOME_UNKNOWN(true),
     /** The server failed internally while handling the request; a propose may have applied. */
     SERVER_ERROR_OUTCOME_UNKNOWN(true),
-    /** The command committed, and the state machine failed applying it. */
-    APPLY_FAILED(false),
+    /**
+     * A state machine threw while applying committed entries, and its server stopped: the command
+     * may or may not have been applied (by other servers, or by this one once restarted).
+     */
+    APPLY_FAILED(true),
     /** The request was malformed (e.g. an empty command); retrying will not help. */
     BAD_REQUEST(false),
     /**
@@ -42,8 +51,10 @@ public final class ClientException extends RuntimeException {
      * new session for later proposes.
      */
     SESSION_EXPIRED_OUTCOME_UNKNOWN(true),
-    /** The client was closed. A propose sent before the close may still have applied. */
-    CLOSED(false);
+    /** The client was closed before the request reached any server; nothing was applied. */
+    CLOSED(false),
+    /** The client was closed after the request was sent; a propose may have applied. */
+    CLOSED_OUTCOME_UNKNOWN(true);
 
     private final boolean outcomeUnknown;
 

@@ -46,17 +46,25 @@ import java.util.function.Function;
  * in round-robin order. A NotLeader answer naming the leader redirects there (connecting if
  * needed); one naming no leader moves to the next server after a short backoff. A request that never
  * reached a server (connection refused or lost before the write) and an UNAVAILABLE answer are
- * retried with exponential backoff. Every request has one deadline ({@link
+ * retried with exponential backoff. A propose in a session, a query or a session registration left
+ * unanswered for {@link RaftClientOptions#attemptTimeout()} (default 1 s) is sent to another server,
+ * and the silent one is avoided, redirects to it included, for as long again: a paused or cut-off
+ * leader costs about an election, not the deadline. Every request has one deadline ({@link
  * RaftClientOptions#requestTimeout()}, default 5 s) covering all its retries; when it passes the
  * request fails with "no answer from the cluster within 5 s".
  *
  * <p><b>Exactly once.</b> By default proposes go through a session (thesis §6.3): the client
  * registers one with its first propose and numbers every propose; the servers apply each number at
  * most once and answer a retry with the first result. So a propose whose attempt was left undecided
- * (a lost connection, a TIMEOUT or LEADERSHIP_LOST answer) is simply sent again, to the new leader
- * if need be, until the deadline. Only the deadline, or a session that expired meanwhile
- * (SESSION_EXPIRED_OUTCOME_UNKNOWN; the next propose opens a new session), leave a propose with
- * {@link ClientException#outcomeUnknown()} true.
+ * (a lost connection, a TIMEOUT or LEADERSHIP_LOST answer, no answer within the attempt timeout) is
+ * simply sent again, to the new leader if need be, until the deadline.
+ *
+ * <p><b>What a failed propose tells.</b> {@link ClientException#outcomeUnknown()} false means the
+ * command certainly was not and will not be applied: no attempt of it can have reached a server
+ * except those a server answered definitely (NotLeader, UNAVAILABLE, BAD_REQUEST). Once an
+ * attempt may have reached a server without such an answer, the propose ends in success or with
+ * {@link ClientException#outcomeUnknown()} true, whatever its later attempts met (refused
+ * connections, servers that know no leader, the deadline, {@link #close()}).
  *
  * <p><b>Without a session</b> ({@link RaftClientOptions.Builder#sessions(boolean)} false), a propose
  * left undecided is never retried (a retry could apply it twice): its future fails with
@@ -64,8 +72,8 @@ import java.util.function.Function;
  * are retried in every case.
  *
  * <p><b>Administration.</b> {@link #addLearner}, {@link #promote} and {@link #remove} append a
- * configuration entry: they route and fail like a propose (outcome unknown once sent), and are
- * not de-duplicated. They and {@link #transferLeadership} fail with {@link Kind#REFUSED} when the
+ * configuration entry: they route and fail like a sessionless propose (outcome unknown once sent
+ * without a definite answer), and are not de-duplicated. They and {@link #transferLeadership} fail with {@link Kind#REFUSED} when the
  * leader declines in the cluster's current state (nothing took effect; retry later). {@link
  * #status()} asks one given server, never the leader it names.
  *
@@ -167,8 +175,7 @@ public final class RaftClient implements AutoCloseable {
       if (registrationFailed != null) {
         outstanding.remove(seq);
         pending.release(); // the propose was never sent
-        out.completeExceptionally(registrationFailed instanceof java.util.concurrent.CompletionException c
-            && c.getCause() != null ? c.getCause() : registrationFailed);
+        out.completeExceptionally(notSent(registrationFailed));
         return;
       }
       Propose propose = Propose.newBuilder().setClientId(clientId).setSession(id).setSequence(seq)
@@ -186,6 +193,20 @@ public final class RaftClient implements AutoCloseable {
       });
     });
     return out;
+  }
+
+  /**
+   * The failure of a propose that was never sent because no session could be opened: certainly not
+   * applied, whatever the registration's own outcome.
+   */
+  private static Throwable notSent(Throwable registrationFailed) {
+    Throwable t = registrationFailed instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+        ? c.getCause() : registrationFailed;
+    if (t instanceof ClientException e && e.outcomeUnknown()) {
+      Kind kind = e.kind() == Kind.CLOSED_OUTCOME_UNKNOWN ? Kind.CLOSED : Kind.UNAVAILABLE;
+      return new ClientException(kind, "no session could be opened, so the command was not sent: " + e.getMessage(), e);
+    }
+    return t;
   }
 
   /** This client's session, registering one on first use (or after the last one expired). */

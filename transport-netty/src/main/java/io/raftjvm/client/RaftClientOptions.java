@@ -15,6 +15,7 @@ public final class RaftClientOptions {
   private final List<String> servers;
   private final Duration requestTimeout;
   private final Duration connectTimeout;
+  private final Duration attemptTimeout;
   private final int maxRetries;
   private final Duration retryBackoff;
   private final Duration maxRetryBackoff;
@@ -26,6 +27,7 @@ public final class RaftClientOptions {
     this.servers = List.copyOf(b.servers);
     this.requestTimeout = b.requestTimeout;
     this.connectTimeout = b.connectTimeout;
+    this.attemptTimeout = b.attemptTimeout;
     this.maxRetries = b.maxRetries;
     this.retryBackoff = b.retryBackoff;
     this.maxRetryBackoff = b.maxRetryBackoff;
@@ -63,6 +65,19 @@ public final class RaftClientOptions {
     return connectTimeout;
   }
 
+  /**
+   * How long one attempt of a request that may be sent twice (a propose in a session, a query, a
+   * session registration) waits for an answer before the client sends it to another server and
+   * avoids the silent one for as long again (default 1 s, about a server's election timeout). It
+   * bounds what a frozen or cut-off leader costs the client: about the time the other servers take
+   * to elect a new one, not the whole request deadline. A late success of the abandoned attempt
+   * still completes the request. Sessionless proposes and membership changes wait for their
+   * deadline instead.
+   */
+  public Duration attemptTimeout() {
+    return attemptTimeout;
+  }
+
   /** Most retries (redirects included) per request (default unlimited: the deadline decides). */
   public int maxRetries() {
     return maxRetries;
@@ -93,6 +108,7 @@ public final class RaftClientOptions {
     private final List<String> servers;
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration connectTimeout = Duration.ofSeconds(1);
+    private Duration attemptTimeout = Duration.ofSeconds(1);
     private int maxRetries = Integer.MAX_VALUE;
     private Duration retryBackoff = Duration.ofMillis(10);
     private boolean sessions = true;
@@ -111,6 +127,11 @@ public final class RaftClientOptions {
 
     public Builder connectTimeout(Duration d) {
       this.connectTimeout = d;
+      return this;
+    }
+
+    public Builder attemptTimeout(Duration d) {
+      this.attemptTimeout = d;
       return this;
     }
 
@@ -148,6 +169,7 @@ public final class RaftClientOptions {
       servers.forEach(ClientAddresses::parse);
       positive("requestTimeout", requestTimeout);
       positive("connectTimeout", connectTimeout);
+      positive("attemptTimeout", attemptTimeout);
       positive("retryBackoff", retryBackoff);
       positive("maxRetryBackoff", maxRetryBackoff);
       if (maxRetryBackoff.compareTo(retryBackoff) < 0) {

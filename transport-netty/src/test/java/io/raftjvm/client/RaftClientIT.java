@@ -1,24 +1,20 @@
 package io.raftjvm.client;
 
+import static io.raftjvm.client.FakeServers.applied;
+import static io.raftjvm.client.FakeServers.bytes;
+import static io.raftjvm.client.FakeServers.deadAddress;
+import static io.raftjvm.client.FakeServers.error;
+import static io.raftjvm.client.FakeServers.utf8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.raftjvm.client.FakeServers.Fake;
 import io.raftjvm.proto.Applied;
 import io.raftjvm.proto.ClientError;
 import io.raftjvm.proto.ClientRequest;
 import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.NotLeader;
-import io.raftjvm.transport.ClientServer;
-import io.raftjvm.transport.ClientService;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,40 +25,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * RaftClient against fake servers on real loopback sockets: {@link ClientServer}s whose services
+ * RaftClient against fake servers on real loopback sockets ({@link FakeServers}) whose services
  * play a leader (answers a propose with the command reversed) or followers (NotLeader naming the
  * leader's client address). Waits on conditions and futures, never on fixed sleeps.
  */
 @Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RaftClientIT {
-  private MultiThreadIoEventLoopGroup serverGroup;
-  /** Completes service futures off the I/O threads, so answers cross threads and reorder. */
-  private ExecutorService serviceThreads;
-  private final List<ClientServer> servers = new ArrayList<>();
+  private final FakeServers fakes = new FakeServers();
   private final List<RaftClient> clients = new ArrayList<>();
-
-  @BeforeEach
-  void setUp() {
-    serverGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-    serviceThreads = Executors.newFixedThreadPool(2);
-  }
 
   @AfterEach
   void tearDown() {
     clients.forEach(RaftClient::close);
-    servers.forEach(ClientServer::close);
-    serviceThreads.shutdownNow();
-    serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    fakes.close();
   }
 
   @Test
@@ -90,7 +72,7 @@ class RaftClientIT {
     assertEquals(oldLeader.address, client.knownLeader().get());
 
     oldLeader.server.close();
-    awaitTrue(() -> client.knownLeader().join() == null, "client notices the lost leader");
+    FakeServers.await(() -> client.knownLeader().join() == null, "client notices the lost leader");
     Fake newLeader = start(Fake.leader());
     f1.leaderAddress = newLeader.address;
     f2.leaderAddress = newLeader.address;
@@ -269,70 +251,23 @@ class RaftClientIT {
   }
 
   @Test
-  void closingTheClientFailsPendingRequestsAsClosed() throws Exception {
+  void closingTheClientFailsASentProposeAsOutcomeUnknownAndLaterOnesAsClosed() throws Exception {
     Fake silent = start(new Fake(request -> null));
     RaftClient client = client(options(silent.address));
     CompletableFuture<byte[]> pending = client.propose(bytes("never"));
-    awaitTrue(() -> silent.proposes.get() == 1, "the propose reaches the server");
+    FakeServers.await(() -> silent.proposes.get() == 1, "the propose reaches the server");
 
     client.close();
     ExecutionException e = assertThrows(ExecutionException.class,
         () -> pending.get(5, TimeUnit.SECONDS));
-    assertEquals(ClientException.Kind.CLOSED, ((ClientException) e.getCause()).kind());
+    assertEquals(ClientException.Kind.CLOSED_OUTCOME_UNKNOWN, ((ClientException) e.getCause()).kind());
     ExecutionException after = assertThrows(ExecutionException.class,
         () -> client.propose(bytes("late")).get(5, TimeUnit.SECONDS));
     assertEquals(ClientException.Kind.CLOSED, ((ClientException) after.getCause()).kind());
   }
 
-  /** A fake server: a ClientService answering through {@code answer} (null: never answers). */
-  private static final class Fake implements ClientService {
-    final AtomicInteger proposes = new AtomicInteger();
-    final Function<ClientRequest, ClientResponse> answer;
-    volatile String leaderAddress;
-    volatile ExecutorService executor;
-    ClientServer server;
-    String address;
-
-    Fake(Function<ClientRequest, ClientResponse> answer) {
-      this.answer = answer;
-    }
-
-    static Fake leader() {
-      return new Fake(request -> request.hasPropose()
-          ? applied(new StringBuilder(utf8(request.getPropose().getCommand().toByteArray()))
-              .reverse().toString())
-          : applied("q:" + utf8(request.getQuery().getQuery().toByteArray())));
-    }
-
-    static Fake follower(String leader) {
-      Fake[] self = new Fake[1];
-      self[0] = new Fake(request -> ClientResponse.newBuilder()
-          .setNotLeader(NotLeader.newBuilder().setLeaderId(1).setLeaderAddress(self[0].leaderAddress))
-          .build());
-      self[0].leaderAddress = leader;
-      return self[0];
-    }
-
-    @Override
-    public CompletableFuture<ClientResponse> handle(ClientRequest request) {
-      if (request.hasPropose()) {
-        proposes.incrementAndGet();
-      }
-      ClientResponse response = answer.apply(request);
-      if (response == null) {
-        return new CompletableFuture<>();
-      }
-      return CompletableFuture.supplyAsync(() -> response, executor);
-    }
-  }
-
   private Fake start(Fake fake) throws InterruptedException {
-    fake.executor = serviceThreads;
-    fake.server = new ClientServer(serverGroup, NioServerSocketChannel.class, fake, 1 << 20, 10_000);
-    servers.add(fake.server);
-    InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
-    fake.address = "127.0.0.1:" + bound.getPort();
-    return fake;
+    return fakes.start(fake);
   }
 
   private RaftClient client(RaftClientOptions.Builder options) {
@@ -344,41 +279,5 @@ class RaftClientIT {
   /** Sessionless proposes: most tests here pin down what a retry may and may not do without one. */
   private static RaftClientOptions.Builder options(String... servers) {
     return RaftClientOptions.builder(List.of(servers)).sessions(false);
-  }
-
-  /** A loopback address where nothing listens (a port just released). */
-  private static String deadAddress() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return "127.0.0.1:" + s.getLocalPort();
-    }
-  }
-
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      Thread.sleep(5);
-    }
-  }
-
-  private static ClientResponse applied(String result) {
-    return ClientResponse.newBuilder()
-        .setApplied(Applied.newBuilder().setIndex(1).setResult(ByteString.copyFromUtf8(result)))
-        .build();
-  }
-
-  private static ClientResponse error(ClientError.Code code, String message) {
-    return ClientResponse.newBuilder()
-        .setError(ClientError.newBuilder().setCode(code).setMessage(message)).build();
-  }
-
-  private static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

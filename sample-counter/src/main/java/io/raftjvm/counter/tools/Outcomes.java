@@ -31,21 +31,20 @@ final class Outcomes {
   }
 
   /**
-   * TIMEOUT when the request may have taken effect, FAIL when it certainly did not. A propose cut
-   * short by closing the client may still apply, so CLOSED counts as unknown for adds.
+   * TIMEOUT when the request may have taken effect, FAIL when it certainly did not, as the client
+   * says ({@link ClientException#outcomeUnknown()}).
    */
   static Status status(Throwable t, boolean add) {
     Throwable u = unwrap(t);
     if (u instanceof ClientException ce) {
-      return ce.outcomeUnknown() || (add && ce.kind() == ClientException.Kind.CLOSED)
-          ? Status.TIMEOUT : Status.FAIL;
+      return ce.outcomeUnknown() ? Status.TIMEOUT : Status.FAIL;
     }
     return add ? Status.TIMEOUT : Status.FAIL;
   }
 
   /** Whether errors of this kind leave an add undecided (for the summary's labels). */
   static boolean unknownKind(String kind) {
-    if (kind.equals(BAD_RESULT) || kind.equals(OTHER) || kind.equals("CLOSED")) {
+    if (kind.equals(BAD_RESULT) || kind.equals(OTHER)) {
       return true;
     }
     try {

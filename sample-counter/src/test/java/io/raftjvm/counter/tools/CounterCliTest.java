@@ -92,13 +92,28 @@ class CounterCliTest {
     }
   }
 
+  /** Opens sessions, then answers proposes through {@code then} (null: never). */
+  private static Function<ClientRequest, ClientResponse> sessionsThen(Function<ClientRequest, ClientResponse> then) {
+    return r -> r.hasRegisterSession() ? applied(r, new byte[0]) : then.apply(r);
+  }
+
   @Test
   void noAnswerMeansOutcomeUnknown() throws Exception {
-    try (FakeServer server = new FakeServer(r -> null)) {
+    try (FakeServer server = new FakeServer(sessionsThen(r -> null))) {
       assertEquals(3, run("--cluster", server.address(), "--timeout", "2s", "add", "5"));
       assertEquals("counter: no answer from the cluster within 2 s: the add may or may not"
           + " have been applied", err.toString().strip());
       assertEquals("", out.toString());
+    }
+  }
+
+  @Test
+  void anAddNeverSentBecauseNoSessionOpenedFailsWithNothingChanged() throws Exception {
+    try (FakeServer server = new FakeServer(r -> null)) {
+      assertEquals(1, run("--cluster", server.address(), "--timeout", "1s", "add", "5"));
+      assertTrue(err.toString().startsWith("counter: no session could be opened, so the command was not sent"),
+          err.toString());
+      assertEquals(1, err.toString().lines().count());
     }
   }
 
@@ -124,15 +139,18 @@ class CounterCliTest {
     assertEquals(1, err.toString().lines().count());
   }
 
+  /** The add is retried in its session after LEADERSHIP_LOST; once nothing answers, it stays undecided. */
   @Test
-  void leadershipLostIsOutcomeUnknown() throws Exception {
-    try (FakeServer server = new FakeServer(r -> ClientResponse.newBuilder()
-        .setRequestId(r.getRequestId())
-        .setError(ClientError.newBuilder().setCode(ClientError.Code.LEADERSHIP_LOST)
-            .setMessage("leader stepped down")).build())) {
-      assertEquals(3, run("--cluster", server.address(), "add", "5"));
-      assertEquals("counter: the leader lost leadership before the add committed: the add may"
-          + " or may not have been applied", err.toString().strip());
+  void leadershipLostThenSilenceIsOutcomeUnknown() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger proposes = new java.util.concurrent.atomic.AtomicInteger();
+    try (FakeServer server = new FakeServer(sessionsThen(r -> proposes.incrementAndGet() > 1 ? null
+        : ClientResponse.newBuilder().setRequestId(r.getRequestId())
+            .setError(ClientError.newBuilder().setCode(ClientError.Code.LEADERSHIP_LOST)
+                .setMessage("leader stepped down")).build()))) {
+      assertEquals(3, run("--cluster", server.address(), "--timeout", "2s", "add", "5"));
+      assertEquals("counter: no answer from the cluster within 2 s: the add may or may not have been applied",
+          err.toString().strip());
+      assertTrue(proposes.get() >= 2, "retried after LEADERSHIP_LOST");
     }
   }
 
@@ -170,7 +188,8 @@ class CounterCliTest {
         + " been applied", CounterCli.failureMessage(
             new ClientException(Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "x"), true, t));
     assertEquals("client closed: the add may or may not have been applied",
-        CounterCli.failureMessage(new ClientException(Kind.CLOSED, "client closed"), true, t));
+        CounterCli.failureMessage(new ClientException(Kind.CLOSED_OUTCOME_UNKNOWN, "client closed"), true, t));
+    assertEquals("client closed", CounterCli.failureMessage(new ClientException(Kind.CLOSED, "client closed"), true, t));
     assertEquals("no leader", CounterCli.failureMessage(
         new ClientException(Kind.NOT_LEADER_UNKNOWN, "no leader"), true, t));
     assertEquals("timed out", CounterCli.failureMessage(
