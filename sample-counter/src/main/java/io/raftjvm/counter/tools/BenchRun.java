@@ -84,6 +84,7 @@ final class BenchRun {
   private final LongAdder inFlightDelta = new LongAdder();
   private final LongAdder inFlight = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
+  private final Stalls stalls = new Stalls();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch slotsDone;
 
@@ -126,6 +127,7 @@ final class BenchRun {
     lastTickNanos = startNanos;
     if (warmupNanos == 0) {
       measureStart = startNanos;
+      stalls.start(startNanos);
       phase = MEASURE;
     }
     ScheduledFuture<?> ticks = timer.scheduleAtFixedRate(this::tick, 1, 1, TimeUnit.SECONDS);
@@ -147,11 +149,13 @@ final class BenchRun {
     progressRecycle = progressRecorder.getIntervalHistogram(progressRecycle); // drop warm-up
     progressTotal.reset();
     measureStart = System.nanoTime();
+    stalls.start(measureStart);
     phase = MEASURE;
   }
 
   private void stop() {
     measureEnd = System.nanoTime();
+    stalls.end(measureEnd);
     phase = STOPPING;
     stopped.countDown();
   }
@@ -185,6 +189,8 @@ final class BenchRun {
     s.measuredAdds = measuredAdds.sum();
     s.measuredGets = measuredGets.sum();
     s.measuredErrors = measuredErrors.sum();
+    s.longestStallNanos = stalls.longestNanos();
+    s.longestStallEndNanos = stalls.longestEndNanos();
     s.addLatency = addRecorder.getIntervalHistogram();
     s.getLatency = getRecorder.getIntervalHistogram();
     Map<String, Long> errors = new TreeMap<>();
@@ -294,6 +300,7 @@ final class BenchRun {
       if (status == Status.OK) {
         progressRecorder.recordValue(latency);
         if (ph == MEASURE) {
+          stalls.ok(System.nanoTime());
           (read ? getRecorder : addRecorder).recordValue(latency);
           (read ? measuredGets : measuredAdds).increment();
         }

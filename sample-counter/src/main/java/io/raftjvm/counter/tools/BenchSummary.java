@@ -32,6 +32,9 @@ final class BenchSummary {
   long measuredAdds;
   long measuredGets;
   long measuredErrors;
+  /** Longest time in the window with no operation acknowledged, and when it ended (into the window). */
+  long longestStallNanos;
+  long longestStallEndNanos;
   /** Latencies of acknowledged operations in the window, in nanoseconds. */
   Histogram addLatency = new Histogram(3);
   Histogram getLatency = new Histogram(3);
@@ -98,6 +101,10 @@ final class BenchSummary {
     measured.put("gets", measuredGets);
     measured.put("errors", measuredErrors);
     m.put("measured", measured);
+    Map<String, Object> stall = new LinkedHashMap<>();
+    stall.put("millis", round(longestStallNanos / 1e6, 1));
+    stall.put("endSeconds", round(longestStallEndNanos / 1e9, 3));
+    m.put("longestStall", stall);
     m.put("latencyMicros", latency(allLatency()));
     if (readPercent > 0) {
       m.put("latencyMicrosAdd", latency(addLatency));
@@ -159,6 +166,8 @@ final class BenchSummary {
       sb.append(" (whole run; ").append(measuredErrors).append(" in the measured window)");
     }
     sb.append(System.lineSeparator());
+    sb.append(String.format(Locale.ROOT, "longest stall: %.0f ms with nothing acknowledged (ended %.1f s into the"
+        + " measured window)%n", longestStallNanos / 1e6, longestStallEndNanos / 1e9));
     sb.append(String.format(Locale.ROOT,
         "totals:       adds %d ok, %d failed, %d unknown; gets %d ok, %d failed"
             + " (whole run, warm-up included)%s%n",

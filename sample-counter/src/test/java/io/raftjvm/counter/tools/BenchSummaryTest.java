@@ -29,6 +29,8 @@ class BenchSummaryTest {
     s.measuredAdds = 3;
     s.measuredGets = reads > 0 ? 1 : 0;
     s.measuredErrors = 1;
+    s.longestStallNanos = 1_934_000_000L;
+    s.longestStallEndNanos = 1_500_000_000L;
     s.addLatency = new Histogram(3);
     // 1 ms, 2 ms, 3 ms (exact in HdrHistogram with 3 digits? values are bucketed; pick round ones)
     s.addLatency.recordValue(1_000_000);
@@ -60,6 +62,7 @@ class BenchSummaryTest {
         + "\"durationSeconds\":10,\"timeoutSeconds\":5,\"measuredSeconds\":2,"
         + "\"throughput\":{\"ops\":1.5,\"adds\":1.5,\"gets\":0},"
         + "\"measured\":{\"adds\":3,\"gets\":0,\"errors\":1},"
+        + "\"longestStall\":{\"millis\":1934,\"endSeconds\":1.5},"
         + "\"latencyMicros\":{\"count\":3,\"mean\":" + micros(s.addLatency.getMean())
         + ",\"p50\":" + micros(p50) + ",\"p90\":" + micros(max) + ",\"p99\":" + micros(max)
         + ",\"p99.9\":" + micros(max) + ",\"max\":" + micros(max) + "},"
@@ -116,10 +119,12 @@ class BenchSummaryTest {
     assertTrue(lines[4].startsWith("latency get:  p50 0.500 ms"), lines[4]);
     assertEquals("errors:       TIMEOUT_OUTCOME_UNKNOWN 1 (whole run; 1 in the measured window)",
         lines[5]);
+    assertEquals("longest stall: 1934 ms with nothing acknowledged (ended 1.5 s into the measured window)",
+        lines[6]);
     assertEquals("totals:       adds 10 ok, 0 failed, 1 unknown; gets 2 ok, 0 failed (whole run,"
-        + " warm-up included)", lines[6]);
-    assertTrue(lines[7].startsWith("verification: PASSED: every replica (2) = 16"), lines[7]);
-    assertEquals(8, lines.length);
+        + " warm-up included)", lines[7]);
+    assertTrue(lines[8].startsWith("verification: PASSED: every replica (2) = 16"), lines[8]);
+    assertEquals(9, lines.length);
   }
 
   @Test
