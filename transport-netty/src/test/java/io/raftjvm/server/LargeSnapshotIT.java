@@ -13,7 +13,6 @@ import io.raftjvm.proto.Query;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -22,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -67,33 +65,10 @@ class LargeSnapshotIT {
         + "\nraft.state-machine = it-file\nraft.tick-interval = 50ms\nraft.election-ticks = 20\n"
         + "raft.snapshot.entries = 0\nraft.snapshot.trailing-entries = 0\nraft.snapshot.chunk-size = 1MiB\n"
         + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(chronicleArgs());
-    cmd.addAll(List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-        RaftServer.class.getName(), "--config", conf.toString()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("node" + id + ".out").toFile()).start();
+    Process p = TestClusters.serverProcess(conf, tmp.resolve("node" + id + ".out"), "-Xmx256m",
+        "-XX:+ExitOnOutOfMemoryError");
     processes.put(id, p);
     return p;
-  }
-
-  /** The Chronicle flags this JVM got from the build (see the parent pom), for the children. */
-  private static List<String> chronicleArgs() {
-    String prop = System.getProperty("chronicle.jvm.args", "") + " " + System.getProperty("jdk24.jvm.args", "");
-    List<String> args = new ArrayList<>();
-    if (prop.isBlank() || prop.contains("${")) {
-      for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("--add-") || a.startsWith("-Dchronicle.") || a.startsWith("--enable-native-access")
-            || a.startsWith("--sun-misc")) {
-          args.add(a);
-        }
-      }
-    } else {
-      args.addAll(Arrays.asList(prop.trim().split("\\s+")));
-    }
-    args.add("-Dchronicle.analytics.disable=true");
-    return args;
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {

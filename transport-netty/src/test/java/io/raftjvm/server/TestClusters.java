@@ -59,6 +59,44 @@ public final class TestClusters {
     }
   }
 
+  /**
+   * Starts {@code RaftServer --config conf} in a child JVM on this test's class path, with the
+   * Chronicle flags this JVM got and extra JVM options; its output goes to {@code out}.
+   */
+  public static Process serverProcess(Path conf, Path out, String... jvmOptions) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(chronicleArgs());
+    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RaftServer.class.getName(), "--config",
+        conf.toString()));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+  }
+
+  /** The Chronicle flags this JVM got from the build (see the parent pom), for child JVMs. */
+  private static List<String> chronicleArgs() {
+    String prop = System.getProperty("chronicle.jvm.args", "") + " " + System.getProperty("jdk24.jvm.args", "");
+    List<String> args = new ArrayList<>();
+    if (prop.isBlank() || prop.contains("${")) {
+      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        if (a.startsWith("--add-") || a.startsWith("-Dchronicle.") || a.startsWith("--enable-native-access")
+            || a.startsWith("--sun-misc")) {
+          args.add(a);
+        }
+      }
+    } else {
+      args.addAll(java.util.Arrays.asList(prop.trim().split("\\s+")));
+    }
+    args.add("-Dchronicle.analytics.disable=true");
+    return args;
+  }
+
+  /** Sends a signal (STOP, CONT, KILL...) to a process with the system's kill command. */
+  public static void signal(Process p, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) throw new IOException("kill -" + signal + " " + p.pid() + " failed");
+  }
+
   /** A path as HOCON wants it in a quoted string. */
   public static String quoted(Path p) {
     return "\"" + p.toString().replace("\\", "/") + "\"";
