@@ -56,6 +56,10 @@ if [ "$fault" = cut-out ]; then
 fi
 ensure_dist "$root"
 [ -n "$out" ] || out=$(mktemp -d /tmp/fault-run.XXXXXX)
+if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
+  echo "fault-run: --out $out is not empty: each run starts a new cluster in a new directory" >&2
+  exit 2
+fi
 mkdir -p "$out"
 peer=(0 7401 7402 7403) client=(0 7501 7502 7503)
 cluster="127.0.0.1:${client[1]},127.0.0.1:${client[2]},127.0.0.1:${client[3]}"
@@ -114,7 +118,7 @@ done
 
 current_leader() { # the server that most recently became leader, by term, from the node logs
   grep -ho 'node [0-9]* became leader at term [0-9]*' "$out"/node*/node.log 2> /dev/null \
-    | awk '{ if ($6 + 0 >= best) { best = $6 + 0; id = $2 } } END { print id }'
+    | awk '{ if ($7 + 0 >= best) { best = $7 + 0; id = $2 } } END { print id }'
 }
 
 echo "fault-run: cluster up in $out; benchmark: concurrency $concurrency, 5 s warm-up, $duration measured;" \
