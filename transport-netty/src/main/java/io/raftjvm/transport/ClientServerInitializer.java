@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
@@ -56,7 +55,7 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
     // consolidateWhenNoReadInProgress: responses completing outside a read burst coalesce too.
     p.addLast("flush", new FlushConsolidationHandler(
         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-    p.addLast("frameDecoder", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4));
+    p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
     p.addLast("protobufDecoder", DECODER);
     p.addLast("framePrepender", PREPENDER);
     p.addLast("protobufEncoder", ENCODER);

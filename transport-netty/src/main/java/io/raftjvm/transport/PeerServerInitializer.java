@@ -32,7 +32,7 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
-    PeerCodec.addTo(ch.pipeline(), maxFrameBytes);
+    PeerCodec.addTo(ch.pipeline(), new FrameDecoder(maxFrameBytes));
     ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
     ch.pipeline().addLast("onError", ON_ERROR);
   }
