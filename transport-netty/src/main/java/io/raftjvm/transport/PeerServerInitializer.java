@@ -7,7 +7,8 @@ import java.util.function.LongPredicate;
 
 /**
  * Assembles the pipeline of an accepted peer connection: {@link PeerCodec} (flush consolidation,
- * framing, protobuf), then a new {@link PeerInboundHandler}, then {@link CloseOnErrorHandler}.
+ * framing, protobuf), then a new {@link PeerInboundHandler}, then {@link CloseOnErrorHandler}. The
+ * frame decoder takes small frames only until the handler accepts the peer's hello.
  *
  * <p>{@link Sharable} (as every {@code ChannelInitializer}): immutable, one instance per server.
  */
@@ -32,7 +33,8 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
-    PeerCodec.addTo(ch.pipeline(), new FrameDecoder(maxFrameBytes));
+    PeerCodec.addTo(ch.pipeline(),
+        new FrameDecoder(PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO, maxFrameBytes));
     ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
     ch.pipeline().addLast("onError", ON_ERROR);
   }

@@ -163,4 +163,38 @@ class PeerInboundHandlerTest {
     assertFalse(ch.isOpen());
     assertEquals(List.of(List.of(before)), deliveries);
   }
+
+  /** A 100 KiB append: over the limit before a hello, well within the transport's maximum. */
+  private static Message largeAppend() {
+    return Frames.append(3, SELF, 5).toBuilder().setEntries(0, Frames.append(3, SELF, 5).getEntries(0).toBuilder()
+        .setData(com.google.protobuf.ByteString.copyFrom(new byte[100 << 10]))).build();
+  }
+
+  @Test
+  void aLargeFrameBeforeTheHelloClosesAsSoonAsItsLengthArrives() {
+    try (LogCapture errors = new LogCapture(CloseOnErrorHandler.class)) {
+      EmbeddedChannel ch =
+          new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
+      io.netty.buffer.ByteBuf wire = Frames.wire(Frames.frame(largeAppend()));
+      int announced = wire.readableBytes();
+      ch.writeInbound(wire.readRetainedSlice(1024)); // the length and the first KiB only
+      wire.release();
+      assertFalse(ch.isOpen(), "closed without waiting for the other 99 KiB");
+      assertEquals(List.of(), deliveries);
+      assertEquals(List.of("WARN closing peer connection from embedded: frame too long (" + announced
+          + " bytes announced, limit " + PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO + ")"),
+          errors.lines(Level.WARN));
+    }
+  }
+
+  @Test
+  void theSameFrameAfterAValidHelloIsAccepted() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
+    Message large = largeAppend();
+    ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(large))); // in one read
+    ch.writeInbound(Frames.wire(Frames.frame(large))); // and in the next
+    assertTrue(ch.isOpen());
+    assertEquals(List.of(List.of(large), List.of(large)), deliveries);
+  }
 }
