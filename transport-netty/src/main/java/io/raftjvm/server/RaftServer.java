@@ -175,7 +175,7 @@ public final class RaftServer implements AutoCloseable {
       };
       this.peerServer.start().sync();
       this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
-          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.maxFrameBytes(),
+          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.clientMaxFrameBytes(),
           cfg.maxPendingPerConnection());
       this.clientServer.bind(bindable(self.clientAddress()));
       driver.start(membersTransport);

@@ -52,7 +52,8 @@ public record ServerConfig(
     int snapshotChunkBytes,
     boolean readLease,
     int leaseDriftTicks,
-    Duration sessionTimeout) {
+    Duration sessionTimeout,
+    int clientMaxFrameBytes) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -145,6 +146,8 @@ public record ServerConfig(
     if (timeout.toMillis() < 1) throw bad("client.request-timeout", "must be positive, got " + timeout);
     int maxPending = c.getInt(P + "client.max-pending-per-connection");
     if (maxPending < 1) throw bad("client.max-pending-per-connection", "must be at least 1, got " + maxPending);
+    int clientMaxFrame = intBytes(c, "client.max-frame-size");
+    if (clientMaxFrame < 1024) throw bad("client.max-frame-size", "must be at least 1KiB, got " + clientMaxFrame);
 
     String sm = c.getString(P + "state-machine");
     if (sm.isBlank()) throw bad("state-machine", "must name a state machine provider");
@@ -157,7 +160,7 @@ public record ServerConfig(
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
         c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"),
         nonNegative(c, "snapshot.entries"), c.getBytes(P + "snapshot.bytes"), nonNegative(c, "snapshot.trailing-entries"),
-        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election), sessionTimeout(c));
+        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election), sessionTimeout(c), clientMaxFrame);
   }
 
   private static Duration sessionTimeout(Config c) {
