@@ -152,7 +152,7 @@ public final class RaftServer implements AutoCloseable {
             public void peerAddress(long peer, String address) {
               transport.learnPeer(peer, address);
             }
-          }, snapshotFinisher), cfg.maxFrameBytes());
+          }, snapshotFinisher), cfg.maxFrameBytes(), cfg.maxIncompleteFrameBytes());
       transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
       this.membersTransport = new Transport() {
         @Override
@@ -176,7 +176,7 @@ public final class RaftServer implements AutoCloseable {
       this.peerServer.start().sync();
       this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
           new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.clientMaxFrameBytes(),
-          cfg.maxPendingPerConnection());
+          cfg.clientMaxIncompleteFrameBytes(), cfg.maxPendingPerConnection());
       this.clientServer.bind(bindable(self.clientAddress()));
       driver.start(membersTransport);
       transport.start();

@@ -147,6 +147,9 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     if (e instanceof TooLongFrameException) {
       return "oversized frame (" + e.getMessage() + ")";
     }
+    if (e instanceof FrameBudget.ExceededException) {
+      return e.getMessage();
+    }
     Throwable root = e.getCause() != null ? e.getCause() : e;
     return "undecodable bytes (" + root.getMessage() + ")";
   }

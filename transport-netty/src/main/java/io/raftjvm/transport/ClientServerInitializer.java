@@ -14,7 +14,8 @@ import java.util.Objects;
 
 /**
  * Assembles a client connection's pipeline: flush consolidation first, then 4-byte length framing
- * and protobuf codecs, then {@link ClientRequestHandler}. {@code @Sharable}: the stateless codecs are
+ * ({@link FrameDecoder}, charging incomplete frames to the port's {@link FrameBudget}) and protobuf
+ * codecs, then {@link ClientRequestHandler}. {@code @Sharable}: the stateless codecs are
  * shared, the stateful handlers are created per channel.
  */
 @Sharable
@@ -27,13 +28,15 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
   private final ClientService service;
   /** Largest frame accepted, in bytes, counting the 4-byte length prefix. */
   private final int maxFrameBytes;
+  /** Shared by every connection of the port: bytes held by incomplete frames. */
+  private final FrameBudget budget;
   /** Unanswered requests allowed per connection. */
   private final int maxOutstanding;
   /** Where accepted channels are registered; null when nobody tracks them (tests). */
   private final ChannelGroup connections;
 
-  ClientServerInitializer(ClientService service, int maxFrameBytes, int maxOutstanding,
-      ChannelGroup connections) {
+  ClientServerInitializer(ClientService service, int maxFrameBytes, FrameBudget budget,
+      int maxOutstanding, ChannelGroup connections) {
     this.service = Objects.requireNonNull(service, "service");
     if (maxFrameBytes <= 4) {
       throw new IllegalArgumentException("maxFrameBytes must exceed 4: " + maxFrameBytes);
@@ -42,6 +45,7 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
       throw new IllegalArgumentException("maxOutstanding must be positive: " + maxOutstanding);
     }
     this.maxFrameBytes = maxFrameBytes;
+    this.budget = Objects.requireNonNull(budget, "budget");
     this.maxOutstanding = maxOutstanding;
     this.connections = connections;
   }
@@ -55,7 +59,7 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
     // consolidateWhenNoReadInProgress: responses completing outside a read burst coalesce too.
     p.addLast("flush", new FlushConsolidationHandler(
         FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-    p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes));
+    p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes, budget));
     p.addLast("protobufDecoder", DECODER);
     p.addLast("framePrepender", PREPENDER);
     p.addLast("protobufEncoder", ENCODER);

@@ -47,6 +47,9 @@ final class CloseOnErrorHandler extends ChannelInboundHandlerAdapter {
     if (cause instanceof TooLongFrameException) {
       return "frame too long (" + cause.getMessage() + ")";
     }
+    if (cause instanceof FrameBudget.ExceededException) {
+      return cause.getMessage();
+    }
     if (cause instanceof DecoderException && cause.getCause() != null) {
       Throwable inner = cause.getCause();
       if (inner instanceof InvalidProtocolBufferException) {

@@ -328,7 +328,7 @@ class RaftClientIT {
 
   private Fake start(Fake fake) throws InterruptedException {
     fake.executor = serviceThreads;
-    fake.server = new ClientServer(serverGroup, NioServerSocketChannel.class, fake, 1 << 20, 10_000);
+    fake.server = new ClientServer(serverGroup, NioServerSocketChannel.class, fake, 1 << 20, 64 << 20, 10_000);
     servers.add(fake.server);
     InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
     fake.address = "127.0.0.1:" + bound.getPort();

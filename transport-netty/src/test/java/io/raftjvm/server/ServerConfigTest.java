@@ -41,6 +41,8 @@ class ServerConfigTest {
     assertEquals("counter", c.stateMachine());
     assertEquals(64 << 20, c.maxFrameBytes());
     assertEquals(4 << 20, c.clientMaxFrameBytes());
+    assertEquals(64L << 20, c.clientMaxIncompleteFrameBytes());
+    assertEquals(256L << 20, c.maxIncompleteFrameBytes());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -62,6 +64,9 @@ class ServerConfigTest {
       "client frame too small     | raft.client.max-frame-size = 100        | raft.client.max-frame-size must be at least 1KiB, got 100",
       "client frame over 2GiB     | raft.client.max-frame-size = 3GiB       | raft.client.max-frame-size must be below 2GiB",
       "client frame not a size    | raft.client.max-frame-size = large      | client.max-frame-size",
+      "client budget below frame  | raft.client.max-incomplete-frame-bytes = 1MiB | raft.client.max-incomplete-frame-bytes must be at least client.max-frame-size (4194304), got 1048576",
+      "client budget not positive | raft.client.max-incomplete-frame-bytes = 0 | raft.client.max-incomplete-frame-bytes must be positive",
+      "peer budget below frame    | raft.transport.max-incomplete-frame-bytes = 32MiB | raft.transport.max-incomplete-frame-bytes must be at least transport.max-frame-size (67108864), got 33554432",
   })
   void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
     String hocon = VALID + override.replace("\\n", "\n") + "\n";

@@ -61,7 +61,7 @@ class ClientRequestHandlerTest {
       return f;
     };
     return new EmbeddedChannel(
-        new ClientServerInitializer(service, MAX_FRAME, maxOutstanding, null));
+        new ClientServerInitializer(service, MAX_FRAME, FrameBudget.UNLIMITED, maxOutstanding, null));
   }
 
   @Test

@@ -25,7 +25,7 @@ class FramingTest {
     return new EmbeddedChannel(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        PeerCodec.addTo(ch.pipeline(), new FrameDecoder(MAX));
+        PeerCodec.addTo(ch.pipeline(), new FrameDecoder(MAX, FrameBudget.UNLIMITED));
         ch.pipeline().addLast(new CloseOnErrorHandler("peer connection from"));
       }
     });
