@@ -15,7 +15,8 @@ import java.util.Objects;
 /**
  * Assembles a client connection's pipeline: flush consolidation first, then 4-byte length framing
  * ({@link FrameDecoder}, charging incomplete frames to the port's {@link FrameBudget}) and protobuf
- * codecs, then {@link ClientRequestHandler}. {@code @Sharable}: the stateless codecs are
+ * codecs, then {@link ClientRequestHandler}, then {@link CloseOnErrorHandler}: any failure of the
+ * connection is one log line naming the client's address, and the connection is closed. {@code @Sharable}: the stateless codecs are
  * shared, the stateful handlers are created per channel.
  */
 @Sharable
@@ -24,6 +25,7 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
       new ProtobufDecoder(ClientRequest.getDefaultInstance());
   private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
   private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
+  private static final CloseOnErrorHandler ON_ERROR = new CloseOnErrorHandler("client connection from");
 
   private final ClientService service;
   /** Largest frame accepted, in bytes, counting the 4-byte length prefix. */
@@ -64,5 +66,6 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
     p.addLast("framePrepender", PREPENDER);
     p.addLast("protobufEncoder", ENCODER);
     p.addLast("handler", new ClientRequestHandler(service, maxOutstanding));
+    p.addLast("onError", ON_ERROR);
   }
 }
