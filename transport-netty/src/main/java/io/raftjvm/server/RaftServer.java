@@ -276,6 +276,16 @@ public final class RaftServer implements AutoCloseable {
     return clientServer.localAddress();
   }
 
+  /** Bytes held now by incomplete request frames on the client port. */
+  long clientIncompleteFrameBytes() {
+    return clientServer.incompleteFrameBytes();
+  }
+
+  /** Bytes held now by incomplete frames on the peer port. */
+  long peerIncompleteFrameBytes() {
+    return peerServer.incompleteFrameBytes();
+  }
+
   /**
    * Stops taking clients, stops the node (the log writer writes and syncs what it holds), closes
    * connections and the log. Blocks; call it from a thread that is not an event loop.
