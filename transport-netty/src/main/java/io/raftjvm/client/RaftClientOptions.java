@@ -93,7 +93,12 @@ public final class RaftClientOptions {
     return maxRetryBackoff;
   }
 
-  /** Largest response frame accepted, counting its 4-byte length prefix (default 16 MiB). */
+  /**
+   * Largest response frame accepted, counting its 4-byte length prefix (default 16 MiB). Answers
+   * (query results, status) may be larger than requests: the servers take requests of up to
+   * {@code raft.client.max-frame-size} (4 MiB by default), a limit that bounds their memory, not
+   * this client's.
+   */
   public int maxFrameBytes() {
     return maxFrameBytes;
   }

@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
@@ -152,7 +153,7 @@ public final class RaftServer implements AutoCloseable {
             public void peerAddress(long peer, String address) {
               transport.learnPeer(peer, address);
             }
-          }, snapshotFinisher), cfg.maxFrameBytes());
+          }, snapshotFinisher), cfg.maxFrameBytes(), cfg.maxIncompleteFrameBytes());
       transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
       this.membersTransport = new Transport() {
         @Override
@@ -173,18 +174,34 @@ public final class RaftServer implements AutoCloseable {
           transport.updateMembers(conf);
         }
       };
-      this.peerServer.start().sync();
       this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
-          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.maxFrameBytes(),
-          cfg.maxPendingPerConnection());
-      this.clientServer.bind(bindable(self.clientAddress()));
-      driver.start(membersTransport);
-      transport.start();
+          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.clientMaxFrameBytes(),
+          cfg.clientMaxIncompleteFrameBytes(), cfg.maxPendingPerConnection());
       started = true;
-      LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", id, cfg.clusterId(),
-          peerServer.localAddress(), clientServer.localAddress(), cfg.dataDir());
     } finally {
       if (!started) store.close();
+    }
+  }
+
+  /** Binds both ports, then starts the node and the outbound connections. */
+  private void listen() throws Exception {
+    ServerConfig.Member self = config.self();
+    String key = "raft.peers[id = " + config.nodeId() + "]";
+    listenOn(() -> peerServer.start().sync(), self.peerAddress(), key + ".peer-address");
+    listenOn(() -> clientServer.bind(bindable(self.clientAddress())), self.clientAddress(), key + ".client-address");
+    driver.start(membersTransport);
+    transport.start();
+    LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", config.nodeId(),
+        config.clusterId(), peerServer.localAddress(), clientServer.localAddress(), config.dataDir());
+  }
+
+  /** Runs bind; an address that cannot be bound (taken, not local) is a ConfigException naming key. */
+  private static void listenOn(Callable<?> bind, InetSocketAddress address, String key) throws Exception {
+    try {
+      bind.call();
+    } catch (IOException e) { // NIO's BindException, or epoll's "bind(..) failed with error(-98): ..."
+      String reason = String.valueOf(e.getMessage()).replaceFirst("^bind\\(\\.\\.\\) failed[^:]*: ", "");
+      throw new ConfigException("cannot listen on " + ServerConfig.show(address) + " (" + key + "): " + reason);
     }
   }
 
@@ -228,9 +245,19 @@ public final class RaftServer implements AutoCloseable {
     return conf != null && ConfChanges.isMember(conf, id);
   }
 
-  /** Starts a server; throws ConfigException or StorageException (one-line messages) on bad input. */
+  /**
+   * Starts a server; throws ConfigException or StorageException (one-line messages) on bad input,
+   * a taken listen address included (the server then releases what it had opened).
+   */
   public static RaftServer start(ServerConfig config) throws Exception {
-    return new RaftServer(config);
+    RaftServer server = new RaftServer(config);
+    try {
+      server.listen();
+    } catch (Exception | Error e) {
+      server.close();
+      throw e;
+    }
+    return server;
   }
 
   private static InetSocketAddress bindable(InetSocketAddress a) {
@@ -247,6 +274,16 @@ public final class RaftServer implements AutoCloseable {
 
   public InetSocketAddress clientAddress() {
     return clientServer.localAddress();
+  }
+
+  /** Bytes held now by incomplete request frames on the client port. */
+  long clientIncompleteFrameBytes() {
+    return clientServer.incompleteFrameBytes();
+  }
+
+  /** Bytes held now by incomplete frames on the peer port. */
+  long peerIncompleteFrameBytes() {
+    return peerServer.incompleteFrameBytes();
   }
 
   /**

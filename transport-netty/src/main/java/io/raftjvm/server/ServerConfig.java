@@ -52,7 +52,10 @@ public record ServerConfig(
     int snapshotChunkBytes,
     boolean readLease,
     int leaseDriftTicks,
-    Duration sessionTimeout) {
+    Duration sessionTimeout,
+    int clientMaxFrameBytes,
+    long clientMaxIncompleteFrameBytes,
+    long maxIncompleteFrameBytes) {
 
   /** One server of the cluster. */
   public record Member(long id, InetSocketAddress peerAddress, InetSocketAddress clientAddress) {}
@@ -145,6 +148,10 @@ public record ServerConfig(
     if (timeout.toMillis() < 1) throw bad("client.request-timeout", "must be positive, got " + timeout);
     int maxPending = c.getInt(P + "client.max-pending-per-connection");
     if (maxPending < 1) throw bad("client.max-pending-per-connection", "must be at least 1, got " + maxPending);
+    int clientMaxFrame = intBytes(c, "client.max-frame-size");
+    if (clientMaxFrame < 1024) throw bad("client.max-frame-size", "must be at least 1KiB, got " + clientMaxFrame);
+    long clientIncomplete = atLeastOneFrame(c, "client.max-incomplete-frame-bytes", "client.max-frame-size", clientMaxFrame);
+    long peerIncomplete = atLeastOneFrame(c, "transport.max-incomplete-frame-bytes", "transport.max-frame-size", maxFrame);
 
     String sm = c.getString(P + "state-machine");
     if (sm.isBlank()) throw bad("state-machine", "must name a state machine provider");
@@ -157,7 +164,8 @@ public record ServerConfig(
         maxInflight, maxInflightBytes, maxApply, maxUncommitted, c.getBoolean(P + "log.sync"), segment, maxFrame, high, low,
         c.getBoolean(P + "transport.native"), timeout, maxPending, c.getBoolean(P + "join"),
         nonNegative(c, "snapshot.entries"), c.getBytes(P + "snapshot.bytes"), nonNegative(c, "snapshot.trailing-entries"),
-        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election), sessionTimeout(c));
+        snapshotChunk(c, maxFrame), readLease(c), leaseDrift(c, election), sessionTimeout(c), clientMaxFrame,
+        clientIncomplete, peerIncomplete);
   }
 
   private static Duration sessionTimeout(Config c) {
@@ -175,6 +183,13 @@ public record ServerConfig(
   private static int leaseDrift(Config c, int election) {
     int v = c.getInt(P + "lease-drift-ticks");
     if (v < 0 || v >= election) throw bad("lease-drift-ticks", "must be in [0, election-ticks), got " + v);
+    return v;
+  }
+
+  /** A budget for incomplete frames: one frame of the largest size must always fit. */
+  private static long atLeastOneFrame(Config c, String key, String frameKey, int maxFrame) {
+    long v = positiveBytes(c, key);
+    if (v < maxFrame) throw bad(key, "must be at least " + frameKey + " (" + maxFrame + "), got " + v);
     return v;
   }
 

@@ -2,13 +2,10 @@ package io.raftjvm.transport;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.concurrent.EventExecutor;
 import io.raftjvm.proto.ClientError;
 import io.raftjvm.proto.ClientRequest;
 import io.raftjvm.proto.ClientResponse;
-import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,9 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per channel, not {@code @Sharable}: it counts the connection's unanswered requests. Beyond
  * {@code maxOutstanding} a request is answered UNAVAILABLE at once. A request with no body or an
- * empty command is answered BAD_REQUEST. An oversized frame or undecodable bytes close the
- * connection with one warning naming the remote address. While the channel is not writable (the
- * client does not read its answers) reading pauses, so the outbound buffer stays bounded.
+ * empty command is answered BAD_REQUEST. Failures of the connection itself (an oversized frame,
+ * undecodable bytes, any exception) are left to the {@link CloseOnErrorHandler} after it. While
+ * the channel is not writable (the client does not read its answers) reading pauses, so the
+ * outbound buffer stays bounded.
  */
 final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(ClientRequestHandler.class);
@@ -34,8 +32,6 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   private final int maxOutstanding;
   /** Requests handed to the service and not yet answered. Mutated on the channel's loop only. */
   private int outstanding;
-  /** Whether the connection failure was already logged (one line per connection). Loop only. */
-  private boolean failureLogged;
 
   ClientRequestHandler(ClientService service, int maxOutstanding) {
     this.service = service;
@@ -109,22 +105,6 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     ctx.fireChannelWritabilityChanged();
   }
 
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
-      LOG.debug("client connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-    } else if (!failureLogged) {
-      failureLogged = true;
-      if (cause instanceof DecoderException) {
-        LOG.warn("closing client connection from {}: {}", ctx.channel().remoteAddress(),
-            describeDecodeFailure((DecoderException) cause));
-      } else {
-        LOG.warn("closing client connection from {}", ctx.channel().remoteAddress(), cause);
-      }
-    }
-    ctx.close();
-  }
-
   private static String validate(ClientRequest request) {
     switch (request.getBodyCase()) {
       case PROPOSE:
@@ -141,14 +121,6 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       default:
         return "request has no body (expected propose, query, admin or register_session)";
     }
-  }
-
-  private static String describeDecodeFailure(DecoderException e) {
-    if (e instanceof TooLongFrameException) {
-      return "oversized frame (" + e.getMessage() + ")";
-    }
-    Throwable root = e.getCause() != null ? e.getCause() : e;
-    return "undecodable bytes (" + root.getMessage() + ")";
   }
 
   private static String describe(Throwable failure) {

@@ -24,6 +24,8 @@ public final class ClientServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Class<? extends ServerChannel> channelClass;
   private final ClientServerInitializer initializer;
+  /** Bytes held by incomplete request frames, across the port's connections. */
+  private final FrameBudget budget;
   /** Every accepted connection, so that {@link #close} ends them too. */
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   /** The listening channel; null until bound. Set by the binding thread only. */
@@ -31,14 +33,22 @@ public final class ClientServer implements AutoCloseable {
 
   /**
    * @param maxFrameBytes largest accepted frame, counting its 4-byte length prefix
+   * @param maxIncompleteFrameBytes most bytes incomplete frames may hold across all connections; a
+   *     connection that would take them over is closed
    * @param maxOutstanding requests one connection may have unanswered before it gets UNAVAILABLE
    */
   public ClientServer(EventLoopGroup group, Class<? extends ServerChannel> channelClass,
-      ClientService service, int maxFrameBytes, int maxOutstanding) {
+      ClientService service, int maxFrameBytes, long maxIncompleteFrameBytes, int maxOutstanding) {
     this.group = Objects.requireNonNull(group, "group");
     this.channelClass = Objects.requireNonNull(channelClass, "channelClass");
+    this.budget = new FrameBudget(maxIncompleteFrameBytes);
     this.initializer =
-        new ClientServerInitializer(service, maxFrameBytes, maxOutstanding, connections);
+        new ClientServerInitializer(service, maxFrameBytes, budget, maxOutstanding, connections);
+  }
+
+  /** Bytes held now by incomplete request frames, across the port's connections. */
+  public long incompleteFrameBytes() {
+    return budget.used();
   }
 
   /** Binds and starts accepting; returns the bound address (useful with port 0). */

@@ -12,10 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Last handler of a pipeline: any exception closes the connection. A protocol problem (frame too
- * long, bytes that do not decode, anything unexpected) is logged as one warning line naming the
- * remote address; I/O errors (reset, broken pipe) only at DEBUG, as the loss of a connection is
- * reported elsewhere. Errors arriving after the close (the rest of a read burst) are not logged.
- * The process keeps running.
+ * long, bytes that do not decode, a port's frame budget exceeded) or anything unexpected, an
+ * {@code Error} such as {@code OutOfMemoryError} included, is logged as one warning line naming the
+ * remote address and the cause, never with a stack trace: the input comes from a remote party,
+ * and one connection's failure must not flood the log. I/O errors (reset, broken pipe) are logged
+ * only at DEBUG, as the loss of a connection is reported elsewhere. Errors arriving after the
+ * close (the rest of a read burst) are not logged. The process keeps serving other connections.
  *
  * <p>Stateless and {@link Sharable}: one instance may serve every channel.
  */
@@ -46,6 +48,9 @@ final class CloseOnErrorHandler extends ChannelInboundHandlerAdapter {
   static String describe(Throwable cause) {
     if (cause instanceof TooLongFrameException) {
       return "frame too long (" + cause.getMessage() + ")";
+    }
+    if (cause instanceof FrameBudget.ExceededException) {
+      return cause.getMessage();
     }
     if (cause instanceof DecoderException && cause.getCause() != null) {
       Throwable inner = cause.getCause();

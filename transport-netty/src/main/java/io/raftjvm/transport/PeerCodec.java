@@ -1,7 +1,6 @@
 package io.raftjvm.transport;
 
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
@@ -10,11 +9,10 @@ import io.raftjvm.proto.PeerFrame;
 
 /**
  * The framing of a peer connection, shared by both ends: a 4-byte big-endian length, then a
- * {@link PeerFrame}. Adds, in order: {@link FlushConsolidationHandler}, the length-field frame
- * decoder (a frame longer than {@code maxFrameBytes}, counting its 4-byte length field as Netty
- * does, fails with a {@code TooLongFrameException}), the
- * protobuf decoder, the length prepender and the protobuf encoder. Callers append their own
- * handler and then a {@link CloseOnErrorHandler}.
+ * {@link PeerFrame}. Adds, in order: {@link FlushConsolidationHandler}, the caller's
+ * {@link FrameDecoder} (which sets the frame limits), the protobuf decoder, the length prepender
+ * and the protobuf encoder. Callers append their own handler and then a
+ * {@link CloseOnErrorHandler}.
  */
 final class PeerCodec {
   private static final ProtobufEncoder ENCODER = new ProtobufEncoder(); // @Sharable
@@ -24,12 +22,9 @@ final class PeerCodec {
 
   private PeerCodec() {}
 
-  static void addTo(ChannelPipeline p, int maxFrameBytes) {
-    if (maxFrameBytes <= 0) {
-      throw new IllegalArgumentException("maxFrameBytes must be positive: " + maxFrameBytes);
-    }
+  static void addTo(ChannelPipeline p, FrameDecoder frameDecoder) {
     p.addLast("flush", new FlushConsolidationHandler());
-    p.addLast("frameDecoder", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4));
+    p.addLast("frameDecoder", frameDecoder);
     p.addLast("protobufDecoder", DECODER);
     p.addLast("framePrepender", PREPENDER);
     p.addLast("protobufEncoder", ENCODER);

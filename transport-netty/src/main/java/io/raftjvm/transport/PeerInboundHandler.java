@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The first frame must be a {@link PeerHello} with this cluster's id, {@code to} equal to this
  * node and {@code from} one of the known peers; otherwise one warning line is logged and the
- * connection closed. A second hello also closes it.
+ * connection closed. A second hello also closes it. Until the hello is accepted the connection's
+ * {@link FrameDecoder} takes frames of at most {@link #MAX_FRAME_BYTES_BEFORE_HELLO}; accepting it
+ * raises the decoder's limit to the transport's maximum, so a stranger cannot make this node hold a
+ * large frame.
  *
  * <p>A message whose {@code from} is not the node that said hello, or whose {@code to} is not this
  * node, is dropped with a DEBUG line rather than closing the connection: the hello already
@@ -31,6 +34,9 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(PeerInboundHandler.class);
+
+  /** Largest frame before the hello is accepted, counting the length field (a hello is < 1 KiB). */
+  static final int MAX_FRAME_BYTES_BEFORE_HELLO = 64 << 10;
 
   private enum State { AWAITING_HELLO, OPEN, CLOSED }
 
@@ -85,6 +91,8 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     } else {
       state = State.OPEN;
       peerId = hello.getFrom();
+      FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+      if (decoder != null) decoder.raiseLimit(); // before the frames after the hello are decoded
       if (!hello.getFromAddress().isEmpty()) sink.peerAddress(peerId, hello.getFromAddress());
       LOG.info("accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
     }

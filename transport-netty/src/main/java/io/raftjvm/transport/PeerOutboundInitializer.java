@@ -26,7 +26,7 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
-    PeerCodec.addTo(ch.pipeline(), maxFrameBytes);
+    PeerCodec.addTo(ch.pipeline(), new FrameDecoder(maxFrameBytes, FrameBudget.UNLIMITED));
     ch.pipeline().addLast("writability", writability);
     ch.pipeline().addLast("onError", ON_ERROR);
   }

@@ -30,6 +30,8 @@ public final class PeerServer {
 
   private final InetSocketAddress bindAddress;
   private final ServerBootstrap bootstrap;
+  /** Bytes held by incomplete frames, across the accepted connections. */
+  private final FrameBudget budget;
   /** The listening channel and every accepted one, so that close() ends them all. */
   private final ChannelGroup channels = new DefaultChannelGroup("peer-server", GlobalEventExecutor.INSTANCE);
 
@@ -38,11 +40,15 @@ public final class PeerServer {
    * @param boss the group that accepts; {@code workers} the group accepted channels run on. Both
    *     must be of one kind (epoll or NIO); they may be the same group.
    * @param knownPeers the ids that may connect (not including {@code selfId})
+   * @param maxFrameBytes largest frame accepted after a peer's hello, counting its length prefix
+   * @param maxIncompleteFrameBytes most bytes incomplete frames may hold across all connections; a
+   *     connection that would take them over is closed
    */
   public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
-      String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes) {
+      String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes,
+      long maxIncompleteFrameBytes) {
     this(bindAddress, boss, workers, clusterId, selfId, (LongPredicate) Set.copyOf(knownPeers)::contains, sink,
-        maxFrameBytes);
+        maxFrameBytes, maxIncompleteFrameBytes);
   }
 
   /**
@@ -50,8 +56,10 @@ public final class PeerServer {
    *     admit servers as the configuration changes
    */
   public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
-      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes) {
+      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes,
+      long maxIncompleteFrameBytes) {
     this.bindAddress = bindAddress;
+    this.budget = new FrameBudget(maxIncompleteFrameBytes);
     this.bootstrap = new ServerBootstrap()
         .group(boss, workers)
         .channel(NettyEventLoops.serverChannelType(boss))
@@ -59,7 +67,7 @@ public final class PeerServer {
         .handler(new Tracker(channels))
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
-        .childHandler(new PeerServerInitializer(clusterId, selfId, knownPeers, sink, maxFrameBytes));
+        .childHandler(new PeerServerInitializer(clusterId, selfId, knownPeers, sink, maxFrameBytes, budget));
   }
 
   /** Binds; the future completes once listening (or failed, e.g. the port is taken). */
@@ -83,6 +91,11 @@ public final class PeerServer {
       }
     }
     return null;
+  }
+
+  /** Bytes held now by incomplete frames, across the accepted connections. */
+  public long incompleteFrameBytes() {
+    return budget.used();
   }
 
   /** Stops listening and closes every accepted connection. Does not shut down the groups. */

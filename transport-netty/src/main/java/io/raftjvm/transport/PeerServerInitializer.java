@@ -7,7 +7,9 @@ import java.util.function.LongPredicate;
 
 /**
  * Assembles the pipeline of an accepted peer connection: {@link PeerCodec} (flush consolidation,
- * framing, protobuf), then a new {@link PeerInboundHandler}, then {@link CloseOnErrorHandler}.
+ * framing, protobuf), then a new {@link PeerInboundHandler}, then {@link CloseOnErrorHandler}. The
+ * frame decoder takes small frames only until the handler accepts the peer's hello, and charges
+ * incomplete frames to the port's {@link FrameBudget}.
  *
  * <p>{@link Sharable} (as every {@code ChannelInitializer}): immutable, one instance per server.
  */
@@ -20,19 +22,23 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
   private final LongPredicate knownPeers;
   private final MessageSink sink;
   private final int maxFrameBytes;
+  /** Shared by every connection of the port. */
+  private final FrameBudget budget;
 
-  PeerServerInitializer(
-      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes) {
+  PeerServerInitializer(String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink,
+      int maxFrameBytes, FrameBudget budget) {
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.knownPeers = knownPeers; // asked live: the server admits members as they join
     this.sink = sink;
     this.maxFrameBytes = maxFrameBytes;
+    this.budget = budget;
   }
 
   @Override
   protected void initChannel(Channel ch) {
-    PeerCodec.addTo(ch.pipeline(), maxFrameBytes);
+    PeerCodec.addTo(ch.pipeline(),
+        new FrameDecoder(PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO, maxFrameBytes, budget));
     ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
     ch.pipeline().addLast("onError", ON_ERROR);
   }

@@ -92,7 +92,7 @@ final class FakeServers implements AutoCloseable {
 
   Fake start(Fake fake) throws InterruptedException {
     fake.executor = serviceThreads;
-    fake.server = new ClientServer(group, NioServerSocketChannel.class, fake, 1 << 20, 10_000);
+    fake.server = new ClientServer(group, NioServerSocketChannel.class, fake, 1 << 20, 64 << 20, 10_000);
     started.add(fake);
     InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
     fake.address = "127.0.0.1:" + bound.getPort();

@@ -1,12 +1,15 @@
 package io.raftjvm.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real 3-node cluster in this JVM: Chronicle logs in temp directories, Netty on loopback, the
@@ -41,15 +46,19 @@ class RaftServerIT {
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
 
   private void startCluster() throws Exception {
+    configure("");
+    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
+  }
+
+  private void configure(String extra) throws Exception {
     String peers = TestClusters.peers(TestClusters.freePorts(6));
     for (long id = 1; id <= 3; id++) {
       String hocon = peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = "
           + TestClusters.quoted(tmp.resolve("node" + id)) + "\nraft.state-machine = it-list\n"
           + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = "
-          + TestClusters.quoted(tmp.resolve("none")) + "\n";
+          + TestClusters.quoted(tmp.resolve("none")) + "\n" + extra;
       configs.put(id, TestClusters.config(hocon));
     }
-    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
   }
 
   @AfterEach
@@ -169,5 +178,39 @@ class RaftServerIT {
     } catch (ClientException e) {
       throw new AssertionError("client failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Occupies address as a listening socket would. */
+  private static ServerSocket occupy(InetSocketAddress address) throws Exception {
+    ServerSocket s = new ServerSocket();
+    s.bind(address);
+    return s;
+  }
+
+  /** The same line with the native transport (whose bind error reads differently) and with NIO. */
+  @ParameterizedTest(name = "raft.transport.native = {0}")
+  @ValueSource(booleans = {true, false})
+  void aTakenPeerAddressIsNamedWithItsKey(boolean nativeTransport) throws Exception {
+    configure("raft.transport.native = " + nativeTransport + "\n");
+    InetSocketAddress peer = configs.get(1L).self().peerAddress();
+    try (ServerSocket taken = occupy(peer)) {
+      ConfigException e = assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(1L)));
+      assertEquals("cannot listen on 127.0.0.1:" + peer.getPort() + " (raft.peers[id = 1].peer-address): Address"
+          + " already in use", e.getMessage());
+    }
+  }
+
+  /** The client port is bound after the peer port: a failed start lets go of the peer port again. */
+  @Test
+  void aTakenClientAddressIsNamedWithItsKeyAndTheFailedStartReleasesThePeerPort() throws Exception {
+    configure("");
+    InetSocketAddress client = configs.get(2L).self().clientAddress();
+    try (ServerSocket taken = occupy(client)) {
+      ConfigException e = assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(2L)));
+      assertEquals("cannot listen on 127.0.0.1:" + client.getPort() + " (raft.peers[id = 2].client-address): Address"
+          + " already in use", e.getMessage());
+    }
+    servers.put(2L, RaftServer.start(configs.get(2L)));
+    assertEquals(client.getPort(), servers.get(2L).clientAddress().getPort());
   }
 }

@@ -39,6 +39,10 @@ class ServerConfigTest {
     assertTrue(c.logSync());
     assertEquals(1 << 20, c.maxAppendBytes());
     assertEquals("counter", c.stateMachine());
+    assertEquals(64 << 20, c.maxFrameBytes());
+    assertEquals(4 << 20, c.clientMaxFrameBytes());
+    assertEquals(64L << 20, c.clientMaxIncompleteFrameBytes());
+    assertEquals(256L << 20, c.maxIncompleteFrameBytes());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -57,6 +61,12 @@ class ServerConfigTest {
       "lease drift too large      | raft.lease-drift-ticks = 10             | raft.lease-drift-ticks must be in [0, election-ticks), got 10",
       "negative snapshot entries  | raft.snapshot.entries = -1              | raft.snapshot.entries must not be negative",
       "snapshot chunk above frame | raft.snapshot.chunk-size = 64MiB        | raft.snapshot.chunk-size must leave room in transport.max-frame-size",
+      "client frame too small     | raft.client.max-frame-size = 100        | raft.client.max-frame-size must be at least 1KiB, got 100",
+      "client frame over 2GiB     | raft.client.max-frame-size = 3GiB       | raft.client.max-frame-size must be below 2GiB",
+      "client frame not a size    | raft.client.max-frame-size = large      | client.max-frame-size",
+      "client budget below frame  | raft.client.max-incomplete-frame-bytes = 1MiB | raft.client.max-incomplete-frame-bytes must be at least client.max-frame-size (4194304), got 1048576",
+      "client budget not positive | raft.client.max-incomplete-frame-bytes = 0 | raft.client.max-incomplete-frame-bytes must be positive",
+      "peer budget below frame    | raft.transport.max-incomplete-frame-bytes = 32MiB | raft.transport.max-incomplete-frame-bytes must be at least transport.max-frame-size (67108864), got 33554432",
   })
   void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
     String hocon = VALID + override.replace("\\n", "\n") + "\n";

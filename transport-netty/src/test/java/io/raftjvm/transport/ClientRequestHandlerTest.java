@@ -38,19 +38,21 @@ class ClientRequestHandlerTest {
   /** Requests the service received, by request_id, with the future it returned. */
   private final Map<Long, CompletableFuture<ClientResponse>> held = new LinkedHashMap<>();
   private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-  private final Logger handlerLogger = (Logger) LoggerFactory.getLogger(ClientRequestHandler.class);
+  /** Where the pipeline reports failures of the connection. */
+  private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(ClientRequestHandler.class),
+      (Logger) LoggerFactory.getLogger(CloseOnErrorHandler.class));
   private EmbeddedChannel channel;
 
   @BeforeEach
   void setUp() {
     log.start();
-    handlerLogger.addAppender(log);
+    loggers.forEach(l -> l.addAppender(log));
     channel = channel(2);
   }
 
   @AfterEach
   void tearDown() {
-    handlerLogger.detachAppender(log);
+    loggers.forEach(l -> l.detachAppender(log));
     channel.finishAndReleaseAll();
   }
 
@@ -61,7 +63,7 @@ class ClientRequestHandlerTest {
       return f;
     };
     return new EmbeddedChannel(
-        new ClientServerInitializer(service, MAX_FRAME, maxOutstanding, null));
+        new ClientServerInitializer(service, MAX_FRAME, FrameBudget.UNLIMITED, maxOutstanding, null));
   }
 
   @Test
@@ -134,7 +136,7 @@ class ClientRequestHandlerTest {
     channel.writeInbound(buf);
 
     assertFalse(channel.isOpen());
-    assertOneWarningNamingRemote("oversized frame");
+    assertOneWarningNamingRemote("frame too long");
   }
 
   @Test
@@ -147,7 +149,38 @@ class ClientRequestHandlerTest {
 
     assertFalse(channel.isOpen());
     assertTrue(held.isEmpty());
-    assertOneWarningNamingRemote("undecodable bytes");
+    assertOneWarningNamingRemote("undecodable frame");
+  }
+
+  /** Netty does not wrap an Error from the cumulator in a DecoderException; it is one line too. */
+  @Test
+  void anErrorInThePipelineClosesWithOneLineAndNoStackTrace() {
+    channel.pipeline().get(FrameDecoder.class).setCumulator((alloc, cumulation, in) -> {
+      in.release();
+      throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
+    });
+    channel.writeInbound(Unpooled.buffer().writeInt(100));
+
+    assertFalse(channel.isOpen());
+    assertOneWarningNamingRemote("java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory");
+  }
+
+  @Test
+  void connectionThatWouldExceedThePortsBudgetClosesWithOneWarning() {
+    FrameBudget budget = new FrameBudget(MAX_FRAME);
+    channel.close();
+    channel = new EmbeddedChannel(
+        new ClientServerInitializer(request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
+    EmbeddedChannel other = new EmbeddedChannel(
+        new ClientServerInitializer(request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
+    other.writeInbound(Unpooled.buffer().writeInt(MAX_FRAME - 4).writeZero(MAX_FRAME / 2));
+    channel.writeInbound(Unpooled.buffer().writeInt(MAX_FRAME - 4).writeZero(MAX_FRAME / 2));
+
+    assertFalse(channel.isOpen());
+    assertTrue(other.isOpen());
+    assertOneWarningNamingRemote("would hold more than the budget of " + MAX_FRAME + " bytes");
+    other.close();
+    assertEquals(0, budget.used());
   }
 
   private void assertOneWarningNamingRemote(String what) {
@@ -159,6 +192,7 @@ class ClientRequestHandlerTest {
     }
     assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
     String line = warnings.get(0).getFormattedMessage();
+    assertEquals(null, warnings.get(0).getThrowableProxy(), () -> "no stack trace: " + line);
     assertTrue(line.contains(String.valueOf(channel.remoteAddress())), line);
     assertTrue(line.contains(what), line);
   }

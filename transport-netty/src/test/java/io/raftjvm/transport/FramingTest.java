@@ -25,7 +25,7 @@ class FramingTest {
     return new EmbeddedChannel(new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
-        PeerCodec.addTo(ch.pipeline(), MAX);
+        PeerCodec.addTo(ch.pipeline(), new FrameDecoder(MAX, FrameBudget.UNLIMITED));
         ch.pipeline().addLast(new CloseOnErrorHandler("peer connection from"));
       }
     });
@@ -117,6 +117,23 @@ class FramingTest {
       assertEquals(1, warnings.size(), warnings.toString());
       assertTrue(warnings.get(0).contains("closing peer connection from embedded: undecodable frame"),
           warnings.get(0));
+    }
+  }
+
+  /** An Error from the cumulator (Netty does not wrap it) is one line without a stack trace. */
+  @Test
+  void anErrorInThePipelineClosesWithOneLineAndNoStackTrace() {
+    try (LogCapture log = new LogCapture(CloseOnErrorHandler.class)) {
+      EmbeddedChannel ch = channel();
+      ch.pipeline().get(FrameDecoder.class).setCumulator((alloc, cumulation, in) -> {
+        in.release();
+        throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
+      });
+      ch.writeInbound(Unpooled.buffer().writeInt(100));
+      assertFalse(ch.isOpen());
+      assertEquals(List.of("WARN closing peer connection from embedded: unexpected error"
+          + " (java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory)"),
+          log.lines(Level.WARN));
     }
   }
 }

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
-/** Collects the log lines of one class (thread-safe); close() detaches it. */
+/**
+ * Collects the log lines of one class (thread-safe); close() detaches it. A line logged with a
+ * throwable ends in " [stack trace of CLASS]", so tests can tell.
+ */
 final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
   private final Logger logger;
   private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -22,7 +25,8 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
 
   @Override
   protected void append(ILoggingEvent e) {
-    lines.add(e.getLevel() + " " + e.getFormattedMessage());
+    String trace = e.getThrowableProxy() == null ? "" : " [stack trace of " + e.getThrowableProxy().getClassName() + "]";
+    lines.add(e.getLevel() + " " + e.getFormattedMessage() + trace);
   }
 
   /** Lines at {@code level}, as "LEVEL message". */

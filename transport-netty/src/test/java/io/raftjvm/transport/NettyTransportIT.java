@@ -58,7 +58,7 @@ class NettyTransportIT {
     }
 
     InetSocketAddress listen(InetSocketAddress at, Set<Long> peers) throws Exception {
-      server = new PeerServer(at, group, group, CLUSTER, id, peers, received::addAll, MAX_FRAME);
+      server = new PeerServer(at, group, group, CLUSTER, id, peers, received::addAll, MAX_FRAME, 4L * MAX_FRAME);
       await(server.start());
       return server.localAddress();
     }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class PeerInboundHandlerTest {
   private static final String CLUSTER = "c1";
   private static final long SELF = 2;
+  private static final FrameBudget BUDGET = new FrameBudget(1 << 30);
 
   private final List<List<Message>> deliveries = new ArrayList<>();
   private final MessageSink sink = deliveries::add;
@@ -135,7 +136,7 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineDecodesABufferOfFramesIntoOneDelivery() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
     Message m1 = Frames.append(3, SELF, 5);
     Message m2 = Frames.append(3, SELF, 6);
     ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(m1), Frames.frame(m2)));
@@ -146,7 +147,7 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineRefusesAForeignCluster() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
     ch.writeInbound(Frames.wire(Frames.hello("prod", 3, SELF), Frames.frame(Frames.append(3, SELF, 5))));
     assertRefused(ch, "cluster id 'prod' != 'c1'");
   }
@@ -154,7 +155,7 @@ class PeerInboundHandlerTest {
   @Test
   void framesAfterAProtocolErrorInTheSameReadAreNotDelivered() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 10));
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 10, BUDGET));
     Message before = Frames.append(3, SELF, 5);
     io.netty.buffer.ByteBuf buf = Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(before));
     buf.writeInt(2000).writeBytes(new byte[2000]); // over the 1 KiB maximum
@@ -162,5 +163,39 @@ class PeerInboundHandlerTest {
     ch.writeInbound(buf);
     assertFalse(ch.isOpen());
     assertEquals(List.of(List.of(before)), deliveries);
+  }
+
+  /** A 100 KiB append: over the limit before a hello, well within the transport's maximum. */
+  private static Message largeAppend() {
+    return Frames.append(3, SELF, 5).toBuilder().setEntries(0, Frames.append(3, SELF, 5).getEntries(0).toBuilder()
+        .setData(com.google.protobuf.ByteString.copyFrom(new byte[100 << 10]))).build();
+  }
+
+  @Test
+  void aLargeFrameBeforeTheHelloClosesAsSoonAsItsLengthArrives() {
+    try (LogCapture errors = new LogCapture(CloseOnErrorHandler.class)) {
+      EmbeddedChannel ch =
+          new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+      io.netty.buffer.ByteBuf wire = Frames.wire(Frames.frame(largeAppend()));
+      int announced = wire.readableBytes();
+      ch.writeInbound(wire.readRetainedSlice(1024)); // the length and the first KiB only
+      wire.release();
+      assertFalse(ch.isOpen(), "closed without waiting for the other 99 KiB");
+      assertEquals(List.of(), deliveries);
+      assertEquals(List.of("WARN closing peer connection from embedded: frame too long (" + announced
+          + " bytes announced, limit " + PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO + ")"),
+          errors.lines(Level.WARN));
+    }
+  }
+
+  @Test
+  void theSameFrameAfterAValidHelloIsAccepted() {
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+    Message large = largeAppend();
+    ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(large))); // in one read
+    ch.writeInbound(Frames.wire(Frames.frame(large))); // and in the next
+    assertTrue(ch.isOpen());
+    assertEquals(List.of(List.of(large), List.of(large)), deliveries);
   }
 }
