@@ -70,6 +70,14 @@ final class ClientDispatcher {
       call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
       return;
     }
+    // The largest request_id a frame can carry bounds its size: 4-byte prefix, 10-byte varint.
+    int frame = 4 + call.request(Long.MAX_VALUE).getSerializedSize();
+    if (frame > options.maxRequestBytes()) {
+      call.future.completeExceptionally(new ClientException(Kind.BAD_REQUEST, "the " + call.what() + " needs a "
+          + frame + "-byte request, over the " + options.maxRequestBytes() + " bytes a request may have"
+          + " (RaftClientOptions.maxRequestBytes; the servers' raft.client.max-frame-size)"));
+      return;
+    }
     active.add(call);
     call.deadline = loop.schedule(() -> expire(call), options.requestTimeout().toNanos(),
         TimeUnit.NANOSECONDS);

@@ -20,6 +20,7 @@ public final class RaftClientOptions {
   private final Duration retryBackoff;
   private final Duration maxRetryBackoff;
   private final int maxFrameBytes;
+  private final int maxRequestBytes;
   private final int maxPendingRequests;
   private final boolean sessions;
 
@@ -32,6 +33,7 @@ public final class RaftClientOptions {
     this.retryBackoff = b.retryBackoff;
     this.maxRetryBackoff = b.maxRetryBackoff;
     this.maxFrameBytes = b.maxFrameBytes;
+    this.maxRequestBytes = b.maxRequestBytes;
     this.maxPendingRequests = b.maxPendingRequests;
     this.sessions = b.sessions;
   }
@@ -103,6 +105,15 @@ public final class RaftClientOptions {
     return maxFrameBytes;
   }
 
+  /**
+   * Largest request frame sent, counting its 4-byte length prefix (default 4 MiB, the servers'
+   * default {@code raft.client.max-frame-size}; keep the two equal). A larger request fails
+   * BAD_REQUEST at once, without being sent: a server would close the connection on it.
+   */
+  public int maxRequestBytes() {
+    return maxRequestBytes;
+  }
+
   /** Most requests pending in this client at once; beyond it requests fail UNAVAILABLE. */
   public int maxPendingRequests() {
     return maxPendingRequests;
@@ -119,6 +130,7 @@ public final class RaftClientOptions {
     private boolean sessions = true;
     private Duration maxRetryBackoff = Duration.ofMillis(500);
     private int maxFrameBytes = 16 << 20;
+    private int maxRequestBytes = 4 << 20;
     private int maxPendingRequests = 10_000;
 
     private Builder(List<String> servers) {
@@ -156,6 +168,11 @@ public final class RaftClientOptions {
       return this;
     }
 
+    public Builder maxRequestBytes(int n) {
+      this.maxRequestBytes = n;
+      return this;
+    }
+
     public Builder maxPendingRequests(int n) {
       this.maxPendingRequests = n;
       return this;
@@ -180,8 +197,8 @@ public final class RaftClientOptions {
       if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
         throw new IllegalArgumentException("maxRetryBackoff is below retryBackoff");
       }
-      if (maxRetries < 0 || maxFrameBytes <= 4 || maxPendingRequests <= 0) {
-        throw new IllegalArgumentException("maxRetries must be >= 0, maxFrameBytes > 4 and"
+      if (maxRetries < 0 || maxFrameBytes <= 4 || maxRequestBytes <= 4 || maxPendingRequests <= 0) {
+        throw new IllegalArgumentException("maxRetries must be >= 0, maxFrameBytes and maxRequestBytes > 4 and"
             + " maxPendingRequests > 0");
       }
       return new RaftClientOptions(this);

@@ -77,7 +77,7 @@ public final class PeerServer {
       if (f.isSuccess()) {
         LOG.info("peer server listening on {}", f.channel().localAddress());
       } else {
-        LOG.error("peer server cannot listen on {}: {}", bindAddress, f.cause().toString());
+        LOG.debug("peer server cannot listen on {}: {}", bindAddress, f.cause().toString()); // the caller reports it
       }
     });
     return bind;

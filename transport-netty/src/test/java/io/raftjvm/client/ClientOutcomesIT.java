@@ -153,6 +153,19 @@ class ClientOutcomesIT {
     assertEquals(0, silent.proposes.get());
   }
 
+  @Test
+  void aCommandTooLargeForAServerFailsAtOnceUnsent() throws Exception {
+    Fake leader = fakes.start(Fake.leader());
+    RaftClient client = client(RaftClientOptions.builder(List.of(leader.address)).maxRequestBytes(1024));
+
+    ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(new byte[1024]));
+
+    assertEquals(Kind.BAD_REQUEST, e.kind());
+    assertTrue(e.getMessage().contains("over the 1024 bytes a request may have"), e.getMessage());
+    assertEquals(0, leader.proposes.get());
+    assertEquals("dda", FakeServers.utf8(client.proposeSync(bytes("add"))));
+  }
+
   private RaftClient client(RaftClientOptions.Builder options) {
     RaftClient client = RaftClient.create(options.build());
     clients.add(client);
