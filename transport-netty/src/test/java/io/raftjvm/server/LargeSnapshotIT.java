@@ -75,21 +75,10 @@ class LargeSnapshotIT {
     TestClusters.await(what, WAIT, condition);
   }
 
-  private NodeStatus status(long id) {
-    try (RaftClient c = RaftClient.create(RaftClientOptions.builder(List.of(client(id)))
-        .requestTimeout(Duration.ofSeconds(2)).build())) {
-      return c.status().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
   private long leader() {
-    for (long id : processes.keySet()) {
-      NodeStatus st = status(id);
-      if (st != null && st.getRole().equals("LEADER")) return id;
-    }
-    return 0;
+    Map<Long, String> clients = new TreeMap<>();
+    for (long id : processes.keySet()) clients.put(id, client(id));
+    return TestClusters.leader(clients);
   }
 
   /** One replica's own state summary ("SIZE:CRC"), by a local query on its client port. */
@@ -158,7 +147,7 @@ class LargeSnapshotIT {
       throw e;
     }
     long millis = (System.nanoTime() - started) / 1_000_000;
-    NodeStatus st = status(lagging);
+    NodeStatus st = TestClusters.status(client(lagging));
     assertTrue(st.getLastIndex() >= COMMANDS, "it continues from the log after the snapshot");
     assertTrue(processes.get(lagging).isAlive(), "no out-of-memory exit");
     System.out.println("LargeSnapshotIT: a " + (COMMANDS) + " MiB snapshot installed on a 256 MB heap in "

@@ -97,6 +97,26 @@ public final class TestClusters {
     if (kill.waitFor() != 0) throw new IOException("kill -" + signal + " " + p.pid() + " failed");
   }
 
+  /** What the server at clientAddress says of itself, or null when it does not answer within 5 s. */
+  public static io.raftjvm.proto.NodeStatus status(String clientAddress) {
+    try (io.raftjvm.client.RaftClient c = io.raftjvm.client.RaftClient.create(
+        io.raftjvm.client.RaftClientOptions.builder(List.of(clientAddress)).requestTimeout(java.time.Duration.ofSeconds(2))
+            .build())) {
+      return c.status().get(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /** The id of the server that says it leads, among ids by client address; 0 when none does. */
+  public static long leader(java.util.Map<Long, String> clientAddresses) {
+    for (java.util.Map.Entry<Long, String> e : clientAddresses.entrySet()) {
+      io.raftjvm.proto.NodeStatus st = status(e.getValue());
+      if (st != null && st.getRole().equals("LEADER")) return e.getKey();
+    }
+    return 0;
+  }
+
   /** A path as HOCON wants it in a quoted string. */
   public static String quoted(Path p) {
     return "\"" + p.toString().replace("\\", "/") + "\"";

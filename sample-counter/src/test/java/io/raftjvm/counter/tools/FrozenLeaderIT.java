@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
-import io.raftjvm.proto.NodeStatus;
 import io.raftjvm.server.TestClusters;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,21 +64,10 @@ class FrozenLeaderIT {
     processes.put(id, TestClusters.serverProcess(conf, tmp.resolve("node" + id + ".out")));
   }
 
-  private NodeStatus status(long id) {
-    try (RaftClient c = RaftClient.create(RaftClientOptions.builder(List.of(client(id)))
-        .requestTimeout(Duration.ofSeconds(2)).build())) {
-      return c.status().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
   private long leader() {
-    for (long id : processes.keySet()) {
-      NodeStatus st = status(id);
-      if (st != null && st.getRole().equals("LEADER")) return id;
-    }
-    return 0;
+    Map<Long, String> clients = new TreeMap<>();
+    for (long id : processes.keySet()) clients.put(id, client(id));
+    return TestClusters.leader(clients);
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
