@@ -72,7 +72,7 @@ public record ServerConfig(
     try {
       // -Draft.x=y system properties override the file (e.g. JAVA_OPTS=-Draft.log.sync=false).
       c = ConfigFactory.systemProperties()
-          .withFallback(ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)))
+          .withFallback(ConfigFactory.parseFile(file.getAbsoluteFile(), ConfigParseOptions.defaults().setAllowMissing(false)))
           .withFallback(ConfigFactory.defaultReference()).resolve();
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException("bad config " + file + ": " + oneLine(e.getMessage()));

@@ -87,6 +87,27 @@ class ServerConfigTest {
     assertEquals("config file no/such.conf does not exist or is not a file", e.getMessage());
   }
 
+  /** An include resolves next to the including file, also when that file is named without a directory. */
+  @Test
+  void includesResolveNextToAConfigNamedWithoutADirectory() throws Exception {
+    String stem = "servercfg-" + ProcessHandle.current().pid();
+    java.nio.file.Path cluster = java.nio.file.Path.of(stem + "-cluster.conf");
+    java.nio.file.Path node = java.nio.file.Path.of(stem + "-node.conf");
+    try {
+      java.nio.file.Files.writeString(cluster, PEERS);
+      java.nio.file.Files.writeString(node, "include required(\"" + cluster + "\")\nraft.node-id = 2\nraft.data-dir = d\n");
+      assertEquals(2, ServerConfig.load(new File(node.toString())).members().get(2L).id());
+      java.nio.file.Files.delete(cluster);
+      ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new File(node.toString())));
+      assertTrue(e.getMessage().startsWith("bad config " + node + ": "), e.getMessage());
+      assertTrue(e.getMessage().contains(cluster.toString()), e.getMessage());
+      assertEquals(1, e.getMessage().lines().count());
+    } finally {
+      java.nio.file.Files.deleteIfExists(cluster);
+      java.nio.file.Files.deleteIfExists(node);
+    }
+  }
+
   @Test
   void theShippedNodeConfigsAreValid() {
     for (int i = 1; i <= 3; i++) {
