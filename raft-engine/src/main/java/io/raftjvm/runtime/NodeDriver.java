@@ -77,6 +77,8 @@ public final class NodeDriver implements AutoCloseable {
   private volatile ConfState conf;
   private volatile Throwable failure;
   private volatile boolean stopped;
+  /** Told, on the loop, why the node stopped on a failure (not on close). Set before start. */
+  private volatile java.util.function.Consumer<String> onFailure = reason -> { };
 
   /** A node without snapshots (tests, tools): its log is never compacted. */
   public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, ScheduledExecutorService loop,
@@ -453,6 +455,15 @@ public final class NodeDriver implements AutoCloseable {
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
     proposals.failAll(kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
     reads.failAll("node " + id + " stopped");
+    onFailure.accept(what + ": " + t);
+  }
+
+  /**
+   * Registers who is told (once, on the loop, so it must not block) that the node stopped on a
+   * failure, with a one-line reason; the server closes its ports so that clients and peers move on.
+   */
+  public void onFailure(java.util.function.Consumer<String> listener) {
+    this.onFailure = listener;
   }
 
   // ------------------------------------------------------------------ status and shutdown

@@ -269,6 +269,7 @@ final class ClientDispatcher {
         fail(call, Kind.APPLY_FAILED, said);
         break;
       case UNAVAILABLE:
+        routing.failed(from); // a stopped or overloaded server: another one, or a redirect back
         retry(call, Kind.UNAVAILABLE, said, true);
         break;
       case TIMEOUT:

@@ -74,6 +74,8 @@ public final class RaftServer implements AutoCloseable {
   private final ClientServer clientServer;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
+  /** Why the node stopped on a failure; null otherwise. */
+  private volatile String failureReason;
 
   private RaftServer(ServerConfig cfg) throws Exception {
     this.config = cfg;
@@ -183,12 +185,34 @@ public final class RaftServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The node stopped on a failure (its log could not be written, its state machine threw): the
+   * server closes, ports included, rather than answer every client UNAVAILABLE for ever; clients and
+   * peers move to the other servers. Runs close() on a thread of its own (it blocks).
+   */
+  private void failStop(String reason) {
+    failureReason = reason;
+    Thread t = new Thread(() -> {
+      LOG.error("node {} stopped: {}; the server shuts down (restart it once the cause is fixed)", config.nodeId(),
+          reason);
+      close();
+    }, "raft-" + config.nodeId() + "-fail-stop");
+    t.setDaemon(false);
+    t.start();
+  }
+
+  /** Why the node stopped on a failure, or null while it runs or after a clean close. */
+  public String failure() {
+    return failureReason;
+  }
+
   /** Binds both ports, then starts the node and the outbound connections. */
   private void listen() throws Exception {
     ServerConfig.Member self = config.self();
     String key = "raft.peers[id = " + config.nodeId() + "]";
     listenOn(() -> peerServer.start().sync(), self.peerAddress(), key + ".peer-address");
     listenOn(() -> clientServer.bind(bindable(self.clientAddress())), self.clientAddress(), key + ".client-address");
+    driver.onFailure(this::failStop);
     driver.start(membersTransport);
     transport.start();
     LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", config.nodeId(),
@@ -359,6 +383,11 @@ public final class RaftServer implements AutoCloseable {
       NodeFiles.removePid(pidFile);
     }, "raft-shutdown"));
     server.awaitClosed();
+    if (server.failure() != null) {
+      NodeFiles.removePid(pidFile);
+      System.err.println("raft-node: node " + server.config().nodeId() + " stopped: " + server.failure());
+      System.exit(1);
+    }
   }
 
   private static void exit(String message) {

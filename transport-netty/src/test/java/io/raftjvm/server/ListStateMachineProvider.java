@@ -25,21 +25,31 @@ public final class ListStateMachineProvider implements StateMachineProvider {
 
   @Override
   public StateMachine create(StateMachineContext context) {
-    ListStateMachine sm = new ListStateMachine();
+    ListStateMachine sm = new ListStateMachine(context.nodeId());
     INSTANCES.put(context.nodeId(), sm);
     return sm;
   }
 
-  /** Applied commands, in order; answers "ok:INDEX". */
+  /**
+   * Applied commands, in order; answers "ok:INDEX". The command "fail-on-ID" makes the instance of
+   * node ID throw (on that node only: a failing disk or bug, not a deterministic refusal).
+   */
   static final class ListStateMachine implements StateMachine {
     final List<String> applied = new CopyOnWriteArrayList<>();
+    private final long nodeId;
     private volatile long last;
+
+    ListStateMachine(long nodeId) {
+      this.nodeId = nodeId;
+    }
 
     @Override
     public List<byte[]> apply(List<CommittedEntry> entries) {
       List<byte[]> out = new ArrayList<>(entries.size());
       for (CommittedEntry e : entries) {
-        applied.add(new String(e.data(), StandardCharsets.UTF_8));
+        String command = new String(e.data(), StandardCharsets.UTF_8);
+        if (command.equals("fail-on-" + nodeId)) throw new IllegalStateException("told to fail at " + e.index());
+        applied.add(command);
         last = e.index();
         out.add(("ok:" + e.index()).getBytes(StandardCharsets.UTF_8));
       }

@@ -188,6 +188,39 @@ class RaftServerIT {
   }
 
   /** The same line with the native transport (whose bind error reads differently) and with NIO. */
+  /**
+   * Fail-stop: a leader whose node stops on a failure (here its state machine throws) shuts its
+   * server down, ports included, instead of answering UNAVAILABLE for ever; clients go on with the
+   * leader the others elect.
+   */
+  @Test
+  void aServerWhoseNodeFailsClosesItsPortsAndClientsMoveOn() throws Exception {
+    startCluster();
+    await("a leader", () -> leader() != null);
+    RaftServer failing = leader();
+    long id = failing.config().nodeId();
+    try (RaftClient client = RaftClient.create(RaftClientOptions.builder(List.of(clientAddresses().split(",")))
+        .requestTimeout(Duration.ofSeconds(30)).build())) {
+      client.proposeSync("before".getBytes(StandardCharsets.UTF_8));
+      client.propose(("fail-on-" + id).getBytes(StandardCharsets.UTF_8)); // its own outcome does not matter
+      await("node " + id + " stopped and its server closed", () -> failing.failure() != null
+          );
+      assertTrue(failing.failure().startsWith("state machine failed: java.lang.IllegalStateException: told to fail"),
+          failing.failure());
+      byte[] after = client.proposeSync("after".getBytes(StandardCharsets.UTF_8));
+      assertTrue(new String(after, StandardCharsets.UTF_8).startsWith("ok:"));
+    }
+  }
+
+  private static boolean canConnect(InetSocketAddress address) {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(new InetSocketAddress(address.getHostString(), address.getPort()), 1_000);
+      return true;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   @ParameterizedTest(name = "raft.transport.native = {0}")
   @ValueSource(booleans = {true, false})
   void aTakenPeerAddressIsNamedWithItsKey(boolean nativeTransport) throws Exception {
