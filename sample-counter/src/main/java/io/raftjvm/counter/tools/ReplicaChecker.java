@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 /**
  * Waits until every replica has applied everything: polls the leader's value and each replica's
  * own value (local reads) until, in two consecutive rounds, every replica equals the leader and the
- * leader's value did not change; or until the timeout. Blocking; runs on the benchmark's main thread.
+ * leader's value did not change; or until the timeout. A replica that cannot be read (a stopped
+ * server) is polled until the timeout too, so that one coming back is checked; if it never answers,
+ * the others count as settled once they are. Blocking; runs on the benchmark's main thread.
  */
 final class ReplicaChecker {
   /** Reads one replica's own value. */
@@ -41,6 +43,7 @@ final class ReplicaChecker {
       }
       List<Reading> readings = new ArrayList<>(replicas.size());
       boolean allMatch = leader != null;
+      boolean allRead = true;
       for (Reader r : replicas) {
         try {
           long v = r.value();
@@ -50,15 +53,16 @@ final class ReplicaChecker {
           throw e;
         } catch (Exception e) {
           readings.add(Reading.failed(r.address(), String.valueOf(e.getMessage())));
-          allMatch = false;
+          allRead = false;
         }
       }
-      if (allMatch && Objects.equals(previous, leader)) {
+      boolean settled = allMatch && Objects.equals(previous, leader);
+      if (settled && allRead) {
         return new Observation(leader, null, readings, true);
       }
       previous = allMatch ? leader : null;
       if (System.nanoTime() - deadline >= 0) {
-        return new Observation(leader, leaderError, readings, false);
+        return new Observation(leader, leaderError, readings, settled);
       }
       Thread.sleep(Math.max(1, interval.toMillis())); // polling interval, not synchronisation
     }

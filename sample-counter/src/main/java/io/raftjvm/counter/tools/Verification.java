@@ -78,11 +78,12 @@ public final class Verification {
     }
     Long common = null;
     boolean disagree = false;
+    int reached = 0;
     for (Reading r : replicas) {
       if (r.value() == null) {
-        problems.add(r.address() + " could not be read: " + r.error());
-        continue;
+        continue; // not reached: reported, not held against the cluster (a stopped server)
       }
+      reached++;
       long v = r.value();
       if (v < min || v > max) {
         problems.add(r.address() + " has " + v + ", expected " + range(min, max));
@@ -94,6 +95,9 @@ public final class Verification {
       } else if (common != v) {
         disagree = true;
       }
+    }
+    if (!replicas.isEmpty() && reached == 0) {
+      problems.add("no replica could be read");
     }
     if (disagree) {
       problems.add("the replicas disagree");
@@ -128,6 +132,11 @@ public final class Verification {
     return replicas;
   }
 
+  /** Replicas that could not be read before the wait ended (stopped, unreachable): not checked. */
+  public List<Reading> unreached() {
+    return replicas.stream().filter(r -> r.value() == null).toList();
+  }
+
   /** The JSON object of the summary's "verification" key. */
   Map<String, Object> toJsonMap() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -143,6 +152,11 @@ public final class Verification {
       values.put(r.address(), r.value());
     }
     m.put("replicas", values);
+    Map<String, Object> unreached = new LinkedHashMap<>();
+    for (Reading r : unreached()) {
+      unreached.put(r.address(), r.error());
+    }
+    m.put("unreached", unreached);
     m.put("settled", settled);
     m.put("problems", problems);
     return m;
@@ -153,11 +167,16 @@ public final class Verification {
     StringBuilder sb = new StringBuilder("verification: ");
     String expected = "start " + start + " + acked adds " + ackedDelta
         + (unknownDelta > 0 ? " (+ up to " + unknownDelta + " of unknown outcome)" : "");
+    List<Reading> unreached = unreached();
     if (passed()) {
-      Long v = replicas.get(0).value();
-      sb.append("PASSED: every replica (").append(replicas.size()).append(") = ").append(v)
+      Long v = replicas.stream().map(Reading::value).filter(Objects::nonNull).findFirst().orElse(null);
+      sb.append("PASSED: every replica ").append(unreached.isEmpty() ? "(" + replicas.size() + ")"
+          : "reached (" + (replicas.size() - unreached.size()) + " of " + replicas.size() + ")").append(" = ").append(v)
           .append(", expected ").append(range(expectedMin(), expectedMax())).append(" = ")
           .append(expected);
+      for (Reading r : unreached) {
+        sb.append("; not reached, so not checked: ").append(r.address()).append(" (").append(r.error()).append(')');
+      }
     } else {
       sb.append("FAILED: ").append(String.join("; ", problems)).append(" [expected ")
           .append(range(expectedMin(), expectedMax())).append(" = ").append(expected)

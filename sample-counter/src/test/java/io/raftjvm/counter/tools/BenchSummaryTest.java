@@ -71,7 +71,7 @@ class BenchSummaryTest {
         + "\"getsFailed\":0,\"unanswered\":0},"
         + "\"verification\":{\"passed\":true,\"start\":5,\"ackedDelta\":10,\"unknownDelta\":1,"
         + "\"expectedMin\":15,\"expectedMax\":16,\"leader\":16,"
-        + "\"replicas\":{\"127.0.0.1:7201\":16,\"127.0.0.1:7202\":16},\"settled\":true,"
+        + "\"replicas\":{\"127.0.0.1:7201\":16,\"127.0.0.1:7202\":16},\"unreached\":{},\"settled\":true,"
         + "\"problems\":[]},\"passed\":true}";
     assertEquals(expected, s.toJson());
     // values about right: 2 ms median, 3 ms max (HdrHistogram keeps 3 significant digits)

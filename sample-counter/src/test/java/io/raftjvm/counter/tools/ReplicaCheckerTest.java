@@ -61,6 +61,41 @@ class ReplicaCheckerTest {
     assertTrue(round.get() >= 5, "two equal rounds at 4");
   }
 
+  /** A replica down for its first reads is checked once it answers; the wait does not end before. */
+  private static ReplicaChecker.Reader downFor(String address, long value, int failedReads) {
+    AtomicInteger reads = new AtomicInteger();
+    return new ReplicaChecker.Reader() {
+      @Override
+      public String address() {
+        return address;
+      }
+
+      @Override
+      public long value() throws IOException {
+        if (reads.incrementAndGet() <= failedReads) throw new IOException("connection refused");
+        return value;
+      }
+    };
+  }
+
+  @Test
+  void aStoppedReplicaIsCheckedOnceItIsBack() throws Exception {
+    ReplicaChecker.Observation o = ReplicaChecker.await(() -> 50L,
+        List.of(lagging("a:1", 50, 0), downFor("b:2", 50, 10)), Duration.ofSeconds(30), Duration.ofMillis(1));
+    assertTrue(o.settled());
+    assertEquals(50L, o.replicas().get(1).value(), "read once it answered");
+  }
+
+  @Test
+  void aReplicaThatNeverAnswersLeavesTheOthersSettled() throws Exception {
+    ReplicaChecker.Observation o = ReplicaChecker.await(() -> 50L,
+        List.of(lagging("a:1", 50, 0), downFor("b:2", 50, Integer.MAX_VALUE)), Duration.ofMillis(200),
+        Duration.ofMillis(5));
+    assertTrue(o.settled(), "the replicas that answered settled");
+    assertNull(o.replicas().get(1).value());
+    assertEquals("connection refused", o.replicas().get(1).error());
+  }
+
   @Test
   void aStuckReplicaEndsTheWaitUnsettled() throws Exception {
     ReplicaChecker.Observation o = ReplicaChecker.await(() -> 50L,

@@ -62,13 +62,34 @@ class VerificationTest {
     assertTrue(v.toText().endsWith("replicas a:1=151 b:2=150 c:3=151]"), v.toText());
   }
 
+  /** A stopped server is not a disagreeing one: reported as not checked, and the others pass. */
   @Test
-  void anUnreadableReplicaFails() {
+  void anUnreachedReplicaIsReportedNotHeldAgainstTheCluster() {
     List<Reading> r = List.of(Reading.of("a:1", 150), Reading.failed("b:2", "connection refused"),
         Reading.of("c:3", 150));
+    Verification v = Verification.check(100, 50, 0, 150L, r, true);
+    assertTrue(v.passed(), v.toText());
+    assertEquals(List.of(Reading.failed("b:2", "connection refused")), v.unreached());
+    assertEquals("verification: PASSED: every replica reached (2 of 3) = 150, expected 150 = start 100 + acked"
+        + " adds 50; not reached, so not checked: b:2 (connection refused)", v.toText());
+    assertTrue(v.toJsonMap().get("unreached").toString().contains("b:2=connection refused"));
+  }
+
+  @Test
+  void aReachedReplicaThatDisagreesStillFailsBesideAnUnreachedOne() {
+    List<Reading> r = List.of(Reading.of("a:1", 150), Reading.failed("b:2", "connection refused"),
+        Reading.of("c:3", 149));
+    Verification v = Verification.check(100, 50, 0, 150L, r, true);
+    assertFalse(v.passed());
+    assertEquals(List.of("c:3 has 149, expected 150", "the replicas disagree"), v.problems());
+  }
+
+  @Test
+  void noReplicaReachedFails() {
+    List<Reading> r = List.of(Reading.failed("a:1", "refused"), Reading.failed("b:2", "refused"));
     Verification v = Verification.check(100, 50, 0, 150L, r, false);
     assertFalse(v.passed());
-    assertEquals(List.of("b:2 could not be read: connection refused"), v.problems());
+    assertEquals(List.of("no replica could be read"), v.problems());
   }
 
   @Test
@@ -104,7 +125,7 @@ class VerificationTest {
         List.of(Reading.of("a:1", 152), Reading.failed("b:2", "down")), false);
     assertEquals("{\"passed\":false,\"start\":100,\"ackedDelta\":50,\"unknownDelta\":3,"
         + "\"expectedMin\":150,\"expectedMax\":153,\"leader\":152,"
-        + "\"replicas\":{\"a:1\":152,\"b:2\":null},\"settled\":false,"
-        + "\"problems\":[\"b:2 could not be read: down\"]}", Json.write(v.toJsonMap()));
+        + "\"replicas\":{\"a:1\":152,\"b:2\":null},\"unreached\":{\"b:2\":\"down\"},\"settled\":false,"
+        + "\"problems\":[\"the values were still changing when the wait ended\"]}", Json.write(v.toJsonMap()));
   }
 }
