@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs seeded fault schedules against real server processes, each in its own network namespace,
+# and checks every history for linearizability and lost writes (needs root: see --help).
+#
+#   bin/fault-suite.sh --schedules 10 --seed 1 --duration 60s [--faults partition,link,kill,pause,membership,disk]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/bin/common.sh"
+ensure_dist "$root"
+if [ -z "$(ls -A "$root/dist/tools" 2>/dev/null)" ]; then
+  echo "building the distribution (mvn -B -DskipTests package)..." >&2
+  (cd "$root" && mvn -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
+fi
+exec java ${JAVA_OPTS:--Xms256m -Xmx4g} -Draft.home="$root" -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
+  -cp "$root/dist/lib/*:$root/dist/plugins/*:$root/dist/tools/*" io.raftjvm.faults.suite.FaultSuite "$@"
