@@ -46,6 +46,8 @@ public final class Cluster implements AutoCloseable {
   private final EventLoopGroup proxyGroup;
   /** Link proxies by [from][to] host (1-based; null on the diagonal). */
   private final LinkProxy[][] proxies;
+  /** Kills the servers if the suite's JVM is interrupted (the network's own hook removes the rest). */
+  private final Thread killOnExit = new Thread(this::killAll, "cluster-cleanup");
   private long nextId;
   /** What {@link #leader()} found last. */
   private ServerNode lastLeader;
@@ -89,6 +91,7 @@ public final class Cluster implements AutoCloseable {
     for (int h = 1; h <= founders + spares; h++) {
       c.nodes.add(new ServerNode(net, h, h, distRoot, dir.resolve("host" + h), javaOpts));
     }
+    Runtime.getRuntime().addShutdownHook(c.killOnExit);
     c.nextId = founders + spares + 1;
     c.lastVoters = new ArrayList<>(c.nodes.subList(0, founders));
     for (ServerNode n : c.nodes) c.start(n);
@@ -243,15 +246,24 @@ public final class Cluster implements AutoCloseable {
     return sb.toString();
   }
 
-  /** Stops every server, closes the proxies and removes the network. */
-  @Override
-  public void close() {
+  private void killAll() {
     for (ServerNode n : nodes) {
       try {
         n.kill();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Stops every server, closes the proxies and removes the network. */
+  @Override
+  public void close() {
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs
     }
     for (LinkProxy[] row : proxies) {
       for (LinkProxy p : row) {

@@ -8,11 +8,12 @@ import java.nio.file.Path;
 /**
  * A small disk for one server: a tmpfs of a fixed size mounted on its directory, which the suite
  * can fill to the last byte and free again. Unmounted (lazily, so a crashed server's open files do
- * not keep it) when closed.
+ * not keep it) when closed, or when the suite's JVM is interrupted.
  */
 public final class Disk implements AutoCloseable {
   private final Path dir;
   private final Path filler;
+  private final Thread unmountOnExit = new Thread(this::unmount, "disk-cleanup");
   private boolean mounted;
 
   private Disk(Path dir) {
@@ -26,6 +27,7 @@ public final class Disk implements AutoCloseable {
     Disk d = new Disk(dir);
     Shell.run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString());
     d.mounted = true;
+    Runtime.getRuntime().addShutdownHook(d.unmountOnExit);
     return d;
   }
 
@@ -67,6 +69,15 @@ public final class Disk implements AutoCloseable {
 
   @Override
   public void close() {
+    unmount();
+    try {
+      Runtime.getRuntime().removeShutdownHook(unmountOnExit);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook runs
+    }
+  }
+
+  private synchronized void unmount() {
     if (!mounted) return;
     mounted = false;
     Shell.tryRun("umount", "-l", dir.toString());

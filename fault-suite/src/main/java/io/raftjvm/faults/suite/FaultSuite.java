@@ -98,7 +98,7 @@ public final class FaultSuite implements Callable<Integer> {
     return report.totals() ? 0 : 1;
   }
 
-  private static void delete(Path dir) throws IOException {
+  static void delete(Path dir) throws IOException {
     if (!Files.exists(dir)) return;
     try (Stream<Path> files = Files.walk(dir)) {
       files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -48,6 +48,12 @@ public final class Schedule {
   }
 
   public ScheduleResult run() throws Exception {
+    if (Files.exists(s.dir())) {
+      // A schedule starts from empty servers: data left by an earlier run would bring back its
+      // configuration (addresses included) from its log.
+      log("removing %s, left by an earlier run", s.dir());
+      FaultSuite.delete(s.dir());
+    }
     Files.createDirectories(s.dir());
     List<FaultEvent> events = new ArrayList<>();
     List<String> problems = new ArrayList<>();
@@ -68,9 +74,11 @@ public final class Schedule {
       sleep(2_000);
       while (System.nanoTime() < faultsEnd && bench.isAlive()) {
         FaultKind kind = nemesis.nextKind();
-        long t0 = System.nanoTime();
         Fault f = nemesis.inject(kind);
         if (f == null) continue;
+        // The fault is in force from here (choosing its target took status calls): unavailability
+        // counts from this moment, not from before the target was even known.
+        long t0 = System.nanoTime();
         log("%6.1f s  %-10s %s", (t0 - start) / 1e9, kind.label(), f.describe());
         sleep(Math.min(nemesis.holdMillis(kind), Math.max(0, (faultsEnd - System.nanoTime()) / 1_000_000)));
         f.heal();
