@@ -81,7 +81,8 @@ public final class FaultSuite implements Callable<Integer> {
     }
     Path root = dist != null ? dist : Path.of(System.getProperty("raft.home", ".")).toAbsolutePath().normalize();
     Path base = out != null ? out : Files.createTempDirectory("fault-suite-");
-    Report report = new Report(stdout);
+    Report report = new Report(stdout, "--concurrency " + concurrency + " --reads " + reads
+        + (dist != null ? " --dist " + dist : ""));
     for (int i = 0; i < schedules; i++) {
       long s = seed + i;
       Path dir = base.resolve("schedule-" + s);

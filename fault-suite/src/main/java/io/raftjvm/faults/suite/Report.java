@@ -23,8 +23,12 @@ final class Report {
   private long violations;
   private long faultNanos;
 
-  Report(PrintWriter out) {
+  /** Options of the run a replay must repeat ("--concurrency 64 --reads 20"), or "". */
+  private final String replayOptions;
+
+  Report(PrintWriter out, String replayOptions) {
     this.out = out;
+    this.replayOptions = replayOptions.isEmpty() ? "" : " " + replayOptions;
   }
 
   void schedule(ScheduleResult r) {
@@ -47,8 +51,9 @@ final class Report {
     out.printf(Locale.ROOT, "  unavailable:   %s%n", unavailability(r.afterFault(), r.afterHeal()));
     for (String p : r.problems()) out.printf(Locale.ROOT, "  PROBLEM: %s%n", p);
     if (!r.passed()) {
-      out.printf(Locale.ROOT, "  replay:        bin/fault-suite.sh --schedules 1 --seed %d --duration %ds --faults %s%n",
-          r.seed(), r.duration().toSeconds(), r.kinds().stream().map(FaultKind::label).collect(Collectors.joining(",")));
+      out.printf(Locale.ROOT, "  replay:        bin/fault-suite.sh --schedules 1 --seed %d --duration %ds --faults %s%s%n",
+          r.seed(), r.duration().toSeconds(), r.kinds().stream().map(FaultKind::label).collect(Collectors.joining(",")),
+          replayOptions);
     }
     out.flush();
   }

@@ -173,7 +173,11 @@ public final class Schedule {
     }
     if (lost > 0) problems.add(lost + " acknowledged adds lost");
     CheckResult lin = new LinearizabilityChecker(new CounterModel()).initial(start).check(history);
-    if (!lin.linearizable()) problems.add("not linearizable: " + lin.explain().lines().findFirst().orElse(""));
+    Files.writeString(s.dir().resolve("lincheck.txt"), lin.explain() + "\n");
+    if (!lin.linearizable()) {
+      problems.add("not linearizable: " + lin.explain().lines().findFirst().orElse("") + " (the window's operations:"
+          + " lincheck.txt)");
+    }
     Availability a = new Availability(history);
     return new ScheduleResult(s.seed(), s.kinds(), s.duration(), s.dir(), events, history.size(), acked, unknown, failed, lost,
         lin.linearizable(), lin.verdict().text(), a.worstAfterStart(events), a.worstAfterHeal(events), problems);

@@ -34,7 +34,7 @@ class FaultSuiteIT {
         EnumSet.of(FaultKind.MEMBERSHIP, FaultKind.DISK, FaultKind.KILL),
         EnumSet.allOf(FaultKind.class));
     PrintWriter out = new PrintWriter(System.out, true);
-    Report report = new Report(out);
+    Report report = new Report(out, "--concurrency 16 --reads 20");
     List<String> failures = new ArrayList<>();
     long seed = 7001;
     for (Set<FaultKind> kinds : sample) {
