@@ -14,10 +14,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code bin/lincheck.sh}: checks one history file for linearizability. */
 @Command(name = "lincheck.sh", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Checks a history (JSON lines, as counter-bench --history writes) for linearizability against the",
-        "counter (add returns the new value; get) or a single register (put, get, cas). Operations whose outcome is",
-        "unknown (status timeout) may or may not have taken effect. For a violation, prints the first window of",
-        "operations that no order explains."},
+    description = {"Checks a history (JSON lines, as counter-bench --history writes) for linearizability against the"
+        + " counter (add returns the new value; get) or a single register (put, get, cas). Operations whose outcome"
+        + " is unknown (status timeout) may or may not have taken effect. For a violation, prints the first window of"
+        + " operations that no order explains."},
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:linearizable", "1:not linearizable", "2:unknown (the time limit ran out)",
         "3:bad input: unreadable history or usage error"})

@@ -72,6 +72,11 @@ public final class Nemesis {
     };
   }
 
+  /** Whether to churn membership in the middle of the fault being held (one time in three, if enabled). */
+  public boolean churnDuringFault() {
+    return kinds.contains(FaultKind.MEMBERSHIP) && random.nextInt(3) == 0;
+  }
+
   /** Quiet time between faults, in milliseconds. */
   public long quietMillis() {
     return 1_000 + random.nextInt(3_000);

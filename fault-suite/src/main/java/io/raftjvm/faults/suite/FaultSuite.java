@@ -22,10 +22,9 @@ import picocli.CommandLine.Option;
  * keeps its directory (histories, node logs) and prints the command that replays its seed.
  */
 @Command(name = "fault-suite.sh", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {
-        "Runs N fault schedules against local server processes, each server in its own network namespace, while the",
-        "counter benchmark records every operation; checks every history for linearizability and lost writes.",
-        "Needs root (namespaces, iptables, tmpfs). Schedule i uses seed S+i."},
+    description = {"Runs N fault schedules against local server processes, each server in its own network namespace,"
+        + " while the counter benchmark records every operation; checks every history for linearizability and lost"
+        + " writes. Needs root (namespaces, iptables, tmpfs). Schedule i uses seed S+i."},
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:every schedule passed", "1:a schedule failed", "2:usage error, or the host cannot run the suite"})
 public final class FaultSuite implements Callable<Integer> {

@@ -80,7 +80,21 @@ public final class Schedule {
         // counts from this moment, not from before the target was even known.
         long t0 = System.nanoTime();
         log("%6.1f s  %-10s %s", (t0 - start) / 1e9, kind.label(), f.describe());
-        sleep(Math.min(nemesis.holdMillis(kind), Math.max(0, (faultsEnd - System.nanoTime()) / 1_000_000)));
+        long hold = Math.min(nemesis.holdMillis(kind), Math.max(0, (faultsEnd - System.nanoTime()) / 1_000_000));
+        if (kind != FaultKind.MEMBERSHIP && nemesis.churnDuringFault()) {
+          // Membership churn while another fault runs: the change must go through, or fail
+          // cleanly, with the cluster partitioned, a server paused or down.
+          sleep(hold / 2);
+          long tm = System.nanoTime();
+          Fault m = nemesis.inject(FaultKind.MEMBERSHIP);
+          if (m != null) {
+            log("%6.1f s  %-10s %s (during the %s fault)", (tm - start) / 1e9, "membership", m.describe(), kind.label());
+            events.add(new FaultEvent(FaultKind.MEMBERSHIP, m.describe(), tm, System.nanoTime()));
+          }
+          sleep(Math.max(0, hold - hold / 2 - (System.nanoTime() - tm) / 1_000_000));
+        } else {
+          sleep(hold);
+        }
         f.heal();
         events.add(new FaultEvent(kind, f.describe(), t0, System.nanoTime()));
         sleep(nemesis.quietMillis());
