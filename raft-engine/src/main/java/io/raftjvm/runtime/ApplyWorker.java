@@ -63,22 +63,21 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private long lastTerm;
 
   public ApplyWorker(StateMachine stateMachine, String name, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
-    this(stateMachine, name, 0, 0, DEFAULT_SESSION_TIMEOUT_MS, onApplied, onFailure);
+    this(stateMachine, name, SerialExecutor.newThread(name), 0, 0, DEFAULT_SESSION_TIMEOUT_MS, onApplied, onFailure);
   }
 
   /** Sessions idle this long expire, unless the owner says otherwise. */
   public static final long DEFAULT_SESSION_TIMEOUT_MS = 15 * 60_000;
 
   /** A worker whose state machine holds everything up to (index, term), e.g. restored from a snapshot. */
-  public ApplyWorker(StateMachine stateMachine, String name, long index, long term, long sessionTimeoutMs,
-      Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
-    super(name, Integer.MAX_VALUE, onFailure);
+  public ApplyWorker(StateMachine stateMachine, String name, SerialExecutor executor, long index, long term,
+      long sessionTimeoutMs, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
+    super(name, Integer.MAX_VALUE, executor, onFailure);
     this.stateMachine = stateMachine;
     this.sessions = new Sessions(sessionTimeoutMs);
     this.onApplied = onApplied;
     this.lastIndex = index;
     this.lastTerm = term;
-    start();
   }
 
   /** Queues committed entries (in order after everything queued before). */

@@ -2,46 +2,44 @@ package io.raftjvm.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * A thread of its own that handles queued items in batches: whatever was queued while it was busy
- * is handled together, in queue order. Fail-stop: the first exception stops it for good and is
- * reported once to {@code onFailure}; later items are dropped.
+ * Handles queued items in batches on a {@link SerialExecutor} (a thread of its own in the server):
+ * whatever was queued while it was busy is handled together, in queue order. Fail-stop: the first
+ * exception stops it for good and is reported once to {@code onFailure}; later items are dropped.
  *
  * @param <T> the queued item
  */
 abstract class BatchWorker<T> implements AutoCloseable {
-  private final LinkedBlockingQueue<T> queue = new LinkedBlockingQueue<>();
+  private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+  /** A drain is given to the executor and has not yet found the queue empty. */
+  private final AtomicBoolean scheduled = new AtomicBoolean();
   private final String name;
   private final int maxBatch;
+  private final SerialExecutor executor;
   private final Consumer<Throwable> onFailure;
-  private final Thread thread;
   private volatile boolean closing;
   private volatile Throwable failure;
 
-  BatchWorker(String name, int maxBatch, Consumer<Throwable> onFailure) {
+  BatchWorker(String name, int maxBatch, SerialExecutor executor, Consumer<Throwable> onFailure) {
     this.name = name;
     this.maxBatch = maxBatch;
+    this.executor = executor;
     this.onFailure = onFailure;
-    this.thread = new Thread(this::run, name);
-    this.thread.setDaemon(true);
-  }
-
-  /** Starts the thread; subclasses call it once they are fully constructed. */
-  protected final void start() {
-    thread.start();
   }
 
   /** Queues an item. Never blocks. */
   protected final void enqueue(T item) {
     if (closing) throw new IllegalStateException(name + " is closed");
-    if (failure == null) queue.add(item);
+    if (failure != null) return;
+    queue.add(item);
+    if (scheduled.compareAndSet(false, true)) executor.execute(this::drain);
   }
 
-  /** Handles one batch, on the worker thread. */
+  /** Handles one batch, on the executor. */
   protected abstract void process(List<T> batch);
 
   /** The error that stopped the worker, or null. */
@@ -49,36 +47,33 @@ abstract class BatchWorker<T> implements AutoCloseable {
     return failure;
   }
 
-  private void run() {
+  private void drain() {
     List<T> batch = new ArrayList<>();
     try {
       while (true) {
-        T first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          if (closing && queue.isEmpty()) return;
+        T item;
+        while (batch.size() < maxBatch && (item = queue.poll()) != null) batch.add(item);
+        if (batch.isEmpty()) {
+          scheduled.set(false);
+          // An item queued after the poll and before the flag cleared found the flag set: take it.
+          if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) return;
           continue;
         }
-        batch.add(first);
-        queue.drainTo(batch, maxBatch - 1);
+        if (failure != null) return;
         process(batch);
         batch.clear();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     } catch (Throwable t) {
       failure = t;
+      queue.clear();
       onFailure.accept(t);
     }
   }
 
-  /** Handles everything queued, then stops the thread. Blocks: not for event loop threads. */
+  /** Handles everything queued, then stops the executor. Blocks: not for event loop threads. */
   @Override
   public void close() {
     closing = true;
-    try {
-      thread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    executor.shutdown();
   }
 }

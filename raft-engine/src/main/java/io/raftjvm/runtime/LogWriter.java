@@ -8,9 +8,9 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
- * Persists Readies on a thread of its own with group commit: every Ready queued while the previous
+ * Persists Readies on a thread of its own (a {@link SerialExecutor}) with group commit: every Ready queued while the previous
  * sync ran is written in one batch and made durable with one sync, and the highest Ready number of
- * the batch is reported to {@code onDurable} (called on the writer thread; the owner hops back to
+ * the batch is reported to {@code onDurable} (called on the writer's executor; the owner hops back to
  * its node's thread from there).
  *
  * <p>Readies are written strictly in submission order. A write or sync failure is fatal: the
@@ -33,11 +33,17 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
   /** One unit of work: a Ready's durable part, or an action on the store (snapshot, compaction). */
   record Task(Ready ready, Runnable action) {}
 
+  /** A writer on a thread of its own, named name. */
   public LogWriter(LogStore store, String name, LongConsumer onDurable, Consumer<Throwable> onFailure) {
-    super(name, MAX_BATCH, onFailure);
+    this(store, name, SerialExecutor.newThread(name), onDurable, onFailure);
+  }
+
+  /** A writer on executor, which it shuts down on close. */
+  public LogWriter(LogStore store, String name, SerialExecutor executor, LongConsumer onDurable,
+      Consumer<Throwable> onFailure) {
+    super(name, MAX_BATCH, executor, onFailure);
     this.store = store;
     this.onDurable = onDurable;
-    start();
   }
 
   /** Queues a Ready; it is reported durable with every Ready before it. Never blocks. */

@@ -25,10 +25,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -47,8 +44,8 @@ import java.util.function.Supplier;
  */
 public final class NodeDriver implements AutoCloseable {
   private final RaftNode node;
-  private final ScheduledExecutorService loop;
-  private final BooleanSupplier inLoop;
+  private final NodeRuntime runtime;
+  private final NodeLoop loop;
   private final long tickMillis;
   private final RaftLogger logger;
   private final long id;
@@ -64,7 +61,7 @@ public final class NodeDriver implements AutoCloseable {
   /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
   private final ArrayDeque<Ready> unpersisted = new ArrayDeque<>();
   private Transport transport;
-  private ScheduledFuture<?> ticker;
+  private NodeLoop.Timer ticker;
   /** A drain is queued on the loop. Loop only. */
   private boolean drainScheduled;
 
@@ -77,38 +74,42 @@ public final class NodeDriver implements AutoCloseable {
   private volatile ConfState conf;
   private volatile Throwable failure;
   private volatile boolean stopped;
+  /** Sees each Ready on the loop before it is carried out (simulation invariants). Set before start. */
+  private java.util.function.Consumer<Ready> readyObserver = rd -> { };
   /** Told, on the loop, why the node stopped on a failure (not on close). Set before start. */
   private volatile java.util.function.Consumer<String> onFailure = reason -> { };
 
   /** A node without snapshots (tests, tools): its log is never compacted. */
-  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, ScheduledExecutorService loop,
-      BooleanSupplier inLoop, long tickMillis, RaftLogger logger) {
-    this(id, node, store, stateMachine, null, SnapshotPolicy.ON_DEMAND, loop, inLoop, tickMillis, logger);
+  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, NodeRuntime runtime,
+      long tickMillis, RaftLogger logger) {
+    this(id, node, store, stateMachine, null, SnapshotPolicy.ON_DEMAND, runtime, tickMillis, logger);
   }
 
   /**
    * @param snapshots where snapshots live (null: none are taken or installed); the state machine
    *     must already hold the state as of the store's latest snapshot
    * @param policy when to snapshot and how much log to keep behind a snapshot
+   * @param runtime the loop, the writer's and applier's executors and the clock
    */
   public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, SnapshotStore snapshots,
-      SnapshotPolicy policy, ScheduledExecutorService loop, BooleanSupplier inLoop, long tickMillis,
-      RaftLogger logger) {
+      SnapshotPolicy policy, NodeRuntime runtime, long tickMillis, RaftLogger logger) {
     if (tickMillis <= 0) throw new IllegalArgumentException("tick must be positive: " + tickMillis);
     this.id = id;
     this.node = node;
-    this.loop = loop;
-    this.inLoop = inLoop;
+    this.runtime = runtime;
+    this.loop = runtime.loop();
     this.tickMillis = tickMillis;
     this.logger = logger;
     this.snapshots = snapshots;
-    this.writer = new LogWriter(store, "raft-" + id + "-log", n -> loop.execute(() -> onDurable(n)),
+    this.writer = new LogWriter(store, "raft-" + id + "-log", runtime.worker("raft-" + id + "-log"),
+        n -> loop.execute(() -> onDurable(n)),
         t -> loop.execute(() -> fail("log write failed", t)));
     // The state machine holds the state as of the latest snapshot, unless it keeps its own state
     // beyond it: then the first snapshot waits until an entry is applied (its term is unknown).
     SnapshotMetadata base = store.snapshot().getMetadata();
     boolean atBase = stateMachine.lastApplied() <= base.getIndex();
-    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", atBase ? base.getIndex() : 0,
+    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", runtime.worker("raft-" + id + "-apply"),
+        atBase ? base.getIndex() : 0,
         atBase ? base.getTerm() : 0, policy.sessionTimeoutMs(),
         this::appliedOnApplyThread,
         t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
@@ -136,7 +137,7 @@ public final class NodeDriver implements AutoCloseable {
       reads.onHandedOut(node.status().applied());
       conf = node.confState();
       transport.updateMembers(conf);
-      ticker = loop.scheduleAtFixedRate(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
+      ticker = loop.every(tickMillis, this::tick);
       drain();
     });
   }
@@ -145,7 +146,7 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Steps messages from peers (one read burst) and drains once. */
   public void deliver(List<Message> messages) {
-    if (inLoop.getAsBoolean()) {
+    if (loop.inLoop()) {
       if (stopped) return;
       try {
         for (Message m : messages) node.step(m);
@@ -161,7 +162,7 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Transport feedback: messages to peer are being dropped. */
   public void reportUnreachable(long peer) {
-    if (inLoop.getAsBoolean()) {
+    if (loop.inLoop()) {
       if (!stopped) node.reportUnreachable(peer);
     } else {
       loop.execute(() -> reportUnreachable(peer));
@@ -179,7 +180,7 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index). */
   public CompletableFuture<Long> registerSession() {
-    ByteString entry = SessionEntry.newBuilder().setTimestampMs(System.currentTimeMillis())
+    ByteString entry = SessionEntry.newBuilder().setTimestampMs(runtime.currentTimeMillis())
         .setRegister(SessionRegister.getDefaultInstance()).build().toByteString();
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
         .thenApply(Proposal::index);
@@ -191,7 +192,7 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Proposal> proposeInSession(long session, long sequence, long firstUnacked,
       ByteString command) {
-    ByteString entry = SessionEntry.newBuilder().setTimestampMs(System.currentTimeMillis())
+    ByteString entry = SessionEntry.newBuilder().setTimestampMs(runtime.currentTimeMillis())
         .setCommand(SessionCommand.newBuilder().setSession(session).setSequence(sequence)
             .setFirstUnacked(firstUnacked).setCommand(command)).build().toByteString();
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
@@ -316,6 +317,7 @@ public final class NodeDriver implements AutoCloseable {
       List<Message> sendNow = new ArrayList<>();
       while (node.hasReady()) {
         Ready rd = node.ready();
+        readyObserver.accept(rd);
         if (rd.snapshot() != null) installSnapshot(rd.snapshot().getMetadata());
         if (rd.softState() != null) onSoftState(rd);
         if (rd.confState() != null) {
@@ -428,13 +430,21 @@ public final class NodeDriver implements AutoCloseable {
    * and the log compacted; exceptionally if the node keeps no snapshots or writing one failed.
    */
   public CompletableFuture<Long> snapshot() {
+    return snapshot(-1);
+  }
+
+  /**
+   * As {@link #snapshot()}, keeping trailingEntries entries of log before the snapshot (negative:
+   * as the snapshot policy says).
+   */
+  public CompletableFuture<Long> snapshot(long trailingEntries) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     onRunningLoop(f, () -> {
       if (keeper == null) {
         f.completeExceptionally(new IllegalStateException("node " + id + " keeps no snapshots"));
         return;
       }
-      keeper.snapshotNow().whenComplete((i, t) -> {
+      keeper.snapshotNow(trailingEntries >= 0 ? trailingEntries : keeper.trailingEntries()).whenComplete((i, t) -> {
         if (t != null) f.completeExceptionally(t);
         else f.complete(i);
       });
@@ -451,7 +461,7 @@ public final class NodeDriver implements AutoCloseable {
     if (stopped) return;
     failure = t;
     stopped = true;
-    if (ticker != null) ticker.cancel(false);
+    if (ticker != null) ticker.cancel();
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
     proposals.failAll(kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
     reads.failAll("node " + id + " stopped");
@@ -464,6 +474,14 @@ public final class NodeDriver implements AutoCloseable {
    */
   public void onFailure(java.util.function.Consumer<String> listener) {
     this.onFailure = listener;
+  }
+
+  /**
+   * Registers who sees every Ready, on the loop, before it is carried out: the whole-node
+   * simulation checks Raft's invariants on them. Call before start; it must not block or throw.
+   */
+  public void observeReadies(java.util.function.Consumer<Ready> observer) {
+    this.readyObserver = observer;
   }
 
   // ------------------------------------------------------------------ status and shutdown
@@ -509,12 +527,12 @@ public final class NodeDriver implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (inLoop.getAsBoolean()) throw new IllegalStateException("close() blocks: call it off the node loop");
+    if (loop.inLoop()) throw new IllegalStateException("close() blocks: call it off the node loop");
     CompletableFuture<Void> stoppedOnLoop = new CompletableFuture<>();
     try {
       loop.execute(() -> {
         stopped = true;
-        if (ticker != null) ticker.cancel(false);
+        if (ticker != null) ticker.cancel();
         proposals.failAll(ProposalFailedException.Kind.LEADERSHIP_LOST,
             "node " + id + " is shutting down; the command may still commit");
         reads.failAll("node " + id + " is shutting down");

@@ -54,6 +54,11 @@ final class SnapshotKeeper {
     this.lastIndex = store.snapshot().getMetadata().getIndex();
   }
 
+  /** Entries the policy keeps before a snapshot. */
+  long trailingEntries() {
+    return policy.trailingEntries();
+  }
+
   /** Index of the latest snapshot (taken or installed). */
   long lastIndex() {
     return lastIndex;
@@ -66,12 +71,15 @@ final class SnapshotKeeper {
 
   /** Entries up to applied are applied: snapshot if the policy says it is time. */
   void maybeSnapshot(long applied) {
-    if (pending == null && policy.due(applied - lastIndex, bytesSince)) take();
+    if (pending == null && policy.due(applied - lastIndex, bytesSince)) take(policy.trailingEntries());
   }
 
-  /** A snapshot now (bin/raft-admin.sh snapshot): completes with its index once it is durable. */
-  CompletableFuture<Long> snapshotNow() {
-    return pending != null ? pending : take();
+  /**
+   * A snapshot now (bin/raft-admin.sh snapshot), keeping trailingEntries of log before it:
+   * completes with its index once it is durable. If one is under way, that one.
+   */
+  CompletableFuture<Long> snapshotNow(long trailingEntries) {
+    return pending != null ? pending : take(trailingEntries);
   }
 
   /**
@@ -115,16 +123,16 @@ final class SnapshotKeeper {
     transport.sendSnapshot(m, s, done);
   }
 
-  private CompletableFuture<Long> take() {
+  private CompletableFuture<Long> take(long trailingEntries) {
     CompletableFuture<Long> f = new CompletableFuture<>();
     pending = f;
     bytesSince = 0;
-    applier.takeSnapshot(snapshots, taken -> loop.execute(() -> written(taken, f)));
+    applier.takeSnapshot(snapshots, taken -> loop.execute(() -> written(taken, trailingEntries, f)));
     return f;
   }
 
   /** On the loop: the image is written; add the configuration and hand it to the writer thread. */
-  private void written(ApplyWorker.SnapshotTaken taken, CompletableFuture<Long> f) {
+  private void written(ApplyWorker.SnapshotTaken taken, long trailingEntries, CompletableFuture<Long> f) {
     if (taken.error() != null) {
       failed(f, "writing the state machine's image failed: " + taken.error());
       return;
@@ -143,7 +151,7 @@ final class SnapshotKeeper {
       return;
     }
     long index = taken.index();
-    long compactTo = index - policy.trailingEntries();
+    long compactTo = index - trailingEntries;
     writer.run(() -> {
       SnapshotStore.Stored s;
       try {

@@ -1,331 +1,90 @@
 package io.raftjvm.runtime;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.SnapshotMetadata;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
- * State machine snapshots on disk, one directory each, named {@code <index>-<term>}:
- * <ul>
- *   <li>{@code data}: the bytes {@code StateMachine.snapshot} wrote (or a leader sent);</li>
- *   <li>{@code meta}: magic, version, the {@link SnapshotMetadata} (index, term, configuration),
- *       the data's size and CRC32C, and a CRC32C of the meta itself.</li>
- * </ul>
- * A snapshot is written under {@code tmp-<index>-<term>}, both files forced to disk, then the
- * directory is renamed (atomically) and the parent forced: a snapshot directory that exists is
- * complete. Leftover {@code tmp-} directories from a crash are deleted on open. The data is
- * checked against its size and CRC before a state machine is restored from it, so a torn or
- * corrupt file is never applied.
+ * Where a node keeps its state machine snapshots (thesis ch. 5): the server's is a directory
+ * ({@link FileSnapshotStore}), the simulation's lives in memory ({@link MemorySnapshotStore}). A
+ * snapshot is written through a {@link Writer} and becomes visible, complete, when finished; one
+ * of a given index and term is the same on every server, so a second copy of it is dropped.
  *
  * <p>Thread-safe for what the server does with it: one writer at a time per snapshot, readers of
  * complete snapshots from any thread.
  */
-public final class SnapshotStore {
-  static final String DATA = "data";
-  static final String META = "meta";
-  private static final String TMP = "tmp-";
-  private static final int MAGIC = 0x52534E50; // "RSNP"
-  private static final int VERSION = 1;
-  private static final Pattern NAME = Pattern.compile("(\\d+)-(\\d+)");
+public interface SnapshotStore {
+  /** Starts writing the snapshot as of (index, term): the state machine writes to {@link Writer#out()}. */
+  Writer begin(long index, long term) throws IOException;
 
-  private final Path dir;
+  /** The snapshot (index, term), or null when there is none. */
+  Stored get(long index, long term) throws IOException;
 
-  private SnapshotStore(Path dir) {
-    this.dir = dir;
-  }
+  /** Complete snapshots, oldest first. */
+  List<? extends Stored> list() throws IOException;
 
-  /** Opens (creating) the store in dir, deleting unfinished snapshots a crash left behind. */
-  public static SnapshotStore open(Path dir) throws IOException {
-    Files.createDirectories(dir);
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TMP + "*")) {
-      for (Path p : ds) deleteTree(p);
-    }
-    return new SnapshotStore(dir);
-  }
+  /** Deletes every snapshot older than index (the one at index, and newer ones, stay). */
+  void deleteBefore(long index) throws IOException;
 
-  public Path dir() {
-    return dir;
-  }
+  /** A complete snapshot: its metadata, and data of the given size and CRC32C. */
+  interface Stored {
+    SnapshotMetadata metadata();
 
-  /** A complete snapshot on disk. */
-  public record Stored(SnapshotMetadata metadata, Path data, long size, int crc32c) {
-    /** The data, after checking it is whole: size and CRC32C must match the meta. */
-    public InputStream openVerified() throws IOException {
-      verify();
-      return new BufferedInputStream(Files.newInputStream(data), 1 << 16);
-    }
+    long size();
+
+    int crc32c();
+
+    /** The data as stored, unchecked (a follower checks what it receives). */
+    InputStream open() throws IOException;
 
     /** Reads the data through once; throws {@link CorruptSnapshotException} on any mismatch. */
-    public void verify() throws IOException {
-      long actualSize = Files.size(data);
-      if (actualSize != size) {
-        throw new CorruptSnapshotException(data + " holds " + actualSize + " bytes, its meta says " + size);
-      }
-      int actual = crcOf(data);
-      if (actual != crc32c) {
-        throw new CorruptSnapshotException(data + " has CRC32C " + Integer.toHexString(actual) + ", its meta says "
-            + Integer.toHexString(crc32c));
-      }
+    void verify() throws IOException;
+
+    /** The data, after checking it is whole: size and CRC32C must match the metadata. */
+    default InputStream openVerified() throws IOException {
+      verify();
+      return open();
     }
   }
-
-  /** The data of a snapshot does not match its meta, or the meta is unreadable. */
-  public static final class CorruptSnapshotException extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    public CorruptSnapshotException(String message) {
-      super(message);
-    }
-  }
-
-  /** Starts writing the snapshot as of (index, term): the state machine writes to {@link Writer#out()}. */
-  public Writer begin(long index, long term) throws IOException {
-    // Unique: two copies of one snapshot may be under way (a leader that sends it again).
-    Path tmp = dir.resolve(TMP + index + "-" + term + "-" + WRITERS.incrementAndGet());
-    Files.createDirectories(tmp);
-    return new Writer(index, term, tmp);
-  }
-
-  private static final java.util.concurrent.atomic.AtomicLong WRITERS = new java.util.concurrent.atomic.AtomicLong();
 
   /** A snapshot being written; {@link #finish} makes it visible, {@link #abort} drops it. */
-  public final class Writer {
-    private final long index;
-    private final long term;
-    private final Path tmp;
-    private final FileChannel channel;
-    private final CRC32C crc = new CRC32C();
-    private long size;
-    private final OutputStream out;
+  interface Writer {
+    long index();
 
-    private Writer(long index, long term, Path tmp) throws IOException {
-      this.index = index;
-      this.term = term;
-      this.tmp = tmp;
-      this.channel = FileChannel.open(tmp.resolve(DATA), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      this.out = new java.io.BufferedOutputStream(new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          append(ByteBuffer.wrap(b, off, len));
-        }
-      }, 1 << 16);
-    }
-
-    public long index() {
-      return index;
-    }
-
-    public long term() {
-      return term;
-    }
+    long term();
 
     /** Where the data goes; buffered. Do not close it: {@link #finish} does. */
-    public OutputStream out() {
-      return out;
-    }
+    OutputStream out();
 
     /** Appends bytes at the end of the data (a received chunk). */
-    public void append(ByteBuffer bytes) throws IOException {
-      ByteBuffer view = bytes.duplicate();
-      crc.update(view);
-      size += bytes.remaining();
-      while (bytes.hasRemaining()) channel.write(bytes);
-    }
+    void append(ByteBuffer bytes) throws IOException;
 
     /** Bytes written so far (the offset the next chunk must start at). */
-    public long size() throws IOException {
-      out.flush();
-      return size;
-    }
+    long size() throws IOException;
 
     /** Completes a snapshot this server took: conf is the configuration in force at its index. */
-    public Stored finish(ConfState conf) throws IOException {
-      return finish(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build(), -1, 0);
-    }
+    Stored finish(ConfState conf) throws IOException;
 
     /**
      * Completes a snapshot received from a leader, after checking it against what the leader said
      * (size and CRC32C of the whole data); a mismatch drops it and throws CorruptSnapshotException.
      */
-    public Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
-      return finish(meta, expectedSize, expectedCrc);
-    }
-
-    private Stored finish(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
-      if (meta.getIndex() != index || meta.getTerm() != term) {
-        abort();
-        throw new IllegalArgumentException("snapshot " + index + "-" + term + " finished as " + meta.getIndex()
-            + "-" + meta.getTerm());
-      }
-      try {
-        out.flush();
-        int value = (int) crc.getValue();
-        if (expectedSize >= 0 && (expectedSize != size || expectedCrc != value)) {
-          throw new CorruptSnapshotException("received snapshot " + index + "-" + term + " has " + size
-              + " bytes with CRC32C " + Integer.toHexString(value) + "; the leader sent " + expectedSize
-              + " bytes with CRC32C " + Integer.toHexString(expectedCrc));
-        }
-        channel.force(true);
-        channel.close();
-        writeMeta(tmp.resolve(META), meta, size, value);
-        forceDir(tmp);
-        Path target = dir.resolve(index + "-" + term);
-        if (Files.isDirectory(target)) {
-          // A complete copy is already there (snapshots of one index and term are identical), and
-          // may be in use: keep it.
-          abort();
-          return readMeta(target);
-        }
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          throw new IOException("cannot rename " + tmp + " atomically", e);
-        }
-        forceDir(dir);
-        return new Stored(meta, target.resolve(DATA), size, value);
-      } catch (IOException | RuntimeException e) {
-        abort();
-        throw e;
-      }
-    }
+    Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException;
 
     /** Drops the unfinished snapshot. */
-    public void abort() {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        // deleting it anyway
-      }
-      try {
-        deleteTree(tmp);
-      } catch (IOException e) {
-        // deleted on the next open
-      }
-    }
+    void abort();
   }
 
-  /** The snapshot (index, term), or null when there is none. */
-  public Stored get(long index, long term) throws IOException {
-    Path d = dir.resolve(index + "-" + term);
-    if (!Files.isDirectory(d)) return null;
-    return readMeta(d);
-  }
+  /** The data of a snapshot does not match its meta, or the meta is unreadable. */
+  final class CorruptSnapshotException extends IOException {
+    private static final long serialVersionUID = 1L;
 
-  /** Complete snapshots, oldest first. */
-  public List<Stored> list() throws IOException {
-    List<Stored> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        Matcher m = NAME.matcher(p.getFileName().toString());
-        if (m.matches() && Files.isDirectory(p)) out.add(readMeta(p));
-      }
-    }
-    out.sort(Comparator.comparingLong(s -> s.metadata().getIndex()));
-    return out;
-  }
-
-  /** Deletes every snapshot older than index (the one at index, and newer ones, stay). */
-  public void deleteBefore(long index) throws IOException {
-    for (Stored s : list()) {
-      if (s.metadata().getIndex() < index) deleteTree(s.data().getParent());
-    }
-  }
-
-  // ------------------------------------------------------------------ files
-
-  private static void writeMeta(Path file, SnapshotMetadata meta, long size, int dataCrc) throws IOException {
-    byte[] m = meta.toByteArray();
-    ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + m.length + 8 + 4 + 4);
-    b.putInt(MAGIC).putInt(VERSION).putInt(m.length).put(m).putLong(size).putInt(dataCrc);
-    CRC32C c = new CRC32C();
-    c.update(b.array(), 0, b.position());
-    b.putInt((int) c.getValue());
-    b.flip();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      while (b.hasRemaining()) ch.write(b);
-      ch.force(true);
-    }
-  }
-
-  private static Stored readMeta(Path d) throws IOException {
-    Path file = d.resolve(META);
-    byte[] all;
-    try {
-      all = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new CorruptSnapshotException("snapshot " + d + " has no " + META + " file");
-    }
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all))) {
-      if (all.length < 28 || in.readInt() != MAGIC) throw new CorruptSnapshotException(file + " is not a snapshot meta file");
-      int version = in.readInt();
-      if (version != VERSION) throw new CorruptSnapshotException(file + " has unknown version " + version);
-      int len = in.readInt();
-      if (len < 0 || len > all.length - 24) throw new CorruptSnapshotException(file + " is truncated");
-      byte[] m = new byte[len];
-      in.readFully(m);
-      long size = in.readLong();
-      int dataCrc = in.readInt();
-      int stored = in.readInt();
-      CRC32C c = new CRC32C();
-      c.update(all, 0, all.length - 4);
-      if ((int) c.getValue() != stored) throw new CorruptSnapshotException(file + " fails its checksum");
-      return new Stored(SnapshotMetadata.parseFrom(m), d.resolve(DATA), size, dataCrc);
-    } catch (InvalidProtocolBufferException | java.io.EOFException e) {
-      throw new CorruptSnapshotException(file + " is corrupt: " + e.getMessage());
-    }
-  }
-
-  private static int crcOf(Path file) throws IOException {
-    CRC32C c = new CRC32C();
-    ByteBuffer buf = ByteBuffer.allocateDirect(1 << 16);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      while (ch.read(buf) > 0) {
-        buf.flip();
-        c.update(buf);
-        buf.clear();
-      }
-    }
-    return (int) c.getValue();
-  }
-
-  private static void forceDir(Path d) throws IOException {
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some platforms cannot open directories; the rename is then as durable as they allow.
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (Stream<Path> walk = Files.walk(p)) {
-      for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+    public CorruptSnapshotException(String message) {
+      super(message);
     }
   }
 }

@@ -7,10 +7,10 @@ import io.raftjvm.proto.Snapshot;
 import java.util.List;
 
 /** A LogStore that forwards everything to another, for tests to override one method. */
-class ForwardingStore implements LogStore {
+public class ForwardingStore implements LogStore {
   private final LogStore delegate;
 
-  ForwardingStore(LogStore delegate) {
+  public ForwardingStore(LogStore delegate) {
     this.delegate = delegate;
   }
 

@@ -96,7 +96,8 @@ class NodeDriverTest {
       RaftConfig cfg = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(2)
           .random(new SplittableRandom(id)).build();
       ListStateMachine sm = new ListStateMachine();
-      NodeDriver d = new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, loop, inLoop, 10, RaftLogger.NOP);
+      NodeDriver d = new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, NodeRuntime.threads(loop, inLoop),
+          10, RaftLogger.NOP);
       loops.put(id, loop);
       machines.put(id, sm);
       drivers.put(id, d);

@@ -81,7 +81,7 @@ class SessionsTest {
   private final LinkedBlockingQueue<ApplyWorker.Result> results = new LinkedBlockingQueue<>();
 
   private ApplyWorker worker(Counting sm) {
-    return new ApplyWorker(sm, "apply-test", 0, 0, TIMEOUT, a -> results.addAll(a.results()), t -> { });
+    return new ApplyWorker(sm, "apply-test", SerialExecutor.newThread("apply-test"), 0, 0, TIMEOUT, a -> results.addAll(a.results()), t -> { });
   }
 
   private ApplyWorker.Result next() throws InterruptedException {
@@ -121,7 +121,7 @@ class SessionsTest {
 
   @Test
   void theSessionTableTravelsWithSnapshots() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
     Counting sm = new Counting();
     SnapshotStore.Stored stored;
     try (ApplyWorker w = worker(sm)) {

@@ -32,13 +32,13 @@ class SnapshotStoreTest {
 
   @Test
   void aFinishedSnapshotReadsBackWhole() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
     byte[] data = bytes(300_000, 1);
-    SnapshotStore.Writer w = store.begin(120, 3);
+    FileSnapshotStore.FileWriter w = store.begin(120, 3);
     w.out().write(data);
-    SnapshotStore.Stored s = w.finish(CONF);
+    FileSnapshotStore.FileStored s = w.finish(CONF);
     assertEquals(SnapshotMetadata.newBuilder().setIndex(120).setTerm(3).setConfState(CONF).build(), s.metadata());
-    SnapshotStore.Stored again = SnapshotStore.open(dir).get(120, 3);
+    FileSnapshotStore.FileStored again = FileSnapshotStore.open(dir).get(120, 3);
     assertEquals(s, again);
     try (InputStream in = again.openVerified()) {
       assertArrayEquals(data, in.readAllBytes());
@@ -48,12 +48,12 @@ class SnapshotStoreTest {
 
   @Test
   void anUnfinishedSnapshotIsInvisibleAndGoneAfterReopen() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
-    SnapshotStore.Writer w = store.begin(50, 2);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
+    FileSnapshotStore.FileWriter w = store.begin(50, 2);
     w.out().write(bytes(1000, 2));
     w.out().flush();
     assertTrue(store.list().isEmpty());
-    SnapshotStore.open(dir); // a crash before finish, then a restart
+    FileSnapshotStore.open(dir); // a crash before finish, then a restart
     try (var files = Files.list(dir)) {
       assertEquals(0, files.count(), "the leftover temp directory is deleted");
     }
@@ -61,35 +61,35 @@ class SnapshotStoreTest {
 
   @Test
   void corruptDataIsRefusedBeforeAnyRestore() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
-    SnapshotStore.Writer w = store.begin(10, 1);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
+    FileSnapshotStore.FileWriter w = store.begin(10, 1);
     w.out().write(bytes(5000, 3));
-    SnapshotStore.Stored s = w.finish(CONF);
+    FileSnapshotStore.FileStored s = w.finish(CONF);
     try (var ch = java.nio.channels.FileChannel.open(s.data(), StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {42}), 100);
     }
     SnapshotStore.CorruptSnapshotException e = assertThrows(SnapshotStore.CorruptSnapshotException.class,
         s::openVerified);
     assertTrue(e.getMessage().contains("CRC32C"), e.getMessage());
-    Files.write(s.data().getParent().resolve(SnapshotStore.META), new byte[] {1, 2, 3});
+    Files.write(s.data().getParent().resolve(FileSnapshotStore.META), new byte[] {1, 2, 3});
     assertThrows(SnapshotStore.CorruptSnapshotException.class, () -> store.get(10, 1));
   }
 
   @Test
   void aReceivedSnapshotMustMatchWhatTheLeaderSent() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
     byte[] data = bytes(10_000, 4);
     CRC32C crc = new CRC32C();
     crc.update(data);
     SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(77).setTerm(5).setConfState(CONF).build();
-    SnapshotStore.Writer w = store.begin(77, 5);
+    FileSnapshotStore.FileWriter w = store.begin(77, 5);
     w.append(ByteBuffer.wrap(data, 0, 4000));
     w.append(ByteBuffer.wrap(data, 4000, 6000));
     assertEquals(10_000, w.size());
-    SnapshotStore.Stored s = w.finishReceived(meta, data.length, (int) crc.getValue());
+    FileSnapshotStore.FileStored s = w.finishReceived(meta, data.length, (int) crc.getValue());
     s.verify();
 
-    SnapshotStore.Writer bad = store.begin(78, 5);
+    FileSnapshotStore.FileWriter bad = store.begin(78, 5);
     bad.append(ByteBuffer.wrap(data, 0, 9999));
     SnapshotMetadata meta78 = meta.toBuilder().setIndex(78).build();
     assertThrows(SnapshotStore.CorruptSnapshotException.class,
@@ -99,9 +99,9 @@ class SnapshotStoreTest {
 
   @Test
   void olderSnapshotsAreDeleted() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    FileSnapshotStore store = FileSnapshotStore.open(dir);
     for (long i = 1; i <= 3; i++) {
-      SnapshotStore.Writer w = store.begin(i * 10, 1);
+      FileSnapshotStore.FileWriter w = store.begin(i * 10, 1);
       w.out().write(bytes(10, i));
       w.finish(CONF);
     }

@@ -12,12 +12,14 @@ import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
 import io.raftjvm.runtime.SnapshotPolicy;
+import io.raftjvm.runtime.FileSnapshotStore;
 import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.transport.MessageSink;
 import io.raftjvm.transport.SnapshotReceiver;
 import io.raftjvm.runtime.NodeDriver;
+import io.raftjvm.runtime.NodeRuntime;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
 import io.raftjvm.statemachine.StateMachineProvider;
@@ -65,7 +67,7 @@ public final class RaftServer implements AutoCloseable {
   private final StateMachine stateMachine;
   private final NodeDriver driver;
   private final NettyTransport transport;
-  private final SnapshotStore snapshots;
+  private final FileSnapshotStore snapshots;
   /** Forces and checks received snapshots, off the node's loop. */
   private final ExecutorService snapshotFinisher;
   /** The transport as the node sees it: also lets new members connect in. */
@@ -100,7 +102,7 @@ public final class RaftServer implements AutoCloseable {
       }
       this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
           Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
-      this.snapshots = SnapshotStore.open(cfg.dataDir().resolve("snapshots"));
+      this.snapshots = FileSnapshotStore.open(cfg.dataDir().resolve("snapshots"));
       checkLatestSnapshot();
       long commit = store.initialState().hardState().getCommit();
       long applied = Math.min(stateMachine.lastApplied(), commit);
@@ -120,8 +122,8 @@ public final class RaftServer implements AutoCloseable {
       EventLoop loop = nodeGroup.next();
       this.driver = new NodeDriver(id, node, store, stateMachine, snapshots,
           new SnapshotPolicy(cfg.snapshotEntries(), cfg.snapshotBytes(), cfg.snapshotTrailingEntries(),
-              cfg.sessionTimeout().toMillis()), loop,
-          loop::inEventLoop, cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
+              cfg.sessionTimeout().toMillis()), NodeRuntime.threads(loop, loop::inEventLoop),
+          cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
       this.snapshotFinisher = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
         t.setDaemon(true);

@@ -1,15 +1,13 @@
 package io.raftjvm.transport;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.netty.channel.Channel;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.SnapshotChunk;
 import io.raftjvm.runtime.SnapshotStore;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
+import java.io.InputStream;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +27,7 @@ final class SnapshotStream {
   private final SnapshotStore.Stored snapshot;
   private final int chunkBytes;
   private final Consumer<Boolean> done;
-  private FileChannel file;
+  private InputStream data;
   private long offset;
 
   SnapshotStream(Channel channel, Message message, SnapshotStore.Stored snapshot, int chunkBytes,
@@ -43,9 +41,9 @@ final class SnapshotStream {
 
   void start() {
     try {
-      file = FileChannel.open(snapshot.data(), StandardOpenOption.READ);
+      data = snapshot.open();
     } catch (IOException e) {
-      finish(false, "cannot open " + snapshot.data() + ": " + e);
+      finish(false, "cannot open snapshot " + snapshot.metadata().getIndex() + ": " + e);
       return;
     }
     LOG.info("sending snapshot {}-{} ({} bytes) to node {}", snapshot.metadata().getIndex(),
@@ -63,18 +61,17 @@ final class SnapshotStream {
           .addListener(f -> finish(f.isSuccess(), f.isSuccess() ? null : String.valueOf(f.cause())));
       return;
     }
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunkBytes, snapshot.size() - offset));
+    int want = (int) Math.min(chunkBytes, snapshot.size() - offset);
+    byte[] buf;
     try {
-      while (buf.hasRemaining()) {
-        if (file.read(buf, offset + buf.position()) < 0) throw new IOException("unexpected end of file");
-      }
+      buf = data.readNBytes(want);
+      if (buf.length < want) throw new IOException("unexpected end of data at " + (offset + buf.length));
     } catch (IOException e) {
-      finish(false, "cannot read " + snapshot.data() + ": " + e);
+      finish(false, "cannot read snapshot " + snapshot.metadata().getIndex() + ": " + e);
       return;
     }
-    buf.flip();
     SnapshotChunk chunk = SnapshotChunk.newBuilder().setIndex(snapshot.metadata().getIndex())
-        .setTerm(snapshot.metadata().getTerm()).setOffset(offset).setData(ByteString.copyFrom(buf))
+        .setTerm(snapshot.metadata().getTerm()).setOffset(offset).setData(UnsafeByteOperations.unsafeWrap(buf))
         .setTotalSize(snapshot.size()).setCrc32C(snapshot.crc32c()).build();
     offset += chunk.getData().size();
     if (snapshot.size() == 0) offset = 1; // an empty snapshot is one empty chunk
@@ -86,7 +83,7 @@ final class SnapshotStream {
 
   private void finish(boolean ok, String why) {
     try {
-      if (file != null) file.close();
+      if (data != null) data.close();
     } catch (IOException e) {
       // read-only
     }

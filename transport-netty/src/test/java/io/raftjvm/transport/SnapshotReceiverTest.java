@@ -11,6 +11,7 @@ import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.Snapshot;
 import io.raftjvm.proto.SnapshotChunk;
 import io.raftjvm.proto.SnapshotMetadata;
+import io.raftjvm.runtime.FileSnapshotStore;
 import io.raftjvm.runtime.SnapshotStore;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ class SnapshotReceiverTest {
 
   @Test
   void chunksInOrderThenTheMessageInstallIt() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     byte[] data = data(100_000);
     for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
@@ -74,7 +75,7 @@ class SnapshotReceiverTest {
 
   @Test
   void aGapDropsTheStreamAndTheMessage() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     List<SnapshotChunk> cs = chunks(data(20_000), 4096, META);
     cs.remove(2);
@@ -86,7 +87,7 @@ class SnapshotReceiverTest {
 
   @Test
   void corruptDataNeverReachesTheNode() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     List<SnapshotChunk> cs = chunks(data(20_000), 4096, META);
     SnapshotChunk bad = cs.get(1).toBuilder().setData(ByteString.copyFrom(new byte[4096])).build();
@@ -99,7 +100,7 @@ class SnapshotReceiverTest {
 
   @Test
   void aNewLeadersStreamReplacesAnUnfinishedOne() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     List<SnapshotChunk> old = chunks(data(20_000), 4096, META);
     r.snapshotChunk(1, old.get(0));
@@ -118,7 +119,7 @@ class SnapshotReceiverTest {
   /** The leader sends a snapshot again before it hears it was installed: the copy here is kept and used. */
   @Test
   void aSnapshotSentAgainIsNotWrittenAgain() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     byte[] data = data(30_000);
     for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
@@ -135,7 +136,7 @@ class SnapshotReceiverTest {
 
   @Test
   void anEmptySnapshotIsOneEmptyChunk() throws Exception {
-    SnapshotStore store = SnapshotStore.open(dir);
+    SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     for (SnapshotChunk c : chunks(new byte[0], 4096, META)) r.snapshotChunk(1, c);
     r.snapshotMessage(message(1, META));

@@ -315,7 +315,7 @@ class AgreementScenarioTest {
     Map<Long, List<Entry>> before = logs(sim, x);
     tally.reset();
     SimNode ny = sim.node(y);
-    sim.completeWrites(ny, ny.pendingWrites.size());
+    sim.completeWrites(ny);
     sim.crash(y);
     sim.restart(y);
     sim.connectOnly(sim.ids);
@@ -342,7 +342,7 @@ class AgreementScenarioTest {
     SimNode cand = sim.node(c);
     if (cand.node.status().role() == Role.LEADER) {
       // Still leading its old, cut-off term: it crashes, with everything it wrote on disk.
-      sim.completeWrites(cand, cand.pendingWrites.size());
+      sim.completeWrites(cand);
       sim.crash(c);
       sim.restart(c);
     }

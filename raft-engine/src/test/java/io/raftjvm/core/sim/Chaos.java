@@ -49,7 +49,7 @@ final class Chaos {
       }
     } else if (r < (p += 0.12)) {
       SimNode n = sim.node(randomId());
-      if (!n.pendingWrites.isEmpty()) sim.completeWrites(n, 1 + sim.random.nextInt(n.pendingWrites.size()));
+      if (n.writesPending()) sim.completeWrites(n);
     } else if (r < (p += 0.10)) {
       // Any server that believes it leads takes proposals, deposed ones too.
       List<SimNode> leaders = sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();

@@ -32,8 +32,9 @@ import java.util.Map;
  *   <li>Election Safety holds across configurations: the term-to-leader map spans every server,
  *       members or not.</li>
  *   <li>Each server casts at most one durable vote per term.</li>
- *   <li>A leader was elected by a majority of the voters of its configuration: the votes of
- *       learners and of servers outside it never count.</li>
+ *   <li>A leader was elected by a majority of the voters of its configuration (votes granted on
+ *       the wire, once durable; its own durable vote): the votes of learners and of servers
+ *       outside it never count. A server grants at most one vote per term.</li>
  *   <li>A server that is not a voter in its own configuration never asks for votes.</li>
  *   <li>At most one configuration change is in flight: no leader's log holds two configuration
  *       entries beyond the committed prefix.</li>
@@ -55,6 +56,13 @@ final class Invariants {
   long checks;
   /** (term, voter) -> the candidate it durably voted for. */
   private final Map<VoteKey, Long> votes = new HashMap<>();
+  /**
+   * (term, voter) -> the candidate it granted its vote to, as sent (a grant leaves only once the
+   * vote is durable). The log writer writes only the newest hard state of a batch, so a vote
+   * followed in the same batch by a newer term is never on disk itself, yet the grant was sent,
+   * and the newer term keeps the voter from voting again in the old one.
+   */
+  private final Map<VoteKey, Long> grants = new HashMap<>();
 
   private record VoteKey(long term, long voter) {}
 
@@ -113,6 +121,16 @@ final class Invariants {
     Long old = votes.putIfAbsent(new VoteKey(hs.getTerm(), n.id), hs.getVote());
     if (old != null && old != hs.getVote()) {
       throw fail("node " + n.id + " voted for both " + old + " and " + hs.getVote() + " in term " + hs.getTerm());
+    }
+  }
+
+  /** A message leaves for the network: a vote granted is granted once per term. */
+  void onNetworkSend(Message m) {
+    if (m.getType() != MessageType.MSG_VOTE_RESPONSE || m.getReject()) return;
+    Long old = grants.putIfAbsent(new VoteKey(m.getTerm(), m.getFrom()), m.getTo());
+    if (old != null && old != m.getTo()) {
+      throw fail("node " + m.getFrom() + " granted its vote to both " + old + " and " + m.getTo() + " in term "
+          + m.getTerm());
     }
   }
 
@@ -195,11 +213,11 @@ final class Invariants {
     if (prev == null || prev[0] != st.term()) {
       // Elected by a majority of the voters of its own configuration.
       List<Long> voters = n.node.confState().getVotersList();
-      long granted = voters.stream().filter(v -> Long.valueOf(n.id).equals(votes.get(new VoteKey(st.term(), v))))
-          .count();
+      long granted = voters.stream().filter(v -> Long.valueOf(n.id).equals(grants.get(new VoteKey(st.term(), v)))
+          || (v == n.id && Long.valueOf(n.id).equals(votes.get(new VoteKey(st.term(), v))))).count();
       if (granted <= voters.size() / 2) {
         throw fail("leader " + n.id + " of term " + st.term() + " holds durable votes from only " + granted
-            + " of its voters " + voters);
+            + " of its voters " + voters + " (granted, or its own durable vote)");
       }
       // Newly elected: Leader Completeness over everything committed in earlier terms.
       for (int i = 0; i < committed.size(); i++) {

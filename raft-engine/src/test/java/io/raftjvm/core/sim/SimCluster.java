@@ -1,12 +1,9 @@
 package io.raftjvm.core.sim;
 
 import com.google.protobuf.ByteString;
-import io.raftjvm.core.ConfChangeRejectedException;
 import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.MemoryStorage;
-import io.raftjvm.core.NotLeaderException;
-import io.raftjvm.core.ProposalDroppedException;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
@@ -15,9 +12,14 @@ import io.raftjvm.core.Role;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
+import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
-import io.raftjvm.proto.MessageType;
+import io.raftjvm.runtime.NodeDriver;
+import io.raftjvm.runtime.SnapshotPolicy;
+import io.raftjvm.runtime.SnapshotStore;
+import io.raftjvm.runtime.Transport;
+import io.raftjvm.sim.SimScheduler;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,19 +28,24 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * A cluster of {@link SimNode}s on a {@link SimNetwork}, driven one event at a time by a seeded
- * generator: no threads, no sleeps, the same seed gives the same run. Each node's work (its
- * Readies) is carried out as a real owner would: leader traffic sent at once, disk writes completed
- * later (in order), responses sent only after their write, committed entries applied.
+ * generator: no threads, no sleeps, the same seed gives the same run. Each node is the real
+ * runtime, a {@link NodeDriver} with its log writer and applier, on lanes of a {@link
+ * SimScheduler} with manual ticks: an event runs a node's lanes (its loop until it is idle, its
+ * applier, and its log writer when the seed says the disk is done) and the simulation watches the
+ * Readies the driver carries out.
  */
 final class SimCluster {
   final long seed;
   final SplittableRandom random;
   final SimNetwork net;
+  final SimScheduler scheduler;
   final TreeMap<Long, SimNode> nodes = new TreeMap<>();
   final long[] ids;
   final Invariants invariants;
@@ -52,9 +59,6 @@ final class SimCluster {
   long proposed;
   /** Membership changes a leader accepted. */
   long confChanges;
-  /** Reads asked for and not yet served, by context: the node asked, and the commit index known then. */
-  private final java.util.Map<ByteString, long[]> pendingReads = new java.util.HashMap<>();
-  private long nextRead;
   /** Reads served, and of those by a follower. */
   long readsServed;
   long followerReads;
@@ -79,6 +83,8 @@ final class SimCluster {
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split());
+    this.scheduler = new SimScheduler(random.split());
+    scheduler.manualTicks = true;
     this.ids = new long[size + spares];
     for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
     long[] founders = Arrays.copyOf(ids, size);
@@ -101,6 +107,7 @@ final class SimCluster {
       nodes.put(id, new SimNode(id, b.build(), disk));
     }
     this.invariants = new Invariants(this);
+    for (SimNode n : nodes.values()) start(n, List.of());
   }
 
   static SimCluster of(int size, long seed) {
@@ -148,202 +155,301 @@ final class SimCluster {
     return nodes.get(id);
   }
 
+  // ------------------------------------------------------------------ one node's runtime
+
+  /**
+   * Starts an incarnation of n from what its stores hold: a new driver, state machine and lanes;
+   * the state machine restored from the latest snapshot, the log after it. committed is the
+   * cluster's committed prefix, which holds every entry compacted away here.
+   */
+  private void start(SimNode n, List<Entry> committed) {
+    n.lanes = scheduler.node("node" + n.id, 0);
+    n.node = RaftNode.create(n.config, n.disk);
+    n.stateMachine = new SimStateMachine();
+    n.driver = new NodeDriver(n.id, n.node, new ObservedStore(n), n.stateMachine, n.snapshots,
+        new SnapshotPolicy(0, 0, 0), n.lanes, TICK_MILLIS, n.config.logger());
+    n.driver.observeReadies(rd -> observe(n, rd));
+    n.up = true;
+    long base = n.disk.snapshot().getMetadata().getIndex();
+    n.applied.clear();
+    n.applied.addAll(committed.subList(0, (int) base));
+    n.view.clear();
+    RaftNode.Status st = n.node.status();
+    n.view.addAll(committed.subList(0, (int) st.firstIndex() - 1));
+    if (st.lastIndex() >= st.firstIndex()) n.view.addAll(n.node.entries(st.firstIndex(), st.lastIndex() + 1));
+    n.seenCommit = st.commit();
+    n.verifiedCommit = 0;
+    n.driver.start(transport(n));
+  }
+
+  private static final long TICK_MILLIS = 10;
+
+  /** The node's transport: into the simulated network; a snapshot's data goes straight into the receiver's store. */
+  private Transport transport(SimNode n) {
+    return new Transport() {
+      @Override
+      public void send(List<Message> messages) {
+        for (Message m : messages) {
+          invariants.onNetworkSend(m);
+          net.send(m);
+        }
+      }
+
+      @Override
+      public void sendSnapshot(Message m, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+        SimNode to = nodes.get(m.getTo());
+        if (to != null) {
+          try (java.io.InputStream in = snapshot.open()) {
+            SnapshotStore.Writer w = to.snapshots.begin(snapshot.metadata().getIndex(), snapshot.metadata().getTerm());
+            w.out().write(in.readAllBytes());
+            w.finishReceived(snapshot.metadata(), snapshot.size(), snapshot.crc32c());
+          } catch (java.io.IOException e) {
+            throw new AssertionError("copying a snapshot in memory failed", e);
+          }
+        }
+        // The transport's feedback once a snapshot has been streamed (lost or not: if it was, the
+        // follower's answer to the next probe sends the leader back to the snapshot).
+        net.send(m);
+        done.accept(true);
+      }
+    };
+  }
+
+  /** Watches a Ready the driver of n is about to carry out. */
+  private void observe(SimNode n, Ready rd) {
+    readyObserver.accept(rd);
+    if (rd.softState() != null) trace("node " + n.id + " is now " + rd.softState());
+    if (rd.confState() != null) trace("node " + n.id + " switches to voters " + rd.confState().getVotersList()
+        + " learners " + rd.confState().getLearnersList());
+    invariants.onSend(n, rd.sendNow());
+    invariants.onSend(n, rd.sendAfterPersist());
+    if (rd.snapshot() != null) {
+      // The log is now the snapshot (the committed prefix up to its index), then what follows;
+      // the state machine becomes the snapshot's.
+      int s = (int) rd.snapshot().getMetadata().getIndex();
+      n.view.clear();
+      n.view.addAll(invariants.committed().subList(0, s));
+      n.applied.clear();
+      n.applied.addAll(invariants.committed().subList(0, s));
+      snapshotsInstalled++;
+    }
+    if (!rd.toPersist().isEmpty()) {
+      long from = rd.toPersist().get(0).getIndex();
+      while (n.view.size() >= from) n.view.remove(n.view.size() - 1);
+      if (n.view.size() != from - 1) {
+        throw new AssertionError("node " + n.id + " hands out entries from " + from + " but its log ends at "
+            + n.view.size() + "\n" + describe());
+      }
+      n.view.addAll(rd.toPersist());
+      invariants.onAppended(n, from);
+    }
+    for (Entry e : rd.toApply()) invariants.onApply(n, e);
+  }
+
+  /** The node's log store: its disk, with durable votes reported to the invariants. */
+  private final class ObservedStore extends io.raftjvm.runtime.ForwardingStore {
+    private final SimNode n;
+
+    ObservedStore(SimNode n) {
+      super(n.disk);
+      this.n = n;
+    }
+
+    @Override
+    public void setHardState(HardState hs) {
+      super.setHardState(hs);
+      invariants.onVoteDurable(n, hs);
+    }
+  }
+
+  /**
+   * Runs n until it is idle: its loop, then its applier (the state machine is quick), and its log
+   * writer when the seed says the disk finished (syncWriteRate), until none of that has work.
+   */
+  void settle(SimNode n) {
+    while (n.up) {
+      if (scheduler.runAll(n.loopLane()) > 0) continue;
+      if (scheduler.runAll(n.applyLane()) > 0) continue;
+      if (n.writesPending() && random.nextDouble() < syncWriteRate) {
+        scheduler.runAll(n.writerLane());
+        continue;
+      }
+      return;
+    }
+  }
+
   // ------------------------------------------------------------------ driving one node
 
   void tick(long id) {
     SimNode n = nodes.get(id);
     if (!n.up) return;
-    n.node.tick();
-    drain(n);
+    n.lanes.tick();
+    settle(n);
   }
 
   void deliver(Message m) {
     SimNode n = nodes.get(m.getTo());
     if (n == null || !n.up) return;
     trace("deliver " + Invariants.brief(m));
-    n.node.step(m);
-    drain(n);
+    n.driver.deliver(List.of(m));
+    settle(n);
+  }
+
+  /**
+   * Runs request (a driver call that queues work on n's loop) and that work, and tells whether it
+   * was refused by now; the rest of what it set off runs as n settles.
+   */
+  private <T> CompletableFuture<T> onLoop(SimNode n, Supplier<CompletableFuture<T>> request) {
+    settle(n); // the loop is idle, so the request is the next task
+    CompletableFuture<T> f = request.get();
+    scheduler.runOne(n.loopLane());
+    return f;
   }
 
   /** Proposes on node id; returns null when it is not the leader or refuses (transfer under way, log full). */
   EntryId propose(long id, ByteString data) {
     SimNode n = nodes.get(id);
     if (!n.up) return null;
-    try {
-      EntryId at = n.node.propose(data);
-      proposed++;
-      trace("propose on " + id + " -> " + at);
-      drain(n);
-      return at;
-    } catch (NotLeaderException | ProposalDroppedException e) {
+    CompletableFuture<?> f = onLoop(n, () -> n.driver.propose(data));
+    if (f.isCompletedExceptionally()) {
+      settle(n);
       return null;
     }
+    RaftNode.Status st = n.node.status();
+    EntryId at = new EntryId(st.term(), st.lastIndex());
+    proposed++;
+    trace("propose on " + id + " -> " + at);
+    settle(n);
+    return at;
   }
 
   /** Proposes a membership change on node id; false when it is not the leader or refuses. */
   boolean changeMembership(long id, ConfChange cc) {
     SimNode n = nodes.get(id);
     if (!n.up) return false;
-    try {
-      EntryId at = n.node.proposeConfChange(cc);
-      confChanges++;
-      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " -> " + at);
-      drain(n);
-      return true;
-    } catch (NotLeaderException | ProposalDroppedException | ConfChangeRejectedException e) {
-      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " refused: " + e.getMessage());
+    CompletableFuture<?> f = onLoop(n, () -> n.driver.changeMembership(cc));
+    if (f.isCompletedExceptionally()) {
+      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " refused: " + cause(f));
+      settle(n);
       return false;
+    }
+    confChanges++;
+    trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " -> " + n.node.status().lastIndex());
+    settle(n);
+    return true;
+  }
+
+  private static String cause(CompletableFuture<?> f) {
+    return f.handle((v, t) -> t == null ? "" : String.valueOf(t.getMessage())).join();
+  }
+
+  /**
+   * Node id snapshots its state machine as of what it applied, then compacts its log up to
+   * margin entries before it (the margin serves slow followers from the log). The snapshot goes
+   * through the applier and the log writer, which run (with the writes queued before) until done.
+   */
+  void snapshot(long id, int margin) {
+    SimNode n = nodes.get(id);
+    if (!n.up) return;
+    long before = n.disk.snapshot().getMetadata().getIndex();
+    CompletableFuture<Long> f = onLoop(n, () -> n.driver.snapshot(margin));
+    for (int guard = 0; !f.isDone() && n.up; guard++) {
+      if (guard > 10_000) throw new AssertionError("node " + id + " never finishes its snapshot\n" + describe());
+      boolean ran = scheduler.runAll(n.loopLane()) + scheduler.runAll(n.applyLane())
+          + scheduler.runAll(n.writerLane()) > 0;
+      if (!ran) break;
+    }
+    settle(n);
+    long after = n.disk.snapshot().getMetadata().getIndex();
+    if (after > before) {
+      snapshotsTaken++;
+      trace("node " + id + " snapshots at " + after + ", log now starts at " + n.disk.firstIndex());
     }
   }
 
   /**
-   * Node id snapshots its state machine as of its applied index, then compacts its log up to
-   * margin entries before it (the margin serves slow followers from the log).
-   */
-  void snapshot(long id, int margin) {
-    SimNode n = nodes.get(id);
-    long index = n.applied.size();
-    if (!n.up || index <= n.disk.snapshot().getMetadata().getIndex()) return;
-    // A snapshot from the leader not yet written: the state machine is about to be replaced.
-    if (n.pendingWrites.stream().anyMatch(rd -> rd.snapshot() != null)) return;
-    n.disk.createSnapshot(index, n.node.confStateAt(index), n.stateMachineImage());
-    n.node.snapshotTaken(index);
-    long compactTo = index - margin;
-    if (compactTo >= n.disk.firstIndex()) n.disk.compact(compactTo);
-    snapshotsTaken++;
-    trace("node " + id + " snapshots at " + index + ", log now starts at " + n.disk.firstIndex());
-  }
-
-  /**
-   * Node id asks for a linearizable read. Every write known committed anywhere now must be covered
-   * by the index the read is eventually served at (checked when its ReadState appears).
+   * Node id asks for a linearizable read. The state machine answers with the index of the last
+   * command it applied: every command known committed anywhere when the read began must be
+   * covered (checked when the answer comes).
    */
   void read(long id) {
     SimNode n = nodes.get(id);
     if (!n.up) return;
-    ByteString ctx = ByteString.copyFromUtf8("read-" + (nextRead++));
-    try {
-      n.node.readIndex(ctx);
-    } catch (NotLeaderException e) {
+    long mustSee = lastCommandIndex(invariants.committed().size());
+    CompletableFuture<byte[]> f = onLoop(n, () -> n.driver.read(new byte[0]));
+    if (f.isCompletedExceptionally()) {
+      settle(n);
       return;
     }
-    pendingReads.put(ctx, new long[] {id, invariants.committed().size()});
-    trace("read " + ctx.toStringUtf8() + " on " + id + " (committed so far: " + invariants.committed().size() + ")");
-    drain(n);
+    trace("read on " + id + " (commands committed so far: up to " + mustSee + ")");
+    f.thenAccept(answer -> {
+      long seen = java.nio.ByteBuffer.wrap(answer).getLong();
+      if (seen < mustSee) {
+        throw new AssertionError("stale read on node " + n.id + ": its state machine had applied commands up to "
+            + seen + " but the command at " + mustSee + " was known committed when the read began\n" + describe());
+      }
+      readsServed++;
+      if (n.driver.role() != Role.LEADER) followerReads++;
+      trace("read on " + id + " served with commands up to " + seen);
+    });
+    settle(n);
   }
 
-  private void served(SimNode n, io.raftjvm.core.ReadState rs) {
-    long[] p = pendingReads.remove(rs.context());
-    if (p == null) return; // a duplicated answer
-    if (p[0] != n.id) {
-      throw new AssertionError("read " + rs.context().toStringUtf8() + " asked on " + p[0] + " was served on " + n.id
-          + "\n" + describe());
+  /** Index of the last client command among the first count committed entries, 0 if none. */
+  private long lastCommandIndex(int count) {
+    List<Entry> c = invariants.committed();
+    for (int i = count - 1; i >= 0; i--) {
+      Entry e = c.get(i);
+      if (e.getType() == EntryType.ENTRY_NORMAL && !e.getData().isEmpty()) return e.getIndex();
     }
-    if (rs.index() < p[1]) {
-      throw new AssertionError("stale read " + rs.context().toStringUtf8() + " on node " + n.id + ": served at index "
-          + rs.index() + " but " + p[1] + " entries were known committed when it began\n" + describe());
-    }
-    readsServed++;
-    if (n.node.status().role() != Role.LEADER) followerReads++;
-    trace("read " + rs.context().toStringUtf8() + " served on " + n.id + " at " + rs.index());
+    return 0;
   }
 
   ByteString nextCommand() {
     return ByteString.copyFromUtf8("cmd-" + (nextCommand++));
   }
 
-  /** Carries out every Ready the node has. */
+  /**
+   * Has node n's driver carry out whatever the core has for it (after a test called the core
+   * directly, between events), then runs n until it is idle.
+   */
   void drain(SimNode n) {
-    while (n.up && n.node.hasReady()) {
-      Ready rd = n.node.ready();
-      readyObserver.accept(rd);
-      if (rd.softState() != null) trace("node " + n.id + " is now " + rd.softState());
-      if (rd.confState() != null) trace("node " + n.id + " switches to voters " + rd.confState().getVotersList()
-          + " learners " + rd.confState().getLearnersList());
-      for (io.raftjvm.core.ReadState rs : rd.readStates()) served(n, rs);
-      invariants.onSend(n, rd.sendNow());
-      invariants.onSend(n, rd.sendAfterPersist());
-      for (Message m : rd.sendNow()) {
-        net.send(m);
-        // The transport's feedback once a snapshot has been streamed (lost or not: if it was, the
-        // follower's answer to the next probe sends the leader back to the snapshot).
-        if (m.getType() == MessageType.MSG_SNAPSHOT) n.node.reportSnapshot(m.getTo(), true);
-      }
-      if (rd.snapshot() != null) {
-        // The log is now the snapshot (the committed prefix up to its index), then what follows.
-        long s = rd.snapshot().getMetadata().getIndex();
-        n.view.clear();
-        n.view.addAll(invariants.committed().subList(0, (int) s));
-        snapshotsInstalled++;
-      }
-      if (!rd.toPersist().isEmpty()) {
-        long from = rd.toPersist().get(0).getIndex();
-        while (n.view.size() >= from) n.view.remove(n.view.size() - 1);
-        if (n.view.size() != from - 1) {
-          throw new AssertionError("node " + n.id + " hands out entries from " + from + " but its log ends at "
-              + n.view.size() + "\n" + describe());
-        }
-        n.view.addAll(rd.toPersist());
-        invariants.onAppended(n, from);
-      }
-      for (Entry e : rd.toApply()) invariants.onApply(n, e);
-      if (!rd.toApply().isEmpty()) n.node.onApplied(rd.toApply().get(rd.toApply().size() - 1).getIndex());
-      n.pendingWrites.add(rd);
-      if (random.nextDouble() < syncWriteRate) completeWrites(n, n.pendingWrites.size());
-    }
+    if (!n.up) return;
+    n.driver.deliver(List.of());
+    settle(n);
   }
 
-  /** Completes the oldest count disk writes of node n and sends what waited for them. */
-  void completeWrites(SimNode n, int count) {
-    if (!n.up || n.pendingWrites.isEmpty()) return;
-    List<Message> toSend = new ArrayList<>();
-    long last = 0;
-    for (int i = 0; i < count && !n.pendingWrites.isEmpty(); i++) {
-      Ready rd = n.pendingWrites.removeFirst();
-      write(n, rd);
-      toSend.addAll(rd.sendAfterPersist());
-      last = rd.number();
-    }
-    n.node.onPersisted(last);
-    for (Message m : toSend) net.send(m);
-    drain(n);
-  }
-
-  private void write(SimNode n, Ready rd) {
-    if (rd.snapshot() != null) {
-      n.disk.applySnapshot(rd.snapshot());
-      n.restoreStateMachine(rd.snapshot());
-    }
-    n.disk.append(rd.toPersist());
-    if (rd.hardState() != null) {
-      n.disk.setHardState(rd.hardState());
-      invariants.onVoteDurable(n, rd.hardState());
-    }
+  /** Completes node n's pending disk writes and sends what waited for them. */
+  void completeWrites(SimNode n) {
+    if (!n.up) return;
+    scheduler.runAll(n.writerLane());
+    settle(n);
   }
 
   /**
-   * Crashes node id: whatever was not written is lost, except that a random prefix of the pending
-   * writes may have reached the disk without anyone being told.
+   * Crashes node id: whatever it had not written is lost, except that its pending writes may have
+   * reached the disk without the node hearing (a crash right after the sync).
    */
   void crash(long id) {
     SimNode n = nodes.get(id);
     if (!n.up) return;
-    int written = n.pendingWrites.isEmpty() ? 0 : random.nextInt(n.pendingWrites.size() + 1);
-    for (int i = 0; i < written; i++) write(n, n.pendingWrites.removeFirst());
-    n.pendingWrites.clear();
+    boolean written = n.writesPending() && random.nextBoolean();
+    if (written) scheduler.runAll(n.writerLane());
+    n.lanes.kill();
     n.up = false;
-    pendingReads.values().removeIf(p -> p[0] == id);
-    trace("crash " + id + " (" + written + " pending writes reached disk)");
+    n.driver = null;
+    n.node = null;
+    trace("crash " + id + (written ? " (its pending writes reached disk)" : ""));
   }
 
   void restart(long id) {
     SimNode n = nodes.get(id);
     if (n.up) return;
     n.restarts++;
-    n.start(invariants.committed());
+    start(n, invariants.committed());
     trace("restart " + id + " " + n.node.status());
     invariants.onRestart(n);
-    drain(n);
+    settle(n);
   }
 
   // ------------------------------------------------------------------ queries
@@ -369,8 +475,8 @@ final class SimCluster {
     for (int i = 0; i < maxEvents; i++) {
       boolean pendingWrites = false;
       for (SimNode n : nodes.values()) {
-        if (n.up && !n.pendingWrites.isEmpty()) {
-          completeWrites(n, n.pendingWrites.size());
+        if (n.writesPending()) {
+          completeWrites(n);
           pendingWrites = true;
         }
       }
@@ -424,13 +530,19 @@ final class SimCluster {
   /** Proposes count fresh commands on node id with no drain in between, then drains once. */
   List<EntryId> proposeBatch(long id, int count) {
     SimNode n = nodes.get(id);
+    settle(n);
+    List<CompletableFuture<?>> futures = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) futures.add(n.driver.propose(nextCommand()));
     List<EntryId> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      out.add(n.node.propose(nextCommand()));
+    for (CompletableFuture<?> f : futures) {
+      scheduler.runOne(n.loopLane()); // this proposal; the drain it asks for runs after the last
+      if (f.isCompletedExceptionally()) throw new AssertionError("proposal refused: " + cause(f) + "\n" + describe());
+      RaftNode.Status st = n.node.status();
+      out.add(new EntryId(st.term(), st.lastIndex()));
       proposed++;
     }
     trace("propose " + count + " on " + id + " in one batch");
-    drain(n);
+    settle(n);
     return out;
   }
 
@@ -547,8 +659,8 @@ final class SimCluster {
       step++;
       net.advance();
       SimNode n = nodes.get(ids[random.nextInt(ids.length)]);
-      if (n.up && !n.pendingWrites.isEmpty() && random.nextInt(4) == 0) {
-        completeWrites(n, 1 + random.nextInt(n.pendingWrites.size()));
+      if (n.writesPending() && random.nextInt(4) == 0) {
+        completeWrites(n);
       } else if (!net.isEmpty()) {
         Message m = net.next();
         if (m != null) deliver(m);
