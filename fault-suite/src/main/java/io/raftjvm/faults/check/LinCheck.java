@@ -1,11 +1,21 @@
 package io.raftjvm.faults.check;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.raftjvm.counter.tools.Durations;
+import io.raftjvm.lincheck.CheckResult;
+import io.raftjvm.lincheck.CounterModel;
+import io.raftjvm.lincheck.LinearizabilityChecker;
+import io.raftjvm.lincheck.Model;
+import io.raftjvm.lincheck.Operation;
+import io.raftjvm.lincheck.RegisterModel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,11 +80,32 @@ public final class LinCheck implements Callable<Integer> {
     if (!Files.isRegularFile(history)) throw new NoSuchFileException(history + ": no such file");
     List<Operation> ops = HistoryParser.read(history);
     CheckResult r = new LinearizabilityChecker(m).initial(initial).timeLimit(timeLimit).check(ops);
-    System.out.println(json ? r.toJson() : r.explain());
+    System.out.println(json ? toJson(r) : r.explain());
     return switch (r.verdict()) {
       case LINEARIZABLE -> 0;
       case NOT_LINEARIZABLE -> 1;
       case UNKNOWN -> 2;
     };
+  }
+
+  /** The result as one JSON object. */
+  static String toJson(CheckResult r) {
+    ObjectNode o = new ObjectMapper().createObjectNode();
+    o.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
+    o.put("model", r.model());
+    o.put("operations", r.operations());
+    o.put("unknown", r.unknown());
+    o.put("elapsedMillis", r.elapsedMillis());
+    if (r.verdict() == CheckResult.Verdict.NOT_LINEARIZABLE) {
+      o.put("windowStartMillis", r.windowStartMillis());
+      o.put("windowEndMillis", r.windowEndMillis());
+      o.put("stateBefore", r.stateBefore());
+      if (r.stuck() != null) o.put("cannotReturn", r.stuck().describe(r.origin()));
+      ArrayNode w = o.putArray("window");
+      for (Operation op : r.window()) w.add(op.describe(r.origin()));
+      ArrayNode p = o.putArray("placedBefore");
+      for (Operation op : r.placedBefore()) p.add(op.describe(r.origin()));
+    }
+    return o.toString();
   }
 }

@@ -1,6 +1,6 @@
 package io.raftjvm.faults.suite;
 
-import io.raftjvm.faults.check.Operation;
+import io.raftjvm.lincheck.Operation;
 import io.raftjvm.faults.nemesis.FaultEvent;
 import io.raftjvm.faults.nemesis.FaultKind;
 import java.util.Arrays;

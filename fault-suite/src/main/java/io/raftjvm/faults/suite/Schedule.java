@@ -2,11 +2,11 @@ package io.raftjvm.faults.suite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.raftjvm.faults.check.CheckResult;
-import io.raftjvm.faults.check.CounterModel;
+import io.raftjvm.lincheck.CheckResult;
+import io.raftjvm.lincheck.CounterModel;
 import io.raftjvm.faults.check.HistoryParser;
-import io.raftjvm.faults.check.LinearizabilityChecker;
-import io.raftjvm.faults.check.Operation;
+import io.raftjvm.lincheck.LinearizabilityChecker;
+import io.raftjvm.lincheck.Operation;
 import io.raftjvm.faults.cluster.Cluster;
 import io.raftjvm.faults.cluster.ServerNode;
 import io.raftjvm.faults.host.Disk;

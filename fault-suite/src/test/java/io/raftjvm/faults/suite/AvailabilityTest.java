@@ -1,10 +1,10 @@
 package io.raftjvm.faults.suite;
 
-import static io.raftjvm.faults.check.Operation.Status.OK;
-import static io.raftjvm.faults.check.Operation.Status.UNKNOWN;
+import static io.raftjvm.lincheck.Operation.Status.OK;
+import static io.raftjvm.lincheck.Operation.Status.UNKNOWN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.raftjvm.faults.check.Operation;
+import io.raftjvm.lincheck.Operation;
 import io.raftjvm.faults.nemesis.FaultEvent;
 import io.raftjvm.faults.nemesis.FaultKind;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 /**
  * A sequential specification whose state is one long: what an operation may return in a state,

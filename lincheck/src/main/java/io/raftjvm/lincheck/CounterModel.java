@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 /** The replicated counter: add returns the value after adding; get returns the value. Stateless. */
 public final class CounterModel implements Model {

@@ -1,8 +1,5 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
 
@@ -107,26 +104,29 @@ public final class CheckResult {
     return sb.toString().stripTrailing();
   }
 
-  /** The result as one JSON object. */
-  public String toJson() {
-    ObjectMapper m = new ObjectMapper();
-    ObjectNode o = m.createObjectNode();
-    o.put("verdict", verdict.name().toLowerCase(Locale.ROOT));
-    o.put("model", model);
-    o.put("operations", operations);
-    o.put("unknown", unknown);
-    o.put("elapsedMillis", elapsedMillis);
-    if (verdict == Verdict.NOT_LINEARIZABLE) {
-      o.put("windowStartMillis", windowStartMillis());
-      o.put("windowEndMillis", windowEndMillis());
-      o.put("stateBefore", stateBefore);
-      if (stuck != null) o.put("cannotReturn", stuck.describe(origin));
-      ArrayNode w = o.putArray("window");
-      for (Operation op : window) w.add(op.describe(origin));
-      ArrayNode p = o.putArray("placedBefore");
-      for (Operation op : placedBefore) p.add(op.describe(origin));
-    }
-    return o.toString();
+  /** The model's name. */
+  public String model() {
+    return model;
+  }
+
+  /** The first call's time, which report times count from. */
+  public long origin() {
+    return origin;
+  }
+
+  /** The operation whose return could not be placed, or null. */
+  public Operation stuck() {
+    return stuck;
+  }
+
+  /** The last operations placed before the window. */
+  public List<Operation> placedBefore() {
+    return placedBefore;
+  }
+
+  /** The model's state before the window's operations, at best. */
+  public long stateBefore() {
+    return stateBefore;
   }
 
   @Override

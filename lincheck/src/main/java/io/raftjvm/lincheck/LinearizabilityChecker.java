@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 import java.time.Duration;
 import java.util.ArrayList;

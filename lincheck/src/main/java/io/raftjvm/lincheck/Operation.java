@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 /**
  * One client operation of a history: who ran it, what it asked, what it was told, and when.

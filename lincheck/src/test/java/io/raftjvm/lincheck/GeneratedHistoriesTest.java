@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.raftjvm.faults.check;
+package io.raftjvm.lincheck;
 
 /**
  * A single register: put writes, get reads, cas writes if the value is the one expected. An ok cas
