@@ -492,7 +492,9 @@ final class Raft {
     }
     java.util.Arrays.sort(sent);
     long quorumSent = sent[sent.length - tracker.voters().quorum()];
-    return ticks < quorumSent + cfg.electionTicks() - cfg.leaseDriftTicks();
+    long lease = cfg.planted(PlantedFault.LEASE_OUTLIVES_ELECTION_TIMEOUT) ? 10L * cfg.electionTicks()
+        : cfg.electionTicks() - cfg.leaseDriftTicks();
+    return ticks < quorumSent + lease;
   }
 
   /** A heartbeat response for a read's round: once a majority of voters answered, serve it and those before it. */
@@ -745,6 +747,11 @@ final class Raft {
 
   private boolean restore(Snapshot s) {
     long sindex = s.getMetadata().getIndex();
+    if (cfg.planted(PlantedFault.SNAPSHOT_OVER_NEWER_STATE) && sindex > 0 && sindex <= log.committed()) {
+      log.restore(s); // the bug: what this node committed after the snapshot is thrown away
+      syncConf();
+      return true;
+    }
     if (sindex <= log.committed()) return false;
     if (log.matchTerm(sindex, s.getMetadata().getTerm())) {
       // We already have the snapshot's last entry: just move commit forward.

@@ -46,9 +46,11 @@ public record RaftConfig(
     int leaseDriftTicks,
     long applied,
     RandomGenerator random,
-    RaftLogger logger) {
+    RaftLogger logger,
+    java.util.Set<PlantedFault> planted) {
 
   public RaftConfig {
+    planted = planted.isEmpty() ? java.util.Set.of() : java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(planted));
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(logger, "logger");
     if (id == 0) throw new IllegalArgumentException("id must not be 0 (0 means none)");
@@ -83,7 +85,13 @@ public record RaftConfig(
     return new Builder(id).electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
         .maxSizePerMsg(maxSizePerMsg).maxInflightMsgs(maxInflightMsgs).maxInflightBytes(maxInflightBytes)
         .maxApplyBytes(maxApplyBytes).maxUncommittedBytes(maxUncommittedBytes).preVote(preVote).checkQuorum(checkQuorum).applied(applied)
-        .leaseReads(leaseReads).leaseDriftTicks(leaseDriftTicks).random(random).logger(logger);
+        .leaseReads(leaseReads).leaseDriftTicks(leaseDriftTicks).random(random).logger(logger)
+        .plant(planted.toArray(new PlantedFault[0]));
+  }
+
+  /** Whether the deliberate bug f is planted (simulation only). */
+  public boolean planted(PlantedFault f) {
+    return !planted.isEmpty() && planted.contains(f);
   }
 
   /** Builds a {@link RaftConfig}; validation happens in build(). */
@@ -103,6 +111,7 @@ public record RaftConfig(
     private long applied;
     private RandomGenerator random;
     private RaftLogger logger = RaftLogger.NOP;
+    private final java.util.Set<PlantedFault> planted = java.util.EnumSet.noneOf(PlantedFault.class);
 
     private Builder(long id) {
       this.id = id;
@@ -136,10 +145,16 @@ public record RaftConfig(
 
     public Builder logger(RaftLogger v) { logger = v; return this; }
 
+    /** Plants deliberate bugs, for the simulation to prove it catches them. Never in a server. */
+    public Builder plant(PlantedFault... faults) {
+      planted.addAll(java.util.List.of(faults));
+      return this;
+    }
+
     public RaftConfig build() {
       return new RaftConfig(id, electionTicks, heartbeatTicks, maxSizePerMsg, maxInflightMsgs, maxInflightBytes,
           maxApplyBytes, maxUncommittedBytes, preVote, checkQuorum, leaseReads, leaseDriftTicks, applied, random,
-          logger);
+          logger, planted);
     }
   }
 }

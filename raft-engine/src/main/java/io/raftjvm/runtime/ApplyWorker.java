@@ -33,8 +33,16 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   /** What one batch produced: results for the commands among entries up to lastIndex. */
   public record Applied(long lastIndex, List<Result> results) {}
 
-  /** The state machine's answer for the command at (index, term). */
-  public record Result(long index, long term, byte[] value) {}
+  /**
+   * The answer for the entry at (index, term): the state machine's value (or a saved one, or a
+   * new session's id), or, when refused is set, why a session command was refused (its session is
+   * unknown or expired; it was not applied).
+   */
+  public record Result(long index, long term, byte[] value, String refused) {
+    static Result value(Entry e, byte[] value) {
+      return new Result(e.getIndex(), e.getTerm(), value, null);
+    }
+  }
 
   /** Queued work, in log order. */
   sealed interface Task permits Apply, TakeSnapshot, Restore, Query {}
@@ -58,6 +66,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private final Consumer<Applied> onApplied;
   /** The replicated session table. Apply thread only. */
   private final Sessions sessions;
+  /** Deliberate bugs planted by the simulation (none in a server). */
+  private java.util.Set<io.raftjvm.core.PlantedFault> planted = java.util.Set.of();
   /** Index and term of the last entry applied or restored. Apply thread only. */
   private long lastIndex;
   private long lastTerm;
@@ -78,6 +88,11 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     this.onApplied = onApplied;
     this.lastIndex = index;
     this.lastTerm = term;
+  }
+
+  /** Plants deliberate bugs (the simulation proves it catches them); call before submitting anything. */
+  void plant(java.util.Set<io.raftjvm.core.PlantedFault> faults) {
+    this.planted = faults;
   }
 
   /** Queues committed entries (in order after everything queued before). */
@@ -134,7 +149,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     try {
       w = task.store().begin(lastIndex, lastTerm);
       java.io.DataOutputStream out = new java.io.DataOutputStream(w.out());
-      sessions.write(out); // the session table first, then the state machine's own image
+      // The session table first, then the state machine's own image.
+      sessions.write(out, !planted.contains(io.raftjvm.core.PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT));
       out.flush();
       stateMachine.snapshot(w.out());
       w.out().flush();
@@ -165,20 +181,33 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     lastTerm = s.metadata().getTerm();
   }
 
+  /**
+   * What one entry of a batch comes to, decided in log order before the state machine runs: the
+   * state machine applies a command (at position among the batch's commands), a session command
+   * is answered with its saved result or refused, a registration opens a session, a configuration
+   * change is acknowledged, a leader's empty entry does nothing.
+   */
+  private sealed interface Planned permits ApplyCommand, SavedResult, Expired, Registered, ConfChanged, Empty {}
+
+  /** The state machine applies it; session and sequence are set for a session command (its result is saved). */
+  private record ApplyCommand(int position, long session, long sequence) implements Planned {}
+
+  private record SavedResult(byte[] result) implements Planned {}
+
+  private record Expired(String why) implements Planned {}
+
+  private record Registered(long session) implements Planned {}
+
+  private record ConfChanged() implements Planned {}
+
+  private record Empty() implements Planned {}
+
+  private static final Planned CONF_CHANGED = new ConfChanged();
+  private static final Planned EMPTY = new Empty();
+
   private void apply(List<Entry> batch) {
-    // Decide each entry first: which commands reach the state machine, in order.
     List<CommittedEntry> commands = new ArrayList<>(batch.size());
-    Object[] plan = new Object[batch.size()];
-    java.util.Map<SessionSeq, Integer> inBatch = new java.util.HashMap<>(); // command position by (session, seq)
-    for (int i = 0; i < batch.size(); i++) {
-      Entry e = batch.get(i);
-      if (isCommand(e)) {
-        plan[i] = commands.size();
-        commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
-      } else if (e.getType() == EntryType.ENTRY_SESSION) {
-        plan[i] = planSession(e, commands, inBatch);
-      }
-    }
+    Planned[] plan = plan(batch, commands);
     List<byte[]> values = List.of();
     if (!commands.isEmpty()) {
       values = stateMachine.apply(commands);
@@ -191,22 +220,24 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     List<Result> results = new ArrayList<>(commands.size());
     for (int i = 0; i < batch.size(); i++) {
       Entry e = batch.get(i);
-      Object p = plan[i];
-      byte[] value;
-      if (p instanceof Integer pos) {
-        value = values.get(pos);
-      } else if (p instanceof SessionApply sa) {
-        value = values.get(sa.position());
-        sessions.recordResult(sa.command().getSession(), sa.command().getSequence(), value);
-      } else if (p instanceof byte[] b) {
-        value = b;
-      } else if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
-        // The core switched configuration when it appended the entry; applying it answers the operator.
-        value = NO_VALUE;
+      Planned p = plan[i];
+      Result r;
+      if (p instanceof ApplyCommand a) {
+        byte[] value = values.get(a.position());
+        if (a.session() != 0) sessions.recordResult(a.session(), a.sequence(), value);
+        r = Result.value(e, value);
+      } else if (p instanceof SavedResult saved) {
+        r = Result.value(e, saved.result());
+      } else if (p instanceof Expired x) {
+        r = new Result(e.getIndex(), e.getTerm(), null, x.why());
+      } else if (p instanceof Registered reg) {
+        r = Result.value(e, java.nio.ByteBuffer.allocate(8).putLong(reg.session()).array());
+      } else if (p instanceof ConfChanged) {
+        r = Result.value(e, NO_VALUE); // the core switched when it appended; this answers the operator
       } else {
-        continue; // a leader's empty entry
+        r = null; // a leader's empty entry
       }
-      results.add(new Result(e.getIndex(), e.getTerm(), value));
+      if (r != null) results.add(r);
     }
     Entry last = batch.get(batch.size() - 1);
     lastIndex = last.getIndex();
@@ -214,45 +245,55 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     onApplied.accept(new Applied(lastIndex, results));
   }
 
-  /**
-   * A session entry: a registration answers its index; a command is applied (its position among
-   * commands), answered with its saved result, or refused (SESSION_EXPIRED). A retry within the
-   * batch shares the first attempt's position.
-   */
-  private Object planSession(Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, Integer> inBatch) {
-    SessionEntry se = decode(e);
-    if (se.hasRegister()) {
-      sessions.register(e.getIndex(), se.getTimestampMs());
-      return java.nio.ByteBuffer.allocate(8).putLong(e.getIndex()).array();
+  /** Decides every entry of the batch in log order; commands gets what the state machine will apply. */
+  private Planned[] plan(List<Entry> batch, List<CommittedEntry> commands) {
+    Planned[] plan = new Planned[batch.size()];
+    // A retry of a command applied earlier in this batch shares its position: its result is not
+    // saved until the state machine has run.
+    java.util.Map<SessionSeq, ApplyCommand> inBatch = new java.util.HashMap<>();
+    for (int i = 0; i < batch.size(); i++) {
+      Entry e = batch.get(i);
+      if (isCommand(e)) {
+        plan[i] = new ApplyCommand(commands.size(), 0, 0);
+        commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), e.getData().toByteArray()));
+      } else if (e.getType() == EntryType.ENTRY_SESSION) {
+        plan[i] = planSession(e, commands, inBatch);
+      } else if (e.getType() == EntryType.ENTRY_CONF_CHANGE) {
+        plan[i] = CONF_CHANGED;
+      } else {
+        plan[i] = EMPTY;
+      }
     }
-    SessionCommand c = se.getCommand();
-    SessionSeq key = new SessionSeq(c.getSession(), c.getSequence());
-    Integer earlier = inBatch.get(key);
-    if (earlier != null) return new SessionApply(earlier, c);
-    Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
-    if (v instanceof Sessions.Saved saved) return saved.result();
-    if (v instanceof Sessions.Expired) return SESSION_EXPIRED;
-    inBatch.put(key, commands.size());
-    int pos = commands.size();
-    commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.getCommand().toByteArray()));
-    return new SessionApply(pos, c);
+    return plan;
   }
 
-  private static SessionEntry decode(Entry e) {
-    try {
-      return SessionEntry.parseFrom(e.getData());
-    } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
-      throw new IllegalStateException("entry " + e.getIndex() + " holds a corrupt session entry", ex);
+  /**
+   * A session entry. Every command is checked against the table, a retry within the batch too,
+   * so that the table (last activity, expiry, acknowledgements) moves exactly as if each entry
+   * were applied alone: replicas batch differently and must still agree.
+   */
+  private Planned planSession(Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, ApplyCommand> inBatch) {
+    SessionEntry se = SessionCodec.decode(e);
+    if (se.hasRegister()) {
+      sessions.register(e.getIndex(), se.getTimestampMs());
+      return new Registered(e.getIndex());
     }
+    SessionCommand c = se.getCommand();
+    Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
+    if (v instanceof Sessions.Saved saved && !planted.contains(io.raftjvm.core.PlantedFault.RETRY_APPLIED_TWICE)) {
+      return new SavedResult(saved.result());
+    }
+    if (v instanceof Sessions.Expired x) return new Expired(x.why());
+    SessionSeq key = new SessionSeq(c.getSession(), c.getSequence());
+    ApplyCommand earlier = inBatch.get(key);
+    if (earlier != null) return earlier;
+    ApplyCommand a = new ApplyCommand(commands.size(), c.getSession(), c.getSequence());
+    inBatch.put(key, a);
+    commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.getCommand().toByteArray()));
+    return a;
   }
 
   private record SessionSeq(long session, long sequence) {}
-
-  /** A session command the state machine applies at position (shared by a retry in the same batch). */
-  private record SessionApply(int position, SessionCommand command) {}
-
-  /** The answer to a command whose session is unknown or expired (compared by identity). */
-  static final byte[] SESSION_EXPIRED = new byte[0];
 
   private static final byte[] NO_VALUE = new byte[0];
 

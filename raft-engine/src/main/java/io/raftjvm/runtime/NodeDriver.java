@@ -15,9 +15,6 @@ import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.Message;
-import io.raftjvm.proto.SessionCommand;
-import io.raftjvm.proto.SessionEntry;
-import io.raftjvm.proto.SessionRegister;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.statemachine.StateMachine;
@@ -115,7 +112,9 @@ public final class NodeDriver implements AutoCloseable {
         t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
     this.keeper = snapshots == null ? null
         : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
-    this.reads = new Reads(applier);
+    applier.plant(java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values()).filter(node::planted)
+        .collect(java.util.stream.Collectors.toSet()));
+    this.reads = new Reads(applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
     // The state machine and the session table start from the latest snapshot; the log after it follows.
     if (snapshots != null && base.getIndex() > 0) {
       try {
@@ -180,8 +179,7 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index). */
   public CompletableFuture<Long> registerSession() {
-    ByteString entry = SessionEntry.newBuilder().setTimestampMs(runtime.currentTimeMillis())
-        .setRegister(SessionRegister.getDefaultInstance()).build().toByteString();
+    ByteString entry = SessionCodec.register(runtime.currentTimeMillis());
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
         .thenApply(Proposal::index);
   }
@@ -192,9 +190,7 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Proposal> proposeInSession(long session, long sequence, long firstUnacked,
       ByteString command) {
-    ByteString entry = SessionEntry.newBuilder().setTimestampMs(runtime.currentTimeMillis())
-        .setCommand(SessionCommand.newBuilder().setSession(session).setSequence(sequence)
-            .setFirstUnacked(firstUnacked).setCommand(command)).build().toByteString();
+    ByteString entry = SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
   }
 
@@ -387,7 +383,7 @@ public final class NodeDriver implements AutoCloseable {
   /** On the apply thread: answer the waiting clients at once, then tell the core on its loop. */
   private void appliedOnApplyThread(ApplyWorker.Applied a) {
     if (!stopped) {
-      for (ApplyWorker.Result r : a.results()) proposals.applied(r.index(), r.term(), r.value());
+      for (ApplyWorker.Result r : a.results()) proposals.applied(r);
       proposals.settleThrough(a.lastIndex());
     }
     loop.execute(() -> onApplied(a));

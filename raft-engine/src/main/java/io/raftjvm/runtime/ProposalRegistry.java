@@ -30,16 +30,20 @@ final class ProposalRegistry {
     }
   }
 
-  /** The entry (term, index) was applied with result: completes the proposal there, if ours. */
-  void applied(long index, long term, byte[] result) {
+  /** An entry was applied: completes the proposal at its index, if ours (with the refusal, if refused). */
+  void applied(ApplyWorker.Result r) {
+    applied(r.index(), r.term(), r.value(), r.refused());
+  }
+
+  private void applied(long index, long term, byte[] result, String refused) {
     Iterator<Map.Entry<Long, Pending>> it = byIndex.headMap(index, true).entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, Pending> e = it.next();
       Pending p = e.getValue();
       if (!byIndex.remove(e.getKey(), p)) continue;
-      if (e.getKey() == index && p.term() == term && result == ApplyWorker.SESSION_EXPIRED) {
+      if (e.getKey() == index && p.term() == term && refused != null) {
         p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.SESSION_EXPIRED,
-            "the command's session is unknown or expired; open a new session"));
+            refused + "; open a new session"));
       } else if (e.getKey() == index && p.term() == term) {
         p.future().complete(new Proposal(index, result));
       } else {
@@ -51,7 +55,7 @@ final class ProposalRegistry {
 
   /** Everything up to lastIndex is applied: proposals still waiting there were lost. */
   void settleThrough(long lastIndex) {
-    applied(lastIndex, -1, null);
+    applied(lastIndex, -1, null, null);
   }
 
   /** Fails every waiting proposal (the node stopped). */

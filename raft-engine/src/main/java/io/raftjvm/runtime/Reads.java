@@ -32,8 +32,12 @@ final class Reads {
   /** Highest index handed to the applier. */
   private long handedOut;
 
-  Reads(ApplyWorker applier) {
+  /** The planted bug READ_BEFORE_APPLYING_READ_INDEX (simulation only). */
+  private final boolean serveEarly;
+
+  Reads(ApplyWorker applier, boolean serveEarly) {
     this.applier = applier;
+    this.serveEarly = serveEarly;
   }
 
   /** Asks for a read; throws NotLeaderException (from the core) when no leader is known. */
@@ -49,7 +53,7 @@ final class Reads {
     for (ReadState rs : states) {
       Pending p = asked.remove(rs.context());
       if (p == null) continue; // failed meanwhile, or a duplicated answer
-      if (rs.index() <= handedOut) applier.query(p.query(), p.result());
+      if (rs.index() <= handedOut || serveEarly) applier.query(p.query(), p.result());
       else waiting.computeIfAbsent(rs.index(), i -> new ArrayList<>()).add(p);
     }
   }

@@ -19,7 +19,7 @@ class ProposalRegistryTest {
     r.failAbove(10, ProposalFailedException.Kind.LEADERSHIP_LOST, "removed");
     assertFalse(committed.isDone());
     assertTrue(beyond.isCompletedExceptionally());
-    r.applied(10, 2, new byte[0]);
+    r.applied(new ApplyWorker.Result(10, 2, new byte[0], null));
     assertEquals(10, committed.join().index());
     assertEquals(0, r.size());
   }
@@ -29,7 +29,7 @@ class ProposalRegistryTest {
     ProposalRegistry r = new ProposalRegistry();
     CompletableFuture<Proposal> f = new CompletableFuture<>();
     r.add(new EntryId(2, 10), f);
-    r.applied(10, 3, new byte[0]);
+    r.applied(new ApplyWorker.Result(10, 3, new byte[0], null));
     assertTrue(f.isCompletedExceptionally());
   }
 }

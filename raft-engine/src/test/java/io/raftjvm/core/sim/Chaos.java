@@ -30,6 +30,17 @@ final class Chaos {
   double readRate = 0.03;
   /** Probability that a step has a random server snapshot and compact its log (thesis ch. 5). */
   double snapshotRate = 0;
+  /** Probability that a step is a client's (needs sim.clients). */
+  double clientRate = 0;
+  /**
+   * Every server ticks once every this many steps, all together, instead of at random steps: the
+   * servers' clocks then run at one rate, as lease reads require (thesis §6.4.1). 0: random ticks.
+   */
+  int lockstepTicks = 0;
+  /** Messages a delivery step delivers (at most): more keeps a busy cluster's network from lagging its clocks. */
+  int deliveries = 1;
+  /** Virtual time per step, in microseconds (the clock that stamps session entries). */
+  long microsPerStep = 1_000;
 
   Chaos(SimCluster sim) {
     this.sim = sim;
@@ -38,12 +49,24 @@ final class Chaos {
   void step() {
     sim.step++;
     sim.net.advance();
+    sim.scheduler.advance(microsPerStep);
+    if (lockstepTicks > 0 && sim.step % lockstepTicks == 0) {
+      for (long id : shuffled(sim.ids)) sim.tick(id);
+    }
     double r = sim.random.nextDouble();
     double p;
-    if (r < (p = 0.30)) {
-      sim.tick(randomId());
+    if (sim.clients != null && r < clientRate) {
+      sim.clients.step();
+      r = 2; // nothing else this step
+    } else if (sim.clients != null) {
+      r = (r - clientRate) / (1 - clientRate);
+    }
+    if (r >= 1) {
+      // the clients' step
+    } else if (r < (p = 0.30)) {
+      if (lockstepTicks == 0) sim.tick(randomId());
     } else if (r < (p += 0.40)) {
-      if (!sim.net.isEmpty()) {
+      for (int i = 0; i < deliveries && !sim.net.isEmpty(); i++) {
         Message m = sim.net.next();
         if (m != null) sim.deliver(m);
       }
@@ -89,7 +112,7 @@ final class Chaos {
           break;
         }
       }
-    } else {
+    } else if (lockstepTicks == 0) {
       sim.tick(randomId());
     }
     sim.invariants.check();
@@ -190,10 +213,47 @@ final class Chaos {
         target = sim.propose(leader.id, sim.nextCommand());
         sim.stabilize(10_000);
       }
-      if (target != null && allApplied(leader, target.index())) return;
+      if (target != null && allApplied(leader, target.index())) {
+        finishClients(maxRounds);
+        return;
+      }
     }
     throw new AssertionError("cluster did not converge within " + maxRounds + " rounds after healing\n"
         + sim.describe());
+  }
+
+  /**
+   * Lets the clients finish what they started on the healed cluster, then checks their history:
+   * linearizable, and every acknowledged add applied exactly once on every member.
+   */
+  private void finishClients(int maxRounds) {
+    if (sim.clients == null) return;
+    sim.clients.stopping = true;
+    for (int round = 0; !sim.clients.idle(); round++) {
+      if (round > maxRounds) {
+        throw new AssertionError("clients did not finish within " + maxRounds + " rounds after healing: "
+            + sim.clients + "\n" + sim.describe());
+      }
+      sim.tickAll();
+      for (int i = 0; i < 20; i++) {
+        sim.step++;
+        sim.scheduler.advance(microsPerStep);
+        sim.clients.step();
+        sim.stabilize(1_000);
+      }
+    }
+    sim.tickAll(5);
+    if (sim.tickUntil(maxRounds, () -> sim.leader() != null) < 0) {
+      throw new AssertionError("no leader after the clients finished\n" + sim.describe());
+    }
+    SimNode leader = sim.leader();
+    ConfState conf = leader.node.confState();
+    List<SimNode> members = sim.nodes.values().stream()
+        .filter(n -> conf.getVotersList().contains(n.id) || conf.getLearnersList().contains(n.id)).toList();
+    sim.clients.checkExactlyOnce(members);
+    io.raftjvm.lincheck.CheckResult lin = new io.raftjvm.lincheck.LinearizabilityChecker(
+        new io.raftjvm.lincheck.CounterModel()).timeLimit(java.time.Duration.ofMinutes(1)).check(sim.clients.history);
+    if (!lin.linearizable()) throw new AssertionError(lin.explain() + "\n" + sim.describe());
   }
 
   /** Whether every member of leader's configuration applied the same log up to index. */

@@ -184,8 +184,16 @@ final class Invariants {
   /** Checks every property that depends on the whole cluster's current state. */
   void check() {
     checks++;
+    if (!sim.violations.isEmpty()) throw fail(sim.violations.get(0));
     for (SimNode n : sim.nodes.values()) {
       if (!n.up) continue;
+      if (n.driver.failure() != null) {
+        // Nothing here fails a disk or a state machine on purpose: a node that stopped hit a bug.
+        throw fail("node " + n.id + " stopped: " + n.driver.failure());
+      }
+      if (!n.stateMachine.duplicates.isEmpty()) {
+        throw fail("exactly-once violated: node " + n.id + " applied an add twice: " + n.stateMachine.duplicates);
+      }
       RaftNode.Status st = n.node.status();
       if (st.lastIndex() != n.lastIndex()) {
         throw fail("node " + n.id + " reports last index " + st.lastIndex() + " but its Readies built "

@@ -66,6 +66,10 @@ final class SimCluster {
   long snapshotsTaken;
   long snapshotsInstalled;
   private int nextCommand;
+  /** The clients, if the run has any. */
+  SimClients clients;
+  /** Sessions idle this long, by the leader's clock in the entries, expire. */
+  final long sessionTimeoutMs;
   /** Observer of every node's Ready, for tests that count messages. */
   Consumer<Ready> readyObserver = rd -> {};
 
@@ -80,7 +84,13 @@ final class SimCluster {
    * learns it from the leader; without, it is stored as the initial snapshot's.
    */
   SimCluster(int size, int spares, long seed, Consumer<RaftConfig.Builder> tune) {
+    this(size, spares, seed, tune, io.raftjvm.runtime.ApplyWorker.DEFAULT_SESSION_TIMEOUT_MS);
+  }
+
+  /** As above, with client sessions expiring after sessionTimeoutMs idle. */
+  SimCluster(int size, int spares, long seed, Consumer<RaftConfig.Builder> tune, long sessionTimeoutMs) {
     this.seed = seed;
+    this.sessionTimeoutMs = sessionTimeoutMs;
     this.random = new SplittableRandom(seed);
     this.net = new SimNetwork(random.split());
     this.scheduler = new SimScheduler(random.split());
@@ -128,7 +138,17 @@ final class SimCluster {
     };
   }
 
+  /** Violations found where throwing is not possible (inside a state machine), oldest first. */
+  final List<String> violations = new ArrayList<>();
+
+  /** Notes a violation; the next invariant check fails with it. */
+  void violation(String what) {
+    violations.add(what + " (step " + step + ")");
+    trace("VIOLATION " + what);
+  }
+
   void trace(String line) {
+    if (line.length() > 400) line = line.substring(0, 400) + "...";
     if (trace.size() == TRACE_LINES) trace.removeFirst();
     trace.addLast(line);
   }
@@ -137,7 +157,9 @@ final class SimCluster {
   String describe() {
     StringBuilder sb = new StringBuilder("seed=" + seed + ", step=" + step + ", nodes=" + ids.length + "\n");
     for (SimNode n : nodes.values()) {
-      sb.append("  ").append(n.up ? brief(n.node.status()) : "node " + n.id + " down").append('\n');
+      sb.append("  ").append(n.up ? brief(n.node.status()) : "node " + n.id + " down");
+      if (n.up && n.driver.failure() != null) sb.append(" STOPPED: ").append(n.driver.failure());
+      sb.append('\n');
     }
     sb.append("latest events:\n");
     for (String t : trace) sb.append("  ").append(t).append('\n');
@@ -166,8 +188,14 @@ final class SimCluster {
     n.lanes = scheduler.node("node" + n.id, 0);
     n.node = RaftNode.create(n.config, n.disk);
     n.stateMachine = new SimStateMachine();
+    SimStateMachine sm = n.stateMachine;
+    sm.onAdd = (tag, result) -> {
+      if (clients != null) {
+        clients.onFirstApplied(tag, result, "node " + n.id + " (restart " + n.restarts + ") at index " + sm.applying);
+      }
+    };
     n.driver = new NodeDriver(n.id, n.node, new ObservedStore(n), n.stateMachine, n.snapshots,
-        new SnapshotPolicy(0, 0, 0), n.lanes, TICK_MILLIS, n.config.logger());
+        new SnapshotPolicy(0, 0, 0, sessionTimeoutMs), n.lanes, TICK_MILLIS, n.config.logger());
     n.driver.observeReadies(rd -> observe(n, rd));
     n.up = true;
     long base = n.disk.snapshot().getMetadata().getIndex();
@@ -383,7 +411,7 @@ final class SimCluster {
     }
     trace("read on " + id + " (commands committed so far: up to " + mustSee + ")");
     f.thenAccept(answer -> {
-      long seen = java.nio.ByteBuffer.wrap(answer).getLong();
+      long seen = java.nio.ByteBuffer.wrap(answer).getLong(8);
       if (seen < mustSee) {
         throw new AssertionError("stale read on node " + n.id + ": its state machine had applied commands up to "
             + seen + " but the command at " + mustSee + " was known committed when the read began\n" + describe());

@@ -2,6 +2,7 @@ package io.raftjvm.core.sim;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftjvm.core.PlantedFault;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -61,11 +62,18 @@ class SimulationTest {
   }
 
   private static void run(int nodes, int spares, long seed) {
+    run(nodes, spares, seed, new PlantedFault[0]);
+  }
+
+  /** One seed's run, with deliberate bugs planted in every node (none for the real thing). */
+  static void run(int nodes, int spares, long seed, PlantedFault... planted) {
     // The variant (PreVote, CheckQuorum, network quality) comes from the seed, so a replay matches.
     boolean preVote = (seed & 1) == 0;
     boolean checkQuorum = (seed & 2) == 0;
-    SimCluster sim = new SimCluster(nodes, spares, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum)
-        .maxSizePerMsg(MSG_SIZES[(int) (seed % MSG_SIZES.length)]).maxInflightMsgs(4).maxInflightBytes(1024));
+    boolean leaseReads = checkQuorum && (seed / 16) % 2 == 1;
+    SimCluster sim = new SimCluster(nodes, spares, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum).leaseReads(leaseReads).plant(planted)
+        .maxSizePerMsg(MSG_SIZES[(int) (seed % MSG_SIZES.length)]).maxInflightMsgs(4).maxInflightBytes(1024),
+        seed % 5 == 0 ? 2_000 : io.raftjvm.runtime.ApplyWorker.DEFAULT_SESSION_TIMEOUT_MS);
     sim.net.dropRate = (seed % 3) * 0.05;
     sim.net.duplicateRate = 0.03;
     sim.net.reorderWindow = 1 + (int) (seed % 4);
@@ -81,6 +89,12 @@ class SimulationTest {
     // Half the seeds snapshot and compact now and then: lagging followers then need InstallSnapshot.
     if ((seed / 8) % 2 == 0) chaos.snapshotRate = 0.005;
     if (spares > 0) chaos.membershipRate = Double.parseDouble(System.getProperty("raft.sim.membership.rate", "0.01"));
+    // Clients on every seed: sessions, retries, reads on leaders and followers. Some seeds expire
+    // idle sessions quickly; some serve reads from the leader's lease, with the clocks in step.
+    sim.clients = new SimClients(sim, 2 + (int) (seed % 3));
+    chaos.clientRate = 0.25;
+    chaos.deliveries = Integer.getInteger("raft.sim.deliveries", 6);
+    if (leaseReads) chaos.lockstepTicks = nodes * 3;
     try {
       for (int i = 0; i < STEPS; i++) chaos.step();
       sim.invariants.checkViews();
@@ -90,7 +104,7 @@ class SimulationTest {
       throw new AssertionError("unexpected exception\n" + sim.describe(), e);
     }
     assertTrue(sim.invariants.committed().size() > 1, "nothing was committed\n" + sim.describe());
-    TOTALS.add(sim);
+    if (planted.length == 0) TOTALS.add(sim);
   }
 
   @AfterAll
@@ -113,6 +127,11 @@ class SimulationTest {
     long snapshotsInstalled;
     long reads;
     long followerReads;
+    long clientOps;
+    long clientOk;
+    long clientUnknown;
+    long clientRetries;
+    long sessionsExpired;
 
     void add(SimCluster sim) {
       runs++;
@@ -132,15 +151,23 @@ class SimulationTest {
       snapshotsInstalled += sim.snapshotsInstalled;
       reads += sim.readsServed;
       followerReads += sim.followerReads;
+      if (sim.clients != null) {
+        clientOps += sim.clients.history.size();
+        clientOk += sim.clients.ok;
+        clientUnknown += sim.clients.unknown;
+        clientRetries += sim.clients.retries;
+        sessionsExpired += sim.clients.expired;
+      }
     }
 
     @Override
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
           + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers)", runs,
+          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers); "
+          + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired", runs,
           steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
-          snapshotsInstalled, reads, followerReads);
+          snapshotsInstalled, reads, followerReads, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
     }
   }
 
