@@ -492,9 +492,7 @@ final class Raft {
     }
     java.util.Arrays.sort(sent);
     long quorumSent = sent[sent.length - tracker.voters().quorum()];
-    long lease = cfg.planted(PlantedFault.LEASE_OUTLIVES_ELECTION_TIMEOUT) ? 10L * cfg.electionTicks()
-        : cfg.electionTicks() - cfg.leaseDriftTicks();
-    return ticks < quorumSent + lease;
+    return ticks < quorumSent + cfg.electionTicks() - cfg.leaseDriftTicks();
   }
 
   /** A heartbeat response for a read's round: once a majority of voters answered, serve it and those before it. */

@@ -267,6 +267,11 @@ public final class RaftNode {
   }
 
   /** A consistent picture of this node, for status pages and tests. */
+  /** The election timeout in ticks (the low end of the randomized range). */
+  public int electionTicks() {
+    return raft.cfg.electionTicks();
+  }
+
   /** Whether the deliberate bug f is planted in this node (simulation only). */
   public boolean planted(PlantedFault f) {
     return raft.cfg.planted(f);

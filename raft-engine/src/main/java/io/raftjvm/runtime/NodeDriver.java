@@ -61,6 +61,11 @@ public final class NodeDriver implements AutoCloseable {
   private NodeLoop.Timer ticker;
   /** A drain is queued on the loop. Loop only. */
   private boolean drainScheduled;
+  /** The monotonic time ticks count from, and the ticks the core has had. Loop only. */
+  private long tickOrigin;
+  private long ticksDone;
+  /** The planted bug TICKS_FOLLOW_THE_TIMER (simulation only). */
+  private final boolean timerTicks;
 
   // Published for other threads.
   private volatile Role role = Role.FOLLOWER;
@@ -114,6 +119,7 @@ public final class NodeDriver implements AutoCloseable {
         : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
     applier.plant(java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values()).filter(node::planted)
         .collect(java.util.stream.Collectors.toSet()));
+    this.timerTicks = node.planted(io.raftjvm.core.PlantedFault.TICKS_FOLLOW_THE_TIMER);
     this.reads = new Reads(applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
     // The state machine and the session table start from the latest snapshot; the log after it follows.
     if (snapshots != null && base.getIndex() > 0) {
@@ -136,6 +142,7 @@ public final class NodeDriver implements AutoCloseable {
       reads.onHandedOut(node.status().applied());
       conf = node.confState();
       transport.updateMembers(conf);
+      tickOrigin = runtime.monotonicMillis();
       ticker = loop.every(tickMillis, this::tick);
       drain();
     });
@@ -148,6 +155,7 @@ public final class NodeDriver implements AutoCloseable {
     if (loop.inLoop()) {
       if (stopped) return;
       try {
+        catchUpTicks();
         for (Message m : messages) node.step(m);
       } catch (RuntimeException e) {
         fail("invariant violated while stepping messages", e);
@@ -280,10 +288,36 @@ public final class NodeDriver implements AutoCloseable {
       if (stopped) {
         f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
             "node " + id + " is stopped"));
-      } else {
-        action.run();
+        return;
       }
+      try {
+        catchUpTicks();
+      } catch (RuntimeException e) {
+        f.completeExceptionally(e);
+        fail("invariant violated on tick", e);
+        return;
+      }
+      action.run();
     });
+  }
+
+  /**
+   * Gives the core every tick the monotonic clock says is due. Ticks follow the clock rather than
+   * the timer's firings: after a pause (GC, SIGSTOP, a stalled loop) the timer's missed runs come
+   * late, maybe after the messages and reads that queued meanwhile, and a lease measured in ticks
+   * would then outlive its real duration (thesis §6.4.1); bursts of late firings add no ticks.
+   */
+  private void catchUpTicks() {
+    if (ticker == null || timerTicks) return; // not started, or the planted bug
+    long due = (runtime.monotonicMillis() - tickOrigin) / tickMillis;
+    // Past twice the longest randomized election timeout every timer has run out (leases, elections,
+    // CheckQuorum): the rest of a long pause need not be ticked one by one.
+    long cap = 4L * node.electionTicks();
+    if (due - ticksDone > cap) ticksDone = due - cap;
+    while (ticksDone < due) {
+      ticksDone++;
+      node.tick();
+    }
   }
 
   // ------------------------------------------------------------------ loop
@@ -291,7 +325,8 @@ public final class NodeDriver implements AutoCloseable {
   private void tick() {
     if (stopped) return;
     try {
-      node.tick();
+      if (timerTicks) node.tick();
+      else catchUpTicks();
     } catch (RuntimeException e) {
       fail("invariant violated on tick", e);
       return;

@@ -19,6 +19,13 @@ public interface NodeRuntime {
   /** Milliseconds since the epoch. */
   long currentTimeMillis();
 
+  /**
+   * Milliseconds from an arbitrary origin, never going back: the clock the node's ticks follow,
+   * so that a node whose loop was held up (a pause) catches up on every tick it missed before it
+   * handles anything else.
+   */
+  long monotonicMillis();
+
   /** The server's runtime: loop is one thread (inLoop tells it), each worker a new thread, the system clock. */
   static NodeRuntime threads(ScheduledExecutorService loop, BooleanSupplier inLoop) {
     NodeLoop l = NodeLoop.of(loop, inLoop);
@@ -36,6 +43,11 @@ public interface NodeRuntime {
       @Override
       public long currentTimeMillis() {
         return System.currentTimeMillis();
+      }
+
+      @Override
+      public long monotonicMillis() {
+        return System.nanoTime() / 1_000_000;
       }
     };
   }

@@ -240,6 +240,10 @@ public final class SimScheduler {
     private final List<Lane> all = new ArrayList<>();
     /** The periodic task, with manual ticks. */
     private Runnable tickTask;
+    private long tickPeriodMicros;
+    /** With manual ticks, this node's own monotonic clock: each tick moves it one period on. */
+    private long ownClockMicros;
+    private int missedTicks;
 
     NodeLanes(String prefix, long skewMillis) {
       this.prefix = prefix;
@@ -265,6 +269,7 @@ public final class SimScheduler {
         public Timer every(long periodMillis, Runnable task) {
           if (!manualTicks) return SimScheduler.this.every(loop, periodMillis * 1000, task);
           tickTask = task;
+          tickPeriodMicros = periodMillis * 1000;
           return () -> tickTask = null;
         }
       };
@@ -290,13 +295,38 @@ public final class SimScheduler {
     /** With manual ticks: queues one run of the node's periodic task on its loop; false if it has none. */
     public boolean tick() {
       if (tickTask == null || loop.dead) return false;
+      ownClockMicros += tickPeriodMicros;
       loop.execute(tickTask);
       return true;
+    }
+
+    /**
+     * With manual ticks: one period passes on this node's clock but its timer does not fire (the
+     * node is paused); whatever its loop runs next catches up on the tick.
+     */
+    public void tickMissed() {
+      ownClockMicros += tickPeriodMicros;
+      missedTicks++;
+    }
+
+    /**
+     * After a pause: the timer's missed firings come now, late, behind whatever queued on the loop
+     * meanwhile (the clock already counted them).
+     */
+    public void fireMissedTicks() {
+      if (tickTask == null || loop.dead) return;
+      for (; missedTicks > 0; missedTicks--) loop.execute(tickTask);
     }
 
     @Override
     public long currentTimeMillis() {
       return EPOCH_MILLIS + nowMillis() + skewMillis;
+    }
+
+    /** The scheduler's time, or with manual ticks this node's own clock (its ticks are its time). */
+    @Override
+    public long monotonicMillis() {
+      return (manualTicks ? ownClockMicros : now) / 1000;
     }
 
     /** The node crashed: every task on its lanes is lost, its timers never fire again. */

@@ -30,6 +30,8 @@ final class Chaos {
   double readRate = 0.03;
   /** Probability that a step has a random server snapshot and compact its log (thesis ch. 5). */
   double snapshotRate = 0;
+  /** Probability that a step pauses a server (the leader half the time) for longer than an election timeout. */
+  double pauseRate = 0;
   /** Probability that a step is a client's (needs sim.clients). */
   double clientRate = 0;
   /**
@@ -50,6 +52,12 @@ final class Chaos {
     sim.step++;
     sim.net.advance();
     sim.scheduler.advance(microsPerStep);
+    sim.resumeDue();
+    if (pauseRate > 0 && sim.random.nextDouble() < pauseRate) {
+      SimNode leader = sim.leader();
+      long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
+      sim.pause(id, 100 + sim.random.nextInt(1_200));
+    }
     if (lockstepTicks > 0 && sim.step % lockstepTicks == 0) {
       for (long id : shuffled(sim.ids)) sim.tick(id);
     }
@@ -200,7 +208,9 @@ final class Chaos {
     sim.net.delayRate = 0;
     sim.net.dropRate = 0;
     sim.net.duplicateRate = 0;
-    sim.trace("settle: heal and restart all");
+    sim.trace("settle: heal, resume and restart all");
+    for (SimNode n : sim.nodes.values()) n.pausedUntil = 0;
+    sim.resumeDue();
     for (SimNode n : sim.nodes.values()) sim.restart(n.id);
     io.raftjvm.core.EntryId target = null;
     for (int round = 0; round < maxRounds; round++) {

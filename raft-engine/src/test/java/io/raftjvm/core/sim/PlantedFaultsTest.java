@@ -29,7 +29,7 @@ class PlantedFaultsTest {
       // CheckQuorum (seed & 2 == 0) and (seed / 16) odd; snapshots, (seed / 8) even.
       boolean five = candidate % 2 == 1;
       long seed = (five ? 1_000 : 0) + candidate;
-      if (fault == PlantedFault.LEASE_OUTLIVES_ELECTION_TIMEOUT && ((seed & 2) != 0 || (seed / 16) % 2 == 0)) continue;
+      if (fault == PlantedFault.TICKS_FOLLOW_THE_TIMER && ((seed & 2) != 0 || (seed / 16) % 2 == 0)) continue;
       if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
           && (seed / 8) % 2 != 0) {
         continue;

@@ -181,6 +181,9 @@ final class SimClients {
     long seq = read ? 0 : c.nextSequence++;
     String tag = read ? null : new String(SimStateMachine.add(c.process, seq), java.nio.charset.StandardCharsets.UTF_8);
     c.op = new Op(read, seq, tag, now(), ackedAdds);
+    // Half the reads go to any server (reads are served by followers too): so some reach a
+    // server that is cut off or paused, however the client fared before.
+    if (read && sim.random.nextBoolean()) c.target = sim.ids[sim.random.nextInt(sim.ids.length)];
     attempt(c);
   }
 

@@ -62,6 +62,8 @@ final class SimCluster {
   /** Reads served, and of those by a follower. */
   long readsServed;
   long followerReads;
+  /** Pauses. */
+  long pauses;
   /** Snapshots taken by nodes, and snapshots installed from a leader. */
   long snapshotsTaken;
   long snapshotsInstalled;
@@ -295,7 +297,7 @@ final class SimCluster {
    * writer when the seed says the disk finished (syncWriteRate), until none of that has work.
    */
   void settle(SimNode n) {
-    while (n.up) {
+    while (n.up && !n.paused) {
       if (scheduler.runAll(n.loopLane()) > 0) continue;
       if (scheduler.runAll(n.applyLane()) > 0) continue;
       if (n.writesPending() && random.nextDouble() < syncWriteRate) {
@@ -311,13 +313,60 @@ final class SimCluster {
   void tick(long id) {
     SimNode n = nodes.get(id);
     if (!n.up) return;
+    if (n.paused) {
+      n.lanes.tickMissed(); // time passes, the timer does not fire
+      return;
+    }
     n.lanes.tick();
     settle(n);
+  }
+
+  /**
+   * Pauses node id for the given steps (SIGSTOP, a long GC): its loop, writer and applier stop;
+   * messages, client requests and clock ticks queue up and are handled when it resumes.
+   */
+  void pause(long id, long steps) {
+    SimNode n = nodes.get(id);
+    if (!n.up || n.paused) return;
+    n.paused = true;
+    n.pausedUntil = step + steps;
+    pauses++;
+    trace("pause " + id + " for " + steps + " steps" + (n.driver.role() == Role.LEADER ? " (the leader)" : ""));
+  }
+
+  /** Resumes the paused nodes whose pause is over. */
+  void resumeDue() {
+    for (SimNode n : nodes.values()) {
+      if (n.paused && n.pausedUntil <= step) {
+        n.paused = false;
+        trace("resume " + n.id);
+        if (n.up) {
+          // The node reads its sockets in no set order: the peers' messages that arrived during
+          // the pause come before or after the client requests queued meanwhile; the timer's
+          // late firings come after both.
+          List<Message> held = new ArrayList<>(n.held);
+          n.held.clear();
+          boolean peersFirst = random.nextBoolean();
+          if (peersFirst && !held.isEmpty()) n.driver.deliver(held);
+          settle(n);
+          if (!peersFirst && !held.isEmpty()) {
+            n.driver.deliver(held);
+            settle(n);
+          }
+          n.lanes.fireMissedTicks();
+          settle(n);
+        }
+      }
+    }
   }
 
   void deliver(Message m) {
     SimNode n = nodes.get(m.getTo());
     if (n == null || !n.up) return;
+    if (n.paused) {
+      n.held.add(m);
+      return;
+    }
     trace("deliver " + Invariants.brief(m));
     n.driver.deliver(List.of(m));
     settle(n);
@@ -337,7 +386,7 @@ final class SimCluster {
   /** Proposes on node id; returns null when it is not the leader or refuses (transfer under way, log full). */
   EntryId propose(long id, ByteString data) {
     SimNode n = nodes.get(id);
-    if (!n.up) return null;
+    if (!n.up || n.paused) return null;
     CompletableFuture<?> f = onLoop(n, () -> n.driver.propose(data));
     if (f.isCompletedExceptionally()) {
       settle(n);
@@ -354,7 +403,7 @@ final class SimCluster {
   /** Proposes a membership change on node id; false when it is not the leader or refuses. */
   boolean changeMembership(long id, ConfChange cc) {
     SimNode n = nodes.get(id);
-    if (!n.up) return false;
+    if (!n.up || n.paused) return false;
     CompletableFuture<?> f = onLoop(n, () -> n.driver.changeMembership(cc));
     if (f.isCompletedExceptionally()) {
       trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " refused: " + cause(f));
@@ -378,7 +427,7 @@ final class SimCluster {
    */
   void snapshot(long id, int margin) {
     SimNode n = nodes.get(id);
-    if (!n.up) return;
+    if (!n.up || n.paused) return;
     long before = n.disk.snapshot().getMetadata().getIndex();
     CompletableFuture<Long> f = onLoop(n, () -> n.driver.snapshot(margin));
     for (int guard = 0; !f.isDone() && n.up; guard++) {
@@ -402,7 +451,7 @@ final class SimCluster {
    */
   void read(long id) {
     SimNode n = nodes.get(id);
-    if (!n.up) return;
+    if (!n.up || n.paused) return;
     long mustSee = lastCommandIndex(invariants.committed().size());
     CompletableFuture<byte[]> f = onLoop(n, () -> n.driver.read(new byte[0]));
     if (f.isCompletedExceptionally()) {
@@ -449,7 +498,7 @@ final class SimCluster {
 
   /** Completes node n's pending disk writes and sends what waited for them. */
   void completeWrites(SimNode n) {
-    if (!n.up) return;
+    if (!n.up || n.paused) return;
     scheduler.runAll(n.writerLane());
     settle(n);
   }
@@ -465,6 +514,8 @@ final class SimCluster {
     if (written) scheduler.runAll(n.writerLane());
     n.lanes.kill();
     n.up = false;
+    n.paused = false;
+    n.held.clear();
     n.driver = null;
     n.node = null;
     trace("crash " + id + (written ? " (its pending writes reached disk)" : ""));
@@ -558,6 +609,7 @@ final class SimCluster {
   /** Proposes count fresh commands on node id with no drain in between, then drains once. */
   List<EntryId> proposeBatch(long id, int count) {
     SimNode n = nodes.get(id);
+    if (n.paused) throw new AssertionError("proposeBatch on paused node " + id);
     settle(n);
     List<CompletableFuture<?>> futures = new ArrayList<>(count);
     for (int i = 0; i < count; i++) futures.add(n.driver.propose(nextCommand()));

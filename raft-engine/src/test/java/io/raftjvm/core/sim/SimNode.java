@@ -41,6 +41,11 @@ final class SimNode {
   /** Entries up to here were checked against the cluster's committed prefix. */
   long verifiedCommit;
   int restarts;
+  /** Paused (SIGSTOP, a long GC) until this step: nothing of it runs, work queues up. */
+  long pausedUntil;
+  boolean paused;
+  /** Messages that reached it while paused, not read yet (they wait in its sockets). */
+  final List<io.raftjvm.proto.Message> held = new ArrayList<>();
 
   SimNode(long id, RaftConfig config, MemoryStorage disk) {
     this.id = id;
@@ -62,7 +67,7 @@ final class SimNode {
 
   /** Log writes handed to the writer and not done yet. */
   boolean writesPending() {
-    return up && writerLane().queued() > 0;
+    return up && !paused && writerLane().queued() > 0;
   }
 
   long lastIndex() {

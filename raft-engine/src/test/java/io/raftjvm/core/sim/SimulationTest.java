@@ -94,6 +94,7 @@ class SimulationTest {
     sim.clients = new SimClients(sim, 2 + (int) (seed % 3));
     chaos.clientRate = 0.25;
     chaos.deliveries = Integer.getInteger("raft.sim.deliveries", 6);
+    chaos.pauseRate = 0.002;
     if (leaseReads) chaos.lockstepTicks = nodes * 3;
     try {
       for (int i = 0; i < STEPS; i++) chaos.step();
@@ -132,6 +133,7 @@ class SimulationTest {
     long clientUnknown;
     long clientRetries;
     long sessionsExpired;
+    long pauses;
 
     void add(SimCluster sim) {
       runs++;
@@ -151,6 +153,7 @@ class SimulationTest {
       snapshotsInstalled += sim.snapshotsInstalled;
       reads += sim.readsServed;
       followerReads += sim.followerReads;
+      pauses += sim.pauses;
       if (sim.clients != null) {
         clientOps += sim.clients.history.size();
         clientOk += sim.clients.ok;
@@ -164,10 +167,10 @@ class SimulationTest {
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
           + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers); "
+          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses; "
           + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired", runs,
           steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
-          snapshotsInstalled, reads, followerReads, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
+          snapshotsInstalled, reads, followerReads, pauses, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
     }
   }
 
