@@ -665,9 +665,13 @@ final class Raft {
 
   /** A message from an older term: ignored, except that a stale leader or pre-candidate learns our term. */
   private void stepStale(Message m) {
-    if ((cfg.checkQuorum() || cfg.preVote()) && (m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT)) {
-      // Without this, a leader cut off and then reconnected would never learn it was deposed: with
-      // PreVote nobody raises the term on it, with CheckQuorum nobody votes it out.
+    if (m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT) {
+      // §5.1: a request with a stale term is rejected, and the reply carries the current term.
+      // Without it a leader cut off and then reconnected would never learn it was deposed (with
+      // PreVote nobody raises the term on it, with CheckQuorum nobody votes it out), and a server
+      // re-added as a learner while it held a higher term and an old configuration, whose own
+      // elections reach nobody in the leader's, would never catch up (found by the whole-node
+      // simulation, membership seed 2079, with neither PreVote nor CheckQuorum).
       send(msg(MSG_APPEND_RESPONSE, m.getFrom()));
     } else if (m.getType() == MSG_PRE_VOTE) {
       logger.info("{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",

@@ -64,6 +64,12 @@ public final class NodeDriver implements AutoCloseable {
   /** The monotonic time ticks count from, and the ticks the core has had. Loop only. */
   private long tickOrigin;
   private long ticksDone;
+  /** Readies handed to the writer and not yet durable: (number, monotonic ms handed over), oldest first. Loop only. */
+  private final ArrayDeque<long[]> writing = new ArrayDeque<>();
+  /** The log writer has not finished a write for longer than an election timeout. Loop only. */
+  private boolean diskStalled;
+  /** The tick at which a stalled leader last asked to hand leadership over. Loop only. */
+  private long stallTransferTick = Long.MIN_VALUE / 2;
   /** The planted bug TICKS_FOLLOW_THE_TIMER (simulation only). */
   private final boolean timerTicks;
 
@@ -217,6 +223,11 @@ public final class NodeDriver implements AutoCloseable {
   private CompletableFuture<Proposal> appendOnLoop(Supplier<EntryId> append, String what) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
     onRunningLoop(f, () -> {
+      if (diskStalled && role == Role.LEADER) {
+        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
+            "node " + id + " cannot write its log; it is handing leadership over"));
+        return;
+      }
       try {
         EntryId at = append.get();
         proposals.add(at, f);
@@ -327,11 +338,47 @@ public final class NodeDriver implements AutoCloseable {
     try {
       if (timerTicks) node.tick();
       else catchUpTicks();
+      checkDisk();
     } catch (RuntimeException e) {
       fail("invariant violated on tick", e);
       return;
     }
     drain();
+  }
+
+  /**
+   * A leader whose log writer has not finished a write for longer than an election timeout hands
+   * leadership to the most up-to-date voter and takes no proposals meanwhile: the followers still
+   * commit without its disk, but everything it accepted would pile up unwritten in its memory
+   * (hashicorp/raft#683). As a follower it needs little memory: the leader sends it no more than
+   * its in-flight window while it cannot acknowledge.
+   */
+  private void checkDisk() {
+    boolean stalled = !writing.isEmpty()
+        && runtime.monotonicMillis() - writing.peek()[1] > (long) node.electionTicks() * tickMillis;
+    if (!stalled) return;
+    if (!diskStalled) {
+      diskStalled = true;
+      logger.warn("node {}: the log writer has not finished a write for {} ms", id,
+          runtime.monotonicMillis() - writing.peek()[1]);
+    }
+    // Once per election timeout: a transfer that has not finished by then was abandoned by the core.
+    if (role != Role.LEADER || ticksDone - stallTransferTick < node.electionTicks()) return;
+    stallTransferTick = ticksDone;
+    RaftNode.Status st = node.status();
+    long best = 0;
+    long bestMatch = -1;
+    for (var e : st.progress().entrySet()) {
+      if (e.getKey() == id || e.getValue().learner() || !st.conf().getVotersList().contains(e.getKey())) continue;
+      if (e.getValue().match() > bestMatch) {
+        best = e.getKey();
+        bestMatch = e.getValue().match();
+      }
+    }
+    if (best != 0) {
+      logger.warn("node {}: its log writer is stalled; handing leadership to node {}", id, best);
+      node.transferLeadership(best);
+    }
   }
 
   private void scheduleDrain() {
@@ -368,6 +415,7 @@ public final class NodeDriver implements AutoCloseable {
         }
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
         writer.submit(rd);
+        writing.add(new long[] {rd.number(), runtime.monotonicMillis()});
         if (!rd.toApply().isEmpty()) {
           applier.submit(rd.toApply());
           if (keeper != null) keeper.onApplyQueued(rd.toApply());
@@ -401,6 +449,11 @@ public final class NodeDriver implements AutoCloseable {
 
   private void onDurable(long number) {
     if (stopped) return;
+    while (!writing.isEmpty() && writing.peek()[0] <= number) writing.poll();
+    if (diskStalled) {
+      diskStalled = false;
+      logger.info("node {}: the log writer is making progress again", id);
+    }
     try {
       node.onPersisted(number);
       List<Message> out = new ArrayList<>();

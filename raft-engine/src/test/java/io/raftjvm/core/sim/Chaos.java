@@ -32,6 +32,13 @@ final class Chaos {
   double snapshotRate = 0;
   /** Probability that a step pauses a server (the leader half the time) for longer than an election timeout. */
   double pauseRate = 0;
+  /**
+   * Probability that a step stalls a server's disk (the leader half the time) for longer than an
+   * election timeout; the cluster must keep serving and the stalled server's memory stay bounded.
+   */
+  double diskStallRate = 0;
+  /** Most entries a server may hold beyond what its disk has, checked every step (0: unchecked). */
+  long maxUnwritten = 0;
   /** Probability that a step is a client's (needs sim.clients). */
   double clientRate = 0;
   /**
@@ -57,6 +64,11 @@ final class Chaos {
       SimNode leader = sim.leader();
       long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
       sim.pause(id, 100 + sim.random.nextInt(1_200));
+    }
+    if (diskStallRate > 0 && sim.random.nextDouble() < diskStallRate) {
+      SimNode leader = sim.leader();
+      long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
+      if (!sim.node(id).diskStalled()) sim.stallDisk(id, 200 + sim.random.nextInt(1_500));
     }
     if (lockstepTicks > 0 && sim.step % lockstepTicks == 0) {
       for (long id : shuffled(sim.ids)) sim.tick(id);
@@ -124,6 +136,14 @@ final class Chaos {
       sim.tick(randomId());
     }
     sim.invariants.check();
+    if (maxUnwritten > 0) {
+      for (SimNode n : sim.nodes.values()) {
+        if (n.unwritten() > maxUnwritten) {
+          throw new AssertionError("node " + n.id + " holds " + n.unwritten() + " entries its disk does not have"
+              + (n.diskStalled() ? " (its disk is stalled)" : "") + ", more than " + maxUnwritten + "\n" + sim.describe());
+        }
+      }
+    }
     if (sim.step % 500 == 0) sim.invariants.checkViews();
   }
 
@@ -209,7 +229,10 @@ final class Chaos {
     sim.net.dropRate = 0;
     sim.net.duplicateRate = 0;
     sim.trace("settle: heal, resume and restart all");
-    for (SimNode n : sim.nodes.values()) n.pausedUntil = 0;
+    for (SimNode n : sim.nodes.values()) {
+      n.pausedUntil = 0;
+      if (n.diskStalled()) n.diskStalledUntil = 1;
+    }
     sim.resumeDue();
     for (SimNode n : sim.nodes.values()) sim.restart(n.id);
     io.raftjvm.core.EntryId target = null;

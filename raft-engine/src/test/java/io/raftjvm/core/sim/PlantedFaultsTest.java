@@ -29,14 +29,21 @@ class PlantedFaultsTest {
       // CheckQuorum (seed & 2 == 0) and (seed / 16) odd; snapshots, (seed / 8) even.
       boolean five = candidate % 2 == 1;
       long seed = (five ? 1_000 : 0) + candidate;
-      if (fault == PlantedFault.TICKS_FOLLOW_THE_TIMER && ((seed & 2) != 0 || (seed / 16) % 2 == 0)) continue;
       if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
           && (seed / 8) % 2 != 0) {
         continue;
       }
       i++;
       try {
-        SimulationTest.run(five ? 5 : 3, 0, seed, fault);
+        if (fault == PlantedFault.TICKS_FOLLOW_THE_TIMER) {
+          // The random runs rarely line up a pause, a new leader's acknowledged write and a read
+          // sent to the paused leader (one seed in forty); the lease scenario always does.
+          if (LeaseReadScenarioTest.staleReads(seed, fault) > 0) {
+            throw new AssertionError("stale read: the resumed leader answered on its expired lease");
+          }
+        } else {
+          SimulationTest.run(five ? 5 : 3, 0, seed, fault);
+        }
       } catch (AssertionError e) {
         caught++;
         caughtBy.add(seed);

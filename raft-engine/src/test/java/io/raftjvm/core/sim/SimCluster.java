@@ -62,8 +62,9 @@ final class SimCluster {
   /** Reads served, and of those by a follower. */
   long readsServed;
   long followerReads;
-  /** Pauses. */
+  /** Pauses, and disk stalls. */
   long pauses;
+  long diskStalls;
   /** Snapshots taken by nodes, and snapshots installed from a leader. */
   long snapshotsTaken;
   long snapshotsInstalled;
@@ -334,29 +335,51 @@ final class SimCluster {
     trace("pause " + id + " for " + steps + " steps" + (n.driver.role() == Role.LEADER ? " (the leader)" : ""));
   }
 
-  /** Resumes the paused nodes whose pause is over. */
+  /** Node id's disk finishes no write for the given steps (0: until {@link #unstallDisk}). */
+  void stallDisk(long id, long steps) {
+    SimNode n = nodes.get(id);
+    n.diskStalledUntil = steps > 0 ? step + steps : Long.MAX_VALUE;
+    diskStalls++;
+    trace("disk of " + id + " stalls" + (n.up && n.driver.role() == Role.LEADER ? " (the leader)" : ""));
+  }
+
+  void unstallDisk(long id) {
+    SimNode n = nodes.get(id);
+    n.diskStalledUntil = 0;
+    trace("disk of " + id + " recovers");
+    if (n.up) settle(n);
+  }
+
+  /** Resumes the paused nodes whose pause is over, and the disks whose stall is. */
   void resumeDue() {
     for (SimNode n : nodes.values()) {
-      if (n.paused && n.pausedUntil <= step) {
-        n.paused = false;
-        trace("resume " + n.id);
-        if (n.up) {
-          // The node reads its sockets in no set order: the peers' messages that arrived during
-          // the pause come before or after the client requests queued meanwhile; the timer's
-          // late firings come after both.
-          List<Message> held = new ArrayList<>(n.held);
-          n.held.clear();
-          boolean peersFirst = random.nextBoolean();
-          if (peersFirst && !held.isEmpty()) n.driver.deliver(held);
-          settle(n);
-          if (!peersFirst && !held.isEmpty()) {
-            n.driver.deliver(held);
-            settle(n);
-          }
-          n.lanes.fireMissedTicks();
-          settle(n);
-        }
+      if (n.diskStalled() && n.diskStalledUntil <= step) unstallDisk(n.id);
+    }
+    for (SimNode n : nodes.values()) {
+      if (n.paused && n.pausedUntil <= step) resume(n.id, random.nextBoolean());
+    }
+  }
+
+  /**
+   * Ends node id's pause. It reads its sockets in no set order: the peers' messages that arrived
+   * meanwhile come before the client requests queued meanwhile, or after (peersFirst); the timer's
+   * late firings come after both.
+   */
+  void resume(long id, boolean peersFirst) {
+    SimNode n = nodes.get(id);
+    n.paused = false;
+    trace("resume " + n.id + (peersFirst ? " (peers first)" : " (clients first)"));
+    if (n.up) {
+      List<Message> held = new ArrayList<>(n.held);
+      n.held.clear();
+      if (peersFirst && !held.isEmpty()) n.driver.deliver(held);
+      settle(n);
+      if (!peersFirst && !held.isEmpty()) {
+        n.driver.deliver(held);
+        settle(n);
       }
+      n.lanes.fireMissedTicks();
+      settle(n);
     }
   }
 
@@ -433,7 +456,7 @@ final class SimCluster {
     for (int guard = 0; !f.isDone() && n.up; guard++) {
       if (guard > 10_000) throw new AssertionError("node " + id + " never finishes its snapshot\n" + describe());
       boolean ran = scheduler.runAll(n.loopLane()) + scheduler.runAll(n.applyLane())
-          + scheduler.runAll(n.writerLane()) > 0;
+          + (n.diskStalled() ? 0 : scheduler.runAll(n.writerLane())) > 0;
       if (!ran) break;
     }
     settle(n);
@@ -498,7 +521,7 @@ final class SimCluster {
 
   /** Completes node n's pending disk writes and sends what waited for them. */
   void completeWrites(SimNode n) {
-    if (!n.up || n.paused) return;
+    if (!n.up || n.paused || n.diskStalled()) return;
     scheduler.runAll(n.writerLane());
     settle(n);
   }
@@ -510,7 +533,7 @@ final class SimCluster {
   void crash(long id) {
     SimNode n = nodes.get(id);
     if (!n.up) return;
-    boolean written = n.writesPending() && random.nextBoolean();
+    boolean written = n.writesPending() && random.nextBoolean(); // never through a stalled disk
     if (written) scheduler.runAll(n.writerLane());
     n.lanes.kill();
     n.up = false;

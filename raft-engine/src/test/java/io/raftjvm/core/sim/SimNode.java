@@ -44,6 +44,8 @@ final class SimNode {
   /** Paused (SIGSTOP, a long GC) until this step: nothing of it runs, work queues up. */
   long pausedUntil;
   boolean paused;
+  /** Its disk finishes no write before this step (a stalled sync). */
+  long diskStalledUntil;
   /** Messages that reached it while paused, not read yet (they wait in its sockets). */
   final List<io.raftjvm.proto.Message> held = new ArrayList<>();
 
@@ -67,7 +69,16 @@ final class SimNode {
 
   /** Log writes handed to the writer and not done yet. */
   boolean writesPending() {
-    return up && !paused && writerLane().queued() > 0;
+    return up && !paused && !diskStalled() && writerLane().queued() > 0;
+  }
+
+  boolean diskStalled() {
+    return diskStalledUntil > 0;
+  }
+
+  /** Entries in its log that its disk does not hold yet (what a stalled disk makes it keep in memory). */
+  long unwritten() {
+    return up ? node.status().lastIndex() - disk.lastIndex() : 0;
   }
 
   long lastIndex() {

@@ -95,6 +95,9 @@ class SimulationTest {
     chaos.clientRate = 0.25;
     chaos.deliveries = Integer.getInteger("raft.sim.deliveries", 6);
     chaos.pauseRate = 0.002;
+    chaos.diskStallRate = 0.001;
+    // In-flight window (4 messages, 1 KiB) plus what a stalled leader took before it handed over.
+    chaos.maxUnwritten = 2_000;
     if (leaseReads) chaos.lockstepTicks = nodes * 3;
     try {
       for (int i = 0; i < STEPS; i++) chaos.step();
@@ -134,6 +137,7 @@ class SimulationTest {
     long clientRetries;
     long sessionsExpired;
     long pauses;
+    long diskStalls;
 
     void add(SimCluster sim) {
       runs++;
@@ -154,6 +158,7 @@ class SimulationTest {
       reads += sim.readsServed;
       followerReads += sim.followerReads;
       pauses += sim.pauses;
+      diskStalls += sim.diskStalls;
       if (sim.clients != null) {
         clientOps += sim.clients.history.size();
         clientOk += sim.clients.ok;
@@ -167,10 +172,10 @@ class SimulationTest {
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
           + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses; "
+          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses, %d disk stalls; "
           + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired", runs,
           steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
-          snapshotsInstalled, reads, followerReads, pauses, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
+          snapshotsInstalled, reads, followerReads, pauses, diskStalls, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
     }
   }
 
