@@ -6,50 +6,52 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.raftjvm.core.MemoryStorage;
+import io.raftjvm.core.NotLeaderException;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Role;
 import io.raftjvm.proto.Message;
+import io.raftjvm.sim.SimScheduler;
 import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three drivers, each on its own loop thread, with real writer and apply threads, talking through
- * an in-memory transport: elections, proposals from many threads, results routed back, and a
- * leader stopping. Waits on conditions, never fixed sleeps.
+ * Three drivers, each with its loop, log writer and applier on lanes of a seeded {@link
+ * SimScheduler} (virtual time, every interleaving replayable), talking through an in-memory
+ * network with latency: elections, proposals from many clients, results routed back, reads,
+ * leadership transfer, a leader crashing or cut off. No threads, no sleeps.
  */
-@DisplayName("NodeDriver: the core on a loop thread with writer and apply threads")
+@DisplayName("NodeDriver: the core on its loop with writer and applier, on the simulation's scheduler")
 class NodeDriverTest {
-  private static final long WAIT_MS = 30_000;
-  private final Map<Long, NodeDriver> drivers = new ConcurrentHashMap<>();
-  private final Map<Long, ScheduledExecutorService> loops = new TreeMap<>();
+  /** Virtual time any wait may take, in milliseconds. */
+  private static final long WAIT_MS = 60_000;
+  private final SimScheduler sched = new SimScheduler(new SplittableRandom(42));
+  private final SimScheduler.Lane net = sched.lane("net");
+  private final Map<Long, NodeDriver> drivers = new TreeMap<>();
+  private final Map<Long, SimScheduler.NodeLanes> lanes = new TreeMap<>();
   private final Map<Long, ListStateMachine> machines = new TreeMap<>();
+  /** Nodes cut off from every peer: messages from or to them are lost. */
+  private final Set<Long> isolated = new HashSet<>();
 
   /** Remembers every command applied; returns the command upper-cased. */
   static final class ListStateMachine implements StateMachine {
-    final List<String> applied = new CopyOnWriteArrayList<>();
-    volatile long last;
+    final List<String> applied = new ArrayList<>();
+    long last;
 
     @Override
     public List<byte[]> apply(List<CommittedEntry> entries) {
@@ -82,105 +84,96 @@ class NodeDriverTest {
 
   private void startCluster(long... ids) {
     for (long id : ids) {
-      Thread[] loopThread = new Thread[1];
-      ThreadFactory tf = r -> {
-        Thread t = new Thread(r, "loop-" + id);
-        t.setDaemon(true);
-        loopThread[0] = t;
-        return t;
-      };
-      ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(tf);
-      loop.submit(() -> { }); // creates the thread
-      BooleanSupplier inLoop = () -> Thread.currentThread() == loopThread[0];
       MemoryStorage storage = MemoryStorage.bootstrap(ids);
       RaftConfig cfg = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(2)
           .random(new SplittableRandom(id)).build();
       ListStateMachine sm = new ListStateMachine();
-      NodeDriver d = new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, NodeRuntime.threads(loop, inLoop),
-          10, RaftLogger.NOP);
-      loops.put(id, loop);
+      SimScheduler.NodeLanes l = sched.node("node" + id, 0);
+      lanes.put(id, l);
       machines.put(id, sm);
-      drivers.put(id, d);
+      drivers.put(id, new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, l, 10, RaftLogger.NOP));
     }
     for (NodeDriver d : drivers.values()) d.start(this::route);
   }
 
-  /** Nodes cut off from every peer: messages from or to them are lost. */
-  private final Set<Long> isolated = ConcurrentHashMap.newKeySet();
-
-  /** The in-memory network: messages to a stopped or isolated node are lost. */
+  /** The network: 0.1-2 ms per message; messages to a crashed or isolated node are lost. */
   private void route(List<Message> messages) {
-    Map<Long, List<Message>> byPeer = new TreeMap<>();
     for (Message m : messages) {
       if (isolated.contains(m.getFrom()) || isolated.contains(m.getTo())) continue;
-      byPeer.computeIfAbsent(m.getTo(), k -> new ArrayList<>()).add(m);
+      sched.schedule(net, 100 + (m.getTo() * 37 + m.getIndex()) % 1_900, () -> {
+        NodeDriver d = drivers.get(m.getTo());
+        if (d != null && !isolated.contains(m.getTo())) d.deliver(List.of(m));
+      });
     }
-    byPeer.forEach((to, ms) -> {
-      NodeDriver d = drivers.get(to);
-      if (d != null) d.deliver(ms);
-    });
   }
 
-  private NodeDriver awaitLeader() throws InterruptedException {
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (System.currentTimeMillis() < deadline) {
+  /** Runs the scheduler until done holds; fails after WAIT_MS of virtual time. */
+  private void runUntil(String what, BooleanSupplier done) {
+    long limit = sched.nowMicros() + WAIT_MS * 1000;
+    while (!done.getAsBoolean()) {
+      if (sched.nowMicros() > limit || !sched.step()) throw new AssertionError(what + " not within " + WAIT_MS + " ms");
+    }
+  }
+
+  private <T> T await(CompletableFuture<T> f) {
+    runUntil("an answer", f::isDone);
+    return f.join();
+  }
+
+  private Throwable failureOf(CompletableFuture<?> f) {
+    runUntil("an answer", f::isDone);
+    return f.handle((v, t) -> t).join();
+  }
+
+  private NodeDriver awaitLeader() {
+    NodeDriver[] found = new NodeDriver[1];
+    runUntil("a leader", () -> {
       for (NodeDriver d : drivers.values()) {
-        if (d.role() == Role.LEADER) return d;
+        if (d.role() == Role.LEADER) found[0] = d;
       }
-      Thread.sleep(5);
-    }
-    throw new AssertionError("no leader within " + WAIT_MS + " ms");
+      return found[0] != null;
+    });
+    return found[0];
   }
 
-  @AfterEach
-  void stop() {
-    for (NodeDriver d : drivers.values()) d.close();
-    for (ScheduledExecutorService l : loops.values()) l.shutdownNow();
+  /** The node crashes: its loop, writer and applier stop between any two of their steps. */
+  private void crash(NodeDriver d) {
+    drivers.remove(d.id());
+    lanes.get(d.id()).kill();
   }
 
   @Test
-  void proposalsFromManyThreadsAreAppliedEverywhereInOneOrder() throws Exception {
+  void proposalsFromManyClientsAreAppliedEverywhereInOneOrder() {
     startCluster(1, 2, 3);
     NodeDriver leader = awaitLeader();
-    List<CompletableFuture<Proposal>> futures = new CopyOnWriteArrayList<>();
-    List<Thread> clients = new ArrayList<>();
+    List<CompletableFuture<Proposal>> futures = new ArrayList<>();
     for (int c = 0; c < 4; c++) {
       int client = c;
-      Thread t = new Thread(() -> {
-        for (int i = 0; i < 250; i++) futures.add(leader.propose(ByteString.copyFromUtf8("c" + client + "-" + i)));
-      });
-      clients.add(t);
-      t.start();
+      SimScheduler.Lane lane = sched.lane("client" + c);
+      for (int i = 0; i < 250; i++) {
+        int n = i;
+        lane.execute(() -> futures.add(leader.propose(ByteString.copyFromUtf8("c" + client + "-" + n))));
+      }
     }
-    for (Thread t : clients) t.join();
-    for (CompletableFuture<Proposal> f : futures) {
-      Proposal p = f.get(WAIT_MS, TimeUnit.MILLISECONDS);
-      assertTrue(p.index() > 0);
-    }
-    assertEquals(1000, futures.size());
-    Proposal first = futures.get(0).get();
-    assertTrue(new String(first.result(), StandardCharsets.UTF_8).startsWith("C"), "result is the state machine's");
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (machines.values().stream().anyMatch(m -> m.applied.size() < 1000) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(5);
-    }
+    runUntil("1000 proposals", () -> futures.size() == 1000 && futures.stream().allMatch(CompletableFuture::isDone));
+    for (CompletableFuture<Proposal> f : futures) assertTrue(f.join().index() > 0);
+    assertTrue(new String(futures.get(0).join().result(), StandardCharsets.UTF_8).startsWith("C"),
+        "the result is the state machine's");
+    runUntil("every replica applied 1000", () -> machines.values().stream().allMatch(m -> m.applied.size() == 1000));
     List<String> reference = machines.get(1L).applied;
-    assertEquals(1000, reference.size());
     for (ListStateMachine m : machines.values()) assertEquals(reference, m.applied);
   }
 
   @Test
-  void aFollowerRefusesProposalsNamingTheLeader() throws Exception {
+  void aFollowerRefusesProposalsNamingTheLeader() {
     startCluster(1, 2, 3);
     NodeDriver leader = awaitLeader();
-    leader.propose(ByteString.copyFromUtf8("x")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    await(leader.propose(ByteString.copyFromUtf8("x")));
     NodeDriver follower = drivers.values().stream().filter(d -> d != leader).findFirst().orElseThrow();
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (follower.leader() != leader.id() && System.currentTimeMillis() < deadline) Thread.sleep(5);
-    CompletableFuture<Proposal> f = follower.propose(ByteString.copyFromUtf8("y"));
-    Throwable cause = f.handle((p, t) -> t).get(WAIT_MS, TimeUnit.MILLISECONDS);
-    assertTrue(cause instanceof io.raftjvm.core.NotLeaderException, String.valueOf(cause));
-    assertEquals(leader.id(), ((io.raftjvm.core.NotLeaderException) cause).leaderHint());
+    runUntil("the follower knows the leader", () -> follower.leader() == leader.id());
+    Throwable cause = failureOf(follower.propose(ByteString.copyFromUtf8("y")));
+    assertTrue(cause instanceof NotLeaderException, String.valueOf(cause));
+    assertEquals(leader.id(), ((NotLeaderException) cause).leaderHint());
   }
 
   /**
@@ -188,11 +181,11 @@ class NodeDriverTest {
    * sees that write (the query answers how many commands the replica applied).
    */
   @Test
-  void readsOnLeaderAndFollowersSeeEveryAcknowledgedWrite() throws Exception {
+  void readsOnLeaderAndFollowersSeeEveryAcknowledgedWrite() {
     startCluster(1, 2, 3);
     NodeDriver leader = awaitLeader();
     for (int i = 1; i <= 50; i++) {
-      leader.propose(ByteString.copyFromUtf8("w" + i)).get(WAIT_MS, TimeUnit.MILLISECONDS);
+      await(leader.propose(ByteString.copyFromUtf8("w" + i)));
       for (NodeDriver d : drivers.values()) {
         byte[] seen = readWhenALeaderIsKnown(d);
         assertTrue(Integer.parseInt(new String(seen, StandardCharsets.UTF_8)) >= i,
@@ -202,48 +195,37 @@ class NodeDriverTest {
   }
 
   /** A follower that has not heard of the leader yet refuses (NotLeader); the client would retry. */
-  private static byte[] readWhenALeaderIsKnown(NodeDriver d) throws Exception {
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (true) {
-      try {
-        return d.read(new byte[0]).get(WAIT_MS, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (System.currentTimeMillis() > deadline) throw e;
-        Thread.sleep(5); // retry pacing
-      }
+  private byte[] readWhenALeaderIsKnown(NodeDriver d) {
+    for (int attempt = 0; ; attempt++) {
+      CompletableFuture<byte[]> f = d.read(new byte[0]);
+      runUntil("an answer", f::isDone);
+      if (!f.isCompletedExceptionally()) return f.join();
+      if (attempt > 100) return f.join(); // throws the failure
+      sched.runUntil(sched.nowMicros() + 5_000); // retry pacing, in virtual time
     }
   }
 
   @Test
-  void leadershipIsHandedToTheChosenNode() throws Exception {
+  void leadershipIsHandedToTheChosenNode() {
     startCluster(1, 2, 3);
     NodeDriver old = awaitLeader();
-    old.propose(ByteString.copyFromUtf8("before")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    await(old.propose(ByteString.copyFromUtf8("before")));
     long target = old.id() == 3 ? 2 : 3;
-    old.transferLeadership(target).get(WAIT_MS, TimeUnit.MILLISECONDS);
-    // A transfer is abandoned after an election timeout (100 ms here): on a stalled machine, ask again.
-    long deadline = System.currentTimeMillis() + WAIT_MS;
-    while (drivers.get(target).role() != Role.LEADER && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      for (NodeDriver d : drivers.values()) {
-        if (d.role() == Role.LEADER && d.id() != target) d.transferLeadership(target);
-      }
-    }
-    assertEquals(Role.LEADER, drivers.get(target).role());
-    Proposal p = drivers.get(target).propose(ByteString.copyFromUtf8("after")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    await(old.transferLeadership(target));
+    runUntil("node " + target + " leads", () -> drivers.get(target).role() == Role.LEADER);
+    Proposal p = await(drivers.get(target).propose(ByteString.copyFromUtf8("after")));
     assertEquals("AFTER", new String(p.result(), StandardCharsets.UTF_8));
   }
 
   @Test
-  void aNewLeaderTakesOverWhenTheLeaderStops() throws Exception {
+  void aNewLeaderTakesOverWhenTheLeaderCrashes() {
     startCluster(1, 2, 3);
     NodeDriver old = awaitLeader();
-    old.propose(ByteString.copyFromUtf8("before")).get(WAIT_MS, TimeUnit.MILLISECONDS);
-    drivers.remove(old.id());
-    old.close();
+    await(old.propose(ByteString.copyFromUtf8("before")));
+    crash(old);
     NodeDriver next = awaitLeader();
     assertNotEquals(old.id(), next.id());
-    Proposal p = next.propose(ByteString.copyFromUtf8("after")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    Proposal p = await(next.propose(ByteString.copyFromUtf8("after")));
     assertEquals("AFTER", new String(p.result(), StandardCharsets.UTF_8));
     assertTrue(next.term() > 1);
   }
@@ -254,13 +236,12 @@ class NodeDriverTest {
    * for a commit index it may never learn: their clients retry elsewhere.
    */
   @Test
-  void aLeaderCutOffFromItsPeersFailsItsUncommittedProposalsWhenItStepsDown() throws Exception {
+  void aLeaderCutOffFromItsPeersFailsItsUncommittedProposalsWhenItStepsDown() {
     startCluster(1, 2, 3);
     NodeDriver old = awaitLeader();
-    old.propose(ByteString.copyFromUtf8("before")).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    await(old.propose(ByteString.copyFromUtf8("before")));
     isolated.add(old.id());
-    CompletableFuture<Proposal> stranded = old.propose(ByteString.copyFromUtf8("stranded"));
-    Throwable cause = stranded.handle((p, t) -> t).get(WAIT_MS, TimeUnit.MILLISECONDS);
+    Throwable cause = failureOf(old.propose(ByteString.copyFromUtf8("stranded")));
     assertTrue(cause instanceof ProposalFailedException, String.valueOf(cause));
     assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, ((ProposalFailedException) cause).kind());
     assertTrue(cause.getMessage().contains("lost leadership before the command committed"), cause.getMessage());

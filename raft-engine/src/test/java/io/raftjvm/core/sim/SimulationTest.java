@@ -12,13 +12,19 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Randomized fault injection against the Figure 3 safety properties. Each seed drives a cluster
- * through a fixed number of random events (drops, duplicates, reordering, symmetric and asymmetric
- * partitions, crashes with lost unwritten state, restarts) with every invariant checked after every
- * event, then heals everything and demands that the cluster converge.
+ * The whole-node simulation: real {@code NodeDriver}s (log writer, applier, sessions, reads,
+ * snapshots) under seeded faults, with clients. Each seed drives a cluster through a fixed number
+ * of random events (drops, duplicates, reordering, symmetric and asymmetric partitions, crashes
+ * between any two runtime steps, restarts, pauses, stalled disks, membership changes, snapshots,
+ * leadership transfers) with the Figure 3 properties checked after every event, while clients add
+ * through sessions and read from leaders and followers (ReadIndex, and leases on a share of the
+ * seeds). Then it heals everything, demands that the cluster converge and the clients finish, and
+ * checks the history: linearizable, every acknowledged add applied exactly once on every member,
+ * every retry answered with its first result, no read older than a write acknowledged before it.
  *
- * <p>Replay one seed: {@code mvn -pl raft-engine test -Dtest=SimulationTest -Draft.sim.seed=N
- * -Draft.sim.nodes=5}. The failure message names the seed and step and prints the latest events.
+ * <p>Replay one seed: {@code bin/raft-sim.sh --seed N --nodes 5} (or {@code --membership}). The
+ * failure message starts with that command line, then names the seed and step and prints the
+ * latest events.
  */
 @DisplayName("Simulation: Figure 3 properties under faults")
 class SimulationTest {
@@ -53,7 +59,7 @@ class SimulationTest {
 
   /**
    * Thesis ch. 4: membership changes mixed into the same faults; replay one seed with {@code
-   * -Dtest=SimulationTest -Draft.sim.membership.seed=N}.
+   * bin/raft-sim.sh --seed N --membership}.
    */
   @ParameterizedTest(name = "{0} founders + 4 spares, seed {1}")
   @MethodSource("membershipSeeds")
@@ -62,7 +68,17 @@ class SimulationTest {
   }
 
   private static void run(int nodes, int spares, long seed) {
-    run(nodes, spares, seed, new PlantedFault[0]);
+    String plant = System.getProperty("raft.sim.plant", "");
+    PlantedFault[] planted = plant.isBlank() ? new PlantedFault[0]
+        : java.util.Arrays.stream(plant.split(",")).map(String::trim).map(PlantedFault::valueOf)
+            .toArray(PlantedFault[]::new);
+    try {
+      run(nodes, spares, seed, planted);
+    } catch (AssertionError e) {
+      throw new AssertionError("replay: bin/raft-sim.sh --seed " + seed + " --nodes " + nodes
+          + (spares > 0 ? " --membership" : "") + (plant.isBlank() ? "" : " --plant " + plant) + "\n"
+          + e.getMessage(), e.getCause() != null ? e.getCause() : e);
+    }
   }
 
   /** One seed's run, with deliberate bugs planted in every node (none for the real thing). */
