@@ -43,6 +43,8 @@ final class SimClients {
   int attemptTimeout = 400;
   /** Attempts per operation before the client gives up on it. */
   int maxAttempts = 30;
+  /** Steps an answer takes to leave its server: a crash within them loses it. */
+  private static final int REPLY_LEAVES = 3;
   /** Probability that a reply is lost on its way back (the connection broke). */
   double replyLossRate = 0.02;
   /** Share of reads among the operations. */
@@ -59,7 +61,8 @@ final class SimClients {
   /** Adds acknowledged: the lower bound every read that starts later must see. */
   private long ackedAdds;
 
-  private record Reply(long at, long seq, Client client, Op op, int attempt, Object value, Throwable error)
+  private record Reply(long at, long seq, Client client, Op op, int attempt, Object value, Throwable error,
+      SimNode server, long sent)
       implements Comparable<Reply> {
     @Override
     public int compareTo(Reply o) {
@@ -172,7 +175,7 @@ final class SimClients {
       return;
     }
     CompletableFuture<Long> f = n.driver.registerSession();
-    f.whenComplete((id, t) -> send(c, null, attempt, id, t));
+    f.whenComplete((id, t) -> send(c, null, attempt, id, t, n));
     sim.settle(n); // the server takes the request now
   }
 
@@ -206,24 +209,28 @@ final class SimClients {
     }
     NodeDriver d = n.driver;
     if (op.read) {
-      d.read(new byte[0]).whenComplete((v, t) -> send(c, op, attempt, v, t));
+      d.read(new byte[0]).whenComplete((v, t) -> send(c, op, attempt, v, t, n));
     } else {
       // Sent: from here on it may reach a log, whatever this attempt is told.
       op.mayHaveApplied = true;
       d.proposeInSession(c.session, op.sequence, op.sequence, ByteString.copyFrom(SimStateMachine.add(c.process,
-          op.sequence))).whenComplete((p, t) -> send(c, op, attempt, p, t));
+          op.sequence))).whenComplete((p, t) -> send(c, op, attempt, p, t, n));
     }
     sim.settle(n); // the server takes the request now
   }
 
   /** A server's answer leaves for the client: it arrives later, or is lost with the connection. */
-  private void send(Client c, Op op, int attempt, Object value, Throwable error) {
+  private void send(Client c, Op op, int attempt, Object value, Throwable error, SimNode server) {
     if (sim.random.nextDouble() < replyLossRate) return;
     inbox.add(new Reply(now() + 1 + sim.random.nextInt(20), replySeq++, c, op, attempt, value,
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error));
+        error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error,
+        server, now()));
   }
 
   private void onReply(Reply r) {
+    if (r.server().crashedAt >= r.sent() && r.server().crashedAt < r.sent() + REPLY_LEAVES) {
+      return; // the server crashed before the answer left it (after the apply, before the reply)
+    }
     Client c = r.client();
     if (r.op() == null) {
       if (c.registering && r.attempt() == c.registerAttempt) onRegistered(c, r);

@@ -536,6 +536,7 @@ final class SimCluster {
     boolean written = n.writesPending() && random.nextBoolean(); // never through a stalled disk
     if (written) scheduler.runAll(n.writerLane());
     n.lanes.kill();
+    n.crashedAt = step;
     n.up = false;
     n.paused = false;
     n.held.clear();

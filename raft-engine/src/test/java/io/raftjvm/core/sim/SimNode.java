@@ -41,6 +41,8 @@ final class SimNode {
   /** Entries up to here were checked against the cluster's committed prefix. */
   long verifiedCommit;
   int restarts;
+  /** The step of its latest crash (-1: never). */
+  long crashedAt = -1;
   /** Paused (SIGSTOP, a long GC) until this step: nothing of it runs, work queues up. */
   long pausedUntil;
   boolean paused;
