@@ -37,6 +37,8 @@ final class Chaos {
    * election timeout; the cluster must keep serving and the stalled server's memory stay bounded.
    */
   double diskStallRate = 0;
+  /** Probability that a step slows a server's state machine down for a while. */
+  double applyStallRate = 0;
   /** Most entries a server may hold beyond what its disk has, checked every step (0: unchecked). */
   long maxUnwritten = 0;
   /** Probability that a step is a client's (needs sim.clients). */
@@ -69,6 +71,9 @@ final class Chaos {
       SimNode leader = sim.leader();
       long id = leader != null && sim.random.nextBoolean() ? leader.id : randomId();
       if (!sim.node(id).diskStalled()) sim.stallDisk(id, 200 + sim.random.nextInt(1_500));
+    }
+    if (applyStallRate > 0 && sim.random.nextDouble() < applyStallRate) {
+      sim.stallApply(randomId(), 50 + sim.random.nextInt(500));
     }
     if (lockstepTicks > 0 && sim.step % lockstepTicks == 0) {
       for (long id : shuffled(sim.ids)) sim.tick(id);
@@ -232,6 +237,7 @@ final class Chaos {
     for (SimNode n : sim.nodes.values()) {
       n.pausedUntil = 0;
       if (n.diskStalled()) n.diskStalledUntil = 1;
+      if (n.applyStalledUntil != 0) n.applyStalledUntil = 1;
     }
     sim.resumeDue();
     for (SimNode n : sim.nodes.values()) sim.restart(n.id);

@@ -65,6 +65,7 @@ final class SimCluster {
   /** Pauses, and disk stalls. */
   long pauses;
   long diskStalls;
+  long applyStalls;
   /** Snapshots taken by nodes, and snapshots installed from a leader. */
   long snapshotsTaken;
   long snapshotsInstalled;
@@ -300,7 +301,7 @@ final class SimCluster {
   void settle(SimNode n) {
     while (n.up && !n.paused) {
       if (scheduler.runAll(n.loopLane()) > 0) continue;
-      if (scheduler.runAll(n.applyLane()) > 0) continue;
+      if (n.applyStalledUntil <= step && scheduler.runAll(n.applyLane()) > 0) continue;
       if (n.writesPending() && random.nextDouble() < syncWriteRate) {
         scheduler.runAll(n.writerLane());
         continue;
@@ -350,10 +351,22 @@ final class SimCluster {
     if (n.up) settle(n);
   }
 
-  /** Resumes the paused nodes whose pause is over, and the disks whose stall is. */
+  /** Node id's state machine applies nothing for the given steps (a slow apply). */
+  void stallApply(long id, long steps) {
+    SimNode n = nodes.get(id);
+    n.applyStalledUntil = step + steps;
+    applyStalls++;
+    trace("applier of " + id + " stalls for " + steps + " steps");
+  }
+
+  /** Resumes the paused nodes whose pause is over, and the disks and appliers whose stall is. */
   void resumeDue() {
     for (SimNode n : nodes.values()) {
       if (n.diskStalled() && n.diskStalledUntil <= step) unstallDisk(n.id);
+      if (n.applyStalledUntil != 0 && n.applyStalledUntil <= step) {
+        n.applyStalledUntil = 0;
+        if (n.up) settle(n);
+      }
     }
     for (SimNode n : nodes.values()) {
       if (n.paused && n.pausedUntil <= step) resume(n.id, random.nextBoolean());
@@ -455,7 +468,7 @@ final class SimCluster {
     CompletableFuture<Long> f = onLoop(n, () -> n.driver.snapshot(margin));
     for (int guard = 0; !f.isDone() && n.up; guard++) {
       if (guard > 10_000) throw new AssertionError("node " + id + " never finishes its snapshot\n" + describe());
-      boolean ran = scheduler.runAll(n.loopLane()) + scheduler.runAll(n.applyLane())
+      boolean ran = scheduler.runAll(n.loopLane()) + (n.applyStalledUntil > step ? 0 : scheduler.runAll(n.applyLane()))
           + (n.diskStalled() ? 0 : scheduler.runAll(n.writerLane())) > 0;
       if (!ran) break;
     }

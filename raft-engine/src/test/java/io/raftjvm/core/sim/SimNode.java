@@ -48,6 +48,8 @@ final class SimNode {
   boolean paused;
   /** Its disk finishes no write before this step (a stalled sync). */
   long diskStalledUntil;
+  /** Its state machine applies nothing before this step (a slow apply). */
+  long applyStalledUntil;
   /** Messages that reached it while paused, not read yet (they wait in its sockets). */
   final List<io.raftjvm.proto.Message> held = new ArrayList<>();
 

@@ -112,6 +112,7 @@ class SimulationTest {
     chaos.deliveries = Integer.getInteger("raft.sim.deliveries", 6);
     chaos.pauseRate = 0.002;
     chaos.diskStallRate = 0.001;
+    chaos.applyStallRate = 0.002;
     // In-flight window (4 messages, 1 KiB) plus what a stalled leader took before it handed over.
     chaos.maxUnwritten = 2_000;
     if (leaseReads) chaos.lockstepTicks = nodes * 3;
@@ -154,6 +155,7 @@ class SimulationTest {
     long sessionsExpired;
     long pauses;
     long diskStalls;
+    long applyStalls;
 
     void add(SimCluster sim) {
       runs++;
@@ -175,6 +177,7 @@ class SimulationTest {
       followerReads += sim.followerReads;
       pauses += sim.pauses;
       diskStalls += sim.diskStalls;
+      applyStalls += sim.applyStalls;
       if (sim.clients != null) {
         clientOps += sim.clients.history.size();
         clientOk += sim.clients.ok;
@@ -188,10 +191,10 @@ class SimulationTest {
     public String toString() {
       return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
           + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses, %d disk stalls; "
+          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses, %d disk stalls, %d slow appliers; "
           + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired", runs,
           steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
-          snapshotsInstalled, reads, followerReads, pauses, diskStalls, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
+          snapshotsInstalled, reads, followerReads, pauses, diskStalls, applyStalls, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
     }
   }
 
