@@ -36,7 +36,13 @@ abstract class BatchWorker<T> implements AutoCloseable {
     if (closing) throw new IllegalStateException(name + " is closed");
     if (failure != null) return;
     queue.add(item);
-    if (scheduled.compareAndSet(false, true)) executor.execute(this::drain);
+    if (scheduled.compareAndSet(false, true)) {
+      try {
+        executor.execute(this::drain);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        throw new IllegalStateException(name + " is closed", e); // closed between the check and now
+      }
+    }
   }
 
   /** Handles one batch, on the executor. */
