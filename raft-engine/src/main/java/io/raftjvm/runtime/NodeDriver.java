@@ -61,15 +61,10 @@ public final class NodeDriver implements AutoCloseable {
   private NodeLoop.Timer ticker;
   /** A drain is queued on the loop. Loop only. */
   private boolean drainScheduled;
-  /** The monotonic time ticks count from, and the ticks the core has had. Loop only. */
-  private long tickOrigin;
-  private long ticksDone;
-  /** Readies handed to the writer and not yet durable: (number, monotonic ms handed over), oldest first. Loop only. */
-  private final ArrayDeque<long[]> writing = new ArrayDeque<>();
-  /** The log writer has not finished a write for longer than an election timeout. Loop only. */
-  private boolean diskStalled;
-  /** The tick at which a stalled leader last asked to hand leadership over. Loop only. */
-  private long stallTransferTick = Long.MIN_VALUE / 2;
+  /** The ticks the core is owed by the monotonic clock. Loop only. */
+  private final TickClock clock;
+  /** Whether the log writer has stalled past an election timeout. Loop only. */
+  private final DiskStallWatch disk;
   /** The planted bug TICKS_FOLLOW_THE_TIMER (simulation only). */
   private final boolean timerTicks;
 
@@ -125,6 +120,8 @@ public final class NodeDriver implements AutoCloseable {
         : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
     applier.plant(java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values()).filter(node::planted)
         .collect(java.util.stream.Collectors.toSet()));
+    this.clock = new TickClock(tickMillis, node.electionTicks());
+    this.disk = new DiskStallWatch(tickMillis, node.electionTicks());
     this.timerTicks = node.planted(io.raftjvm.core.PlantedFault.TICKS_FOLLOW_THE_TIMER);
     this.reads = new Reads(applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
     // The state machine and the session table start from the latest snapshot; the log after it follows.
@@ -148,7 +145,7 @@ public final class NodeDriver implements AutoCloseable {
       reads.onHandedOut(node.status().applied());
       conf = node.confState();
       transport.updateMembers(conf);
-      tickOrigin = runtime.monotonicMillis();
+      clock.start(runtime.monotonicMillis());
       ticker = loop.every(tickMillis, this::tick);
       drain();
     });
@@ -223,7 +220,7 @@ public final class NodeDriver implements AutoCloseable {
   private CompletableFuture<Proposal> appendOnLoop(Supplier<EntryId> append, String what) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
     onRunningLoop(f, () -> {
-      if (diskStalled && role == Role.LEADER) {
+      if (disk.stalled() && role == Role.LEADER) {
         f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
             "node " + id + " cannot write its log; it is handing leadership over"));
         return;
@@ -312,23 +309,10 @@ public final class NodeDriver implements AutoCloseable {
     });
   }
 
-  /**
-   * Gives the core every tick the monotonic clock says is due. Ticks follow the clock rather than
-   * the timer's firings: after a pause (GC, SIGSTOP, a stalled loop) the timer's missed runs come
-   * late, maybe after the messages and reads that queued meanwhile, and a lease measured in ticks
-   * would then outlive its real duration (thesis §6.4.1); bursts of late firings add no ticks.
-   */
+  /** Gives the core every tick the monotonic clock says is due (see {@link TickClock}). */
   private void catchUpTicks() {
-    if (ticker == null || timerTicks) return; // not started, or the planted bug
-    long due = (runtime.monotonicMillis() - tickOrigin) / tickMillis;
-    // Past twice the longest randomized election timeout every timer has run out (leases, elections,
-    // CheckQuorum): the rest of a long pause need not be ticked one by one.
-    long cap = 4L * node.electionTicks();
-    if (due - ticksDone > cap) ticksDone = due - cap;
-    while (ticksDone < due) {
-      ticksDone++;
-      node.tick();
-    }
+    if (timerTicks) return; // the planted bug: only the timer's firings tick
+    for (long n = clock.owed(runtime.monotonicMillis()); n > 0; n--) node.tick();
   }
 
   // ------------------------------------------------------------------ loop
@@ -346,38 +330,17 @@ public final class NodeDriver implements AutoCloseable {
     drain();
   }
 
-  /**
-   * A leader whose log writer has not finished a write for longer than an election timeout hands
-   * leadership to the most up-to-date voter and takes no proposals meanwhile: the followers still
-   * commit without its disk, but everything it accepted would pile up unwritten in its memory
-   * (hashicorp/raft#683). As a follower it needs little memory: the leader sends it no more than
-   * its in-flight window while it cannot acknowledge.
-   */
+  /** A leader whose log writer stalled past an election timeout hands leadership over ({@link DiskStallWatch}). */
   private void checkDisk() {
-    boolean stalled = !writing.isEmpty()
-        && runtime.monotonicMillis() - writing.peek()[1] > (long) node.electionTicks() * tickMillis;
-    if (!stalled) return;
-    if (!diskStalled) {
-      diskStalled = true;
-      logger.warn("node {}: the log writer has not finished a write for {} ms", id,
-          runtime.monotonicMillis() - writing.peek()[1]);
+    long now = runtime.monotonicMillis();
+    if (disk.check(now)) {
+      logger.warn("node {}: the log writer has not finished a write for {} ms", id, disk.waitedMillis(now));
     }
-    // Once per election timeout: a transfer that has not finished by then was abandoned by the core.
-    if (role != Role.LEADER || ticksDone - stallTransferTick < node.electionTicks()) return;
-    stallTransferTick = ticksDone;
-    RaftNode.Status st = node.status();
-    long best = 0;
-    long bestMatch = -1;
-    for (var e : st.progress().entrySet()) {
-      if (e.getKey() == id || e.getValue().learner() || !st.conf().getVotersList().contains(e.getKey())) continue;
-      if (e.getValue().match() > bestMatch) {
-        best = e.getKey();
-        bestMatch = e.getValue().match();
-      }
-    }
-    if (best != 0) {
-      logger.warn("node {}: its log writer is stalled; handing leadership to node {}", id, best);
-      node.transferLeadership(best);
+    if (role != Role.LEADER || !disk.stalled()) return; // no status snapshot on every tick
+    long target = disk.handoverTarget(id, node.status(), clock.given());
+    if (target != 0) {
+      logger.warn("node {}: its log writer is stalled; handing leadership to node {}", id, target);
+      node.transferLeadership(target);
     }
   }
 
@@ -415,7 +378,7 @@ public final class NodeDriver implements AutoCloseable {
         }
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
         writer.submit(rd);
-        writing.add(new long[] {rd.number(), runtime.monotonicMillis()});
+        disk.submitted(rd.number(), runtime.monotonicMillis());
         if (!rd.toApply().isEmpty()) {
           applier.submit(rd.toApply());
           if (keeper != null) keeper.onApplyQueued(rd.toApply());
@@ -449,11 +412,7 @@ public final class NodeDriver implements AutoCloseable {
 
   private void onDurable(long number) {
     if (stopped) return;
-    while (!writing.isEmpty() && writing.peek()[0] <= number) writing.poll();
-    if (diskStalled) {
-      diskStalled = false;
-      logger.info("node {}: the log writer is making progress again", id);
-    }
+    if (disk.durable(number)) logger.info("node {}: the log writer is making progress again", id);
     try {
       node.onPersisted(number);
       List<Message> out = new ArrayList<>();
