@@ -37,8 +37,17 @@ public final class CheckResult {
   private final List<Operation> placedBefore;
   private final long stateBefore;
 
-  CheckResult(Verdict verdict, String model, long operations, long unknown, long elapsedMillis, long origin,
-      Operation stuck, List<Operation> window, List<Operation> placedBefore, long stateBefore) {
+  CheckResult(
+      Verdict verdict,
+      String model,
+      long operations,
+      long unknown,
+      long elapsedMillis,
+      long origin,
+      Operation stuck,
+      List<Operation> window,
+      List<Operation> placedBefore,
+      long stateBefore) {
     this.verdict = verdict;
     this.model = model;
     this.operations = operations;
@@ -89,14 +98,27 @@ public final class CheckResult {
   /** A summary line, then for a violation the window's operations, one per line. */
   public String explain() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%s (%s model): %d operations, %d of unknown outcome, checked in %.1f s",
-        verdict.text(), model, operations, unknown, elapsedMillis / 1e3));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%s (%s model): %d operations, %d of unknown outcome, checked in %.1f s",
+            verdict.text(),
+            model,
+            operations,
+            unknown,
+            elapsedMillis / 1e3));
     if (verdict != Verdict.NOT_LINEARIZABLE) return sb.toString();
-    sb.append(String.format(Locale.ROOT, "; no order explains the window [%.3f, %.3f] ms", windowStartMillis(),
-        windowEndMillis()));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "; no order explains the window [%.3f, %.3f] ms",
+            windowStartMillis(),
+            windowEndMillis()));
     if (stuck != null) sb.append(": ").append(stuck.describe(origin)).append(" cannot return");
     sb.append('\n');
-    sb.append(String.format(Locale.ROOT, "  the state before the window's operations, at best: %d%n", stateBefore));
+    sb.append(
+        String.format(
+            Locale.ROOT, "  the state before the window's operations, at best: %d%n", stateBefore));
     sb.append("  last operations placed before it:\n");
     for (Operation o : placedBefore) sb.append("    ").append(o.describe(origin)).append('\n');
     sb.append("  operations in the window (pending, none of them can be placed next):\n");

@@ -18,29 +18,30 @@ import java.util.SplittableRandom;
  * linked list sorted by time. The search linearizes, one at a time, an operation whose call
  * precedes the first return event still in the list (any other order would put an operation after
  * one that returned before it was called), if the model allows it in the current state; the
- * operation's events leave the list. Reaching a return event whose operation is not linearized is
- * a dead end: the search undoes its last choice (dancing links) and tries the next. It succeeds
- * when no return event is left. A configuration (set of linearized operations, state) already
- * explored is not explored again.
+ * operation's events leave the list. Reaching a return event whose operation is not linearized is a
+ * dead end: the search undoes its last choice (dancing links) and tries the next. It succeeds when
+ * no return event is left. A configuration (set of linearized operations, state) already explored
+ * is not explored again.
  *
  * <p>Choices made here, and why they are sound:
+ *
  * <ul>
  *   <li>Failed operations had no effect and failed reads tell nothing: they are dropped.
  *   <li>Operations of unknown outcome may take effect at any time after their call, or never: they
  *       have no return event, and the search ends without them when every return is placed.
  *   <li>Symmetry: unknown operations with the same effect (an add of 1, a put of 5) differ only in
- *       when they were called; whichever of them a linearization uses, the earliest-called ones
- *       can stand in for them. So they are kept apart from the list, grouped by effect, and only
- *       the next one of each group (in call order) is ever a candidate: a thousand lost adds are
- *       one choice, not a thousand.
- *   <li>Memoization keys on two independent 64-bit Zobrist hashes of the linearized set and a
- *       hash of the state (128 bits: a false match among the billions of configurations a search
- *       could visit has odds below 10^-18), so a key costs 16 bytes whatever the history's length.
- *       The table is cleared when it grows past its bound: slower, never wrong.
- *   <li>Reads allowed in the current state are linearized at once, before any other choice, and
- *       are not tried in other orders: a read changes nothing, and every operation not yet
- *       placed returns after the read's call, so a solution that places the read later can place
- *       it now. Without this, concurrent reads of one value would be tried in every order.
+ *       when they were called; whichever of them a linearization uses, the earliest-called ones can
+ *       stand in for them. So they are kept apart from the list, grouped by effect, and only the
+ *       next one of each group (in call order) is ever a candidate: a thousand lost adds are one
+ *       choice, not a thousand.
+ *   <li>Memoization keys on two independent 64-bit Zobrist hashes of the linearized set and a hash
+ *       of the state (128 bits: a false match among the billions of configurations a search could
+ *       visit has odds below 10^-18), so a key costs 16 bytes whatever the history's length. The
+ *       table is cleared when it grows past its bound: slower, never wrong.
+ *   <li>Reads allowed in the current state are linearized at once, before any other choice, and are
+ *       not tried in other orders: a read changes nothing, and every operation not yet placed
+ *       returns after the read's call, so a solution that places the read later can place it now.
+ *       Without this, concurrent reads of one value would be tried in every order.
  *   <li>A return at the same nanosecond as a call counts as after it (the two overlap): when in
  *       doubt, the operations are concurrent, which never turns a linearizable history into a
  *       violation.
@@ -115,8 +116,11 @@ public final class LinearizabilityChecker {
           ok.add(o);
         } else {
           unknownCount++;
-          byEffect.computeIfAbsent(List.of((long) o.kind().ordinal(), o.delta(), o.arg(), o.expect()),
-              k -> new ArrayList<>()).add(o);
+          byEffect
+              .computeIfAbsent(
+                  List.of((long) o.kind().ordinal(), o.delta(), o.arg(), o.expect()),
+                  k -> new ArrayList<>())
+              .add(o);
         }
       }
       origin = first == Long.MAX_VALUE ? 0 : first;
@@ -132,7 +136,8 @@ public final class LinearizabilityChecker {
       // Events sorted by time; at equal times calls first (overlap).
       Integer[] order = new Integer[2 * n];
       for (int e = 0; e < 2 * n; e++) order[e] = e;
-      Arrays.sort(order, Comparator.<Integer>comparingLong(e -> eventTime(e)).thenComparingInt(e -> e & 1));
+      Arrays.sort(
+          order, Comparator.<Integer>comparingLong(e -> eventTime(e)).thenComparingInt(e -> e & 1));
       time = new long[2 * n + 2];
       next = new int[2 * n + 2];
       prev = new int[2 * n + 2];
@@ -219,7 +224,8 @@ public final class LinearizabilityChecker {
       int ret = tail;
       while (true) {
         if (returnsLeft == 0) return result(CheckResult.Verdict.LINEARIZABLE);
-        if ((++steps & 0x3ff) == 0 && System.nanoTime() > deadline) return result(CheckResult.Verdict.UNKNOWN);
+        if ((++steps & 0x3ff) == 0 && System.nanoTime() > deadline)
+          return result(CheckResult.Verdict.UNKNOWN);
         boolean dead = false;
         if (fresh) {
           // Reads allowed now go first and are never undone one by one (see Model.readOnly): if
@@ -341,7 +347,10 @@ public final class LinearizabilityChecker {
       }
     }
 
-    /** The operations around a dead end: pending before it, the one that could not return, the last placed. */
+    /**
+     * The operations around a dead end: pending before it, the one that could not return, the last
+     * placed.
+     */
     private void remember(int ret, long state, int[] choice, int depth) {
       stuckTime = time[ret];
       stuckState = state;
@@ -349,7 +358,8 @@ public final class LinearizabilityChecker {
       List<Operation> pending = new ArrayList<>();
       for (int i = next[0]; i != ret; i = next[i]) pending.add(known[eventAt[i] >> 1]);
       for (int g = 0; g < groups.length; g++) {
-        if (taken[g] < groups[g].length && groups[g][taken[g]].invoke() <= time[ret]) pending.add(groups[g][taken[g]]);
+        if (taken[g] < groups[g].length && groups[g][taken[g]].invoke() <= time[ret])
+          pending.add(groups[g][taken[g]]);
       }
       stuckPending = pending;
       List<Operation> placed = new ArrayList<>();
@@ -369,12 +379,31 @@ public final class LinearizabilityChecker {
     private CheckResult result(CheckResult.Verdict verdict) {
       long elapsed = (System.nanoTime() - started) / 1_000_000;
       if (verdict != CheckResult.Verdict.NOT_LINEARIZABLE) {
-        return new CheckResult(verdict, model.name(), total, unknownCount, elapsed, origin, null, List.of(), List.of(), 0);
+        return new CheckResult(
+            verdict,
+            model.name(),
+            total,
+            unknownCount,
+            elapsed,
+            origin,
+            null,
+            List.of(),
+            List.of(),
+            0);
       }
       List<Operation> window = new ArrayList<>(stuckPending);
       if (stuckOp != null) window.add(stuckOp);
-      return new CheckResult(verdict, model.name(), total, unknownCount, elapsed, origin, stuckOp, window,
-          stuckBefore, stuckState);
+      return new CheckResult(
+          verdict,
+          model.name(),
+          total,
+          unknownCount,
+          elapsed,
+          origin,
+          stuckOp,
+          window,
+          stuckBefore,
+          stuckState);
     }
   }
 

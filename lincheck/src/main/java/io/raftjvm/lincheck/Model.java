@@ -1,9 +1,9 @@
 package io.raftjvm.lincheck;
 
 /**
- * A sequential specification whose state is one long: what an operation may return in a state,
- * and the state it leaves. Operations of unknown outcome carry no return value, so a model must
- * allow them whenever their effect is possible.
+ * A sequential specification whose state is one long: what an operation may return in a state, and
+ * the state it leaves. Operations of unknown outcome carry no return value, so a model must allow
+ * them whenever their effect is possible.
  */
 public interface Model {
   /** Whether op, run alone in state, could have had its recorded outcome. */

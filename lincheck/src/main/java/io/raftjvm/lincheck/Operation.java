@@ -13,8 +13,17 @@ package io.raftjvm.lincheck;
  * @param status OK (acknowledged), FAIL (certainly no effect), UNKNOWN (may or may not have taken
  *     effect, at any time after its invocation)
  */
-public record Operation(int process, Kind kind, long delta, long arg, long expect, long value, boolean hasValue,
-    long invoke, long complete, Status status) {
+public record Operation(
+    int process,
+    Kind kind,
+    long delta,
+    long arg,
+    long expect,
+    long value,
+    boolean hasValue,
+    long invoke,
+    long complete,
+    Status status) {
 
   /** What an operation does. */
   public enum Kind {
@@ -30,7 +39,9 @@ public record Operation(int process, Kind kind, long delta, long arg, long expec
 
   /** How an operation ended. */
   public enum Status {
-    OK, FAIL, UNKNOWN
+    OK,
+    FAIL,
+    UNKNOWN
   }
 
   public boolean ok() {
@@ -38,20 +49,24 @@ public record Operation(int process, Kind kind, long delta, long arg, long expec
   }
 
   /** An add; value counts only when ok. */
-  public static Operation add(int process, long delta, long value, long invoke, long complete, Status status) {
-    return new Operation(process, Kind.ADD, delta, 0, 0, value, status == Status.OK, invoke, complete, status);
+  public static Operation add(
+      int process, long delta, long value, long invoke, long complete, Status status) {
+    return new Operation(
+        process, Kind.ADD, delta, 0, 0, value, status == Status.OK, invoke, complete, status);
   }
 
   /** A get; value counts only when ok. */
   public static Operation get(int process, long value, long invoke, long complete, Status status) {
-    return new Operation(process, Kind.GET, 0, 0, 0, value, status == Status.OK, invoke, complete, status);
+    return new Operation(
+        process, Kind.GET, 0, 0, 0, value, status == Status.OK, invoke, complete, status);
   }
 
   public static Operation put(int process, long arg, long invoke, long complete, Status status) {
     return new Operation(process, Kind.PUT, 0, arg, 0, 0, false, invoke, complete, status);
   }
 
-  public static Operation cas(int process, long expect, long arg, long invoke, long complete, Status status) {
+  public static Operation cas(
+      int process, long expect, long arg, long invoke, long complete, Status status) {
     return new Operation(process, Kind.CAS, 0, arg, expect, 0, false, invoke, complete, status);
   }
 
@@ -66,8 +81,14 @@ public record Operation(int process, Kind kind, long delta, long arg, long expec
     }
     if (hasValue) sb.append(" -> ").append(value);
     sb.append(' ').append(status.name().toLowerCase(java.util.Locale.ROOT));
-    sb.append(String.format(java.util.Locale.ROOT, " [%.3f, %s] ms", (invoke - originNanos) / 1e6,
-        status == Status.UNKNOWN ? "open" : String.format(java.util.Locale.ROOT, "%.3f", (complete - originNanos) / 1e6)));
+    sb.append(
+        String.format(
+            java.util.Locale.ROOT,
+            " [%.3f, %s] ms",
+            (invoke - originNanos) / 1e6,
+            status == Status.UNKNOWN
+                ? "open"
+                : String.format(java.util.Locale.ROOT, "%.3f", (complete - originNanos) / 1e6)));
     return sb.toString();
   }
 }

@@ -12,11 +12,13 @@ import org.junit.jupiter.api.Test;
  * Histories of a simulated linearizable counter with many concurrent clients: each operation takes
  * effect at a random instant inside its interval; some adds end unknown, having taken effect (even
  * after their client gave up) or not; some end failed without effect. The checker must accept them
- * all at benchmark size, and reject each after one planted corruption. Seeds are printed on failure.
+ * all at benchmark size, and reject each after one planted corruption. Seeds are printed on
+ * failure.
  */
 class GeneratedHistoriesTest {
   /** An operation being generated, with the instant it takes effect. */
-  private record Pending(int process, boolean add, long invoke, long effect, long complete, int fate) {}
+  private record Pending(
+      int process, boolean add, long invoke, long effect, long complete, int fate) {}
 
   static List<Operation> history(long seed, int ops, int processes) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -27,8 +29,10 @@ class GeneratedHistoriesTest {
       long invoke = free[p] + r.nextLong(1, 200_000);
       long latency = r.nextLong(50_000, 2_000_000);
       long complete = invoke + latency;
-      int fate = r.nextInt(200); // 0: unknown, took effect late; 1: unknown, never; 2: failed; else ok
-      long effect = fate == 0 ? complete + r.nextLong(0, 50_000_000) : invoke + r.nextLong(0, latency);
+      int fate =
+          r.nextInt(200); // 0: unknown, took effect late; 1: unknown, never; 2: failed; else ok
+      long effect =
+          fate == 0 ? complete + r.nextLong(0, 50_000_000) : invoke + r.nextLong(0, latency);
       free[p] = complete;
       pending.add(new Pending(p, r.nextInt(100) < 70, invoke, effect, complete, fate));
     }
@@ -44,10 +48,14 @@ class GeneratedHistoriesTest {
     }
     List<Operation> out = new ArrayList<>();
     for (Pending o : pending) {
-      Operation.Status st = o.fate() <= 1 ? Operation.Status.UNKNOWN
-          : o.fate() == 2 ? Operation.Status.FAIL : Operation.Status.OK;
-      out.add(o.add() ? Operation.add(o.process(), 1, value.get(o), o.invoke(), o.complete(), st)
-          : Operation.get(o.process(), value.get(o), o.invoke(), o.complete(), st));
+      Operation.Status st =
+          o.fate() <= 1
+              ? Operation.Status.UNKNOWN
+              : o.fate() == 2 ? Operation.Status.FAIL : Operation.Status.OK;
+      out.add(
+          o.add()
+              ? Operation.add(o.process(), 1, value.get(o), o.invoke(), o.complete(), st)
+              : Operation.get(o.process(), value.get(o), o.invoke(), o.complete(), st));
     }
     return out;
   }
@@ -65,7 +73,10 @@ class GeneratedHistoriesTest {
   void aBenchmarkSizedHistoryChecksInSeconds() {
     long seed = 4242;
     List<Operation> h = history(seed, 300_000, 64);
-    CheckResult r = new LinearizabilityChecker(new CounterModel()).timeLimit(java.time.Duration.ofSeconds(60)).check(h);
+    CheckResult r =
+        new LinearizabilityChecker(new CounterModel())
+            .timeLimit(java.time.Duration.ofSeconds(60))
+            .check(h);
     System.out.println("checker: " + r.explain());
     assertTrue(r.linearizable(), "seed " + seed + ": " + r.explain());
     assertEquals(300_000, r.operations());
@@ -84,11 +95,16 @@ class GeneratedHistoriesTest {
       } while (!h.get(i).ok());
       Operation o = h.get(i);
       long wrong = o.value() + (r.nextBoolean() ? 1_000 : -1_000);
-      h.set(i, o.kind() == Operation.Kind.ADD
-          ? Operation.add(o.process(), 1, wrong, o.invoke(), o.complete(), Operation.Status.OK)
-          : Operation.get(o.process(), wrong, o.invoke(), o.complete(), Operation.Status.OK));
+      h.set(
+          i,
+          o.kind() == Operation.Kind.ADD
+              ? Operation.add(o.process(), 1, wrong, o.invoke(), o.complete(), Operation.Status.OK)
+              : Operation.get(o.process(), wrong, o.invoke(), o.complete(), Operation.Status.OK));
       CheckResult res = new LinearizabilityChecker(new CounterModel()).check(h);
-      assertEquals(CheckResult.Verdict.NOT_LINEARIZABLE, res.verdict(), "seed " + seed + " op " + i + ": " + res.explain());
+      assertEquals(
+          CheckResult.Verdict.NOT_LINEARIZABLE,
+          res.verdict(),
+          "seed " + seed + " op " + i + ": " + res.explain());
     }
   }
 }

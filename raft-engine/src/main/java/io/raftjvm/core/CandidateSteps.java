@@ -30,8 +30,14 @@ final class CandidateSteps {
         r.handleSnapshot(m);
       }
       case MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE -> handleVoteResponse(r, m);
-      default -> r.logger.debug("{} [term: {}] {} ignored {} from {}", r.id, r.term, r.role, m.getType(),
-          m.getFrom());
+      default ->
+          r.logger.debug(
+              "{} [term: {}] {} ignored {} from {}",
+              r.id,
+              r.term,
+              r.role,
+              m.getType(),
+              m.getFrom());
     }
   }
 
@@ -43,15 +49,19 @@ final class CandidateSteps {
     // an answer to an earlier round.
     if (!m.getReject() && m.getTerm() != (pre ? r.term + 1 : r.term)) return;
     VoteResult result = r.tracker.recordVote(m.getFrom(), !m.getReject());
-    r.logger.info("{} has received {} {} votes and {} vote rejections", r.id, r.tracker.grantedVotes(),
-        pre ? "pre-vote" : "vote", r.tracker.rejectedVotes());
+    r.logger.info(
+        "{} has received {} {} votes and {} vote rejections",
+        r.id,
+        r.tracker.grantedVotes(),
+        pre ? "pre-vote" : "vote",
+        r.tracker.rejectedVotes());
     switch (result) {
       case WON -> {
         if (pre) r.campaign(false);
         else r.becomeLeader();
       }
       case LOST -> r.becomeFollower(r.term, Raft.NONE);
-      case PENDING -> { }
+      case PENDING -> {}
     }
   }
 }

@@ -21,8 +21,14 @@ public final class ConfChanges {
 
   /** A new server joins as a learner with these addresses. */
   public static ConfChange addLearner(long id, String peerAddress, String clientAddress) {
-    return ConfChange.newBuilder().setType(ConfChangeType.CONF_ADD_LEARNER).setNodeId(id)
-        .setMember(Member.newBuilder().setId(id).setPeerAddress(peerAddress).setClientAddress(clientAddress))
+    return ConfChange.newBuilder()
+        .setType(ConfChangeType.CONF_ADD_LEARNER)
+        .setNodeId(id)
+        .setMember(
+            Member.newBuilder()
+                .setId(id)
+                .setPeerAddress(peerAddress)
+                .setClientAddress(clientAddress))
         .build();
   }
 
@@ -36,26 +42,34 @@ public final class ConfChanges {
 
   /**
    * The first entry of a new cluster's log (index 1, term 1): its founding configuration. Every
-   * founding server writes the same entry, so their logs agree on it before any election (as
-   * etcd's bootstrap does); a server that joins later receives it like any other entry.
+   * founding server writes the same entry, so their logs agree on it before any election (as etcd's
+   * bootstrap does); a server that joins later receives it like any other entry.
    */
   public static Entry initialEntry(ConfState conf) {
     validate(conf);
-    if (conf.getVotersCount() == 0) throw new IllegalArgumentException("a cluster needs at least one voter");
-    ConfChange cc = ConfChange.newBuilder().setType(ConfChangeType.CONF_INITIAL).setInitial(conf).build();
-    return Entry.newBuilder().setIndex(1).setTerm(1).setType(EntryType.ENTRY_CONF_CHANGE)
-        .setData(cc.toByteString()).build();
+    if (conf.getVotersCount() == 0)
+      throw new IllegalArgumentException("a cluster needs at least one voter");
+    ConfChange cc =
+        ConfChange.newBuilder().setType(ConfChangeType.CONF_INITIAL).setInitial(conf).build();
+    return Entry.newBuilder()
+        .setIndex(1)
+        .setTerm(1)
+        .setType(EntryType.ENTRY_CONF_CHANGE)
+        .setData(cc.toByteString())
+        .build();
   }
 
   /** The ConfChange an ENTRY_CONF_CHANGE entry carries. */
   public static ConfChange decode(Entry e) {
     if (e.getType() != EntryType.ENTRY_CONF_CHANGE) {
-      throw new IllegalArgumentException("entry " + e.getIndex() + " is not a configuration change");
+      throw new IllegalArgumentException(
+          "entry " + e.getIndex() + " is not a configuration change");
     }
     try {
       return ConfChange.parseFrom(e.getData());
     } catch (InvalidProtocolBufferException ex) {
-      throw new IllegalStateException("entry " + e.getIndex() + " holds a corrupt configuration change", ex);
+      throw new IllegalStateException(
+          "entry " + e.getIndex() + " holds a corrupt configuration change", ex);
     }
   }
 
@@ -75,19 +89,23 @@ public final class ConfChanges {
       }
       case CONF_ADD_LEARNER -> {
         requireId(id);
-        if (voters.contains(id)) throw new IllegalArgumentException("node " + id + " is already a voter");
-        if (learners.contains(id)) throw new IllegalArgumentException("node " + id + " is already a learner");
+        if (voters.contains(id))
+          throw new IllegalArgumentException("node " + id + " is already a voter");
+        if (learners.contains(id))
+          throw new IllegalArgumentException("node " + id + " is already a learner");
         if (cc.getMember().getId() != id) {
-          throw new IllegalArgumentException("add-learner " + id + " carries the addresses of node "
-              + cc.getMember().getId());
+          throw new IllegalArgumentException(
+              "add-learner " + id + " carries the addresses of node " + cc.getMember().getId());
         }
         learners.add(id);
         members.put(id, cc.getMember());
       }
       case CONF_PROMOTE -> {
         requireId(id);
-        if (voters.contains(id)) throw new IllegalArgumentException("node " + id + " is already a voter");
-        if (!learners.contains(id)) throw new IllegalArgumentException("node " + id + " is not a learner");
+        if (voters.contains(id))
+          throw new IllegalArgumentException("node " + id + " is already a voter");
+        if (!learners.contains(id))
+          throw new IllegalArgumentException("node " + id + " is not a learner");
         learners.remove(id);
         voters.add(id);
       }
@@ -95,7 +113,8 @@ public final class ConfChanges {
         requireId(id);
         if (voters.contains(id)) {
           if (voters.size() == 1) {
-            throw new IllegalArgumentException("node " + id + " is the last voter: a cluster needs one");
+            throw new IllegalArgumentException(
+                "node " + id + " is the last voter: a cluster needs one");
           }
           voters.remove(id);
         } else if (!learners.remove(id)) {
@@ -103,9 +122,13 @@ public final class ConfChanges {
         }
         members.remove(id);
       }
-      default -> throw new IllegalArgumentException("unknown configuration change type " + cc.getType());
+      default ->
+          throw new IllegalArgumentException("unknown configuration change type " + cc.getType());
     }
-    return ConfState.newBuilder().addAllVoters(voters).addAllLearners(learners).addAllMembers(members.values())
+    return ConfState.newBuilder()
+        .addAllVoters(voters)
+        .addAllLearners(learners)
+        .addAllMembers(members.values())
         .build();
   }
 
@@ -134,18 +157,23 @@ public final class ConfChanges {
     for (long id : voters) requireId(id);
     for (long id : learners) {
       requireId(id);
-      if (voters.contains(id)) throw new IllegalArgumentException("node " + id + " is both voter and learner");
+      if (voters.contains(id))
+        throw new IllegalArgumentException("node " + id + " is both voter and learner");
     }
     TreeMap<Long, Member> members = new TreeMap<>();
     for (Member m : conf.getMembersList()) {
       if (!voters.contains(m.getId()) && !learners.contains(m.getId())) {
-        throw new IllegalArgumentException("addresses given for node " + m.getId() + ", which is not a member");
+        throw new IllegalArgumentException(
+            "addresses given for node " + m.getId() + ", which is not a member");
       }
       if (members.put(m.getId(), m) != null) {
         throw new IllegalArgumentException("addresses given twice for node " + m.getId());
       }
     }
-    return ConfState.newBuilder().addAllVoters(voters).addAllLearners(learners).addAllMembers(members.values())
+    return ConfState.newBuilder()
+        .addAllVoters(voters)
+        .addAllLearners(learners)
+        .addAllMembers(members.values())
         .build();
   }
 

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The configurations in a server's log, so that it can always use the latest one, committed or
- * not (thesis §4.1), and fall back to the one before when a conflicting leader truncates it.
+ * The configurations in a server's log, so that it can always use the latest one, committed or not
+ * (thesis §4.1), and fall back to the one before when a conflicting leader truncates it.
  *
  * <p>Holds the configuration in force at a base index (a snapshot's, or 0 for a brand-new
  * server's), then one configuration per configuration entry after it, in index order. When the
@@ -53,8 +53,15 @@ final class ConfHistory {
         next = ConfChanges.apply(current(), ConfChanges.decode(e));
       } catch (IllegalArgumentException ex) {
         // The leader checked it against the same configuration: a log that disagrees is corrupt.
-        throw new IllegalStateException("configuration entry " + e.getIndex() + "/" + e.getTerm()
-            + " does not apply to " + current() + ": " + ex.getMessage());
+        throw new IllegalStateException(
+            "configuration entry "
+                + e.getIndex()
+                + "/"
+                + e.getTerm()
+                + " does not apply to "
+                + current()
+                + ": "
+                + ex.getMessage());
       }
       confs.add(new At(e.getIndex(), next));
     }
@@ -62,10 +69,14 @@ final class ConfHistory {
 
   /** Every configuration entry at or after index is gone from the log. */
   private void truncateFrom(long index) {
-    while (confs.size() > 1 && confs.get(confs.size() - 1).index() >= index) confs.remove(confs.size() - 1);
+    while (confs.size() > 1 && confs.get(confs.size() - 1).index() >= index)
+      confs.remove(confs.size() - 1);
     if (confs.get(0).index() >= index) {
-      throw new IllegalStateException("log truncated to " + (index - 1) + ", below the configuration base "
-          + confs.get(0).index());
+      throw new IllegalStateException(
+          "log truncated to "
+              + (index - 1)
+              + ", below the configuration base "
+              + confs.get(0).index());
     }
   }
 
@@ -88,8 +99,12 @@ final class ConfHistory {
   /** The configuration in force at index: set by the last configuration entry at or before it. */
   ConfState at(long index) {
     if (index < confs.get(0).index()) {
-      throw new IllegalArgumentException("configuration at " + index + " is no longer known (oldest kept: "
-          + confs.get(0).index() + ")");
+      throw new IllegalArgumentException(
+          "configuration at "
+              + index
+              + " is no longer known (oldest kept: "
+              + confs.get(0).index()
+              + ")");
     }
     ConfState c = confs.get(0).conf();
     for (At a : confs) {

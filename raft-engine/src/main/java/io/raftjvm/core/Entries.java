@@ -7,7 +7,10 @@ import java.util.List;
 public final class Entries {
   private Entries() {}
 
-  /** The longest prefix of ents whose total serialized size is at most maxBytes, but at least one entry. */
+  /**
+   * The longest prefix of ents whose total serialized size is at most maxBytes, but at least one
+   * entry.
+   */
   public static List<Entry> limitSize(List<Entry> ents, long maxBytes) {
     if (ents.isEmpty()) return List.of();
     long size = ents.get(0).getSerializedSize();

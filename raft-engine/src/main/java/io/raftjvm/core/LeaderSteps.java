@@ -19,7 +19,9 @@ final class LeaderSteps {
       case MSG_APPEND_RESPONSE -> handleAppendResponse(r, m);
       case MSG_HEARTBEAT_RESPONSE -> handleHeartbeatResponse(r, m);
       case MSG_READ_INDEX -> r.leaderReadIndex(m.getFrom(), m.getContext());
-      default -> r.logger.debug("{} [term: {}] leader ignored {} from {}", r.id, r.term, m.getType(), m.getFrom());
+      default ->
+          r.logger.debug(
+              "{} [term: {}] leader ignored {} from {}", r.id, r.term, m.getType(), m.getFrom());
     }
   }
 
@@ -31,8 +33,13 @@ final class LeaderSteps {
     }
     pr.setRecentActive(true);
     if (m.getReject()) {
-      r.logger.debug("{} received append rejection (hint: {}/{}) from {} for index {}", r.id, m.getRejectHint(),
-          m.getLogTerm(), m.getFrom(), m.getIndex());
+      r.logger.debug(
+          "{} received append rejection (hint: {}/{}) from {} for index {}",
+          r.id,
+          m.getRejectHint(),
+          m.getLogTerm(),
+          m.getFrom(),
+          m.getIndex());
       long hint = m.getRejectHint();
       if (m.getLogTerm() > 0) {
         // Skip everything the follower cannot have: the leader's last entry at or before the
@@ -51,7 +58,8 @@ final class LeaderSteps {
     if (maybeCommit(r)) r.bcastAppend();
     if (r.role != Role.LEADER) return; // stepped down: the commit removed it
     if (m.getFrom() != r.id) r.queueAppend(m.getFrom(), false);
-    if (m.getFrom() == r.leadTransferee && pr.match() == r.log.lastIndex()) r.sendTimeoutNow(m.getFrom());
+    if (m.getFrom() == r.leadTransferee && pr.match() == r.log.lastIndex())
+      r.sendTimeoutNow(m.getFrom());
   }
 
   private static void handleHeartbeatResponse(Raft r, Message m) {
@@ -65,7 +73,9 @@ final class LeaderSteps {
     if (pr.match() < r.log.lastIndex()) r.queueAppend(m.getFrom(), true);
   }
 
-  /** §5.4.2: commit the highest index a majority holds, but only if it is of our term (Figure 8). */
+  /**
+   * §5.4.2: commit the highest index a majority holds, but only if it is of our term (Figure 8).
+   */
   static boolean maybeCommit(Raft r) {
     if (!r.log.maybeCommit(r.tracker.committed(), r.term)) return false;
     r.releaseCommitted();
@@ -97,8 +107,12 @@ final class LeaderSteps {
       return sendSnapshot(r, peer, pr);
     }
     if (ents.isEmpty() && !sendIfEmpty) return false;
-    r.send(Raft.msg(MSG_APPEND, peer).setIndex(prevIndex).setLogTerm(prevTerm).addAllEntries(ents)
-        .setCommit(r.log.committed()));
+    r.send(
+        Raft.msg(MSG_APPEND, peer)
+            .setIndex(prevIndex)
+            .setLogTerm(prevTerm)
+            .addAllEntries(ents)
+            .setCommit(r.log.committed()));
     pr.onAppendSent(ents.size(), prevIndex + ents.size(), Entries.sizeOf(ents));
     return true;
   }
@@ -116,11 +130,19 @@ final class LeaderSteps {
       return false;
     }
     long sindex = snap.getMetadata().getIndex();
-    if (sindex == 0) throw new IllegalStateException(r.id + " needs a non-empty snapshot to catch up " + peer);
+    if (sindex == 0)
+      throw new IllegalStateException(r.id + " needs a non-empty snapshot to catch up " + peer);
     r.send(Raft.msg(MSG_SNAPSHOT, peer).setSnapshot(snap));
     pr.becomeSnapshot(sindex);
-    r.logger.info("{} [firstindex: {}, commit: {}] sent snapshot [index: {}, term: {}] to {} [{}]", r.id,
-        r.log.firstIndex(), r.log.committed(), sindex, snap.getMetadata().getTerm(), peer, pr);
+    r.logger.info(
+        "{} [firstindex: {}, commit: {}] sent snapshot [index: {}, term: {}] to {} [{}]",
+        r.id,
+        r.log.firstIndex(),
+        r.log.committed(),
+        sindex,
+        snap.getMetadata().getTerm(),
+        peer,
+        pr);
     return true;
   }
 }

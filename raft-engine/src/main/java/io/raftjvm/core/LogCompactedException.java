@@ -5,6 +5,10 @@ public final class LogCompactedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public LogCompactedException(long index, long firstIndex) {
-    super("index " + index + " is compacted (first available index " + firstIndex + ")", null, false, false);
+    super(
+        "index " + index + " is compacted (first available index " + firstIndex + ")",
+        null,
+        false,
+        false);
   }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 public final class MemoryStorage implements LogStore {
   private HardState hardState = HardState.getDefaultInstance();
   private Snapshot snapshot = Snapshot.getDefaultInstance();
+
   /** entries.get(i) has index snapshotIndex + i. Mutated by append, compact, applySnapshot. */
   private final ArrayList<Entry> entries = new ArrayList<>();
 
@@ -32,8 +33,8 @@ public final class MemoryStorage implements LogStore {
     MemoryStorage s = new MemoryStorage();
     ConfState.Builder conf = ConfState.newBuilder();
     for (long v : voters) conf.addVoters(v);
-    s.snapshot = Snapshot.newBuilder()
-        .setMetadata(SnapshotMetadata.newBuilder().setConfState(conf)).build();
+    s.snapshot =
+        Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setConfState(conf)).build();
     return s;
   }
 
@@ -97,14 +98,16 @@ public final class MemoryStorage implements LogStore {
     long from = ents.get(skip).getIndex();
     long offset = entries.get(0).getIndex();
     if (from - offset > entries.size()) {
-      throw new IllegalStateException("missing log entries: last index " + lastIndex()
-          + ", appending at " + from);
+      throw new IllegalStateException(
+          "missing log entries: last index " + lastIndex() + ", appending at " + from);
     }
     entries.subList((int) (from - offset), entries.size()).clear();
     entries.addAll(ents.subList(skip, ents.size()));
   }
 
-  /** Replaces the whole log with a snapshot received from the leader. Older snapshots are ignored. */
+  /**
+   * Replaces the whole log with a snapshot received from the leader. Older snapshots are ignored.
+   */
   @Override
   public void applySnapshot(Snapshot snap) {
     long index = snap.getMetadata().getIndex();
@@ -118,7 +121,8 @@ public final class MemoryStorage implements LogStore {
   public void recordSnapshot(SnapshotMetadata meta) {
     if (meta.getIndex() <= snapshot.getMetadata().getIndex()) return;
     if (meta.getIndex() > lastIndex()) {
-      throw new IllegalStateException("snapshot index " + meta.getIndex() + " beyond last index " + lastIndex());
+      throw new IllegalStateException(
+          "snapshot index " + meta.getIndex() + " beyond last index " + lastIndex());
     }
     snapshot = Snapshot.newBuilder().setMetadata(meta).build();
   }
@@ -127,12 +131,18 @@ public final class MemoryStorage implements LogStore {
   public Snapshot createSnapshot(long index, ConfState conf, com.google.protobuf.ByteString data) {
     if (index <= snapshot.getMetadata().getIndex()) return snapshot;
     if (index > lastIndex()) {
-      throw new IllegalStateException("snapshot index " + index + " beyond last index " + lastIndex());
+      throw new IllegalStateException(
+          "snapshot index " + index + " beyond last index " + lastIndex());
     }
-    snapshot = Snapshot.newBuilder()
-        .setMetadata(SnapshotMetadata.newBuilder()
-            .setIndex(index).setTerm(term(index)).setConfState(conf))
-        .setData(data).build();
+    snapshot =
+        Snapshot.newBuilder()
+            .setMetadata(
+                SnapshotMetadata.newBuilder()
+                    .setIndex(index)
+                    .setTerm(term(index))
+                    .setConfState(conf))
+            .setData(data)
+            .build();
     return snapshot;
   }
 

@@ -6,9 +6,13 @@ package io.raftjvm.core;
  * BUGGIFY, applied to our own correctness arguments). A server never plants any.
  */
 public enum PlantedFault {
-  /** The session table answers nothing from its saved results: a retried command is applied again. */
+  /**
+   * The session table answers nothing from its saved results: a retried command is applied again.
+   */
   RETRY_APPLIED_TWICE,
-  /** A snapshot carries the session table without the saved results (thesis §6.3 needs them in it). */
+  /**
+   * A snapshot carries the session table without the saved results (thesis §6.3 needs them in it).
+   */
   SESSION_RESULTS_NOT_IN_SNAPSHOT,
   /** A read is served as soon as its read index is known, before this node applied up to it. */
   READ_BEFORE_APPLYING_READ_INDEX,

@@ -5,9 +5,9 @@ import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE;
+import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_READ_INDEX;
 import static io.raftjvm.proto.MessageType.MSG_READ_INDEX_RESPONSE;
-import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_SNAPSHOT;
 import static io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW;
 import static io.raftjvm.proto.MessageType.MSG_VOTE;
@@ -40,9 +40,9 @@ import java.util.TreeMap;
  * change only in the {@code becomeX} methods.
  *
  * <p>Never sends: messages go to two outboxes that {@link RaftNode#ready()} drains. Leader-to-
- * follower traffic may leave at once; everything else (responses, vote requests, a candidate's
- * vote for itself, a leader's acknowledgement of its own entries) promises persisted state and
- * leaves only after the Ready it belongs to is durable.
+ * follower traffic may leave at once; everything else (responses, vote requests, a candidate's vote
+ * for itself, a leader's acknowledgement of its own entries) promises persisted state and leaves
+ * only after the Ready it belongs to is durable.
  *
  * <p>Not thread-safe; no clock, no I/O, no randomness except {@link RaftConfig#random()}.
  */
@@ -57,11 +57,15 @@ final class Raft {
 
   /** Latest term seen (§5.1). Persisted. Changed by becomeFollower/becomeCandidate. */
   long term;
+
   /** Candidate voted for in term, or NONE. Persisted. */
   long vote;
+
   /** Leader of term as far as known, or NONE. */
   long lead = NONE;
+
   Role role = Role.FOLLOWER;
+
   /** Leader: the voter leadership is being handed to (thesis §3.10), or NONE. */
   long leadTransferee = NONE;
 
@@ -70,45 +74,60 @@ final class Raft {
    * CheckQuorum round (leader).
    */
   int electionElapsed;
+
   /** Leader only: ticks since the last heartbeat broadcast. */
   int heartbeatElapsed;
+
   /** Election timeout drawn from [electionTicks, 2 * electionTicks) at each reset (§5.2). */
   int randomizedElectionTimeout;
 
   /** Messages that may leave now (leader to follower traffic). Drained by RaftNode.ready. */
   final List<Message> msgs = new ArrayList<>();
+
   /** Messages that leave once the current Ready is durable. Drained by RaftNode.ready. */
   final List<Message> msgsAfterPersist = new ArrayList<>();
+
   /**
    * Leader: followers owed an append at the next flush, mapped to whether an empty append is wanted
    * (commit news or a probe). Coalescing here is what batches proposals and acks into one append.
    */
   private final TreeMap<Long, Boolean> pendingAppends = new TreeMap<>();
+
   /**
    * Leader: its appended batches not yet committed, oldest first, as {lastIndex, bytes}; and their
-   * total bytes. Bounds the uncommitted log (RaftConfig.maxUncommittedBytes). Cleared on role change.
+   * total bytes. Bounds the uncommitted log (RaftConfig.maxUncommittedBytes). Cleared on role
+   * change.
    */
   private final ArrayDeque<long[]> uncommitted = new ArrayDeque<>();
+
   private long uncommittedBytes;
+
   /** Leader: reads waiting for a heartbeat round (thesis §6.4). */
   final ReadOnly readOnly = new ReadOnly();
+
   /** Reads that may be served once applied up to their index. Drained by RaftNode.ready. */
   final List<ReadState> readStates = new ArrayList<>();
+
   /** Ticks since this server started: the leader's clock for its lease. */
   private long ticks;
+
   /** Leader: per member, the latest tick at which a heartbeat it acknowledged was sent. */
   private final Map<Long, Long> heartbeatAcked = new HashMap<>();
+
   /**
    * Leader: it sent TimeoutNow this term, so a voter may elect another leader at any moment (its
    * vote bypasses the lease): no lease reads until the next term.
    */
   private boolean leaseForfeited;
+
   /** Leader: reads queued since the last flush need a heartbeat round. */
   private boolean readRoundPending;
+
   /** Leader: reads that arrived before an entry of its term committed. */
   private final List<WaitingRead> readsBeforeOwnCommit = new ArrayList<>();
 
   private record WaitingRead(long from, ByteString context) {}
+
   /** The configuration the tracker holds; replaced when the log's latest configuration changes. */
   private ConfState trackedConf;
 
@@ -123,8 +142,15 @@ final class Raft {
     tracker.applyConf(trackedConf, 0, log.lastIndex() + 1);
     HardState hs = init.hardState();
     if (hs.getCommit() > log.lastIndex()) {
-      throw new IllegalStateException(id + " state.commit " + hs.getCommit() + " is out of range [" + log.committed()
-          + ", " + log.lastIndex() + "]");
+      throw new IllegalStateException(
+          id
+              + " state.commit "
+              + hs.getCommit()
+              + " is out of range ["
+              + log.committed()
+              + ", "
+              + log.lastIndex()
+              + "]");
     }
     log.commitTo(hs.getCommit());
     term = hs.getTerm();
@@ -132,8 +158,15 @@ final class Raft {
     if (cfg.applied() > 0) log.restoreApplied(cfg.applied());
     becomeFollower(term, NONE);
     resetElectionTimer();
-    logger.info("{} started [voters: {}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]", id,
-        tracker.voters(), term, log.committed(), log.applied(), log.lastIndex(), log.lastTerm());
+    logger.info(
+        "{} started [voters: {}, term: {}, commit: {}, applied: {}, lastindex: {}, lastterm: {}]",
+        id,
+        tracker.voters(),
+        term,
+        log.committed(),
+        log.applied(),
+        log.lastIndex(),
+        log.lastTerm());
   }
 
   HardState hardState() {
@@ -155,7 +188,9 @@ final class Raft {
     if (log.unstable.snapshot() != null) return false;
     if (tracker.isVoter(id)) return true;
     ConfState before = log.confs.previous();
-    return before != null && log.confs.lastIndex() > log.committed() && before.getVotersList().contains(id);
+    return before != null
+        && log.confs.lastIndex() > log.committed()
+        && before.getVotersList().contains(id);
   }
 
   // ---------------------------------------------------------------- sending
@@ -192,7 +227,10 @@ final class Raft {
     return !pendingAppends.isEmpty();
   }
 
-  /** Sends the appends queued since the last flush: one or more per follower, as flow control allows. */
+  /**
+   * Sends the appends queued since the last flush: one or more per follower, as flow control
+   * allows.
+   */
   void flushAppends() {
     if (role != Role.LEADER) {
       pendingAppends.clear();
@@ -212,11 +250,17 @@ final class Raft {
   }
 
   void bcastHeartbeat(ByteString context) {
-    tracker.progress().forEach((peer, pr) -> {
-      if (peer == id) return;
-      send(msg(MSG_HEARTBEAT, peer).setCommit(Math.min(pr.match(), log.committed())).setContext(context)
-          .setIndex(ticks));
-    });
+    tracker
+        .progress()
+        .forEach(
+            (peer, pr) -> {
+              if (peer == id) return;
+              send(
+                  msg(MSG_HEARTBEAT, peer)
+                      .setCommit(Math.min(pr.match(), log.committed()))
+                      .setContext(context)
+                      .setIndex(ticks));
+            });
   }
 
   // ---------------------------------------------------------------- roles
@@ -241,7 +285,8 @@ final class Raft {
   }
 
   void becomePreCandidate() {
-    if (role == Role.LEADER) throw new IllegalStateException(id + " invalid transition [leader -> pre-candidate]");
+    if (role == Role.LEADER)
+      throw new IllegalStateException(id + " invalid transition [leader -> pre-candidate]");
     tracker.resetVotes();
     lead = NONE;
     role = Role.PRE_CANDIDATE;
@@ -249,7 +294,8 @@ final class Raft {
   }
 
   void becomeCandidate() {
-    if (role == Role.LEADER) throw new IllegalStateException(id + " invalid transition [leader -> candidate]");
+    if (role == Role.LEADER)
+      throw new IllegalStateException(id + " invalid transition [leader -> candidate]");
     term++;
     vote = id;
     tracker.resetVotes();
@@ -259,7 +305,8 @@ final class Raft {
   }
 
   void becomeLeader() {
-    if (role == Role.FOLLOWER) throw new IllegalStateException(id + " invalid transition [follower -> leader]");
+    if (role == Role.FOLLOWER)
+      throw new IllegalStateException(id + " invalid transition [follower -> leader]");
     role = Role.LEADER;
     lead = id;
     leadTransferee = NONE;
@@ -301,7 +348,10 @@ final class Raft {
     return li;
   }
 
-  /** Leader: whether a proposal of bytes fits the uncommitted budget (always when nothing is pending). */
+  /**
+   * Leader: whether a proposal of bytes fits the uncommitted budget (always when nothing is
+   * pending).
+   */
   boolean admitsProposal(long bytes) {
     long max = cfg.maxUncommittedBytes();
     return max == 0 || uncommittedBytes == 0 || uncommittedBytes + bytes <= max;
@@ -325,15 +375,16 @@ final class Raft {
   }
 
   /**
-   * Leader: hands leadership to target (thesis §3.10): brings it up to date, then tells it to
-   * start an election at once. Proposals are refused meanwhile; the transfer is abandoned after an
+   * Leader: hands leadership to target (thesis §3.10): brings it up to date, then tells it to start
+   * an election at once. Proposals are refused meanwhile; the transfer is abandoned after an
    * election timeout.
    */
   void transferLeadership(long target) {
     if (role != Role.LEADER) throw new NotLeaderException(id, lead);
     if (target == id) return;
     if (!tracker.isVoter(target)) {
-      throw new IllegalArgumentException("cannot transfer leadership to " + target + ": not a voter");
+      throw new IllegalArgumentException(
+          "cannot transfer leadership to " + target + ": not a voter");
     }
     if (leadTransferee == target) return;
     logger.info("{} [term {}] starts to transfer leadership to {}", id, term, target);
@@ -352,21 +403,23 @@ final class Raft {
   // ---------------------------------------------------------------- membership (thesis ch. 4)
 
   /**
-   * Leader: appends a single-server change (thesis §4.1). A server uses the latest configuration
-   * in its log from the moment it appends it, committed or not; so one change may be in flight at
-   * a time, and a new leader first commits an entry of its own term (the fix to single-server
-   * changes in thesis §4.1, Ongaro's 2015 erratum): otherwise two leaders could each append a
-   * change to a different configuration and have disjoint majorities.
+   * Leader: appends a single-server change (thesis §4.1). A server uses the latest configuration in
+   * its log from the moment it appends it, committed or not; so one change may be in flight at a
+   * time, and a new leader first commits an entry of its own term (the fix to single-server changes
+   * in thesis §4.1, Ongaro's 2015 erratum): otherwise two leaders could each append a change to a
+   * different configuration and have disjoint majorities.
    *
    * @return the index of the configuration entry
    */
   long proposeConfChange(ConfChange cc) {
     if (role != Role.LEADER) throw new NotLeaderException(id, lead);
     if (leadTransferee != NONE) {
-      throw new ProposalDroppedException("node " + id + " is handing leadership to " + leadTransferee);
+      throw new ProposalDroppedException(
+          "node " + id + " is handing leadership to " + leadTransferee);
     }
     if (cc.getType() == ConfChangeType.CONF_INITIAL) {
-      throw new ConfChangeRejectedException("the initial configuration is written at bootstrap, not proposed", false);
+      throw new ConfChangeRejectedException(
+          "the initial configuration is written at bootstrap, not proposed", false);
     }
     try {
       ConfChanges.apply(log.confs.current(), cc);
@@ -374,37 +427,65 @@ final class Raft {
       throw new ConfChangeRejectedException(e.getMessage(), false);
     }
     if (log.termOrZero(log.committed()) != term) {
-      throw new ConfChangeRejectedException("leader " + id + " has not yet committed an entry of its term " + term
-          + "; retry shortly", true);
+      throw new ConfChangeRejectedException(
+          "leader "
+              + id
+              + " has not yet committed an entry of its term "
+              + term
+              + "; retry shortly",
+          true);
     }
     long pending = log.confs.lastIndex();
     if (pending > log.applied()) {
-      throw new ConfChangeRejectedException("the configuration change at index " + pending
-          + " is still pending (one change at a time); retry once it is applied", true);
+      throw new ConfChangeRejectedException(
+          "the configuration change at index "
+              + pending
+              + " is still pending (one change at a time); retry once it is applied",
+          true);
     }
     if (cc.getType() == ConfChangeType.CONF_PROMOTE) {
       // Thesis §4.2.1: a server that cannot keep up would leave the cluster unavailable while it
       // catches up; promote it only once it holds everything committed.
       Progress pr = tracker.get(cc.getNodeId());
       if (!pr.recentActive() || pr.match() < log.committed()) {
-        throw new ConfChangeRejectedException("learner " + cc.getNodeId() + " is not caught up (match " + pr.match()
-            + ", commit " + log.committed() + (pr.recentActive() ? "" : ", not heard from recently")
-            + "); retry shortly", true);
+        throw new ConfChangeRejectedException(
+            "learner "
+                + cc.getNodeId()
+                + " is not caught up (match "
+                + pr.match()
+                + ", commit "
+                + log.committed()
+                + (pr.recentActive() ? "" : ", not heard from recently")
+                + "); retry shortly",
+            true);
       }
     }
-    logger.info("{} [term {}] proposes configuration change {} {}", id, term, cc.getType(), cc.getNodeId());
-    return appendEntries(List.of(Entry.newBuilder().setType(EntryType.ENTRY_CONF_CHANGE)
-        .setData(cc.toByteString()).build()));
+    logger.info(
+        "{} [term {}] proposes configuration change {} {}", id, term, cc.getType(), cc.getNodeId());
+    return appendEntries(
+        List.of(
+            Entry.newBuilder()
+                .setType(EntryType.ENTRY_CONF_CHANGE)
+                .setData(cc.toByteString())
+                .build()));
   }
 
-  /** Switches the tracker to the log's latest configuration if it changed (append, truncation, snapshot). */
+  /**
+   * Switches the tracker to the log's latest configuration if it changed (append, truncation,
+   * snapshot).
+   */
   void syncConf() {
     ConfState conf = log.confs.current();
     if (conf == trackedConf) return;
     trackedConf = conf;
     tracker.reconfigure(conf, log.lastIndex());
-    logger.info("{} [term {}] switched to configuration [voters: {}, learners: {}] from index {}", id, term,
-        conf.getVotersList(), conf.getLearnersList(), log.confs.lastIndex());
+    logger.info(
+        "{} [term {}] switched to configuration [voters: {}, learners: {}] from index {}",
+        id,
+        term,
+        conf.getVotersList(),
+        conf.getLearnersList(),
+        log.confs.lastIndex());
     if (role != Role.LEADER) return;
     if (leadTransferee != NONE && !tracker.isVoter(leadTransferee)) {
       logger.info("{} aborted leadership transfer to {}: no longer a voter", id, leadTransferee);
@@ -415,12 +496,13 @@ final class Raft {
   }
 
   /**
-   * Leader: once the configuration that removed it commits, it steps down (thesis §4.2.2). It
-   * first tells the most up-to-date voter to campaign at once, so the cluster does not wait an
-   * election timeout for a new leader.
+   * Leader: once the configuration that removed it commits, it steps down (thesis §4.2.2). It first
+   * tells the most up-to-date voter to campaign at once, so the cluster does not wait an election
+   * timeout for a new leader.
    */
   void maybeStepDownRemoved() {
-    if (role != Role.LEADER || tracker.isVoter(id) || log.confs.lastIndex() > log.committed()) return;
+    if (role != Role.LEADER || tracker.isVoter(id) || log.confs.lastIndex() > log.committed())
+      return;
     flushAppends(); // the commit news first
     long best = NONE;
     long bestMatch = -1;
@@ -430,7 +512,10 @@ final class Raft {
         bestMatch = e.getValue().match();
       }
     }
-    logger.info("{} [term {}] steps down: the configuration removing it committed at {}", id, term,
+    logger.info(
+        "{} [term {}] steps down: the configuration removing it committed at {}",
+        id,
+        term,
         log.confs.lastIndex());
     if (best != NONE && bestMatch == log.lastIndex()) sendTimeoutNow(best);
     becomeFollower(term, NONE);
@@ -455,8 +540,8 @@ final class Raft {
 
   /**
    * Leader: a read from server from (itself included). A new leader first commits an entry of its
-   * term: until then its commit index may lag what earlier leaders committed. Then the read waits for
-   * a heartbeat round confirming that no other leader has taken over meanwhile.
+   * term: until then its commit index may lag what earlier leaders committed. Then the read waits
+   * for a heartbeat round confirming that no other leader has taken over meanwhile.
    */
   void leaderReadIndex(long from, ByteString context) {
     if (log.termOrZero(log.committed()) != term) {
@@ -488,14 +573,18 @@ final class Raft {
     long[] voters = tracker.voters().ids();
     long[] sent = new long[voters.length];
     for (int i = 0; i < voters.length; i++) {
-      sent[i] = voters[i] == id ? ticks : heartbeatAcked.getOrDefault(voters[i], Long.MIN_VALUE / 2);
+      sent[i] =
+          voters[i] == id ? ticks : heartbeatAcked.getOrDefault(voters[i], Long.MIN_VALUE / 2);
     }
     java.util.Arrays.sort(sent);
     long quorumSent = sent[sent.length - tracker.voters().quorum()];
     return ticks < quorumSent + cfg.electionTicks() - cfg.leaseDriftTicks();
   }
 
-  /** A heartbeat response for a read's round: once a majority of voters answered, serve it and those before it. */
+  /**
+   * A heartbeat response for a read's round: once a majority of voters answered, serve it and those
+   * before it.
+   */
   void onReadAck(long from, ByteString context) {
     Set<Long> acks = readOnly.ack(from, context);
     if (acks == null) return;
@@ -550,7 +639,9 @@ final class Raft {
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
       if (leadTransferee != NONE) {
-        logger.info("{} aborted leadership transfer to {}: not done within an election timeout", id,
+        logger.info(
+            "{} aborted leadership transfer to {}: not done within an election timeout",
+            id,
             leadTransferee);
         leadTransferee = NONE;
       }
@@ -608,10 +699,20 @@ final class Raft {
         send(msg(respType, id).setTerm(voteTerm));
         continue;
       }
-      logger.info("{} [logterm: {}, index: {}] sent {} request to {} at term {}", id, log.lastTerm(), log.lastIndex(),
-          type, voter, term);
-      send(msg(type, voter).setTerm(voteTerm).setIndex(log.lastIndex()).setLogTerm(log.lastTerm())
-          .setTransfer(transfer));
+      logger.info(
+          "{} [logterm: {}, index: {}] sent {} request to {} at term {}",
+          id,
+          log.lastTerm(),
+          log.lastIndex(),
+          type,
+          voter,
+          term);
+      send(
+          msg(type, voter)
+              .setTerm(voteTerm)
+              .setIndex(log.lastIndex())
+              .setLogTerm(log.lastTerm())
+              .setTransfer(transfer));
     }
   }
 
@@ -625,12 +726,25 @@ final class Raft {
     if (m.getTerm() > term) {
       if (m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE) {
         // Thesis §4.2.3 / §9.6: while a leader is heard from, ignore requests to replace it.
-        boolean leaseHolds = lead != NONE && electionElapsed < cfg.electionTicks()
-            && (cfg.checkQuorum() || m.getType() == MSG_PRE_VOTE) && !m.getTransfer();
+        boolean leaseHolds =
+            lead != NONE
+                && electionElapsed < cfg.electionTicks()
+                && (cfg.checkQuorum() || m.getType() == MSG_PRE_VOTE)
+                && !m.getTransfer();
         if (leaseHolds) {
-          logger.info("{} [logterm: {}, index: {}, vote: {}] ignored {} from {} [logterm: {}, index: {}] at term {}:"
-              + " lease is not expired (remaining ticks: {})", id, log.lastTerm(), log.lastIndex(), vote, m.getType(),
-              m.getFrom(), m.getLogTerm(), m.getIndex(), term, cfg.electionTicks() - electionElapsed);
+          logger.info(
+              "{} [logterm: {}, index: {}, vote: {}] ignored {} from {} [logterm: {}, index: {}] at term {}:"
+                  + " lease is not expired (remaining ticks: {})",
+              id,
+              log.lastTerm(),
+              log.lastIndex(),
+              vote,
+              m.getType(),
+              m.getFrom(),
+              m.getLogTerm(),
+              m.getIndex(),
+              term,
+              cfg.electionTicks() - electionElapsed);
           return;
         }
       }
@@ -639,10 +753,17 @@ final class Raft {
       } else if (m.getType() == MSG_PRE_VOTE_RESPONSE && !m.getReject()) {
         // Granted pre-votes carry the term we would campaign in; counted by CandidateSteps.
       } else {
-        logger.info("{} [term: {}] received a {} message with higher term from {} [term: {}]", id, term,
-            m.getType(), m.getFrom(), m.getTerm());
-        boolean fromLeader = m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT
-            || m.getType() == MSG_SNAPSHOT;
+        logger.info(
+            "{} [term: {}] received a {} message with higher term from {} [term: {}]",
+            id,
+            term,
+            m.getType(),
+            m.getFrom(),
+            m.getTerm());
+        boolean fromLeader =
+            m.getType() == MSG_APPEND
+                || m.getType() == MSG_HEARTBEAT
+                || m.getType() == MSG_SNAPSHOT;
         becomeFollower(m.getTerm(), fromLeader ? m.getFrom() : NONE);
       }
     } else if (m.getTerm() < term) {
@@ -663,7 +784,10 @@ final class Raft {
     syncConf();
   }
 
-  /** A message from an older term: ignored, except that a stale leader or pre-candidate learns our term. */
+  /**
+   * A message from an older term: ignored, except that a stale leader or pre-candidate learns our
+   * term.
+   */
   private void stepStale(Message m) {
     if (m.getType() == MSG_APPEND || m.getType() == MSG_HEARTBEAT) {
       // §5.1: a request with a stale term is rejected, and the reply carries the current term.
@@ -674,12 +798,26 @@ final class Raft {
       // simulation, membership seed 2079, with neither PreVote nor CheckQuorum).
       send(msg(MSG_APPEND_RESPONSE, m.getFrom()));
     } else if (m.getType() == MSG_PRE_VOTE) {
-      logger.info("{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
-          id, log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
+      logger.info(
+          "{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
+          id,
+          log.lastTerm(),
+          log.lastIndex(),
+          vote,
+          m.getType(),
+          m.getFrom(),
+          m.getLogTerm(),
+          m.getIndex(),
+          term);
       send(msg(MSG_PRE_VOTE_RESPONSE, m.getFrom()).setReject(true));
     } else {
-      logger.debug("{} [term: {}] ignored a {} message with lower term from {} [term: {}]", id, term, m.getType(),
-          m.getFrom(), m.getTerm());
+      logger.debug(
+          "{} [term: {}] ignored a {} message with lower term from {} [term: {}]",
+          id,
+          term,
+          m.getType(),
+          m.getFrom(),
+          m.getTerm());
     }
   }
 
@@ -687,21 +825,39 @@ final class Raft {
   private void handleVoteRequest(Message m) {
     boolean pre = m.getType() == MSG_PRE_VOTE;
     MessageType respType = pre ? MSG_PRE_VOTE_RESPONSE : MSG_VOTE_RESPONSE;
-    boolean canVote = vote == m.getFrom()
-        || (vote == NONE && lead == NONE)
-        || (pre && m.getTerm() > term);
+    boolean canVote =
+        vote == m.getFrom() || (vote == NONE && lead == NONE) || (pre && m.getTerm() > term);
     if (canVote && log.isUpToDate(m.getIndex(), m.getLogTerm())) {
-      logger.info("{} [logterm: {}, index: {}, vote: {}] cast {} for {} [logterm: {}, index: {}] at term {}", id,
-          log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
-      // The grant carries the candidate's term; for a pre-vote that is the term it would campaign in.
+      logger.info(
+          "{} [logterm: {}, index: {}, vote: {}] cast {} for {} [logterm: {}, index: {}] at term {}",
+          id,
+          log.lastTerm(),
+          log.lastIndex(),
+          vote,
+          m.getType(),
+          m.getFrom(),
+          m.getLogTerm(),
+          m.getIndex(),
+          term);
+      // The grant carries the candidate's term; for a pre-vote that is the term it would campaign
+      // in.
       send(msg(respType, m.getFrom()).setTerm(m.getTerm()));
       if (!pre) {
         vote = m.getFrom();
         resetElectionTimer();
       }
     } else {
-      logger.info("{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}", id,
-          log.lastTerm(), log.lastIndex(), vote, m.getType(), m.getFrom(), m.getLogTerm(), m.getIndex(), term);
+      logger.info(
+          "{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
+          id,
+          log.lastTerm(),
+          log.lastIndex(),
+          vote,
+          m.getType(),
+          m.getFrom(),
+          m.getLogTerm(),
+          m.getIndex(),
+          term);
       send(msg(respType, m.getFrom()).setReject(true));
     }
   }
@@ -722,15 +878,26 @@ final class Raft {
     // Our log is shorter or disagrees at prevIndex. Hint the last index that could still match:
     // the leader then skips every entry of a term we cannot have (one round trip per term).
     EntryId hint = log.findConflictByTerm(Math.min(m.getIndex(), log.lastIndex()), m.getLogTerm());
-    logger.debug("{} [logterm: {}, index: {}] rejected append [logterm: {}, index: {}] from {}", id,
-        log.termOrZero(m.getIndex()), m.getIndex(), m.getLogTerm(), m.getIndex(), m.getFrom());
-    send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(m.getIndex()).setReject(true)
-        .setRejectHint(hint.index()).setLogTerm(hint.term()));
+    logger.debug(
+        "{} [logterm: {}, index: {}] rejected append [logterm: {}, index: {}] from {}",
+        id,
+        log.termOrZero(m.getIndex()),
+        m.getIndex(),
+        m.getLogTerm(),
+        m.getIndex(),
+        m.getFrom());
+    send(
+        msg(MSG_APPEND_RESPONSE, m.getFrom())
+            .setIndex(m.getIndex())
+            .setReject(true)
+            .setRejectHint(hint.index())
+            .setLogTerm(hint.term()));
   }
 
   void handleHeartbeat(Message m) {
     log.commitTo(m.getCommit());
-    send(msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext()).setIndex(m.getIndex()));
+    send(
+        msg(MSG_HEARTBEAT_RESPONSE, m.getFrom()).setContext(m.getContext()).setIndex(m.getIndex()));
   }
 
   /** InstallSnapshot receiver (§7). */
@@ -739,17 +906,29 @@ final class Raft {
     long sindex = s.getMetadata().getIndex();
     long sterm = s.getMetadata().getTerm();
     if (restore(s)) {
-      logger.info("{} [commit: {}] restored snapshot [index: {}, term: {}]", id, log.committed(), sindex, sterm);
+      logger.info(
+          "{} [commit: {}] restored snapshot [index: {}, term: {}]",
+          id,
+          log.committed(),
+          sindex,
+          sterm);
       send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.lastIndex()));
     } else {
-      logger.info("{} [commit: {}] ignored snapshot [index: {}, term: {}]", id, log.committed(), sindex, sterm);
+      logger.info(
+          "{} [commit: {}] ignored snapshot [index: {}, term: {}]",
+          id,
+          log.committed(),
+          sindex,
+          sterm);
       send(msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(log.committed()));
     }
   }
 
   private boolean restore(Snapshot s) {
     long sindex = s.getMetadata().getIndex();
-    if (cfg.planted(PlantedFault.SNAPSHOT_OVER_NEWER_STATE) && sindex > 0 && sindex <= log.committed()) {
+    if (cfg.planted(PlantedFault.SNAPSHOT_OVER_NEWER_STATE)
+        && sindex > 0
+        && sindex <= log.committed()) {
       log.restore(s); // the bug: what this node committed after the snapshot is thrown away
       syncConf();
       return true;

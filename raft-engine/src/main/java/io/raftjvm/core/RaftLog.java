@@ -6,24 +6,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The log as the core sees it: durable entries in {@link Storage} followed by the
- * {@link UnstableLog}, with the commit and apply cursors.
+ * The log as the core sees it: durable entries in {@link Storage} followed by the {@link
+ * UnstableLog}, with the commit and apply cursors.
  *
  * <p>Invariant: {@code applied <= applying <= committed <= lastIndex()}; committed never decreases.
  */
 final class RaftLog {
   final Storage storage;
   final UnstableLog unstable;
+
   /** The configurations in this log: the latest is the one in force (thesis §4.1). */
   final ConfHistory confs;
+
   /** Highest index known committed (§5.3). Raised by commitTo only. */
   private long committed;
+
   /** Highest index handed out to be applied. Raised by nextToApply/acceptApplying. */
   private long applying;
+
   /** Highest index the owner reported applied. Raised by appliedTo. */
   private long applied;
+
   /** Cap on the bytes of committed entries handed out in one Ready. */
   private final long maxApplyBytes;
+
   private final RaftLogger logger;
 
   RaftLog(Storage storage, long maxApplyBytes, RaftLogger logger) {
@@ -83,7 +89,9 @@ final class RaftLog {
     return term(lastIndex());
   }
 
-  /** Highest index known durable on this server (0 while a received snapshot is not yet durable). */
+  /**
+   * Highest index known durable on this server (0 while a received snapshot is not yet durable).
+   */
   long lastStableIndex() {
     return unstable.snapshot() != null ? 0 : unstable.offset() - 1;
   }
@@ -122,8 +130,8 @@ final class RaftLog {
 
   /**
    * The follower side of AppendEntries (§5.3): if the entry at prevIndex has prevTerm, appends
-   * ents, replacing entries only from the first real conflict on, and raises commit to
-   * {@code min(leaderCommit, prevIndex + ents.size())}.
+   * ents, replacing entries only from the first real conflict on, and raises commit to {@code
+   * min(leaderCommit, prevIndex + ents.size())}.
    *
    * @return the index of the last entry now verified to match the leader's, or -1 on mismatch
    */
@@ -133,8 +141,8 @@ final class RaftLog {
     long conflict = findConflict(ents);
     if (conflict > 0) {
       if (conflict <= committed) {
-        throw new IllegalStateException("entry " + conflict + " conflicts with committed entry (committed "
-            + committed + ")");
+        throw new IllegalStateException(
+            "entry " + conflict + " conflicts with committed entry (committed " + committed + ")");
       }
       append(ents.subList((int) (conflict - (prevIndex + 1)), ents.size()));
     }
@@ -162,8 +170,11 @@ final class RaftLog {
     for (Entry e : ents) {
       if (!matchTerm(e.getIndex(), e.getTerm())) {
         if (e.getIndex() <= lastIndex()) {
-          logger.debug("found conflict at index {} [existing term {}, conflicting term {}]",
-              e.getIndex(), termOrZero(e.getIndex()), e.getTerm());
+          logger.debug(
+              "found conflict at index {} [existing term {}, conflicting term {}]",
+              e.getIndex(),
+              termOrZero(e.getIndex()),
+              e.getTerm());
         }
         return e.getIndex();
       }
@@ -208,8 +219,12 @@ final class RaftLog {
   void commitTo(long index) {
     if (index <= committed) return;
     if (index > lastIndex()) {
-      throw new IllegalStateException("commit " + index + " is out of range [last index " + lastIndex()
-          + "]: the log is corrupt, truncated or lost");
+      throw new IllegalStateException(
+          "commit "
+              + index
+              + " is out of range [last index "
+              + lastIndex()
+              + "]: the log is corrupt, truncated or lost");
     }
     committed = index;
   }
@@ -292,8 +307,12 @@ final class RaftLog {
 
   /** Replaces the log with a snapshot from the leader; everything up to it is committed. */
   void restore(Snapshot snap) {
-    logger.info("log [committed={}, lastIndex={}] restoring snapshot [index={}, term={}]",
-        committed, lastIndex(), snap.getMetadata().getIndex(), snap.getMetadata().getTerm());
+    logger.info(
+        "log [committed={}, lastIndex={}] restoring snapshot [index={}, term={}]",
+        committed,
+        lastIndex(),
+        snap.getMetadata().getIndex(),
+        snap.getMetadata().getTerm());
     committed = snap.getMetadata().getIndex();
     unstable.restore(snap);
     confs.reset(snap.getMetadata().getIndex(), snap.getMetadata().getConfState());

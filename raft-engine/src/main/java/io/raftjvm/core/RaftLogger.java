@@ -8,7 +8,11 @@ package io.raftjvm.core;
  * stable ("{} became leader at term {}") because tests assert on them.
  */
 public interface RaftLogger {
-  enum Level { DEBUG, INFO, WARN }
+  enum Level {
+    DEBUG,
+    INFO,
+    WARN
+  }
 
   /** Discards everything. */
   RaftLogger NOP = (level, line) -> {};

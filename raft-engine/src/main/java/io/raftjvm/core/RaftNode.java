@@ -1,5 +1,6 @@
 package io.raftjvm.core;
 
+import com.google.protobuf.ByteString;
 import io.raftjvm.core.tracker.Progress;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
@@ -8,7 +9,6 @@ import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.Snapshot;
-import com.google.protobuf.ByteString;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,16 +26,22 @@ import java.util.TreeMap;
  */
 public final class RaftNode {
   private final Raft raft;
+
   /** Number of the last Ready handed out. */
   private long readyNumber;
+
   private SoftState prevSoft;
   private HardState prevHard;
   private ConfState prevConf;
+
   /** Readies handed out and not yet reported durable, oldest first. */
   private final ArrayDeque<InFlightReady> unpersisted = new ArrayDeque<>();
 
-  /** What to do once Ready number is durable: mark entries/snapshot stable, deliver self messages. */
-  private record InFlightReady(long number, long lastIndex, long lastTerm, long snapshotIndex, List<Message> toSelf) {}
+  /**
+   * What to do once Ready number is durable: mark entries/snapshot stable, deliver self messages.
+   */
+  private record InFlightReady(
+      long number, long lastIndex, long lastTerm, long snapshotIndex, List<Message> toSelf) {}
 
   private RaftNode(RaftConfig cfg, Storage storage) {
     this.raft = new Raft(cfg, storage);
@@ -69,10 +75,11 @@ public final class RaftNode {
   }
 
   /**
-   * Appends a command to the leader's log. Proposals made between two {@link #ready()} calls go
-   * out together in one append per follower.
+   * Appends a command to the leader's log. Proposals made between two {@link #ready()} calls go out
+   * together in one append per follower.
    *
-   * @return the entry's term and index: it is committed once an applied entry has that index and term
+   * @return the entry's term and index: it is committed once an applied entry has that index and
+   *     term
    * @throws NotLeaderException when this node is not the leader
    * @throws ProposalDroppedException when the leader's uncommitted log is full
    */
@@ -99,15 +106,22 @@ public final class RaftNode {
   private EntryId proposeAll(List<ByteString> commands, EntryType type) {
     if (raft.role != Role.LEADER) throw new NotLeaderException(raft.id, raft.lead);
     if (raft.leadTransferee != Raft.NONE) {
-      throw new ProposalDroppedException("node " + raft.id + " is handing leadership to " + raft.leadTransferee);
+      throw new ProposalDroppedException(
+          "node " + raft.id + " is handing leadership to " + raft.leadTransferee);
     }
     if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
     List<Entry> ents = new ArrayList<>(commands.size());
     for (ByteString c : commands) ents.add(Entry.newBuilder().setType(type).setData(c).build());
     long bytes = Entries.sizeOf(ents);
     if (!raft.admitsProposal(bytes)) {
-      throw new ProposalDroppedException("node " + raft.id + " has " + raft.uncommittedBytes()
-          + " bytes uncommitted (limit " + raft.cfg.maxUncommittedBytes() + "): followers are not keeping up");
+      throw new ProposalDroppedException(
+          "node "
+              + raft.id
+              + " has "
+              + raft.uncommittedBytes()
+              + " bytes uncommitted (limit "
+              + raft.cfg.maxUncommittedBytes()
+              + "): followers are not keeping up");
     }
     long last = raft.appendEntries(ents);
     return new EntryId(raft.term, last);
@@ -157,7 +171,8 @@ public final class RaftNode {
    */
   public void snapshotTaken(long index) {
     if (index > raft.log.applied()) {
-      throw new IllegalArgumentException("snapshot at " + index + " is beyond applied " + raft.log.applied());
+      throw new IllegalArgumentException(
+          "snapshot at " + index + " is beyond applied " + raft.log.applied());
     }
     raft.log.confs.compact(index);
   }
@@ -178,7 +193,9 @@ public final class RaftNode {
     raft.transferLeadership(target);
   }
 
-  /** Transport feedback: messages to peer are not getting through; its Progress goes back to PROBE. */
+  /**
+   * Transport feedback: messages to peer are not getting through; its Progress goes back to PROBE.
+   */
   public void reportUnreachable(long peer) {
     if (raft.role != Role.LEADER) return;
     Progress pr = raft.tracker.get(peer);
@@ -193,18 +210,26 @@ public final class RaftNode {
     if (raft.role != Role.LEADER) return;
     Progress pr = raft.tracker.get(peer);
     if (pr == null || pr.state() != io.raftjvm.core.tracker.ProgressState.SNAPSHOT) return;
-    raft.logger.debug("{} snapshot to {} {}, resumed sending append [{}]", raft.id, peer,
-        success ? "succeeded" : "failed", pr);
+    raft.logger.debug(
+        "{} snapshot to {} {}, resumed sending append [{}]",
+        raft.id,
+        peer,
+        success ? "succeeded" : "failed",
+        pr);
     pr.onSnapshotReported(success);
   }
 
   public boolean hasReady() {
     RaftLog log = raft.log;
     return (raft.role == Role.LEADER && (raft.hasPendingAppends() || raft.hasReadRoundPending()))
-        || !raft.msgs.isEmpty() || !raft.msgsAfterPersist.isEmpty()
-        || log.unstable.hasNextEntries() || log.unstable.nextSnapshot() != null
-        || raft.lead != prevSoft.lead() || raft.role != prevSoft.role()
-        || raft.term != prevHard.getTerm() || raft.vote != prevHard.getVote()
+        || !raft.msgs.isEmpty()
+        || !raft.msgsAfterPersist.isEmpty()
+        || log.unstable.hasNextEntries()
+        || log.unstable.nextSnapshot() != null
+        || raft.lead != prevSoft.lead()
+        || raft.role != prevSoft.role()
+        || raft.term != prevHard.getTerm()
+        || raft.vote != prevHard.getVote()
         || log.committed() != prevHard.getCommit()
         || raft.confState() != prevConf
         || !raft.readStates.isEmpty()
@@ -224,20 +249,38 @@ public final class RaftNode {
     List<Message> toSelf = new ArrayList<>(2);
     for (Message m : raft.msgsAfterPersist) (m.getTo() == raft.id ? toSelf : afterPersist).add(m);
     boolean hardChanged = !hard.equals(prevHard);
-    boolean mustSync = !toPersist.isEmpty() || snap != null
-        || hard.getTerm() != prevHard.getTerm() || hard.getVote() != prevHard.getVote();
+    boolean mustSync =
+        !toPersist.isEmpty()
+            || snap != null
+            || hard.getTerm() != prevHard.getTerm()
+            || hard.getVote() != prevHard.getVote();
     ConfState conf = raft.confState();
-    Ready rd = new Ready(++readyNumber, soft.equals(prevSoft) ? null : soft, hardChanged ? hard : null,
-        toPersist, snap, List.copyOf(raft.msgs), afterPersist, toApply, mustSync, conf == prevConf ? null : conf,
-        List.copyOf(raft.readStates));
+    Ready rd =
+        new Ready(
+            ++readyNumber,
+            soft.equals(prevSoft) ? null : soft,
+            hardChanged ? hard : null,
+            toPersist,
+            snap,
+            List.copyOf(raft.msgs),
+            afterPersist,
+            toApply,
+            mustSync,
+            conf == prevConf ? null : conf,
+            List.copyOf(raft.readStates));
     raft.readStates.clear();
     prevConf = conf;
 
     log.unstable.acceptInProgress();
     if (!toApply.isEmpty()) log.acceptApplying(toApply.get(toApply.size() - 1).getIndex());
     Entry last = toPersist.isEmpty() ? null : toPersist.get(toPersist.size() - 1);
-    unpersisted.add(new InFlightReady(rd.number(), last == null ? 0 : last.getIndex(),
-        last == null ? 0 : last.getTerm(), snap == null ? 0 : snap.getMetadata().getIndex(), toSelf));
+    unpersisted.add(
+        new InFlightReady(
+            rd.number(),
+            last == null ? 0 : last.getIndex(),
+            last == null ? 0 : last.getTerm(),
+            snap == null ? 0 : snap.getMetadata().getIndex(),
+            toSelf));
     raft.msgs.clear();
     raft.msgsAfterPersist.clear();
     prevSoft = soft;
@@ -248,7 +291,8 @@ public final class RaftNode {
   /** Every Ready up to and including number is durable (and its snapshot restored). */
   public void onPersisted(long number) {
     if (number > readyNumber) {
-      throw new IllegalStateException("persisted ready " + number + " was never handed out (last " + readyNumber + ")");
+      throw new IllegalStateException(
+          "persisted ready " + number + " was never handed out (last " + readyNumber + ")");
     }
     while (!unpersisted.isEmpty() && unpersisted.peek().number() <= number) {
       InFlightReady p = unpersisted.poll();
@@ -280,11 +324,31 @@ public final class RaftNode {
   public Status status() {
     Map<Long, MemberProgress> progress = new TreeMap<>();
     if (raft.role == Role.LEADER) {
-      raft.tracker.progress().forEach((id, pr) -> progress.put(id,
-          new MemberProgress(pr.match(), pr.next(), pr.state().name(), pr.isLearner(), pr.recentActive())));
+      raft.tracker
+          .progress()
+          .forEach(
+              (id, pr) ->
+                  progress.put(
+                      id,
+                      new MemberProgress(
+                          pr.match(),
+                          pr.next(),
+                          pr.state().name(),
+                          pr.isLearner(),
+                          pr.recentActive())));
     }
-    return new Status(raft.id, raft.term, raft.vote, raft.lead, raft.role, raft.log.committed(), raft.log.applied(),
-        raft.log.firstIndex(), raft.log.lastIndex(), raft.confState(), progress);
+    return new Status(
+        raft.id,
+        raft.term,
+        raft.vote,
+        raft.lead,
+        raft.role,
+        raft.log.committed(),
+        raft.log.applied(),
+        raft.log.firstIndex(),
+        raft.log.lastIndex(),
+        raft.confState(),
+        progress);
   }
 
   public long term() {
@@ -311,8 +375,18 @@ public final class RaftNode {
    * @param conf the configuration in force here
    * @param progress leader only: each member's replication state, by id
    */
-  public record Status(long id, long term, long vote, long lead, Role role, long commit, long applied,
-      long firstIndex, long lastIndex, ConfState conf, Map<Long, MemberProgress> progress) {}
+  public record Status(
+      long id,
+      long term,
+      long vote,
+      long lead,
+      Role role,
+      long commit,
+      long applied,
+      long firstIndex,
+      long lastIndex,
+      ConfState conf,
+      Map<Long, MemberProgress> progress) {}
 
   /**
    * The leader's view of one member (Figure 2's matchIndex and nextIndex).
@@ -320,5 +394,6 @@ public final class RaftNode {
    * @param state PROBE, REPLICATE or SNAPSHOT
    * @param recentActive heard from within the last election timeout
    */
-  public record MemberProgress(long match, long next, String state, boolean learner, boolean recentActive) {}
+  public record MemberProgress(
+      long match, long next, String state, boolean learner, boolean recentActive) {}
 }

@@ -42,7 +42,9 @@ final class ReadOnly {
     return true;
   }
 
-  /** Records that id answered the round of context; returns who has, or null for an unknown read. */
+  /**
+   * Records that id answered the round of context; returns who has, or null for an unknown read.
+   */
   Set<Long> ack(long id, ByteString context) {
     Pending p = byContext.get(context);
     if (p == null) return null;
@@ -63,7 +65,10 @@ final class ReadOnly {
     return out;
   }
 
-  /** Context of the newest read still waiting (heartbeats carry it, so a lost round is retried), or empty. */
+  /**
+   * Context of the newest read still waiting (heartbeats carry it, so a lost round is retried), or
+   * empty.
+   */
   ByteString lastContext() {
     return queue.isEmpty() ? ByteString.EMPTY : queue.peekLast().context;
   }

@@ -9,16 +9,18 @@ import java.util.List;
 
 /**
  * Work the core hands to its owner. The owner must, in this order per Ready:
+ *
  * <ol>
- *   <li>send {@code sendNow} at once (leader appends may leave before the leader's own disk
- *       write: thesis §10.2.1);</li>
+ *   <li>send {@code sendNow} at once (leader appends may leave before the leader's own disk write:
+ *       thesis §10.2.1);
  *   <li>persist {@code snapshot}, {@code toPersist} and {@code hardState} (forcing them to disk
- *       when {@code mustSync}), Readies strictly in number order, then call
- *       {@link RaftNode#onPersisted(long)} with this number;</li>
- *   <li>only after that, send {@code sendAfterPersist} (vote and append responses, vote
- *       requests: they promise what was just persisted);</li>
- *   <li>apply {@code toApply} in order and report {@link RaftNode#onApplied(long)}.</li>
+ *       when {@code mustSync}), Readies strictly in number order, then call {@link
+ *       RaftNode#onPersisted(long)} with this number;
+ *   <li>only after that, send {@code sendAfterPersist} (vote and append responses, vote requests:
+ *       they promise what was just persisted);
+ *   <li>apply {@code toApply} in order and report {@link RaftNode#onApplied(long)}.
  * </ol>
+ *
  * A Ready with nothing to persist still waits for every earlier Ready to be persisted before its
  * {@code sendAfterPersist} leave.
  *

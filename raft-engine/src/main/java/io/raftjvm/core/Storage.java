@@ -12,8 +12,8 @@ import java.util.List;
  * {@link RaftNode#onPersisted}; entries not yet durable live in the core's unstable log meanwhile.
  *
  * <p>Indexes: entries occupy {@code [firstIndex(), lastIndex()]}; {@code firstIndex() - 1} is the
- * index of the last snapshot (0 when none), whose term {@link #term} must still answer. An empty log
- * has {@code lastIndex() == firstIndex() - 1}.
+ * index of the last snapshot (0 when none), whose term {@link #term} must still answer. An empty
+ * log has {@code lastIndex() == firstIndex() - 1}.
  *
  * <p>Called only from the thread that owns the {@link RaftNode}.
  */

@@ -9,20 +9,25 @@ import java.util.List;
  * Entries and snapshot this server holds but has not yet been told are durable.
  *
  * <p>Invariants: {@code entries.get(i)} has index {@code offset + i}; if a snapshot is present,
- * {@code offset == snapshot index + 1}; {@code offset <= offsetInProgress <= offset + entries.size()}.
- * Entries below {@code offsetInProgress} have been handed to the owner in a Ready and are being
- * written; they stay readable here until {@link #stableTo} drops them.
+ * {@code offset == snapshot index + 1}; {@code offset <= offsetInProgress <= offset +
+ * entries.size()}. Entries below {@code offsetInProgress} have been handed to the owner in a Ready
+ * and are being written; they stay readable here until {@link #stableTo} drops them.
  */
 final class UnstableLog {
   /** Incoming snapshot not yet durable, or null. Set by restore, cleared by stableSnapTo. */
   private Snapshot snapshot;
+
   /** Whether snapshot was handed out in a Ready. */
   private boolean snapshotInProgress;
+
   private final ArrayList<Entry> entries = new ArrayList<>();
+
   /** Index of entries.get(0). */
   private long offset;
+
   /** First index not yet handed out for persistence. */
   private long offsetInProgress;
+
   private final RaftLogger logger;
 
   UnstableLog(long offset, RaftLogger logger) {
@@ -139,8 +144,16 @@ final class UnstableLog {
   /** Entries [lo, hi), which must lie within the unstable range. */
   List<Entry> slice(long lo, long hi) {
     if (lo > hi || lo < offset || hi > offset + entries.size()) {
-      throw new IllegalStateException("unstable slice [" + lo + "," + hi + ") out of bounds ["
-          + offset + "," + (offset + entries.size()) + ")");
+      throw new IllegalStateException(
+          "unstable slice ["
+              + lo
+              + ","
+              + hi
+              + ") out of bounds ["
+              + offset
+              + ","
+              + (offset + entries.size())
+              + ")");
     }
     return entries.subList((int) (lo - offset), (int) (hi - offset));
   }

@@ -20,22 +20,22 @@ import java.util.function.Consumer;
  * each applied batch is reported to {@code onApplied} (on this thread; the owner hops back to its
  * loop).
  *
- * <p>Only client commands reach the state machine: the leader's empty marker entries are applied
- * as no-ops here, and configuration entries only answer whoever proposed them. If the state
- * machine throws, the worker stops for good: it reports the failure once and applies nothing more
- * (skipping an entry would make this replica diverge).
+ * <p>Only client commands reach the state machine: the leader's empty marker entries are applied as
+ * no-ops here, and configuration entries only answer whoever proposed them. If the state machine
+ * throws, the worker stops for good: it reports the failure once and applies nothing more (skipping
+ * an entry would make this replica diverge).
  *
- * <p>Snapshots are taken and restored here too, in line with the entries: a snapshot covers
- * exactly the entries queued before it was asked for, and entries queued after a restore apply on
- * top of the restored state.
+ * <p>Snapshots are taken and restored here too, in line with the entries: a snapshot covers exactly
+ * the entries queued before it was asked for, and entries queued after a restore apply on top of
+ * the restored state.
  */
 public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   /** What one batch produced: results for the commands among entries up to lastIndex. */
   public record Applied(long lastIndex, List<Result> results) {}
 
   /**
-   * The answer for the entry at (index, term): the state machine's value (or a saved one, or a
-   * new session's id), or, when refused is set, why a session command was refused (its session is
+   * The answer for the entry at (index, term): the state machine's value (or a saved one, or a new
+   * session's id), or, when refused is set, why a session command was refused (its session is
    * unknown or expired; it was not applied).
    */
   public record Result(long index, long term, byte[] value, String refused) {
@@ -60,28 +60,55 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
    * owner finishes it with the configuration at its index. writer is null when there was nothing
    * new to snapshot; error is set when writing failed (the snapshot is then dropped).
    */
-  public record SnapshotTaken(SnapshotStore.Writer writer, long index, long term, Exception error) {}
+  public record SnapshotTaken(
+      SnapshotStore.Writer writer, long index, long term, Exception error) {}
 
   private final StateMachine stateMachine;
   private final Consumer<Applied> onApplied;
+
   /** The replicated session table. Apply thread only. */
   private final Sessions sessions;
+
   /** Deliberate bugs planted by the simulation (none in a server). */
   private java.util.Set<io.raftjvm.core.PlantedFault> planted = java.util.Set.of();
+
   /** Index and term of the last entry applied or restored. Apply thread only. */
   private long lastIndex;
+
   private long lastTerm;
 
-  public ApplyWorker(StateMachine stateMachine, String name, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
-    this(stateMachine, name, SerialExecutor.newThread(name), 0, 0, DEFAULT_SESSION_TIMEOUT_MS, onApplied, onFailure);
+  public ApplyWorker(
+      StateMachine stateMachine,
+      String name,
+      Consumer<Applied> onApplied,
+      Consumer<Throwable> onFailure) {
+    this(
+        stateMachine,
+        name,
+        SerialExecutor.newThread(name),
+        0,
+        0,
+        DEFAULT_SESSION_TIMEOUT_MS,
+        onApplied,
+        onFailure);
   }
 
   /** Sessions idle this long expire, unless the owner says otherwise. */
   public static final long DEFAULT_SESSION_TIMEOUT_MS = 15 * 60_000;
 
-  /** A worker whose state machine holds everything up to (index, term), e.g. restored from a snapshot. */
-  public ApplyWorker(StateMachine stateMachine, String name, SerialExecutor executor, long index, long term,
-      long sessionTimeoutMs, Consumer<Applied> onApplied, Consumer<Throwable> onFailure) {
+  /**
+   * A worker whose state machine holds everything up to (index, term), e.g. restored from a
+   * snapshot.
+   */
+  public ApplyWorker(
+      StateMachine stateMachine,
+      String name,
+      SerialExecutor executor,
+      long index,
+      long term,
+      long sessionTimeoutMs,
+      Consumer<Applied> onApplied,
+      Consumer<Throwable> onFailure) {
     super(name, Integer.MAX_VALUE, executor, onFailure);
     this.stateMachine = stateMachine;
     this.sessions = new Sessions(sessionTimeoutMs);
@@ -90,7 +117,10 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     this.lastTerm = term;
   }
 
-  /** Plants deliberate bugs (the simulation proves it catches them); call before submitting anything. */
+  /**
+   * Plants deliberate bugs (the simulation proves it catches them); call before submitting
+   * anything.
+   */
   void plant(java.util.Set<io.raftjvm.core.PlantedFault> faults) {
     this.planted = faults;
   }
@@ -116,7 +146,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     enqueue(new Query(query, result));
   }
 
-  /** Queues replacing the state machine's state with a (complete, checked) snapshot from the leader. */
+  /**
+   * Queues replacing the state machine's state with a (complete, checked) snapshot from the leader.
+   */
   public void restore(SnapshotStore.Stored snapshot) {
     enqueue(new Restore(snapshot));
   }
@@ -150,7 +182,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       w = task.store().begin(lastIndex, lastTerm);
       java.io.DataOutputStream out = new java.io.DataOutputStream(w.out());
       // The session table first, then the state machine's own image.
-      sessions.write(out, !planted.contains(io.raftjvm.core.PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT));
+      sessions.write(
+          out, !planted.contains(io.raftjvm.core.PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT));
       out.flush();
       stateMachine.snapshot(w.out());
       w.out().flush();
@@ -166,7 +199,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       q.result().complete(stateMachine.query(q.query()));
     } catch (RuntimeException e) {
       // A bad query fails alone (a client error); the state machine goes on.
-      q.result().completeExceptionally(new IllegalArgumentException("query failed: " + e.getMessage(), e));
+      q.result()
+          .completeExceptionally(
+              new IllegalArgumentException("query failed: " + e.getMessage(), e));
     }
   }
 
@@ -175,7 +210,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       sessions.read(new java.io.DataInputStream(in));
       stateMachine.restore(in);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot restore the state machine from snapshot " + s.metadata().getIndex(), e);
+      throw new UncheckedIOException(
+          "cannot restore the state machine from snapshot " + s.metadata().getIndex(), e);
     }
     lastIndex = s.metadata().getIndex();
     lastTerm = s.metadata().getTerm();
@@ -183,13 +219,17 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
 
   /**
    * What one entry of a batch comes to, decided in log order before the state machine runs: the
-   * state machine applies a command (at position among the batch's commands), a session command
-   * is answered with its saved result or refused, a registration opens a session, a configuration
+   * state machine applies a command (at position among the batch's commands), a session command is
+   * answered with its saved result or refused, a registration opens a session, a configuration
    * change is acknowledged, a leader's empty entry does nothing.
    */
-  private sealed interface Planned permits ApplyCommand, SavedResult, Expired, Registered, ConfChanged, Empty {}
+  private sealed interface Planned
+      permits ApplyCommand, SavedResult, Expired, Registered, ConfChanged, Empty {}
 
-  /** The state machine applies it; session and sequence are set for a session command (its result is saved). */
+  /**
+   * The state machine applies it; session and sequence are set for a session command (its result is
+   * saved).
+   */
   private record ApplyCommand(int position, long session, long sequence) implements Planned {}
 
   private record SavedResult(byte[] result) implements Planned {}
@@ -212,8 +252,12 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     if (!commands.isEmpty()) {
       values = stateMachine.apply(commands);
       if (values == null || values.size() != commands.size()) {
-        throw new IllegalStateException("state machine returned " + (values == null ? "null" : values.size())
-            + " results for " + commands.size() + " entries");
+        throw new IllegalStateException(
+            "state machine returned "
+                + (values == null ? "null" : values.size())
+                + " results for "
+                + commands.size()
+                + " entries");
       }
     }
     // In index order: the registry fails proposals below an answered index that got no answer.
@@ -233,7 +277,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       } else if (p instanceof Registered reg) {
         r = Result.value(e, java.nio.ByteBuffer.allocate(8).putLong(reg.session()).array());
       } else if (p instanceof ConfChanged) {
-        r = Result.value(e, NO_VALUE); // the core switched when it appended; this answers the operator
+        r =
+            Result.value(
+                e, NO_VALUE); // the core switched when it appended; this answers the operator
       } else {
         r = null; // a leader's empty entry
       }
@@ -245,7 +291,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     onApplied.accept(new Applied(lastIndex, results));
   }
 
-  /** Decides every entry of the batch in log order; commands gets what the state machine will apply. */
+  /**
+   * Decides every entry of the batch in log order; commands gets what the state machine will apply.
+   */
   private Planned[] plan(List<Entry> batch, List<CommittedEntry> commands) {
     Planned[] plan = new Planned[batch.size()];
     // A retry of a command applied earlier in this batch shares its position: its result is not
@@ -268,19 +316,22 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   /**
-   * A session entry. Every command is checked against the table, a retry within the batch too,
-   * so that the table (last activity, expiry, acknowledgements) moves exactly as if each entry
-   * were applied alone: replicas batch differently and must still agree.
+   * A session entry. Every command is checked against the table, a retry within the batch too, so
+   * that the table (last activity, expiry, acknowledgements) moves exactly as if each entry were
+   * applied alone: replicas batch differently and must still agree.
    */
-  private Planned planSession(Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, ApplyCommand> inBatch) {
+  private Planned planSession(
+      Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, ApplyCommand> inBatch) {
     SessionEntry se = SessionCodec.decode(e);
     if (se.hasRegister()) {
       sessions.register(e.getIndex(), se.getTimestampMs());
       return new Registered(e.getIndex());
     }
     SessionCommand c = se.getCommand();
-    Sessions.Verdict v = sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
-    if (v instanceof Sessions.Saved saved && !planted.contains(io.raftjvm.core.PlantedFault.RETRY_APPLIED_TWICE)) {
+    Sessions.Verdict v =
+        sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
+    if (v instanceof Sessions.Saved saved
+        && !planted.contains(io.raftjvm.core.PlantedFault.RETRY_APPLIED_TWICE)) {
       return new SavedResult(saved.result());
     }
     if (v instanceof Sessions.Expired x) return new Expired(x.why());

@@ -15,8 +15,10 @@ import java.util.function.Consumer;
  */
 abstract class BatchWorker<T> implements AutoCloseable {
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+
   /** A drain is given to the executor and has not yet found the queue empty. */
   private final AtomicBoolean scheduled = new AtomicBoolean();
+
   private final String name;
   private final int maxBatch;
   private final SerialExecutor executor;

@@ -5,17 +5,23 @@ import java.util.ArrayDeque;
 
 /**
  * Watches the log writer for a node (hashicorp/raft#683): a leader whose writer has not finished a
- * write for longer than an election timeout should hand leadership to its most up-to-date voter
- * and take no proposals meanwhile. The followers still commit without its disk, but everything it
+ * write for longer than an election timeout should hand leadership to its most up-to-date voter and
+ * take no proposals meanwhile. The followers still commit without its disk, but everything it
  * accepted would pile up unwritten in its memory; as a follower it needs little, since the leader
  * sends it no more than its in-flight window while it cannot acknowledge. Loop only.
  */
 final class DiskStallWatch {
   private final long stallMillis;
   private final int electionTicks;
-  /** Readies handed to the writer and not yet durable: (number, monotonic ms handed over), oldest first. */
+
+  /**
+   * Readies handed to the writer and not yet durable: (number, monotonic ms handed over), oldest
+   * first.
+   */
   private final ArrayDeque<long[]> writing = new ArrayDeque<>();
+
   private boolean stalled;
+
   /** The tick at which leadership was last handed over for a stall. */
   private long lastHandover = Long.MIN_VALUE / 2;
 
@@ -61,7 +67,9 @@ final class DiskStallWatch {
     long best = 0;
     long bestMatch = -1;
     for (var e : st.progress().entrySet()) {
-      if (e.getKey() == self || e.getValue().learner() || !st.conf().getVotersList().contains(e.getKey())) continue;
+      if (e.getKey() == self
+          || e.getValue().learner()
+          || !st.conf().getVotersList().contains(e.getKey())) continue;
       if (e.getValue().match() > bestMatch) {
         best = e.getKey();
         bestMatch = e.getValue().match();

@@ -26,17 +26,20 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * State machine snapshots on disk (the server's {@link SnapshotStore}), one directory each, named {@code <index>-<term>}:
+ * State machine snapshots on disk (the server's {@link SnapshotStore}), one directory each, named
+ * {@code <index>-<term>}:
+ *
  * <ul>
- *   <li>{@code data}: the bytes {@code StateMachine.snapshot} wrote (or a leader sent);</li>
+ *   <li>{@code data}: the bytes {@code StateMachine.snapshot} wrote (or a leader sent);
  *   <li>{@code meta}: magic, version, the {@link SnapshotMetadata} (index, term, configuration),
- *       the data's size and CRC32C, and a CRC32C of the meta itself.</li>
+ *       the data's size and CRC32C, and a CRC32C of the meta itself.
  * </ul>
+ *
  * A snapshot is written under {@code tmp-<index>-<term>}, both files forced to disk, then the
  * directory is renamed (atomically) and the parent forced: a snapshot directory that exists is
- * complete. Leftover {@code tmp-} directories from a crash are deleted on open. The data is
- * checked against its size and CRC before a state machine is restored from it, so a torn or
- * corrupt file is never applied.
+ * complete. Leftover {@code tmp-} directories from a crash are deleted on open. The data is checked
+ * against its size and CRC before a state machine is restored from it, so a torn or corrupt file is
+ * never applied.
  *
  * <p>Thread-safe for what the server does with it: one writer at a time per snapshot, readers of
  * complete snapshots from any thread.
@@ -74,7 +77,8 @@ public final class FileSnapshotStore implements SnapshotStore {
   }
 
   /** A complete snapshot on disk; data is its data file. */
-  public record FileStored(SnapshotMetadata metadata, Path data, long size, int crc32c) implements Stored {
+  public record FileStored(SnapshotMetadata metadata, Path data, long size, int crc32c)
+      implements Stored {
     @Override
     public InputStream open() throws IOException {
       return new BufferedInputStream(Files.newInputStream(data), 1 << 16);
@@ -84,12 +88,17 @@ public final class FileSnapshotStore implements SnapshotStore {
     public void verify() throws IOException {
       long actualSize = Files.size(data);
       if (actualSize != size) {
-        throw new CorruptSnapshotException(data + " holds " + actualSize + " bytes, its meta says " + size);
+        throw new CorruptSnapshotException(
+            data + " holds " + actualSize + " bytes, its meta says " + size);
       }
       int actual = crcOf(data);
       if (actual != crc32c) {
-        throw new CorruptSnapshotException(data + " has CRC32C " + Integer.toHexString(actual) + ", its meta says "
-            + Integer.toHexString(crc32c));
+        throw new CorruptSnapshotException(
+            data
+                + " has CRC32C "
+                + Integer.toHexString(actual)
+                + ", its meta says "
+                + Integer.toHexString(crc32c));
       }
     }
   }
@@ -102,7 +111,8 @@ public final class FileSnapshotStore implements SnapshotStore {
     return new FileWriter(index, term, tmp);
   }
 
-  private static final java.util.concurrent.atomic.AtomicLong WRITERS = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong WRITERS =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** A snapshot being written to a temporary directory; finishing renames it into place. */
   public final class FileWriter implements Writer {
@@ -118,18 +128,23 @@ public final class FileSnapshotStore implements SnapshotStore {
       this.index = index;
       this.term = term;
       this.tmp = tmp;
-      this.channel = FileChannel.open(tmp.resolve(DATA), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      this.out = new java.io.BufferedOutputStream(new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          write(new byte[] {(byte) b}, 0, 1);
-        }
+      this.channel =
+          FileChannel.open(
+              tmp.resolve(DATA), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      this.out =
+          new java.io.BufferedOutputStream(
+              new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                  write(new byte[] {(byte) b}, 0, 1);
+                }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          append(ByteBuffer.wrap(b, off, len));
-        }
-      }, 1 << 16);
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                  append(ByteBuffer.wrap(b, off, len));
+                }
+              },
+              1 << 16);
     }
 
     @Override
@@ -163,27 +178,49 @@ public final class FileSnapshotStore implements SnapshotStore {
 
     @Override
     public FileStored finish(ConfState conf) throws IOException {
-      return finish(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build(), -1, 0);
+      return finish(
+          SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build(),
+          -1,
+          0);
     }
 
     @Override
-    public FileStored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
+    public FileStored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc)
+        throws IOException {
       return finish(meta, expectedSize, expectedCrc);
     }
 
-    private FileStored finish(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
+    private FileStored finish(SnapshotMetadata meta, long expectedSize, int expectedCrc)
+        throws IOException {
       if (meta.getIndex() != index || meta.getTerm() != term) {
         abort();
-        throw new IllegalArgumentException("snapshot " + index + "-" + term + " finished as " + meta.getIndex()
-            + "-" + meta.getTerm());
+        throw new IllegalArgumentException(
+            "snapshot "
+                + index
+                + "-"
+                + term
+                + " finished as "
+                + meta.getIndex()
+                + "-"
+                + meta.getTerm());
       }
       try {
         out.flush();
         int value = (int) crc.getValue();
         if (expectedSize >= 0 && (expectedSize != size || expectedCrc != value)) {
-          throw new CorruptSnapshotException("received snapshot " + index + "-" + term + " has " + size
-              + " bytes with CRC32C " + Integer.toHexString(value) + "; the leader sent " + expectedSize
-              + " bytes with CRC32C " + Integer.toHexString(expectedCrc));
+          throw new CorruptSnapshotException(
+              "received snapshot "
+                  + index
+                  + "-"
+                  + term
+                  + " has "
+                  + size
+                  + " bytes with CRC32C "
+                  + Integer.toHexString(value)
+                  + "; the leader sent "
+                  + expectedSize
+                  + " bytes with CRC32C "
+                  + Integer.toHexString(expectedCrc));
         }
         channel.force(true);
         channel.close();
@@ -253,7 +290,8 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   // ------------------------------------------------------------------ files
 
-  private static void writeMeta(Path file, SnapshotMetadata meta, long size, int dataCrc) throws IOException {
+  private static void writeMeta(Path file, SnapshotMetadata meta, long size, int dataCrc)
+      throws IOException {
     byte[] m = meta.toByteArray();
     ByteBuffer b = ByteBuffer.allocate(4 + 4 + 4 + m.length + 8 + 4 + 4);
     b.putInt(MAGIC).putInt(VERSION).putInt(m.length).put(m).putLong(size).putInt(dataCrc);
@@ -261,7 +299,8 @@ public final class FileSnapshotStore implements SnapshotStore {
     c.update(b.array(), 0, b.position());
     b.putInt((int) c.getValue());
     b.flip();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       while (b.hasRemaining()) ch.write(b);
       ch.force(true);
     }
@@ -276,11 +315,14 @@ public final class FileSnapshotStore implements SnapshotStore {
       throw new CorruptSnapshotException("snapshot " + d + " has no " + META + " file");
     }
     try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all))) {
-      if (all.length < 28 || in.readInt() != MAGIC) throw new CorruptSnapshotException(file + " is not a snapshot meta file");
+      if (all.length < 28 || in.readInt() != MAGIC)
+        throw new CorruptSnapshotException(file + " is not a snapshot meta file");
       int version = in.readInt();
-      if (version != VERSION) throw new CorruptSnapshotException(file + " has unknown version " + version);
+      if (version != VERSION)
+        throw new CorruptSnapshotException(file + " has unknown version " + version);
       int len = in.readInt();
-      if (len < 0 || len > all.length - 24) throw new CorruptSnapshotException(file + " is truncated");
+      if (len < 0 || len > all.length - 24)
+        throw new CorruptSnapshotException(file + " is truncated");
       byte[] m = new byte[len];
       in.readFully(m);
       long size = in.readLong();
@@ -288,7 +330,8 @@ public final class FileSnapshotStore implements SnapshotStore {
       int stored = in.readInt();
       CRC32C c = new CRC32C();
       c.update(all, 0, all.length - 4);
-      if ((int) c.getValue() != stored) throw new CorruptSnapshotException(file + " fails its checksum");
+      if ((int) c.getValue() != stored)
+        throw new CorruptSnapshotException(file + " fails its checksum");
       return new FileStored(SnapshotMetadata.parseFrom(m), d.resolve(DATA), size, dataCrc);
     } catch (InvalidProtocolBufferException | java.io.EOFException e) {
       throw new CorruptSnapshotException(file + " is corrupt: " + e.getMessage());

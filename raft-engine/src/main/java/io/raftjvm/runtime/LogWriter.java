@@ -8,14 +8,14 @@ import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
- * Persists Readies on a thread of its own (a {@link SerialExecutor}) with group commit: every Ready queued while the previous
- * sync ran is written in one batch and made durable with one sync, and the highest Ready number of
- * the batch is reported to {@code onDurable} (called on the writer's executor; the owner hops back to
- * its node's thread from there).
+ * Persists Readies on a thread of its own (a {@link SerialExecutor}) with group commit: every Ready
+ * queued while the previous sync ran is written in one batch and made durable with one sync, and
+ * the highest Ready number of the batch is reported to {@code onDurable} (called on the writer's
+ * executor; the owner hops back to its node's thread from there).
  *
- * <p>Readies are written strictly in submission order. A write or sync failure is fatal: the
- * writer stops, reports the error once to {@code onFailure}, and never reports anything durable
- * again, because the node cannot know what reached the disk.
+ * <p>Readies are written strictly in submission order. A write or sync failure is fatal: the writer
+ * stops, reports the error once to {@code onFailure}, and never reports anything durable again,
+ * because the node cannot know what reached the disk.
  *
  * <p>Whether a sync really forces data to disk is the store's setting (see its {@code durable}
  * switch); the writer calls {@link LogStore#sync()} whenever a batch holds a Ready that must sync.
@@ -34,12 +34,17 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
   record Task(Ready ready, Runnable action) {}
 
   /** A writer on a thread of its own, named name. */
-  public LogWriter(LogStore store, String name, LongConsumer onDurable, Consumer<Throwable> onFailure) {
+  public LogWriter(
+      LogStore store, String name, LongConsumer onDurable, Consumer<Throwable> onFailure) {
     this(store, name, SerialExecutor.newThread(name), onDurable, onFailure);
   }
 
   /** A writer on executor, which it shuts down on close. */
-  public LogWriter(LogStore store, String name, SerialExecutor executor, LongConsumer onDurable,
+  public LogWriter(
+      LogStore store,
+      String name,
+      SerialExecutor executor,
+      LongConsumer onDurable,
       Consumer<Throwable> onFailure) {
     super(name, MAX_BATCH, executor, onFailure);
     this.store = store;
@@ -53,7 +58,8 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
 
   /**
    * Runs action on the writer thread, the store's only writer, after every Ready queued before it
-   * is written (recording a snapshot, compacting). An exception from it is fatal, as a failed write.
+   * is written (recording a snapshot, compacting). An exception from it is fatal, as a failed
+   * write.
    */
   public void run(Runnable action) {
     enqueue(new Task(null, action));

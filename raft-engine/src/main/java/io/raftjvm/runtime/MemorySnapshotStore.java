@@ -14,11 +14,11 @@ import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
- * Snapshots in memory, for the whole-node simulation and tests: the same contract as the
- * {@link FileSnapshotStore} (a snapshot is visible only once finished, a received one is checked
- * against the leader's size and CRC32C, a second copy of one is dropped), and it survives a
- * simulated crash because the simulation keeps the store object across restarts. Unfinished
- * writers are simply forgotten by a crash. Thread-safe.
+ * Snapshots in memory, for the whole-node simulation and tests: the same contract as the {@link
+ * FileSnapshotStore} (a snapshot is visible only once finished, a received one is checked against
+ * the leader's size and CRC32C, a second copy of one is dropped), and it survives a simulated crash
+ * because the simulation keeps the store object across restarts. Unfinished writers are simply
+ * forgotten by a crash. Thread-safe.
  */
 public final class MemorySnapshotStore implements SnapshotStore {
   /** A complete snapshot held as bytes. */
@@ -36,8 +36,8 @@ public final class MemorySnapshotStore implements SnapshotStore {
     @Override
     public void verify() throws IOException {
       if (crcOf(data) != crc32c) {
-        throw new CorruptSnapshotException("snapshot " + metadata.getIndex() + "-" + metadata.getTerm()
-            + " fails its CRC32C");
+        throw new CorruptSnapshotException(
+            "snapshot " + metadata.getIndex() + "-" + metadata.getTerm() + " fails its CRC32C");
       }
     }
   }
@@ -69,9 +69,11 @@ public final class MemorySnapshotStore implements SnapshotStore {
   }
 
   private synchronized MemoryStored add(MemoryStored s) {
-    TreeMap<Long, MemoryStored> terms = byIndex.computeIfAbsent(s.metadata().getIndex(), i -> new TreeMap<>());
+    TreeMap<Long, MemoryStored> terms =
+        byIndex.computeIfAbsent(s.metadata().getIndex(), i -> new TreeMap<>());
     MemoryStored there = terms.get(s.metadata().getTerm());
-    if (there != null) return there; // snapshots of one index and term are identical: keep the first
+    if (there != null)
+      return there; // snapshots of one index and term are identical: keep the first
     terms.put(s.metadata().getTerm(), s);
     return s;
   }
@@ -122,27 +124,51 @@ public final class MemorySnapshotStore implements SnapshotStore {
 
     @Override
     public Stored finish(ConfState conf) throws IOException {
-      return finish(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build(), -1, 0);
+      return finish(
+          SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build(),
+          -1,
+          0);
     }
 
     @Override
-    public Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
+    public Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc)
+        throws IOException {
       return finish(meta, expectedSize, expectedCrc);
     }
 
-    private Stored finish(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException {
-      if (done) throw new IllegalStateException("snapshot " + index + "-" + term + " is already finished or aborted");
+    private Stored finish(SnapshotMetadata meta, long expectedSize, int expectedCrc)
+        throws IOException {
+      if (done)
+        throw new IllegalStateException(
+            "snapshot " + index + "-" + term + " is already finished or aborted");
       done = true;
       if (meta.getIndex() != index || meta.getTerm() != term) {
-        throw new IllegalArgumentException("snapshot " + index + "-" + term + " finished as " + meta.getIndex()
-            + "-" + meta.getTerm());
+        throw new IllegalArgumentException(
+            "snapshot "
+                + index
+                + "-"
+                + term
+                + " finished as "
+                + meta.getIndex()
+                + "-"
+                + meta.getTerm());
       }
       byte[] data = out.toByteArray();
       int crc = crcOf(data);
       if (expectedSize >= 0 && (expectedSize != data.length || expectedCrc != crc)) {
-        throw new CorruptSnapshotException("received snapshot " + index + "-" + term + " has " + data.length
-            + " bytes with CRC32C " + Integer.toHexString(crc) + "; the leader sent " + expectedSize
-            + " bytes with CRC32C " + Integer.toHexString(expectedCrc));
+        throw new CorruptSnapshotException(
+            "received snapshot "
+                + index
+                + "-"
+                + term
+                + " has "
+                + data.length
+                + " bytes with CRC32C "
+                + Integer.toHexString(crc)
+                + "; the leader sent "
+                + expectedSize
+                + " bytes with CRC32C "
+                + Integer.toHexString(expectedCrc));
       }
       return add(new MemoryStored(meta, data, crc));
     }

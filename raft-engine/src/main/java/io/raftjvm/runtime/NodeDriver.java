@@ -37,7 +37,8 @@ import java.util.function.Supplier;
  * for it (vote and append responses). Nothing here blocks the loop.
  *
  * <p>Failure is fail-stop: an invariant violation in the core, a log write that fails or a state
- * machine that throws stops the node (no more ticks, messages or proposals); waiting proposals fail.
+ * machine that throws stops the node (no more ticks, messages or proposals); waiting proposals
+ * fail.
  */
 public final class NodeDriver implements AutoCloseable {
   private final RaftNode node;
@@ -48,23 +49,35 @@ public final class NodeDriver implements AutoCloseable {
   private final long id;
   private final LogWriter writer;
   private final ApplyWorker applier;
+
   /** Null when the node has no snapshot store. */
   private final SnapshotStore snapshots;
+
   private final SnapshotKeeper keeper;
+
   /** Linearizable reads. Loop only. */
   private final Reads reads;
+
   /** Added to on the loop, completed on the apply thread. */
   private final ProposalRegistry proposals = new ProposalRegistry();
-  /** Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only. */
+
+  /**
+   * Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only.
+   */
   private final ArrayDeque<Ready> unpersisted = new ArrayDeque<>();
+
   private Transport transport;
   private NodeLoop.Timer ticker;
+
   /** A drain is queued on the loop. Loop only. */
   private boolean drainScheduled;
+
   /** The ticks the core is owed by the monotonic clock. Loop only. */
   private final TickClock clock;
+
   /** Whether the log writer has stalled past an election timeout. Loop only. */
   private final DiskStallWatch disk;
+
   /** The planted bug TICKS_FOLLOW_THE_TIMER (simulation only). */
   private final boolean timerTicks;
 
@@ -77,15 +90,26 @@ public final class NodeDriver implements AutoCloseable {
   private volatile ConfState conf;
   private volatile Throwable failure;
   private volatile boolean stopped;
-  /** Sees each Ready on the loop before it is carried out (simulation invariants). Set before start. */
-  private java.util.function.Consumer<Ready> readyObserver = rd -> { };
+
+  /**
+   * Sees each Ready on the loop before it is carried out (simulation invariants). Set before start.
+   */
+  private java.util.function.Consumer<Ready> readyObserver = rd -> {};
+
   /** Told, on the loop, why the node stopped on a failure (not on close). Set before start. */
-  private volatile java.util.function.Consumer<String> onFailure = reason -> { };
+  private volatile java.util.function.Consumer<String> onFailure = reason -> {};
 
   /** A node without snapshots (tests, tools): its log is never compacted. */
-  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, NodeRuntime runtime,
-      long tickMillis, RaftLogger logger) {
-    this(id, node, store, stateMachine, null, SnapshotPolicy.ON_DEMAND, runtime, tickMillis, logger);
+  public NodeDriver(
+      long id,
+      RaftNode node,
+      LogStore store,
+      StateMachine stateMachine,
+      NodeRuntime runtime,
+      long tickMillis,
+      RaftLogger logger) {
+    this(
+        id, node, store, stateMachine, null, SnapshotPolicy.ON_DEMAND, runtime, tickMillis, logger);
   }
 
   /**
@@ -94,8 +118,16 @@ public final class NodeDriver implements AutoCloseable {
    * @param policy when to snapshot and how much log to keep behind a snapshot
    * @param runtime the loop, the writer's and applier's executors and the clock
    */
-  public NodeDriver(long id, RaftNode node, LogStore store, StateMachine stateMachine, SnapshotStore snapshots,
-      SnapshotPolicy policy, NodeRuntime runtime, long tickMillis, RaftLogger logger) {
+  public NodeDriver(
+      long id,
+      RaftNode node,
+      LogStore store,
+      StateMachine stateMachine,
+      SnapshotStore snapshots,
+      SnapshotPolicy policy,
+      NodeRuntime runtime,
+      long tickMillis,
+      RaftLogger logger) {
     if (tickMillis <= 0) throw new IllegalArgumentException("tick must be positive: " + tickMillis);
     this.id = id;
     this.node = node;
@@ -104,32 +136,53 @@ public final class NodeDriver implements AutoCloseable {
     this.tickMillis = tickMillis;
     this.logger = logger;
     this.snapshots = snapshots;
-    this.writer = new LogWriter(store, "raft-" + id + "-log", runtime.worker("raft-" + id + "-log"),
-        n -> loop.execute(() -> onDurable(n)),
-        t -> loop.execute(() -> fail("log write failed", t)));
+    this.writer =
+        new LogWriter(
+            store,
+            "raft-" + id + "-log",
+            runtime.worker("raft-" + id + "-log"),
+            n -> loop.execute(() -> onDurable(n)),
+            t -> loop.execute(() -> fail("log write failed", t)));
     // The state machine holds the state as of the latest snapshot, unless it keeps its own state
     // beyond it: then the first snapshot waits until an entry is applied (its term is unknown).
     SnapshotMetadata base = store.snapshot().getMetadata();
     boolean atBase = stateMachine.lastApplied() <= base.getIndex();
-    this.applier = new ApplyWorker(stateMachine, "raft-" + id + "-apply", runtime.worker("raft-" + id + "-apply"),
-        atBase ? base.getIndex() : 0,
-        atBase ? base.getTerm() : 0, policy.sessionTimeoutMs(),
-        this::appliedOnApplyThread,
-        t -> loop.execute(() -> fail("state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
-    this.keeper = snapshots == null ? null
-        : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
-    applier.plant(java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values()).filter(node::planted)
-        .collect(java.util.stream.Collectors.toSet()));
+    this.applier =
+        new ApplyWorker(
+            stateMachine,
+            "raft-" + id + "-apply",
+            runtime.worker("raft-" + id + "-apply"),
+            atBase ? base.getIndex() : 0,
+            atBase ? base.getTerm() : 0,
+            policy.sessionTimeoutMs(),
+            this::appliedOnApplyThread,
+            t ->
+                loop.execute(
+                    () ->
+                        fail(
+                            "state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
+    this.keeper =
+        snapshots == null
+            ? null
+            : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
+    applier.plant(
+        java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values())
+            .filter(node::planted)
+            .collect(java.util.stream.Collectors.toSet()));
     this.clock = new TickClock(tickMillis, node.electionTicks());
     this.disk = new DiskStallWatch(tickMillis, node.electionTicks());
     this.timerTicks = node.planted(io.raftjvm.core.PlantedFault.TICKS_FOLLOW_THE_TIMER);
-    this.reads = new Reads(applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
-    // The state machine and the session table start from the latest snapshot; the log after it follows.
+    this.reads =
+        new Reads(
+            applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
+    // The state machine and the session table start from the latest snapshot; the log after it
+    // follows.
     if (snapshots != null && base.getIndex() > 0) {
       try {
         SnapshotStore.Stored latest = snapshots.get(base.getIndex(), base.getTerm());
         if (latest == null) {
-          throw new IllegalStateException("snapshot " + base.getIndex() + "-" + base.getTerm() + " is missing");
+          throw new IllegalStateException(
+              "snapshot " + base.getIndex() + "-" + base.getTerm() + " is missing");
         }
         applier.restore(latest);
       } catch (java.io.IOException e) {
@@ -140,15 +193,16 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Starts ticking and talking through transport. */
   public void start(Transport transport) {
-    loop.execute(() -> {
-      this.transport = transport;
-      reads.onHandedOut(node.status().applied());
-      conf = node.confState();
-      transport.updateMembers(conf);
-      clock.start(runtime.monotonicMillis());
-      ticker = loop.every(tickMillis, this::tick);
-      drain();
-    });
+    loop.execute(
+        () -> {
+          this.transport = transport;
+          reads.onHandedOut(node.status().applied());
+          conf = node.confState();
+          transport.updateMembers(conf);
+          clock.start(runtime.monotonicMillis());
+          ticker = loop.every(tickMillis, this::tick);
+          drain();
+        });
   }
 
   // ------------------------------------------------------------------ inputs (any thread)
@@ -181,14 +235,16 @@ public final class NodeDriver implements AutoCloseable {
 
   /**
    * Proposes a command. Completes with the state machine's result once it is applied here, or
-   * exceptionally: {@link NotLeaderException} (with the leader's id when known), or
-   * {@link ProposalFailedException}.
+   * exceptionally: {@link NotLeaderException} (with the leader's id when known), or {@link
+   * ProposalFailedException}.
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
     return appendOnLoop(() -> node.propose(command), "proposing");
   }
 
-  /** Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index). */
+  /**
+   * Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index).
+   */
   public CompletableFuture<Long> registerSession() {
     ByteString entry = SessionCodec.register(runtime.currentTimeMillis());
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
@@ -199,45 +255,55 @@ public final class NodeDriver implements AutoCloseable {
    * Proposes a command of a session: applied at most once per (session, sequence), a retry returns
    * the first result. Fails with SESSION_EXPIRED when the session is unknown or expired.
    */
-  public CompletableFuture<Proposal> proposeInSession(long session, long sequence, long firstUnacked,
-      ByteString command) {
-    ByteString entry = SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
+  public CompletableFuture<Proposal> proposeInSession(
+      long session, long sequence, long firstUnacked, ByteString command) {
+    ByteString entry =
+        SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
     return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
   }
 
   /**
    * Proposes a single-server membership change (thesis §4.1). Completes with the configuration
    * entry's index once it is committed and applied here, or exceptionally: NotLeaderException,
-   * {@link ConfChangeRejectedException} (refused, nothing changed; see its retryable()), or
-   * {@link ProposalFailedException} as for proposals (UNAVAILABLE while a leadership transfer is
-   * under way).
+   * {@link ConfChangeRejectedException} (refused, nothing changed; see its retryable()), or {@link
+   * ProposalFailedException} as for proposals (UNAVAILABLE while a leadership transfer is under
+   * way).
    */
   public CompletableFuture<Long> changeMembership(ConfChange change) {
-    return appendOnLoop(() -> node.proposeConfChange(change), "changing membership").thenApply(Proposal::index);
+    return appendOnLoop(() -> node.proposeConfChange(change), "changing membership")
+        .thenApply(Proposal::index);
   }
 
-  /** Appends an entry on the loop and registers for its application; refusals complete the future. */
+  /**
+   * Appends an entry on the loop and registers for its application; refusals complete the future.
+   */
   private CompletableFuture<Proposal> appendOnLoop(Supplier<EntryId> append, String what) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> {
-      if (disk.stalled() && role == Role.LEADER) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
-            "node " + id + " cannot write its log; it is handing leadership over"));
-        return;
-      }
-      try {
-        EntryId at = append.get();
-        proposals.add(at, f);
-        scheduleDrain();
-      } catch (NotLeaderException | ConfChangeRejectedException e) {
-        f.completeExceptionally(e);
-      } catch (ProposalDroppedException e) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-        fail("invariant violated while " + what, e);
-      }
-    });
+    onRunningLoop(
+        f,
+        () -> {
+          if (disk.stalled() && role == Role.LEADER) {
+            f.completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.UNAVAILABLE,
+                    "node " + id + " cannot write its log; it is handing leadership over"));
+            return;
+          }
+          try {
+            EntryId at = append.get();
+            proposals.add(at, f);
+            scheduleDrain();
+          } catch (NotLeaderException | ConfChangeRejectedException e) {
+            f.completeExceptionally(e);
+          } catch (ProposalDroppedException e) {
+            f.completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+            fail("invariant violated while " + what, e);
+          }
+        });
     return f;
   }
 
@@ -250,24 +316,26 @@ public final class NodeDriver implements AutoCloseable {
 
   /**
    * A linearizable read (thesis §6.4): runs query on the state machine once this node has applied
-   * everything committed before the call, confirmed by the leader's heartbeat round; no log entry is
-   * written. Works on a follower too (it asks the leader for the read index and serves the read
+   * everything committed before the call, confirmed by the leader's heartbeat round; no log entry
+   * is written. Works on a follower too (it asks the leader for the read index and serves the read
    * itself). Completes exceptionally with NotLeaderException when no leader is known, or
    * ProposalFailedException (LEADERSHIP_LOST: retry) when leadership changed first.
    */
   public CompletableFuture<byte[]> read(byte[] query) {
     CompletableFuture<byte[]> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> {
-      try {
-        reads.ask(node, query, f);
-        scheduleDrain();
-      } catch (NotLeaderException e) {
-        f.completeExceptionally(e);
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-        fail("invariant violated while reading", e);
-      }
-    });
+    onRunningLoop(
+        f,
+        () -> {
+          try {
+            reads.ask(node, query, f);
+            scheduleDrain();
+          } catch (NotLeaderException e) {
+            f.completeExceptionally(e);
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+            fail("invariant violated while reading", e);
+          }
+        });
     return f;
   }
 
@@ -278,35 +346,39 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Void> transferLeadership(long target) {
     CompletableFuture<Void> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> {
-      try {
-        node.transferLeadership(target);
-        scheduleDrain();
-        f.complete(null);
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-    });
+    onRunningLoop(
+        f,
+        () -> {
+          try {
+            node.transferLeadership(target);
+            scheduleDrain();
+            f.complete(null);
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+          }
+        });
     return f;
   }
 
   /** Runs action on the loop, or fails f as UNAVAILABLE (nothing taken) if the node has stopped. */
   private void onRunningLoop(CompletableFuture<?> f, Runnable action) {
-    loop.execute(() -> {
-      if (stopped) {
-        f.completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE,
-            "node " + id + " is stopped"));
-        return;
-      }
-      try {
-        catchUpTicks();
-      } catch (RuntimeException e) {
-        f.completeExceptionally(e);
-        fail("invariant violated on tick", e);
-        return;
-      }
-      action.run();
-    });
+    loop.execute(
+        () -> {
+          if (stopped) {
+            f.completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.UNAVAILABLE, "node " + id + " is stopped"));
+            return;
+          }
+          try {
+            catchUpTicks();
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+            fail("invariant violated on tick", e);
+            return;
+          }
+          action.run();
+        });
   }
 
   /** Gives the core every tick the monotonic clock says is due (see {@link TickClock}). */
@@ -330,11 +402,15 @@ public final class NodeDriver implements AutoCloseable {
     drain();
   }
 
-  /** A leader whose log writer stalled past an election timeout hands leadership over ({@link DiskStallWatch}). */
+  /**
+   * A leader whose log writer stalled past an election timeout hands leadership over ({@link
+   * DiskStallWatch}).
+   */
   private void checkDisk() {
     long now = runtime.monotonicMillis();
     if (disk.check(now)) {
-      logger.warn("node {}: the log writer has not finished a write for {} ms", id, disk.waitedMillis(now));
+      logger.warn(
+          "node {}: the log writer has not finished a write for {} ms", id, disk.waitedMillis(now));
     }
     if (role != Role.LEADER || !disk.stalled()) return; // no status snapshot on every tick
     long target = disk.handoverTarget(id, node.status(), clock.given());
@@ -365,12 +441,18 @@ public final class NodeDriver implements AutoCloseable {
           conf = rd.confState();
           transport.updateMembers(conf);
         }
-        if ((rd.confState() != null || rd.softState() != null) && role != Role.LEADER
-            && !ConfChanges.isMember(conf, id) && proposals.size() > 0) {
+        if ((rd.confState() != null || rd.softState() != null)
+            && role != Role.LEADER
+            && !ConfChanges.isMember(conf, id)
+            && proposals.size() > 0) {
           // Removed: nothing beyond the commit index reaches this log any more, so proposals
           // there would only time out. Those at or below it are still applied here.
-          proposals.failAbove(node.commitIndex(), ProposalFailedException.Kind.LEADERSHIP_LOST, "node " + id
-              + " left the cluster before the command committed here; it may still commit");
+          proposals.failAbove(
+              node.commitIndex(),
+              ProposalFailedException.Kind.LEADERSHIP_LOST,
+              "node "
+                  + id
+                  + " left the cluster before the command committed here; it may still commit");
         }
         for (Message m : rd.sendNow()) {
           if (m.getType() == MessageType.MSG_SNAPSHOT) sendSnapshot(m);
@@ -400,13 +482,18 @@ public final class NodeDriver implements AutoCloseable {
     role = rd.softState().role();
     leader = rd.softState().lead();
     if (role == Role.LEADER && was != Role.LEADER) {
-      logger.info("node {} became leader at term {}", id, rd.hardState() != null ? rd.hardState().getTerm() : term);
+      logger.info(
+          "node {} became leader at term {}",
+          id,
+          rd.hardState() != null ? rd.hardState().getTerm() : term);
     } else if (was == Role.LEADER && role != Role.LEADER) {
       logger.info("node {} is no longer leader (now {}, leader {})", id, role, leader);
       // A deposed leader may never learn what happens to its uncommitted entries (it may be cut
       // off), so their clients hear at once and retry elsewhere; what is committed is applied here.
-      proposals.failAbove(node.commitIndex(), ProposalFailedException.Kind.LEADERSHIP_LOST, "node " + id
-          + " lost leadership before the command committed; it may still commit");
+      proposals.failAbove(
+          node.commitIndex(),
+          ProposalFailedException.Kind.LEADERSHIP_LOST,
+          "node " + id + " lost leadership before the command committed; it may still commit");
     }
   }
 
@@ -449,23 +536,33 @@ public final class NodeDriver implements AutoCloseable {
     drain();
   }
 
-  /** The leader's snapshot was restored into the core's log: the state machine and the store follow. */
+  /**
+   * The leader's snapshot was restored into the core's log: the state machine and the store follow.
+   */
   private void installSnapshot(SnapshotMetadata meta) {
-    if (keeper == null) throw new IllegalStateException("node " + id + " keeps no snapshots but was sent one");
+    if (keeper == null)
+      throw new IllegalStateException("node " + id + " keeps no snapshots but was sent one");
     keeper.install(meta);
   }
 
-  /** The core asks to send a snapshot: the transport streams it, then the core hears how it went. */
+  /**
+   * The core asks to send a snapshot: the transport streams it, then the core hears how it went.
+   */
   private void sendSnapshot(Message m) {
     if (keeper == null) {
       node.reportSnapshot(m.getTo(), false);
       return;
     }
-    keeper.send(m, transport, ok -> loop.execute(() -> {
-      if (stopped) return;
-      node.reportSnapshot(m.getTo(), ok);
-      scheduleDrain();
-    }));
+    keeper.send(
+        m,
+        transport,
+        ok ->
+            loop.execute(
+                () -> {
+                  if (stopped) return;
+                  node.reportSnapshot(m.getTo(), ok);
+                  scheduleDrain();
+                }));
   }
 
   /**
@@ -482,16 +579,22 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Long> snapshot(long trailingEntries) {
     CompletableFuture<Long> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> {
-      if (keeper == null) {
-        f.completeExceptionally(new IllegalStateException("node " + id + " keeps no snapshots"));
-        return;
-      }
-      keeper.snapshotNow(trailingEntries >= 0 ? trailingEntries : keeper.trailingEntries()).whenComplete((i, t) -> {
-        if (t != null) f.completeExceptionally(t);
-        else f.complete(i);
-      });
-    });
+    onRunningLoop(
+        f,
+        () -> {
+          if (keeper == null) {
+            f.completeExceptionally(
+                new IllegalStateException("node " + id + " keeps no snapshots"));
+            return;
+          }
+          keeper
+              .snapshotNow(trailingEntries >= 0 ? trailingEntries : keeper.trailingEntries())
+              .whenComplete(
+                  (i, t) -> {
+                    if (t != null) f.completeExceptionally(t);
+                    else f.complete(i);
+                  });
+        });
     return f;
   }
 
@@ -506,7 +609,8 @@ public final class NodeDriver implements AutoCloseable {
     stopped = true;
     if (ticker != null) ticker.cancel();
     logger.warn("node {} stopped: {}: {}", id, what, t.toString());
-    proposals.failAll(kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
+    proposals.failAll(
+        kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
     reads.failAll("node " + id + " stopped");
     onFailure.accept(what + ": " + t);
   }
@@ -573,14 +677,16 @@ public final class NodeDriver implements AutoCloseable {
     if (loop.inLoop()) throw new IllegalStateException("close() blocks: call it off the node loop");
     CompletableFuture<Void> stoppedOnLoop = new CompletableFuture<>();
     try {
-      loop.execute(() -> {
-        stopped = true;
-        if (ticker != null) ticker.cancel();
-        proposals.failAll(ProposalFailedException.Kind.LEADERSHIP_LOST,
-            "node " + id + " is shutting down; the command may still commit");
-        reads.failAll("node " + id + " is shutting down");
-        stoppedOnLoop.complete(null);
-      });
+      loop.execute(
+          () -> {
+            stopped = true;
+            if (ticker != null) ticker.cancel();
+            proposals.failAll(
+                ProposalFailedException.Kind.LEADERSHIP_LOST,
+                "node " + id + " is shutting down; the command may still commit");
+            reads.failAll("node " + id + " is shutting down");
+            stoppedOnLoop.complete(null);
+          });
       stoppedOnLoop.get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       logger.warn("node {} loop did not stop cleanly: {}", id, e.toString());

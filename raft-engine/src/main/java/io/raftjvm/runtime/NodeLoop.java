@@ -7,15 +7,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The one thread a node's core runs on: tasks run one at a time, in the order they were given,
- * and a periodic task drives the ticks. The server passes a Netty event loop ({@link #of}); the
+ * The one thread a node's core runs on: tasks run one at a time, in the order they were given, and
+ * a periodic task drives the ticks. The server passes a Netty event loop ({@link #of}); the
  * whole-node simulation passes a loop it runs itself, step by step.
  */
 public interface NodeLoop extends Executor {
   /** Whether the caller is on this loop. */
   boolean inLoop();
 
-  /** Runs task on the loop every periodMillis, the first time one period from now, until cancelled. */
+  /**
+   * Runs task on the loop every periodMillis, the first time one period from now, until cancelled.
+   */
   Timer every(long periodMillis, Runnable task);
 
   /** A periodic task; cancelling it stops further runs (a run under way finishes). */
@@ -39,7 +41,8 @@ public interface NodeLoop extends Executor {
 
       @Override
       public Timer every(long periodMillis, Runnable task) {
-        ScheduledFuture<?> f = executor.scheduleAtFixedRate(task, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> f =
+            executor.scheduleAtFixedRate(task, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
         return () -> f.cancel(false);
       }
     };

@@ -5,10 +5,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What a {@link NodeDriver} runs on, given from outside: its loop, the serial executors of its log
- * writer and its applier, and the wall clock that stamps session entries (thesis §6.3: the
- * leader's clock, replicated in the entries, decides when sessions expire). The server passes a
- * Netty event loop, threads and the system clock ({@link #threads}); the whole-node simulation
- * passes executors it interleaves from a seed and a clock it advances itself.
+ * writer and its applier, and the wall clock that stamps session entries (thesis §6.3: the leader's
+ * clock, replicated in the entries, decides when sessions expire). The server passes a Netty event
+ * loop, threads and the system clock ({@link #threads}); the whole-node simulation passes executors
+ * it interleaves from a seed and a clock it advances itself.
  */
 public interface NodeRuntime {
   NodeLoop loop();
@@ -20,13 +20,16 @@ public interface NodeRuntime {
   long currentTimeMillis();
 
   /**
-   * Milliseconds from an arbitrary origin, never going back: the clock the node's ticks follow,
-   * so that a node whose loop was held up (a pause) catches up on every tick it missed before it
+   * Milliseconds from an arbitrary origin, never going back: the clock the node's ticks follow, so
+   * that a node whose loop was held up (a pause) catches up on every tick it missed before it
    * handles anything else.
    */
   long monotonicMillis();
 
-  /** The server's runtime: loop is one thread (inLoop tells it), each worker a new thread, the system clock. */
+  /**
+   * The server's runtime: loop is one thread (inLoop tells it), each worker a new thread, the
+   * system clock.
+   */
   static NodeRuntime threads(ScheduledExecutorService loop, BooleanSupplier inLoop) {
     NodeLoop l = NodeLoop.of(loop, inLoop);
     return new NodeRuntime() {

@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Client proposals waiting for their entry to be applied, by log index. The node's loop adds them;
- * the apply thread completes them as soon as their entry is applied (one thread hop less on the
- * way back to the client). Safe for that pair: an index being applied is committed, so the loop
- * never adds at it again, and each proposal is removed (and completed) exactly once.
+ * the apply thread completes them as soon as their entry is applied (one thread hop less on the way
+ * back to the client). Safe for that pair: an index being applied is committed, so the loop never
+ * adds at it again, and each proposal is removed (and completed) exactly once.
  *
  * <p>A proposal succeeds when the entry applied at its index has its term; if another term's entry
  * is applied there, leadership changed and the proposal was lost (§5.3: it was overwritten).
@@ -25,12 +25,22 @@ final class ProposalRegistry {
     Pending old = byIndex.put(at.index(), new Pending(at.term(), future));
     if (old != null) {
       // Our earlier entry at this index was overwritten before anything was applied there.
-      old.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST,
-          "entry " + at.index() + " of term " + old.term() + " was replaced by a newer leader's entry"));
+      old.future()
+          .completeExceptionally(
+              new ProposalFailedException(
+                  ProposalFailedException.Kind.LEADERSHIP_LOST,
+                  "entry "
+                      + at.index()
+                      + " of term "
+                      + old.term()
+                      + " was replaced by a newer leader's entry"));
     }
   }
 
-  /** An entry was applied: completes the proposal at its index, if ours (with the refusal, if refused). */
+  /**
+   * An entry was applied: completes the proposal at its index, if ours (with the refusal, if
+   * refused).
+   */
   void applied(ApplyWorker.Result r) {
     applied(r.index(), r.term(), r.value(), r.refused());
   }
@@ -42,13 +52,23 @@ final class ProposalRegistry {
       Pending p = e.getValue();
       if (!byIndex.remove(e.getKey(), p)) continue;
       if (e.getKey() == index && p.term() == term && refused != null) {
-        p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.SESSION_EXPIRED,
-            refused + "; open a new session"));
+        p.future()
+            .completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.SESSION_EXPIRED,
+                    refused + "; open a new session"));
       } else if (e.getKey() == index && p.term() == term) {
         p.future().complete(new Proposal(index, result));
       } else {
-        p.future().completeExceptionally(new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST,
-            "entry " + e.getKey() + " of term " + p.term() + " was not committed: leadership changed"));
+        p.future()
+            .completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.LEADERSHIP_LOST,
+                    "entry "
+                        + e.getKey()
+                        + " of term "
+                        + p.term()
+                        + " was not committed: leadership changed"));
       }
     }
   }

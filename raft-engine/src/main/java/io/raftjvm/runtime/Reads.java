@@ -25,10 +25,13 @@ final class Reads {
 
   private final ApplyWorker applier;
   private long nextContext;
+
   /** Reads waiting for their index, by context. */
   private final Map<ByteString, Pending> asked = new HashMap<>();
+
   /** Reads with an index not yet handed to the applier, by index. */
   private final TreeMap<Long, List<Pending>> waiting = new TreeMap<>();
+
   /** Highest index handed to the applier. */
   private long handedOut;
 
@@ -44,7 +47,8 @@ final class Reads {
   void ask(RaftNode node, byte[] query, CompletableFuture<byte[]> result) {
     ByteString context = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(nextContext++).array());
     node.readIndex(context);
-    if (asked.size() >= 4096) asked.values().removeIf(p -> p.result().isDone()); // timed out meanwhile
+    if (asked.size() >= 4096)
+      asked.values().removeIf(p -> p.result().isDone()); // timed out meanwhile
     asked.put(context, new Pending(query, result));
   }
 
@@ -68,16 +72,30 @@ final class Reads {
 
   /** Leadership changed: reads still waiting for their index may never get one. */
   void failUnserved(String why) {
-    asked.values().forEach(p -> p.result().completeExceptionally(
-        new ProposalFailedException(ProposalFailedException.Kind.LEADERSHIP_LOST, why)));
+    asked
+        .values()
+        .forEach(
+            p ->
+                p.result()
+                    .completeExceptionally(
+                        new ProposalFailedException(
+                            ProposalFailedException.Kind.LEADERSHIP_LOST, why)));
     asked.clear();
   }
 
   /** The node stopped: every read fails. */
   void failAll(String why) {
     failUnserved(why);
-    waiting.values().forEach(list -> list.forEach(p -> p.result().completeExceptionally(
-        new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, why))));
+    waiting
+        .values()
+        .forEach(
+            list ->
+                list.forEach(
+                    p ->
+                        p.result()
+                            .completeExceptionally(
+                                new ProposalFailedException(
+                                    ProposalFailedException.Kind.UNAVAILABLE, why))));
     waiting.clear();
   }
 }

@@ -19,11 +19,18 @@ public interface SerialExecutor extends Executor {
 
   /** A serial executor on a daemon thread of its own, named name. */
   static SerialExecutor newThread(String name) {
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
     return new SerialExecutor() {
       @Override
       public void execute(Runnable task) {

@@ -8,9 +8,9 @@ import java.util.TreeMap;
 
 /**
  * The replicated client session table (thesis §6.3), kept by the apply thread in log order, so it
- * is the same on every replica and part of every snapshot. Per session: when it was last active
- * (by the leader's clock written into the entries) and the results of its commands the client may
- * still ask for again (sequence numbers from its first unacknowledged one on).
+ * is the same on every replica and part of every snapshot. Per session: when it was last active (by
+ * the leader's clock written into the entries) and the results of its commands the client may still
+ * ask for again (sequence numbers from its first unacknowledged one on).
  *
  * <p>A session expires when an entry's timestamp is more than the timeout after its last activity;
  * a command for an expired or unknown session is refused, never applied as new.
@@ -53,7 +53,9 @@ final class Sessions {
 
   private static final Apply APPLY = new Apply();
 
-  /** Checks a command (session, sequence) at time nowMs; on Apply, the caller records the result. */
+  /**
+   * Checks a command (session, sequence) at time nowMs; on Apply, the caller records the result.
+   */
   Verdict check(long session, long sequence, long firstUnacked, long nowMs) {
     expire(nowMs);
     Session s = byId.get(session);
@@ -66,15 +68,16 @@ final class Sessions {
     byte[] saved = s.results.get(sequence);
     if (saved != null) return new Saved(saved);
     if (sequence < s.firstUnacked) {
-      return new Expired("command " + sequence + " of session " + session + " was acknowledged and forgotten");
+      return new Expired(
+          "command " + sequence + " of session " + session + " was acknowledged and forgotten");
     }
     return APPLY;
   }
 
   /**
-   * Saves the result of command sequence of session. Not if the client has since acknowledged it
-   * (a later entry of the same apply batch moved firstUnacked past it): the table must not depend
-   * on where batches end, or replicas would answer retries differently.
+   * Saves the result of command sequence of session. Not if the client has since acknowledged it (a
+   * later entry of the same apply batch moved firstUnacked past it): the table must not depend on
+   * where batches end, or replicas would answer retries differently.
    */
   void recordResult(long session, long sequence, byte[] result) {
     Session s = byId.get(session);
@@ -95,7 +98,9 @@ final class Sessions {
     write(out, true);
   }
 
-  /** As {@link #write(DataOutputStream)}; without results only when the simulation plants that bug. */
+  /**
+   * As {@link #write(DataOutputStream)}; without results only when the simulation plants that bug.
+   */
   void write(DataOutputStream out, boolean withResults) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(VERSION);
@@ -107,7 +112,8 @@ final class Sessions {
       out.writeLong(s.lastActiveMs);
       out.writeLong(s.firstUnacked);
       out.writeInt(withResults ? s.results.size() : 0);
-      for (Map.Entry<Long, byte[]> r : withResults ? s.results.entrySet() : Map.<Long, byte[]>of().entrySet()) {
+      for (Map.Entry<Long, byte[]> r :
+          withResults ? s.results.entrySet() : Map.<Long, byte[]>of().entrySet()) {
         out.writeLong(r.getKey());
         out.writeInt(r.getValue().length);
         out.write(r.getValue());
@@ -117,7 +123,8 @@ final class Sessions {
 
   /** Replaces the table with one written by {@link #write}. */
   void read(DataInputStream in) throws IOException {
-    if (in.readInt() != MAGIC) throw new IOException("snapshot does not start with a session table");
+    if (in.readInt() != MAGIC)
+      throw new IOException("snapshot does not start with a session table");
     int version = in.readInt();
     if (version != VERSION) throw new IOException("session table of unknown version " + version);
     byId.clear();

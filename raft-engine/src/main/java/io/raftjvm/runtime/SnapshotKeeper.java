@@ -19,8 +19,8 @@ import java.util.function.Consumer;
  * happens elsewhere, in order with everything else: the state machine writes its image on the apply
  * thread (right after the entries queued before the request, so the image is exactly as of the last
  * of them), the loop adds the configuration at that index, and the log writer thread makes the
- * snapshot visible, records it in the log store and compacts the log up to a trailing margin.
- * Only then does the core forget older configurations. At most one snapshot is under way.
+ * snapshot visible, records it in the log store and compacts the log up to a trailing margin. Only
+ * then does the core forget older configurations. At most one snapshot is under way.
  *
  * <p>A failed snapshot is dropped and logged; the node goes on and tries again later.
  */
@@ -40,8 +40,16 @@ final class SnapshotKeeper {
   private long bytesSince;
   private CompletableFuture<Long> pending;
 
-  SnapshotKeeper(long id, RaftNode node, LogStore store, SnapshotStore snapshots, SnapshotPolicy policy,
-      LogWriter writer, ApplyWorker applier, Executor loop, RaftLogger logger) {
+  SnapshotKeeper(
+      long id,
+      RaftNode node,
+      LogStore store,
+      SnapshotStore snapshots,
+      SnapshotPolicy policy,
+      LogWriter writer,
+      ApplyWorker applier,
+      Executor loop,
+      RaftLogger logger) {
     this.id = id;
     this.node = node;
     this.store = store;
@@ -71,7 +79,8 @@ final class SnapshotKeeper {
 
   /** Entries up to applied are applied: snapshot if the policy says it is time. */
   void maybeSnapshot(long applied) {
-    if (pending == null && policy.due(applied - lastIndex, bytesSince)) take(policy.trailingEntries());
+    if (pending == null && policy.due(applied - lastIndex, bytesSince))
+      take(policy.trailingEntries());
   }
 
   /**
@@ -93,19 +102,32 @@ final class SnapshotKeeper {
     try {
       s = snapshots.get(meta.getIndex(), meta.getTerm());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read snapshot " + meta.getIndex() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read snapshot " + meta.getIndex() + ": " + e.getMessage(), e);
     }
     if (s == null) {
-      throw new IllegalStateException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " was installed"
-          + " but its data is not in the snapshot store");
+      throw new IllegalStateException(
+          "snapshot "
+              + meta.getIndex()
+              + "-"
+              + meta.getTerm()
+              + " was installed"
+              + " but its data is not in the snapshot store");
     }
     applier.restore(s);
     lastIndex = Math.max(lastIndex, meta.getIndex());
     bytesSince = 0;
-    logger.info("node {} installs the leader's snapshot at index {} term {}", id, meta.getIndex(), meta.getTerm());
+    logger.info(
+        "node {} installs the leader's snapshot at index {} term {}",
+        id,
+        meta.getIndex(),
+        meta.getTerm());
   }
 
-  /** Streams the snapshot the core asked to send (m names it) through transport; done says how it went. */
+  /**
+   * Streams the snapshot the core asked to send (m names it) through transport; done says how it
+   * went.
+   */
   void send(Message m, Transport transport, Consumer<Boolean> done) {
     SnapshotMetadata meta = m.getSnapshot().getMetadata();
     SnapshotStore.Stored s = null;
@@ -115,8 +137,12 @@ final class SnapshotKeeper {
       logger.warn("node {} cannot read snapshot {}: {}", id, meta.getIndex(), e.toString());
     }
     if (s == null) {
-      logger.warn("node {} cannot send snapshot {}-{} to {}: not in the snapshot store", id, meta.getIndex(),
-          meta.getTerm(), m.getTo());
+      logger.warn(
+          "node {} cannot send snapshot {}-{} to {}: not in the snapshot store",
+          id,
+          meta.getIndex(),
+          meta.getTerm(),
+          m.getTo());
       done.accept(false);
       return;
     }
@@ -127,12 +153,14 @@ final class SnapshotKeeper {
     CompletableFuture<Long> f = new CompletableFuture<>();
     pending = f;
     bytesSince = 0;
-    applier.takeSnapshot(snapshots, taken -> loop.execute(() -> written(taken, trailingEntries, f)));
+    applier.takeSnapshot(
+        snapshots, taken -> loop.execute(() -> written(taken, trailingEntries, f)));
     return f;
   }
 
   /** On the loop: the image is written; add the configuration and hand it to the writer thread. */
-  private void written(ApplyWorker.SnapshotTaken taken, long trailingEntries, CompletableFuture<Long> f) {
+  private void written(
+      ApplyWorker.SnapshotTaken taken, long trailingEntries, CompletableFuture<Long> f) {
     if (taken.error() != null) {
       failed(f, "writing the state machine's image failed: " + taken.error());
       return;
@@ -152,19 +180,20 @@ final class SnapshotKeeper {
     }
     long index = taken.index();
     long compactTo = index - trailingEntries;
-    writer.run(() -> {
-      SnapshotStore.Stored s;
-      try {
-        s = taken.writer().finish(conf);
-        store.recordSnapshot(s.metadata());
-        if (compactTo >= store.firstIndex()) store.compact(compactTo);
-        snapshots.deleteBefore(index);
-      } catch (IOException e) {
-        loop.execute(() -> failed(f, "storing snapshot " + index + " failed: " + e));
-        return;
-      }
-      loop.execute(() -> stored(f, s.metadata(), s.size()));
-    });
+    writer.run(
+        () -> {
+          SnapshotStore.Stored s;
+          try {
+            s = taken.writer().finish(conf);
+            store.recordSnapshot(s.metadata());
+            if (compactTo >= store.firstIndex()) store.compact(compactTo);
+            snapshots.deleteBefore(index);
+          } catch (IOException e) {
+            loop.execute(() -> failed(f, "storing snapshot " + index + " failed: " + e));
+            return;
+          }
+          loop.execute(() -> stored(f, s.metadata(), s.size()));
+        });
   }
 
   private void stored(CompletableFuture<Long> f, SnapshotMetadata meta, long size) {
@@ -173,8 +202,13 @@ final class SnapshotKeeper {
       node.snapshotTaken(index);
       lastIndex = index;
     }
-    logger.info("node {} took a snapshot at index {} term {} ({} bytes); the log now starts at {}", id, index,
-        meta.getTerm(), size, store.firstIndex());
+    logger.info(
+        "node {} took a snapshot at index {} term {} ({} bytes); the log now starts at {}",
+        id,
+        index,
+        meta.getTerm(),
+        size,
+        store.firstIndex());
     done(f, index);
   }
 

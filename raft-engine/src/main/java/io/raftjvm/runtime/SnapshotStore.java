@@ -11,14 +11,17 @@ import java.util.List;
 /**
  * Where a node keeps its state machine snapshots (thesis ch. 5): the server's is a directory
  * ({@link FileSnapshotStore}), the simulation's lives in memory ({@link MemorySnapshotStore}). A
- * snapshot is written through a {@link Writer} and becomes visible, complete, when finished; one
- * of a given index and term is the same on every server, so a second copy of it is dropped.
+ * snapshot is written through a {@link Writer} and becomes visible, complete, when finished; one of
+ * a given index and term is the same on every server, so a second copy of it is dropped.
  *
  * <p>Thread-safe for what the server does with it: one writer at a time per snapshot, readers of
  * complete snapshots from any thread.
  */
 public interface SnapshotStore {
-  /** Starts writing the snapshot as of (index, term): the state machine writes to {@link Writer#out()}. */
+  /**
+   * Starts writing the snapshot as of (index, term): the state machine writes to {@link
+   * Writer#out()}.
+   */
   Writer begin(long index, long term) throws IOException;
 
   /** The snapshot (index, term), or null when there is none. */
@@ -73,7 +76,8 @@ public interface SnapshotStore {
      * Completes a snapshot received from a leader, after checking it against what the leader said
      * (size and CRC32C of the whole data); a mismatch drops it and throws CorruptSnapshotException.
      */
-    Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc) throws IOException;
+    Stored finishReceived(SnapshotMetadata meta, long expectedSize, int expectedCrc)
+        throws IOException;
 
     /** Drops the unfinished snapshot. */
     void abort();

@@ -8,8 +8,13 @@ package io.raftjvm.runtime;
  */
 final class TickClock {
   private final long tickMillis;
-  /** Ticks beyond which a pause is simply "long": every timer (lease, election, CheckQuorum) has run out. */
+
+  /**
+   * Ticks beyond which a pause is simply "long": every timer (lease, election, CheckQuorum) has run
+   * out.
+   */
   private final long cap;
+
   private long origin;
   private long done;
   private boolean started;

@@ -27,7 +27,8 @@ public interface Transport {
    * that the follower steps it only once it holds the whole, checked data. Calls done (on any
    * thread) with whether the stream went through. A transport that cannot stream reports false.
    */
-  default void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+  default void sendSnapshot(
+      Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
     done.accept(false);
   }
 }

@@ -7,11 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a compiled class refers to, read straight from its class file (JVMS §4): every string in
- * the constant pool (class names and type descriptors among them), every method it calls as
- * {@code owner.name}, and the names of its synchronized methods and volatile fields.
+ * What a compiled class refers to, read straight from its class file (JVMS §4): every string in the
+ * constant pool (class names and type descriptors among them), every method it calls as {@code
+ * owner.name}, and the names of its synchronized methods and volatile fields.
  */
-record ClassFileRefs(List<String> strings, List<String> methodRefs, List<String> synchronizedMethods,
+record ClassFileRefs(
+    List<String> strings,
+    List<String> methodRefs,
+    List<String> synchronizedMethods,
     List<String> volatileFields) {
 
   private static final int ACC_SYNCHRONIZED = 0x0020;
@@ -37,7 +40,8 @@ record ClassFileRefs(List<String> strings, List<String> methodRefs, List<String>
           i++;
         }
         case 7, 8, 16, 19, 20 -> refs[i] = new int[] {d.readUnsignedShort()};
-        case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {d.readUnsignedShort(), d.readUnsignedShort()};
+        case 9, 10, 11, 12, 17, 18 ->
+            refs[i] = new int[] {d.readUnsignedShort(), d.readUnsignedShort()};
         case 15 -> {
           d.readUnsignedByte();
           refs[i] = new int[] {d.readUnsignedShort()};

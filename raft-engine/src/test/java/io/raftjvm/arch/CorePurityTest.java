@@ -26,19 +26,45 @@ class CorePurityTest {
    * Classes (exact internal names, nested classes included) and packages (ending in '/') the core
    * must not reference, as a class or inside a type descriptor.
    */
-  private static final List<String> BANNED_TYPES = List.of(
-      "java/lang/Thread", "java/lang/ThreadLocal", "java/lang/Runtime", "java/lang/ProcessBuilder",
-      "java/util/concurrent/", "java/util/Timer", "java/util/Random", "java/security/SecureRandom",
-      "java/io/File", "java/io/InputStream", "java/io/OutputStream", "java/io/Reader", "java/io/Writer",
-      "java/io/RandomAccessFile", "java/nio/file/", "java/nio/channels/", "java/net/",
-      "java/time/", "io/netty/", "net/openhft/", "org/slf4j/");
+  private static final List<String> BANNED_TYPES =
+      List.of(
+          "java/lang/Thread",
+          "java/lang/ThreadLocal",
+          "java/lang/Runtime",
+          "java/lang/ProcessBuilder",
+          "java/util/concurrent/",
+          "java/util/Timer",
+          "java/util/Random",
+          "java/security/SecureRandom",
+          "java/io/File",
+          "java/io/InputStream",
+          "java/io/OutputStream",
+          "java/io/Reader",
+          "java/io/Writer",
+          "java/io/RandomAccessFile",
+          "java/nio/file/",
+          "java/nio/channels/",
+          "java/net/",
+          "java/time/",
+          "io/netty/",
+          "net/openhft/",
+          "org/slf4j/");
+
   private static final Pattern DESCRIPTOR_CLASS = Pattern.compile("L([\\w/$]+);");
   private static final Pattern INTERNAL_NAME = Pattern.compile("[\\w$]+(/[\\w$]+)+");
+
   /** Calls banned in the core: clocks, global randomness, waiting. */
-  private static final List<String> BANNED_CALLS = List.of(
-      "java/lang/System.currentTimeMillis", "java/lang/System.nanoTime", "java/lang/Math.random",
-      "java/lang/StrictMath.random", "java/lang/Object.wait", "java/lang/Object.notify",
-      "java/lang/Object.notifyAll", "java/util/Random.<init>");
+  private static final List<String> BANNED_CALLS =
+      List.of(
+          "java/lang/System.currentTimeMillis",
+          "java/lang/System.nanoTime",
+          "java/lang/Math.random",
+          "java/lang/StrictMath.random",
+          "java/lang/Object.wait",
+          "java/lang/Object.notify",
+          "java/lang/Object.notifyAll",
+          "java/util/Random.<init>");
+
   private static final Pattern SYNCHRONIZED = Pattern.compile("\\bsynchronized\\b|\\bvolatile\\b");
 
   @Test
@@ -65,7 +91,8 @@ class CorePurityTest {
         for (int i = 0; i < lines.size(); i++) {
           String code = lines.get(i).replaceAll("//.*|\".*?\"", "").trim();
           if (code.startsWith("*") || code.startsWith("/*")) continue;
-          if (SYNCHRONIZED.matcher(code).find()) violations.add(f.getFileName() + ":" + (i + 1) + ": " + code);
+          if (SYNCHRONIZED.matcher(code).find())
+            violations.add(f.getFileName() + ":" + (i + 1) + ": " + code);
         }
       }
     }
@@ -95,7 +122,10 @@ class CorePurityTest {
       DESCRIPTOR_CLASS.matcher(s).results().forEach(r -> classes.add(r.group(1)));
       for (String c : classes) {
         for (String banned : BANNED_TYPES) {
-          boolean hit = banned.endsWith("/") ? c.startsWith(banned) : c.equals(banned) || c.startsWith(banned + "$");
+          boolean hit =
+              banned.endsWith("/")
+                  ? c.startsWith(banned)
+                  : c.equals(banned) || c.startsWith(banned + "$");
           if (hit) v.add(name + " references " + c);
         }
       }

@@ -43,8 +43,12 @@ public abstract class LogStoreContract {
   }
 
   protected static Entry entry(long index, long term, String data) {
-    return Entry.newBuilder().setIndex(index).setTerm(term).setType(EntryType.ENTRY_NORMAL)
-        .setData(ByteString.copyFromUtf8(data)).build();
+    return Entry.newBuilder()
+        .setIndex(index)
+        .setTerm(term)
+        .setType(EntryType.ENTRY_NORMAL)
+        .setData(ByteString.copyFromUtf8(data))
+        .build();
   }
 
   /** Entries lo..hi (inclusive) at term, data "e<index>t<term>". */
@@ -191,8 +195,10 @@ public abstract class LogStoreContract {
   void installingASnapshotResetsTheLog() {
     write(entries(1, 30, 1));
     ConfState conf = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(4).build();
-    store.applySnapshot(Snapshot.newBuilder()
-        .setMetadata(SnapshotMetadata.newBuilder().setIndex(20).setTerm(3).setConfState(conf)).build());
+    store.applySnapshot(
+        Snapshot.newBuilder()
+            .setMetadata(SnapshotMetadata.newBuilder().setIndex(20).setTerm(3).setConfState(conf))
+            .build());
     store.sync();
     assertEquals(21, store.firstIndex());
     assertEquals(20, store.lastIndex());
@@ -217,8 +223,10 @@ public abstract class LogStoreContract {
   void aRecordedSnapshotSurvivesReopenAndCompactionMayKeepAMargin() {
     write(entries(1, 40, 1));
     write(entries(41, 60, 2));
-    ConfState conf = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).addLearners(5).build();
-    SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(50).setTerm(2).setConfState(conf).build();
+    ConfState conf =
+        ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).addLearners(5).build();
+    SnapshotMetadata meta =
+        SnapshotMetadata.newBuilder().setIndex(50).setTerm(2).setConfState(conf).build();
     store.recordSnapshot(meta);
     assertEquals(1, store.firstIndex(), "recording a snapshot does not compact");
     assertEquals(meta, store.snapshot().getMetadata());
@@ -253,7 +261,10 @@ public abstract class LogStoreContract {
       write(batch);
       if (random.nextInt(10) == 0) reopen();
       assertEquals(model.size(), store.lastIndex(), "seed=" + seed + " round=" + round);
-      assertEquals(model, store.entries(1, model.size() + 1, Long.MAX_VALUE), "seed=" + seed + " round=" + round);
+      assertEquals(
+          model,
+          store.entries(1, model.size() + 1, Long.MAX_VALUE),
+          "seed=" + seed + " round=" + round);
     }
     reopen();
     assertEquals(model, store.entries(1, model.size() + 1, Long.MAX_VALUE), "seed=" + seed);

@@ -34,7 +34,11 @@ final class Logs {
   }
 
   static Entry entry(long index, long term, String data) {
-    return Entry.newBuilder().setIndex(index).setTerm(term).setData(ByteString.copyFromUtf8(data)).build();
+    return Entry.newBuilder()
+        .setIndex(index)
+        .setTerm(term)
+        .setData(ByteString.copyFromUtf8(data))
+        .build();
   }
 
   /** Concatenates term arrays. */

@@ -42,9 +42,14 @@ final class Msgs {
   }
 
   /** AppendEntries: index/logTerm = prevLogIndex/prevLogTerm, commit = leaderCommit. */
-  static Message app(long from, long to, long term, long prevIndex, long prevTerm, long commit, List<Entry> ents) {
-    return base(MSG_APPEND, from, to, term).setIndex(prevIndex).setLogTerm(prevTerm).setCommit(commit)
-        .addAllEntries(ents).build();
+  static Message app(
+      long from, long to, long term, long prevIndex, long prevTerm, long commit, List<Entry> ents) {
+    return base(MSG_APPEND, from, to, term)
+        .setIndex(prevIndex)
+        .setLogTerm(prevTerm)
+        .setCommit(commit)
+        .addAllEntries(ents)
+        .build();
   }
 
   /** Accepting AppendEntries response: index = highest index known to match. */
@@ -53,9 +58,14 @@ final class Msgs {
   }
 
   /** Rejecting AppendEntries response for prevLogIndex rejected, with the follower's hint. */
-  static Message appReject(long from, long to, long term, long rejected, long hintIndex, long hintTerm) {
-    return base(MSG_APPEND_RESPONSE, from, to, term).setIndex(rejected).setReject(true)
-        .setRejectHint(hintIndex).setLogTerm(hintTerm).build();
+  static Message appReject(
+      long from, long to, long term, long rejected, long hintIndex, long hintTerm) {
+    return base(MSG_APPEND_RESPONSE, from, to, term)
+        .setIndex(rejected)
+        .setReject(true)
+        .setRejectHint(hintIndex)
+        .setLogTerm(hintTerm)
+        .build();
   }
 
   static Message hb(long from, long to, long term, long commit) {
@@ -71,14 +81,17 @@ final class Msgs {
   }
 
   static List<Message> ofType(Collection<Message> ms, MessageType type, long to) {
-    return ms.stream().filter(m -> m.getType() == type && m.getTo() == to).collect(Collectors.toList());
+    return ms.stream()
+        .filter(m -> m.getType() == type && m.getTo() == to)
+        .collect(Collectors.toList());
   }
 
   /** The single message of this type to this peer; fails if there is not exactly one. */
   static Message only(Collection<Message> ms, MessageType type, long to) {
     List<Message> found = ofType(ms, type, to);
     if (found.size() != 1) {
-      throw new AssertionError("expected exactly one " + type + " to " + to + " in " + describe(ms));
+      throw new AssertionError(
+          "expected exactly one " + type + " to " + to + " in " + describe(ms));
     }
     return found.get(0);
   }
@@ -90,9 +103,16 @@ final class Msgs {
 
   static String describe(Message m) {
     StringBuilder sb = new StringBuilder();
-    sb.append(m.getFrom()).append("->").append(m.getTo()).append(' ')
-        .append(m.getType().name().substring(4)).append(" t").append(m.getTerm());
-    if (m.getType() == MSG_APPEND || m.getType() == MSG_APPEND_RESPONSE || m.getType() == MSG_VOTE
+    sb.append(m.getFrom())
+        .append("->")
+        .append(m.getTo())
+        .append(' ')
+        .append(m.getType().name().substring(4))
+        .append(" t")
+        .append(m.getTerm());
+    if (m.getType() == MSG_APPEND
+        || m.getType() == MSG_APPEND_RESPONSE
+        || m.getType() == MSG_VOTE
         || m.getType() == MSG_PRE_VOTE) {
       sb.append(" i").append(m.getIndex()).append(" lt").append(m.getLogTerm());
     }
@@ -103,7 +123,9 @@ final class Msgs {
   }
 
   static boolean isResponse(MessageType t) {
-    return t == MSG_APPEND_RESPONSE || t == MSG_HEARTBEAT_RESPONSE || t == MSG_VOTE_RESPONSE
+    return t == MSG_APPEND_RESPONSE
+        || t == MSG_HEARTBEAT_RESPONSE
+        || t == MSG_VOTE_RESPONSE
         || t == MSG_PRE_VOTE_RESPONSE;
   }
 

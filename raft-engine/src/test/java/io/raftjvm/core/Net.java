@@ -12,20 +12,24 @@ import java.util.function.Predicate;
 
 /**
  * A few {@link TestNode}s joined by an in-memory network that delivers in rounds: every node's
- * Readies are processed (persisted at once), then everything they sent is delivered in order.
- * Nodes can be isolated (alive, cut off), crashed (frozen until restarted from their storage), and
+ * Readies are processed (persisted at once), then everything they sent is delivered in order. Nodes
+ * can be isolated (alive, cut off), crashed (frozen until restarted from their storage), and
  * individual messages dropped by a predicate.
  *
  * <p>No threads, no clock: the order of events is a function of the test's calls alone.
  */
 final class Net {
   final TreeMap<Long, TestNode> nodes = new TreeMap<>();
+
   /** Alive but cut off: nothing they send or should receive is delivered. */
   private final Set<Long> isolated = new HashSet<>();
+
   /** Crashed: not drained, not ticked, receives nothing, until restart. */
   private final Set<Long> crashed = new HashSet<>();
+
   /** Extra drop rule; messages matching it are lost. */
   private Predicate<Message> drop = m -> false;
+
   /** Every message delivered, in delivery order. */
   final List<Message> delivered = new ArrayList<>();
 
@@ -78,15 +82,19 @@ final class Net {
   }
 
   private boolean deliverable(Message m) {
-    return !isolated.contains(m.getFrom()) && !isolated.contains(m.getTo()) && !crashed.contains(m.getFrom())
-        && !crashed.contains(m.getTo()) && !drop.test(m);
+    return !isolated.contains(m.getFrom())
+        && !isolated.contains(m.getTo())
+        && !crashed.contains(m.getFrom())
+        && !crashed.contains(m.getTo())
+        && !drop.test(m);
   }
 
   /** Ticks every live node once, then stabilizes. */
   void tickAll() {
-    nodes.forEach((id, n) -> {
-      if (!crashed.contains(id)) n.tick();
-    });
+    nodes.forEach(
+        (id, n) -> {
+          if (!crashed.contains(id)) n.tick();
+        });
     stabilize();
   }
 
@@ -101,15 +109,18 @@ final class Net {
     stabilize();
   }
 
-  /** Runs rounds of process-Readies-then-deliver until no node has work. Returns messages delivered. */
+  /**
+   * Runs rounds of process-Readies-then-deliver until no node has work. Returns messages delivered.
+   */
   int stabilize() {
     int count = 0;
     for (int round = 0; ; round++) {
       if (round > 10_000) throw new AssertionError("network never quiesces");
       ArrayDeque<Message> wire = new ArrayDeque<>();
-      nodes.forEach((id, n) -> {
-        if (!crashed.contains(id)) wire.addAll(n.drain());
-      });
+      nodes.forEach(
+          (id, n) -> {
+            if (!crashed.contains(id)) wire.addAll(n.drain());
+          });
       if (wire.isEmpty()) return count;
       for (Message m : wire) {
         if (!deliverable(m)) continue;

@@ -22,7 +22,10 @@ class Section3_10LeadershipTransferTest {
     return net;
   }
 
-  /** An up-to-date target is told to campaign at once and wins the next term, despite the lease. Ref: §3.10. */
+  /**
+   * An up-to-date target is told to campaign at once and wins the next term, despite the lease.
+   * Ref: §3.10.
+   */
   @Test
   void upToDateTargetTakesOverAtTheNextTerm() {
     Net net = cluster();
@@ -32,7 +35,8 @@ class Section3_10LeadershipTransferTest {
     assertEquals(3, net.leader());
     assertEquals(term + 1, net.node(3).raft().term);
     assertEquals(Role.FOLLOWER, net.node(1).raft().role);
-    assertTrue(net.delivered.stream().anyMatch(m -> m.getType() == MSG_TIMEOUT_NOW && m.getTo() == 3));
+    assertTrue(
+        net.delivered.stream().anyMatch(m -> m.getType() == MSG_TIMEOUT_NOW && m.getTo() == 3));
   }
 
   /** A lagging target is first brought up to date, then told to campaign. Ref: §3.10. */
@@ -48,7 +52,9 @@ class Section3_10LeadershipTransferTest {
     net.node(1).node.transferLeadership(3);
     net.stabilize();
     assertEquals(3, net.leader());
-    assertTrue(net.node(3).raft().log.committed() >= last, "the new leader has everything committed before");
+    assertTrue(
+        net.node(3).raft().log.committed() >= last,
+        "the new leader has everything committed before");
   }
 
   /** Proposals are refused while a transfer is under way. Ref: §3.10. */
@@ -60,7 +66,10 @@ class Section3_10LeadershipTransferTest {
     assertThrows(ProposalDroppedException.class, () -> net.node(1).node.propose(X));
   }
 
-  /** A transfer that does not finish within an election timeout is abandoned; proposals resume. Ref: §3.10. */
+  /**
+   * A transfer that does not finish within an election timeout is abandoned; proposals resume. Ref:
+   * §3.10.
+   */
   @Test
   void transferIsAbandonedAfterAnElectionTimeout() {
     Net net = cluster();

@@ -36,7 +36,8 @@ class Section4_MembershipTest {
     Net net = new Net();
     ConfState founding = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).build();
     for (long id = 1; id <= 5; id++) {
-      TestNode.Builder b = TestNode.builder(id).voters().preVote(safeguards).checkQuorum(safeguards);
+      TestNode.Builder b =
+          TestNode.builder(id).voters().preVote(safeguards).checkQuorum(safeguards);
       if (id <= 3) b.log(List.of(ConfChanges.initialEntry(founding))).hard(1, 0, 1);
       net.add(b.build());
     }
@@ -71,8 +72,10 @@ class Section4_MembershipTest {
     assertEquals(net.node(1).lastIndex(), net.node(4).lastIndex(), "the learner caught up");
     assertTrue(net.node(4).committed() >= at.index());
     assertEquals(List.of(4L), learners(net, 4));
-    assertEquals(List.of(1L, 2L, 3L), voters(net, 4), "it learned the founding voters from the log");
-    assertEquals("127.0.0.1:7104", ConfChanges.member(net.node(1).node.confState(), 4).getPeerAddress());
+    assertEquals(
+        List.of(1L, 2L, 3L), voters(net, 4), "it learned the founding voters from the log");
+    assertEquals(
+        "127.0.0.1:7104", ConfChanges.member(net.node(1).node.confState(), 4).getPeerAddress());
 
     net.isolate(2);
     net.isolate(3);
@@ -80,7 +83,8 @@ class Section4_MembershipTest {
     net.node(1).node.propose(X);
     net.stabilize();
     assertEquals(net.node(1).lastIndex(), net.node(4).lastIndex(), "the learner has the entry");
-    assertEquals(before, net.node(1).committed(), "leader + learner are not a majority of {1, 2, 3}");
+    assertEquals(
+        before, net.node(1).committed(), "leader + learner are not a majority of {1, 2, 3}");
   }
 
   /** A learner never campaigns, however long it waits. Ref: thesis §4.2.1. */
@@ -92,12 +96,17 @@ class Section4_MembershipTest {
     int sent = net.delivered.size();
     for (int i = 0; i < 100; i++) net.node(4).tick();
     List<io.raftjvm.proto.Message> out = net.node(4).drain();
-    assertTrue(out.stream().noneMatch(m -> m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE), out.toString());
+    assertTrue(
+        out.stream().noneMatch(m -> m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE),
+        out.toString());
     assertEquals(Role.FOLLOWER, net.node(4).raft().role);
     assertEquals(sent, net.delivered.size());
   }
 
-  /** A candidate counts only the voters of its configuration: a learner's grant does not make it win. */
+  /**
+   * A candidate counts only the voters of its configuration: a learner's grant does not make it
+   * win.
+   */
   @Test
   void learnerGrantsDoNotElect() {
     Net net = cluster();
@@ -108,7 +117,8 @@ class Section4_MembershipTest {
     long t = n2.raft().term + 1;
     n2.step(Msgs.preVoteResp(4, 2, t, false));
     n2.drain();
-    assertEquals(Role.PRE_CANDIDATE, n2.raft().role, "self + learner is not a majority of {1, 2, 3}");
+    assertEquals(
+        Role.PRE_CANDIDATE, n2.raft().role, "self + learner is not a majority of {1, 2, 3}");
   }
 
   /** A learner is promoted only once caught up; then it counts. Ref: thesis §4.2.1. */
@@ -119,8 +129,10 @@ class Section4_MembershipTest {
     net.isolate(4);
     for (int i = 0; i < 3; i++) net.node(1).node.propose(X);
     net.stabilize();
-    ConfChangeRejectedException e = assertThrows(ConfChangeRejectedException.class,
-        () -> net.node(1).node.proposeConfChange(ConfChanges.promote(4)));
+    ConfChangeRejectedException e =
+        assertThrows(
+            ConfChangeRejectedException.class,
+            () -> net.node(1).node.proposeConfChange(ConfChanges.promote(4)));
     assertTrue(e.retryable());
     assertTrue(e.getMessage().contains("learner 4 is not caught up"), e.getMessage());
 
@@ -140,13 +152,17 @@ class Section4_MembershipTest {
     assertTrue(net.node(1).committed() > before, "1, 3 and 4 are");
   }
 
-  /** At most one change pending: a second is refused until the first is applied. Ref: thesis §4.1. */
+  /**
+   * At most one change pending: a second is refused until the first is applied. Ref: thesis §4.1.
+   */
   @Test
   void oneChangeAtATime() {
     Net net = cluster();
     net.node(1).node.proposeConfChange(learner(4));
-    ConfChangeRejectedException e = assertThrows(ConfChangeRejectedException.class,
-        () -> net.node(1).node.proposeConfChange(learner(5)));
+    ConfChangeRejectedException e =
+        assertThrows(
+            ConfChangeRejectedException.class,
+            () -> net.node(1).node.proposeConfChange(learner(5)));
     assertTrue(e.retryable());
     assertTrue(e.getMessage().contains("still pending"), e.getMessage());
     net.stabilize();
@@ -166,10 +182,13 @@ class Section4_MembershipTest {
     net.dropIf(m -> m.getType() == MSG_APPEND_RESPONSE && m.getTo() == 2);
     net.campaign(2);
     assertEquals(2, net.leader());
-    ConfChangeRejectedException e = assertThrows(ConfChangeRejectedException.class,
-        () -> net.node(2).node.proposeConfChange(learner(4)));
+    ConfChangeRejectedException e =
+        assertThrows(
+            ConfChangeRejectedException.class,
+            () -> net.node(2).node.proposeConfChange(learner(4)));
     assertTrue(e.retryable());
-    assertTrue(e.getMessage().contains("has not yet committed an entry of its term"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("has not yet committed an entry of its term"), e.getMessage());
     net.clearDrops();
     net.tickAll();
     change(net, 2, learner(4));
@@ -186,19 +205,25 @@ class Section4_MembershipTest {
     assertRefused(net, ConfChanges.promote(5), "node 5 is not a learner");
     assertRefused(net, ConfChanges.remove(9), "node 9 is not a member");
     assertRefused(net, ConfChanges.remove(0), "node id must be positive");
-    assertRefused(net, ConfChange.newBuilder().setType(ConfChangeType.CONF_INITIAL).build(), "initial configuration");
+    assertRefused(
+        net,
+        ConfChange.newBuilder().setType(ConfChangeType.CONF_INITIAL).build(),
+        "initial configuration");
     assertThrows(NotLeaderException.class, () -> net.node(2).node.proposeConfChange(learner(5)));
 
     Net single = Net.of(b -> {}, 1);
     single.campaign(1);
-    ConfChangeRejectedException e = assertThrows(ConfChangeRejectedException.class,
-        () -> single.node(1).node.proposeConfChange(ConfChanges.remove(1)));
+    ConfChangeRejectedException e =
+        assertThrows(
+            ConfChangeRejectedException.class,
+            () -> single.node(1).node.proposeConfChange(ConfChanges.remove(1)));
     assertTrue(e.getMessage().contains("last voter"), e.getMessage());
   }
 
   private static void assertRefused(Net net, ConfChange cc, String reason) {
-    ConfChangeRejectedException e = assertThrows(ConfChangeRejectedException.class,
-        () -> net.node(1).node.proposeConfChange(cc));
+    ConfChangeRejectedException e =
+        assertThrows(
+            ConfChangeRejectedException.class, () -> net.node(1).node.proposeConfChange(cc));
     assertFalse(e.retryable(), e.getMessage());
     assertTrue(e.getMessage().contains(reason), e.getMessage() + " should say " + reason);
   }
@@ -235,8 +260,8 @@ class Section4_MembershipTest {
   }
 
   /**
-   * A leader that removes itself keeps leading, without counting itself, until the change
-   * commits; then it steps down and hands over at once. Ref: thesis §4.2.2.
+   * A leader that removes itself keeps leading, without counting itself, until the change commits;
+   * then it steps down and hands over at once. Ref: thesis §4.2.2.
    */
   @Test
   void leaderRemovingItselfStepsDownOnceTheChangeCommits() {
@@ -245,14 +270,16 @@ class Section4_MembershipTest {
     net.dropIf(m -> m.getType() == MSG_APPEND_RESPONSE && m.getFrom() == 2);
     EntryId at = net.node(1).node.proposeConfChange(ConfChanges.remove(1));
     net.stabilize();
-    assertEquals(Role.LEADER, net.node(1).raft().role, "still leading while the change is uncommitted");
+    assertEquals(
+        Role.LEADER, net.node(1).raft().role, "still leading while the change is uncommitted");
     assertTrue(net.node(1).committed() < at.index(), "its own copy does not count in {2, 3}");
     net.clearDrops();
     net.heal(3);
     net.tickAll();
     assertTrue(net.node(1).committed() >= at.index());
     assertNotEquals(Role.LEADER, net.node(1).raft().role);
-    assertTrue(net.delivered.stream().anyMatch(m -> m.getType() == MSG_TIMEOUT_NOW && m.getFrom() == 1));
+    assertTrue(
+        net.delivered.stream().anyMatch(m -> m.getType() == MSG_TIMEOUT_NOW && m.getFrom() == 1));
     long lead = net.leader();
     assertTrue(lead == 2 || lead == 3, "a remaining voter leads at once: " + lead);
     net.node(lead).node.propose(X);
@@ -261,7 +288,9 @@ class Section4_MembershipTest {
 
     // The removed server never campaigns.
     for (int i = 0; i < 50; i++) net.node(1).tick();
-    assertTrue(net.node(1).drain().stream().noneMatch(m -> m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE));
+    assertTrue(
+        net.node(1).drain().stream()
+            .noneMatch(m -> m.getType() == MSG_VOTE || m.getType() == MSG_PRE_VOTE));
   }
 
   /**
@@ -305,7 +334,10 @@ class Section4_MembershipTest {
     assertEquals(List.of(1L, 2L, 3L, 4L), voters(net, 2));
   }
 
-  /** The leader hands leadership only to voters, and a transfer to a server being removed is abandoned. */
+  /**
+   * The leader hands leadership only to voters, and a transfer to a server being removed is
+   * abandoned.
+   */
   @Test
   void transferToALearnerIsRefused() {
     Net net = cluster();

@@ -28,9 +28,10 @@ class Section5_1BasicsTest {
 
   /** Node 1 of {1,2,3}, log [1], term 1, driven into role. */
   static TestNode inRole(Role role) {
-    TestNode n = TestNode.builder(1).log(1).hard(1, 0, 1).preVote(role == Role.PRE_CANDIDATE).build();
+    TestNode n =
+        TestNode.builder(1).log(1).hard(1, 0, 1).preVote(role == Role.PRE_CANDIDATE).build();
     switch (role) {
-      case FOLLOWER -> { }
+      case FOLLOWER -> {}
       case PRE_CANDIDATE, CANDIDATE -> {
         n.node.campaign();
         n.drain();
@@ -57,8 +58,15 @@ class Section5_1BasicsTest {
   static Stream<Arguments> rolesAndHigherTermMessages() {
     List<Arguments> out = new ArrayList<>();
     for (Role role : Role.values()) {
-      for (MessageType t : List.of(MSG_APPEND, MSG_HEARTBEAT, MSG_VOTE, MSG_APPEND_RESPONSE,
-          MessageType.MSG_HEARTBEAT_RESPONSE, MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE)) {
+      for (MessageType t :
+          List.of(
+              MSG_APPEND,
+              MSG_HEARTBEAT,
+              MSG_VOTE,
+              MSG_APPEND_RESPONSE,
+              MessageType.MSG_HEARTBEAT_RESPONSE,
+              MSG_VOTE_RESPONSE,
+              MSG_PRE_VOTE_RESPONSE)) {
         out.add(Arguments.of(role, t));
       }
     }
@@ -80,12 +88,15 @@ class Section5_1BasicsTest {
     assertEquals(5, n.raft().term);
     boolean fromLeader = type == MSG_APPEND || type == MSG_HEARTBEAT;
     assertEquals(fromLeader ? 2 : Raft.NONE, n.raft().lead);
-    assertEquals(Raft.NONE, n.raft().vote, "a new term starts without a vote (the request was refused)");
+    assertEquals(
+        Raft.NONE, n.raft().vote, "a new term starts without a vote (the request was refused)");
     n.drain();
     assertEquals(5, n.storage.hardState().getTerm(), "the new term is persisted");
   }
 
-  /** A pre-vote asks about a future term without claiming it: nobody's term moves. Ref: thesis §9.6. */
+  /**
+   * A pre-vote asks about a future term without claiming it: nobody's term moves. Ref: thesis §9.6.
+   */
   @Test
   void preVoteRequestAtHigherTermDoesNotChangeTerm() {
     TestNode n = TestNode.builder(1).log(1).hard(1, 0, 1).preVote(true).build();
@@ -101,8 +112,8 @@ class Section5_1BasicsTest {
 
   /**
    * "If a server receives a request with a stale term number, it rejects the request": a stale
-   * append must not touch the log, the commit index, the leader or the election timer. With
-   * PreVote and CheckQuorum off nothing at all is sent back. Ref: §5.1.
+   * append must not touch the log, the commit index, the leader or the election timer. With PreVote
+   * and CheckQuorum off nothing at all is sent back. Ref: §5.1.
    */
   @Test
   void staleTermMessagesAreIgnored() {
@@ -111,7 +122,7 @@ class Section5_1BasicsTest {
     n.drain();
     n.tick(4);
 
-    n.step(Msgs.app(3, 1, 2, 1, 1, 3, Logs.from(2, 2, 2)));  // would truncate index 3 and commit 3
+    n.step(Msgs.app(3, 1, 2, 1, 1, 3, Logs.from(2, 2, 2))); // would truncate index 3 and commit 3
     n.step(Msgs.hb(3, 1, 2, 3));
     n.step(Msgs.vote(3, 1, 2, 9, 2));
     n.step(Msgs.appResp(3, 1, 2, 3));
@@ -133,16 +144,18 @@ class Section5_1BasicsTest {
   }
 
   /**
-   * With PreVote or CheckQuorum a deposed leader cut off from the cluster would never learn the
-   * new term (nobody votes it out, nobody raises the term on it), so a follower answers its stale
+   * With PreVote or CheckQuorum a deposed leader cut off from the cluster would never learn the new
+   * term (nobody votes it out, nobody raises the term on it), so a follower answers its stale
    * append or heartbeat with its own term, and the old leader steps down. Ref: §5.1, thesis §9.6.
    */
   @ParameterizedTest(name = "preVote={0} checkQuorum={1}")
   @CsvSource({"true,false", "false,true", "true,true", "false,false"})
   void staleLeaderLearnsTheNewTerm(boolean preVote, boolean checkQuorum) {
-    TestNode follower = TestNode.builder(2).log(1).hard(3, 0, 1).preVote(preVote).checkQuorum(checkQuorum).build();
-    TestNode oldLeader = TestNode.builder(1).log(1).hard(1, 0, 1).preVote(preVote).checkQuorum(checkQuorum).build();
-    oldLeader.elect(3);  // leader at term 2
+    TestNode follower =
+        TestNode.builder(2).log(1).hard(3, 0, 1).preVote(preVote).checkQuorum(checkQuorum).build();
+    TestNode oldLeader =
+        TestNode.builder(1).log(1).hard(1, 0, 1).preVote(preVote).checkQuorum(checkQuorum).build();
+    oldLeader.elect(3); // leader at term 2
     assertEquals(2, oldLeader.raft().term);
 
     for (Message m : List.of(Msgs.app(1, 2, 2, 1, 1, 1, Logs.from(2, 2)), Msgs.hb(1, 2, 2, 1))) {
@@ -156,7 +169,10 @@ class Section5_1BasicsTest {
     assertEquals(3, oldLeader.raft().term);
   }
 
-  /** A stale pre-vote is refused outright, with our term, so the pre-candidate catches up. Ref: thesis §9.6. */
+  /**
+   * A stale pre-vote is refused outright, with our term, so the pre-candidate catches up. Ref:
+   * thesis §9.6.
+   */
   @Test
   void stalePreVoteIsRejectedWithOurTerm() {
     TestNode n = TestNode.builder(1).log(1).hard(4, 0, 1).preVote(true).build();
@@ -183,19 +199,23 @@ class Section5_1BasicsTest {
   /** A vote granted in an earlier term must not count in this one. Ref: §5.1, §5.2. */
   @Test
   void candidateIgnoresGrantsFromAnotherTerm() {
-    TestNode n = inRole(Role.CANDIDATE);  // term 2, its own vote counted
+    TestNode n = inRole(Role.CANDIDATE); // term 2, its own vote counted
     n.step(Msgs.voteResp(2, 1, 1, false));
-    assertEquals(Role.CANDIDATE, n.raft().role, "a term-1 grant would have made it leader of {1,2,3}");
+    assertEquals(
+        Role.CANDIDATE, n.raft().role, "a term-1 grant would have made it leader of {1,2,3}");
     assertEquals(1, n.raft().tracker.grantedVotes());
 
     n.step(Msgs.voteResp(2, 1, 2, false));
     assertEquals(Role.LEADER, n.raft().role);
   }
 
-  /** A pre-vote grant counts only if it carries exactly term + 1, the term asked about. Ref: thesis §9.6. */
+  /**
+   * A pre-vote grant counts only if it carries exactly term + 1, the term asked about. Ref: thesis
+   * §9.6.
+   */
   @Test
   void preCandidateIgnoresGrantsForOtherTerms() {
-    TestNode n = inRole(Role.PRE_CANDIDATE);  // term 1, asks about term 2
+    TestNode n = inRole(Role.PRE_CANDIDATE); // term 1, asks about term 2
     n.step(Msgs.preVoteResp(2, 1, 1, false));
     n.step(Msgs.preVoteResp(3, 1, 3, false));
     assertEquals(Role.PRE_CANDIDATE, n.raft().role);
@@ -207,11 +227,13 @@ class Section5_1BasicsTest {
     assertEquals(2, n.raft().term);
   }
 
-  /** An acknowledgement from an earlier term says nothing about this leader's log. Ref: §5.1, §5.3. */
+  /**
+   * An acknowledgement from an earlier term says nothing about this leader's log. Ref: §5.1, §5.3.
+   */
   @Test
   void leaderIgnoresAcksFromAnotherTerm() {
     TestNode n = TestNode.builder(1).log(1, 1).hard(2, 0, 0).build();
-    n.elect(2);  // term 3, no-op at index 3
+    n.elect(2); // term 3, no-op at index 3
     n.step(Msgs.appResp(2, 1, 2, 3));
     assertEquals(0, n.raft().tracker.get(2).match());
     assertEquals(0, n.committed());
@@ -224,7 +246,8 @@ class Section5_1BasicsTest {
     n.step(Msgs.hbResp(3, 1, 2));
     assertEquals(List.of(), n.drain(), "a stale heartbeat answer must not trigger a resend to 3");
     n.step(Msgs.hbResp(3, 1, 3));
-    assertEquals(1, Msgs.ofType(n.drain(), MSG_APPEND).size(), "the current-term one does: 3 is behind");
+    assertEquals(
+        1, Msgs.ofType(n.drain(), MSG_APPEND).size(), "the current-term one does: 3 is behind");
   }
 
   /**
@@ -249,9 +272,9 @@ class Section5_1BasicsTest {
   }
 
   /**
-   * A candidate's vote requests and its own vote both wait for the term and vote to be durable:
-   * the self-vote is counted only in onPersisted, so even a one-node cluster is not leader
-   * before its Ready is reported durable. Ref: §5.1, §5.2, thesis §10.2.1.
+   * A candidate's vote requests and its own vote both wait for the term and vote to be durable: the
+   * self-vote is counted only in onPersisted, so even a one-node cluster is not leader before its
+   * Ready is reported durable. Ref: §5.1, §5.2, thesis §10.2.1.
    */
   @Test
   void candidateCountsItsOwnVoteOnlyAfterPersisting() {
@@ -262,9 +285,11 @@ class Section5_1BasicsTest {
     assertEquals(1, rd.hardState().getVote());
     assertEquals(List.of(), rd.sendNow());
     assertEquals(2, Msgs.ofType(rd.sendAfterPersist(), MSG_VOTE).size());
-    assertTrue(rd.sendAfterPersist().stream().noneMatch(m -> m.getTo() == 1), "self-vote is not sent out");
+    assertTrue(
+        rd.sendAfterPersist().stream().noneMatch(m -> m.getTo() == 1), "self-vote is not sent out");
     n.step(Msgs.voteResp(2, 1, 2, false));
-    assertEquals(Role.CANDIDATE, n.raft().role, "one grant without our own durable vote is no majority");
+    assertEquals(
+        Role.CANDIDATE, n.raft().role, "one grant without our own durable vote is no majority");
 
     n.persist(rd);
     assertEquals(Role.LEADER, n.raft().role);
@@ -278,9 +303,9 @@ class Section5_1BasicsTest {
   }
 
   /**
-   * Responses promise persisted state, leader traffic does not: a follower's append response
-   * rides with the entries it acknowledges, while the leader's append may leave before the
-   * leader's own write. Ref: §5.1, thesis §10.2.1.
+   * Responses promise persisted state, leader traffic does not: a follower's append response rides
+   * with the entries it acknowledges, while the leader's append may leave before the leader's own
+   * write. Ref: §5.1, thesis §10.2.1.
    */
   @Test
   void appendResponseWaitsForTheEntriesButTheLeadersAppendDoesNot() {

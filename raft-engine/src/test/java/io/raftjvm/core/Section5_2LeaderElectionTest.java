@@ -38,7 +38,9 @@ class Section5_2LeaderElectionTest {
       for (long expectTerm = 1; expectTerm <= 3; expectTerm++) {
         int timeout = n.raft().randomizedElectionTimeout;
         seen.add(timeout);
-        assertTrue(timeout >= 10 && timeout < 20, "seed " + seed + ": timeout " + timeout + " outside [10, 20)");
+        assertTrue(
+            timeout >= 10 && timeout < 20,
+            "seed " + seed + ": timeout " + timeout + " outside [10, 20)");
         n.tick(timeout - 1);
         assertEquals(expectTerm - 1, n.raft().term, "seed " + seed + ": campaigned early");
         n.tick();
@@ -89,8 +91,8 @@ class Section5_2LeaderElectionTest {
   }
 
   /**
-   * "A candidate wins an election if it receives votes from a majority of the servers"; a
-   * majority of refusals sends it back to follower in the same term. Ref: §5.2.
+   * "A candidate wins an election if it receives votes from a majority of the servers"; a majority
+   * of refusals sends it back to follower in the same term. Ref: §5.2.
    */
   @ParameterizedTest(name = "grants={0}")
   @ValueSource(booleans = {true, false})
@@ -101,7 +103,8 @@ class Section5_2LeaderElectionTest {
     n.step(Msgs.voteResp(2, 1, 1, !grants));
     assertEquals(Role.CANDIDATE, n.raft().role, "undecided: 2 of 5 either way");
     n.step(Msgs.voteResp(3, 1, 1, !grants));
-    assertEquals(grants ? Role.LEADER : Role.CANDIDATE, n.raft().role, "3 of 5 granted, or only 2 refused");
+    assertEquals(
+        grants ? Role.LEADER : Role.CANDIDATE, n.raft().role, "3 of 5 granted, or only 2 refused");
     n.step(Msgs.voteResp(4, 1, 1, !grants));
     assertEquals(grants ? Role.LEADER : Role.FOLLOWER, n.raft().role);
     assertEquals(grants ? 1 : Raft.NONE, n.raft().lead);
@@ -109,8 +112,8 @@ class Section5_2LeaderElectionTest {
   }
 
   /**
-   * A split vote leaves the candidate waiting; its timer runs out and it starts a new election
-   * with term + 1 and fresh requests. Ref: §5.2.
+   * A split vote leaves the candidate waiting; its timer runs out and it starts a new election with
+   * term + 1 and fresh requests. Ref: §5.2.
    */
   @Test
   void splitVoteRetriesWithHigherTerm() {
@@ -151,12 +154,18 @@ class Section5_2LeaderElectionTest {
 
     n.restart();
     n.step(Msgs.vote(3, 1, 1, 0, 0));
-    assertTrue(Msgs.only(n.drain(), MSG_VOTE_RESPONSE, 3).getReject(), "the vote was forgotten on restart");
+    assertTrue(
+        Msgs.only(n.drain(), MSG_VOTE_RESPONSE, 3).getReject(),
+        "the vote was forgotten on restart");
     n.step(Msgs.vote(3, 1, 2, 0, 0));
-    assertFalse(Msgs.only(n.drain(), MSG_VOTE_RESPONSE, 3).getReject(), "a new term brings a new vote");
+    assertFalse(
+        Msgs.only(n.drain(), MSG_VOTE_RESPONSE, 3).getReject(), "a new term brings a new vote");
   }
 
-  /** Each voter counts once, with its first answer: duplicates and changed answers are ignored. Ref: §5.2. */
+  /**
+   * Each voter counts once, with its first answer: duplicates and changed answers are ignored. Ref:
+   * §5.2.
+   */
   @Test
   void eachVoterCountsOnceWithItsFirstAnswer() {
     TestNode n = TestNode.builder(1).voters(1, 2, 3, 4, 5).build();
@@ -166,7 +175,8 @@ class Section5_2LeaderElectionTest {
     n.step(Msgs.voteResp(2, 1, 1, false));
     n.step(Msgs.voteResp(3, 1, 1, true));
     n.step(Msgs.voteResp(3, 1, 1, false));
-    assertEquals(Role.CANDIDATE, n.raft().role, "self + 2 + 2 again + 3's second answer is not 3 of 5");
+    assertEquals(
+        Role.CANDIDATE, n.raft().role, "self + 2 + 2 again + 3's second answer is not 3 of 5");
     n.step(Msgs.voteResp(4, 1, 1, false));
     assertEquals(Role.LEADER, n.raft().role);
   }
@@ -177,9 +187,10 @@ class Section5_2LeaderElectionTest {
    */
   @Test
   void refusedVoteRequestDoesNotResetTheTimer() {
-    TestNode f = TestNode.builder(1).log(1, 1).hard(1, 0, 0).random(new TestNode.ScriptedRandom(5)).build();
+    TestNode f =
+        TestNode.builder(1).log(1, 1).hard(1, 0, 0).random(new TestNode.ScriptedRandom(5)).build();
     f.tick(7);
-    f.step(Msgs.vote(2, 1, 2, 1, 1));  // shorter log: refused
+    f.step(Msgs.vote(2, 1, 2, 1, 1)); // shorter log: refused
     assertEquals(2, f.raft().term);
     assertEquals(7, f.raft().electionElapsed);
     assertEquals(15, f.raft().randomizedElectionTimeout);
@@ -189,7 +200,7 @@ class Section5_2LeaderElectionTest {
     assertEquals(Role.CANDIDATE, f.raft().role, "campaigns on its original schedule");
 
     TestNode c = TestNode.builder(1).log(1, 1).hard(1, 0, 0).build();
-    c.node.campaign();  // term 2
+    c.node.campaign(); // term 2
     c.drain();
     c.tick(4);
     c.step(Msgs.vote(3, 1, 3, 1, 1));
@@ -204,7 +215,8 @@ class Section5_2LeaderElectionTest {
    */
   @Test
   void grantingAVoteResetsTheTimer() {
-    TestNode f = TestNode.builder(1).preVote(true).random(new TestNode.ScriptedRandom(5, 2)).build();
+    TestNode f =
+        TestNode.builder(1).preVote(true).random(new TestNode.ScriptedRandom(5, 2)).build();
     f.tick(3);
     f.step(Msgs.preVote(2, 1, 1, 0, 0));
     assertFalse(Msgs.only(f.drain(), MSG_PRE_VOTE_RESPONSE, 2).getReject());
@@ -216,9 +228,9 @@ class Section5_2LeaderElectionTest {
   }
 
   /**
-   * A follower that already knows this term's leader refuses a vote in that term even though it
-   * has not voted (a restarted node, say): a second leader in one term is what §5.2 rules out.
-   * Ref: §5.2.
+   * A follower that already knows this term's leader refuses a vote in that term even though it has
+   * not voted (a restarted node, say): a second leader in one term is what §5.2 rules out. Ref:
+   * §5.2.
    */
   @Test
   void followerWithAKnownLeaderRefusesVotesInThatTerm() {
@@ -262,8 +274,12 @@ class Section5_2LeaderElectionTest {
       List<Message> hbs = Msgs.ofType(n.drain(), MSG_HEARTBEAT);
       if (!hbs.isEmpty()) {
         beats.add(t);
-        assertEquals(1, Msgs.only(hbs, MSG_HEARTBEAT, 2).getCommit(), "commit = min(match, committed)");
-        assertEquals(0, Msgs.only(hbs, MSG_HEARTBEAT, 3).getCommit(), "never beyond what 3 is known to hold");
+        assertEquals(
+            1, Msgs.only(hbs, MSG_HEARTBEAT, 2).getCommit(), "commit = min(match, committed)");
+        assertEquals(
+            0,
+            Msgs.only(hbs, MSG_HEARTBEAT, 3).getCommit(),
+            "never beyond what 3 is known to hold");
       }
     }
     assertEquals(List.of(3, 6, 9), beats);
@@ -275,7 +291,8 @@ class Section5_2LeaderElectionTest {
    */
   @Test
   void preCandidateBecomesCandidateOnlyAfterPreVoteQuorum() {
-    TestNode n = TestNode.builder(1).voters(1, 2, 3, 4, 5).log(1).hard(1, 0, 1).preVote(true).build();
+    TestNode n =
+        TestNode.builder(1).voters(1, 2, 3, 4, 5).log(1).hard(1, 0, 1).preVote(true).build();
     n.tick(n.raft().randomizedElectionTimeout);
     assertEquals(Role.PRE_CANDIDATE, n.raft().role);
     Ready rd = n.node.ready();
@@ -283,7 +300,8 @@ class Section5_2LeaderElectionTest {
     assertFalse(rd.mustSync());
     List<Message> pre = Msgs.ofType(rd.sendAfterPersist(), MSG_PRE_VOTE);
     assertEquals(4, pre.size());
-    assertTrue(pre.stream().allMatch(m -> m.getTerm() == 2 && m.getIndex() == 1 && m.getLogTerm() == 1));
+    assertTrue(
+        pre.stream().allMatch(m -> m.getTerm() == 2 && m.getIndex() == 1 && m.getLogTerm() == 1));
     n.persist(rd);
 
     n.step(Msgs.preVoteResp(2, 1, 2, false));
@@ -326,7 +344,10 @@ class Section5_2LeaderElectionTest {
       timedOut |= net.node(3).raft().role != Role.FOLLOWER;
     }
     assertTrue(timedOut, "the isolated node never timed out");
-    assertEquals(preVote, net.node(3).raft().term == 1, "term of the isolated node: " + net.node(3).raft().term);
+    assertEquals(
+        preVote,
+        net.node(3).raft().term == 1,
+        "term of the isolated node: " + net.node(3).raft().term);
 
     net.heal(3);
     boolean disrupted = false;
@@ -343,9 +364,9 @@ class Section5_2LeaderElectionTest {
   }
 
   /**
-   * CheckQuorum: a leader stays in office while it hears from a quorum (itself and one of three)
-   * in every election timeout, and steps down, exactly at electionTicks, after a timeout in which
-   * it heard from nobody. Ref: thesis §6.2.
+   * CheckQuorum: a leader stays in office while it hears from a quorum (itself and one of three) in
+   * every election timeout, and steps down, exactly at electionTicks, after a timeout in which it
+   * heard from nobody. Ref: thesis §6.2.
    */
   @Test
   void checkQuorumLeaderStepsDownOnlyWithoutQuorum() {
@@ -367,13 +388,14 @@ class Section5_2LeaderElectionTest {
 
   /**
    * Leader lease: with CheckQuorum, a follower that heard from its leader within electionTicks
-   * ignores vote requests (no term change, no answer); at electionTicks the lease is over.
-   * Without CheckQuorum it answers at once. Ref: thesis §4.2.3.
+   * ignores vote requests (no term change, no answer); at electionTicks the lease is over. Without
+   * CheckQuorum it answers at once. Ref: thesis §4.2.3.
    */
   @ParameterizedTest(name = "checkQuorum={0}")
   @ValueSource(booleans = {true, false})
   void followerInLeaseIgnoresVoteRequests(boolean checkQuorum) {
-    TestNode f = TestNode.builder(1).checkQuorum(checkQuorum).random(new TestNode.ScriptedRandom(9)).build();
+    TestNode f =
+        TestNode.builder(1).checkQuorum(checkQuorum).random(new TestNode.ScriptedRandom(9)).build();
     f.step(Msgs.hb(2, 1, 1, 0));
     f.drain();
     f.tick(9);
@@ -393,8 +415,8 @@ class Section5_2LeaderElectionTest {
   void followerInLeaseIgnoresPreVotesEvenWithoutCheckQuorum() {
     TestNode f = TestNode.builder(1).preVote(true).checkQuorum(false).build();
     f.step(Msgs.preVote(3, 1, 2, 0, 0));
-    assertEquals(1, Msgs.ofType(f.drain(), MSG_PRE_VOTE_RESPONSE).size(),
-        "no leader heard yet: it answers");
+    assertEquals(
+        1, Msgs.ofType(f.drain(), MSG_PRE_VOTE_RESPONSE).size(), "no leader heard yet: it answers");
     f.step(Msgs.hb(2, 1, 1, 0));
     f.drain();
     f.tick(3);

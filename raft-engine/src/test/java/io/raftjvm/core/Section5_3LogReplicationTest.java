@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @DisplayName("§5.3 Log replication")
 class Section5_3LogReplicationTest {
   static final ByteString X = ByteString.copyFromUtf8("x");
+
   /** Serialized size of a one-byte command entry at term 1 (any index below 128). */
   static final long ENTRY_SIZE = Logs.entry(2, 1, "x").getSerializedSize();
 
@@ -47,7 +48,7 @@ class Section5_3LogReplicationTest {
   /** The leader appends a command to its log and sends it to every follower. Ref: §5.3. */
   @Test
   void leaderAppendsOnProposeAndSendsToFollowers() {
-    TestNode n = replicatingLeader(b -> { });
+    TestNode n = replicatingLeader(b -> {});
     EntryId id = n.node.propose(X);
     assertEquals(new EntryId(1, 2), id);
     Ready rd = n.node.ready();
@@ -71,7 +72,7 @@ class Section5_3LogReplicationTest {
    */
   @Test
   void leaderCommitsAfterMajorityAck() {
-    TestNode n = replicatingLeader(b -> { });
+    TestNode n = replicatingLeader(b -> {});
     n.node.propose(X);
     Ready rd = n.node.ready();
     n.step(Msgs.appResp(2, 1, 1, 2));
@@ -88,7 +89,10 @@ class Section5_3LogReplicationTest {
     assertEquals(3, n.committed());
   }
 
-  /** The follower appends and acknowledges index = prevLogIndex + number of entries. Ref: §5.3, Figure 2. */
+  /**
+   * The follower appends and acknowledges index = prevLogIndex + number of entries. Ref: §5.3,
+   * Figure 2.
+   */
   @Test
   void followerAppendsAndAcksPrevIndexPlusEntries() {
     TestNode f = TestNode.builder(2).log(1).hard(1, 0, 1).build();
@@ -113,7 +117,10 @@ class Section5_3LogReplicationTest {
     assertEquals(3, Msgs.only(f.drain(), MSG_APPEND_RESPONSE, 1).getIndex());
   }
 
-  /** Consistency check: a follower without an entry at prevLogIndex refuses, hinting its last index. Ref: §5.3. */
+  /**
+   * Consistency check: a follower without an entry at prevLogIndex refuses, hinting its last index.
+   * Ref: §5.3.
+   */
   @Test
   void followerWithShorterLogRejects() {
     TestNode f = TestNode.builder(2).log(1, 1).hard(1, 0, 0).build();
@@ -144,18 +151,27 @@ class Section5_3LogReplicationTest {
     out.addAll(f.drain());
     assertEquals(Logs.list(1, 1, 1, 1), f.logTerms());
     assertEquals(Logs.list(1, 1, 1, 1), Logs.termsOf(f.storage.entries(1, 5, Long.MAX_VALUE)));
-    assertTrue(f.readies.stream().allMatch(r -> r.toPersist().isEmpty()), "nothing needed rewriting");
-    assertEquals(List.of(2L, 4L, 4L), Msgs.ofType(out, MSG_APPEND_RESPONSE).stream().map(Message::getIndex).toList());
+    assertTrue(
+        f.readies.stream().allMatch(r -> r.toPersist().isEmpty()), "nothing needed rewriting");
+    assertEquals(
+        List.of(2L, 4L, 4L),
+        Msgs.ofType(out, MSG_APPEND_RESPONSE).stream().map(Message::getIndex).toList());
   }
 
-  /** "If an existing entry conflicts with a new one, delete the existing entry and all that follow it." Ref: §5.3. */
+  /**
+   * "If an existing entry conflicts with a new one, delete the existing entry and all that follow
+   * it." Ref: §5.3.
+   */
   @Test
   void followerTruncatesOnlyAtTheFirstRealConflict() {
     TestNode f = TestNode.builder(2).log(1, 1, 1, 1).hard(1, 0, 1).build();
     f.step(Msgs.app(1, 2, 2, 1, 1, 1, Logs.from(2, 1, 2)));
     f.drain();
     assertEquals(Logs.list(1, 1, 2), f.logTerms());
-    assertEquals(List.of(Logs.entry(3, 2)), f.readies.get(0).toPersist(), "only the conflicting suffix is rewritten");
+    assertEquals(
+        List.of(Logs.entry(3, 2)),
+        f.readies.get(0).toPersist(),
+        "only the conflicting suffix is rewritten");
     assertEquals(Logs.list(1, 1, 2), Logs.termsOf(f.storage.entries(1, 4, Long.MAX_VALUE)));
   }
 
@@ -178,10 +194,19 @@ class Section5_3LogReplicationTest {
    * accepted, i.e. the append round trips until its log matches.
    */
   static int roundTripsToConverge(long[] leaderLog, long[] followerLog) {
-    Net net = new Net()
-        .add(TestNode.builder(1).log(leaderLog).hard(leaderLog[leaderLog.length - 1] + 1, 0, 0).build())
-        .add(TestNode.builder(2).log(followerLog).hard(followerLog[followerLog.length - 1], 0, 0).build())
-        .add(TestNode.builder(3).hard(0, 0, 0).build());
+    Net net =
+        new Net()
+            .add(
+                TestNode.builder(1)
+                    .log(leaderLog)
+                    .hard(leaderLog[leaderLog.length - 1] + 1, 0, 0)
+                    .build())
+            .add(
+                TestNode.builder(2)
+                    .log(followerLog)
+                    .hard(followerLog[followerLog.length - 1], 0, 0)
+                    .build())
+            .add(TestNode.builder(3).hard(0, 0, 0).build());
     net.campaign(1);
     assertEquals(1, net.leader());
     int appends = 0;
@@ -191,7 +216,8 @@ class Section5_3LogReplicationTest {
     }
     List<Long> want = net.node(1).logTerms();
     assertEquals(want, net.node(2).logTerms(), "follower 2 does not hold the leader's log");
-    assertEquals(want, Logs.termsOf(net.node(2).storage.entries(1, want.size() + 1, Long.MAX_VALUE)));
+    assertEquals(
+        want, Logs.termsOf(net.node(2).storage.entries(1, want.size() + 1, Long.MAX_VALUE)));
     assertEquals(want.size(), net.node(2).committed());
     return appends;
   }
@@ -199,7 +225,8 @@ class Section5_3LogReplicationTest {
   /** Terms in follower's entries after the longest prefix it shares with leader. */
   static long distinctDivergentTerms(long[] leader, long[] follower) {
     int common = 0;
-    while (common < Math.min(leader.length, follower.length) && leader[common] == follower[common]) common++;
+    while (common < Math.min(leader.length, follower.length) && leader[common] == follower[common])
+      common++;
     return Arrays.stream(follower, common, follower.length).distinct().count();
   }
 
@@ -215,15 +242,18 @@ class Section5_3LogReplicationTest {
   @MethodSource("figure7")
   void figure7FollowerConvergesToLeaderLog(String name, long[] follower, int measured) {
     int appends = roundTripsToConverge(LEADER_7, follower);
-    long bound = 1 + distinctDivergentTerms(LEADER_7, follower) + (follower.length < LEADER_7.length ? 1 : 0);
+    long bound =
+        1
+            + distinctDivergentTerms(LEADER_7, follower)
+            + (follower.length < LEADER_7.length ? 1 : 0);
     assertTrue(appends <= bound, "case " + name + ": " + appends + " appends > bound " + bound);
     assertEquals(measured, appends, "case " + name);
   }
 
   /**
    * 400 divergent entries in two terms cost two round trips: proportional to terms, not entries
-   * (per-entry backtracking would need 51). Ref: §5.3 ("the leader can decrement nextIndex to bypass
-   * all of the conflicting entries in that term").
+   * (per-entry backtracking would need 51). Ref: §5.3 ("the leader can decrement nextIndex to
+   * bypass all of the conflicting entries in that term").
    */
   @Test
   void divergenceCostsRoundTripsPerTermNotPerEntry() {
@@ -234,11 +264,14 @@ class Section5_3LogReplicationTest {
     assertEquals(2, appends);
   }
 
-  /** PROBE: one append in flight until it is answered; an answer switches to REPLICATE. Ref: §5.3 (nextIndex probing). */
+  /**
+   * PROBE: one append in flight until it is answered; an answer switches to REPLICATE. Ref: §5.3
+   * (nextIndex probing).
+   */
   @Test
   void probeSendsAtMostOneAppendUntilAnswered() {
     TestNode n = TestNode.builder(1).build();
-    n.elect(2);  // no-op at 1 sent to 2 and 3 as probes
+    n.elect(2); // no-op at 1 sent to 2 and 3 as probes
     for (int i = 0; i < 3; i++) {
       n.node.propose(X);
       List<Message> out = n.drain();
@@ -261,7 +294,7 @@ class Section5_3LogReplicationTest {
   @Test
   void rejectedProbeBacksOffAndReprobes() {
     TestNode n = TestNode.builder(1).log(1, 1, 1, 1).hard(1, 0, 0).build();
-    n.elect(2);  // term 2, next = 5 for both
+    n.elect(2); // term 2, next = 5 for both
     n.step(Msgs.appReject(3, 1, 2, 4, 2, 1));
     assertEquals(3, n.raft().tracker.get(3).next());
     Message probe = Msgs.only(n.drain(), MSG_APPEND, 3);
@@ -296,7 +329,9 @@ class Section5_3LogReplicationTest {
     assertEquals(List.of(), appendsTo(n.drain(), 2), "2 has everything");
   }
 
-  /** REPLICATE pipelines appends, at most maxInflightMsgs unacknowledged. Ref: §5.3, thesis §10.2.1. */
+  /**
+   * REPLICATE pipelines appends, at most maxInflightMsgs unacknowledged. Ref: §5.3, thesis §10.2.1.
+   */
   @Test
   void replicatePipelineIsBoundedByMaxInflightMsgs() {
     TestNode n = replicatingLeader(b -> b.maxInflightMsgs(3).maxSizePerMsg(1));
@@ -343,10 +378,13 @@ class Section5_3LogReplicationTest {
     assertEquals(4, n.committed());
   }
 
-  /** Proposals made between two Readies go out as one append per follower. Ref: §5.3, thesis §10.2.1. */
+  /**
+   * Proposals made between two Readies go out as one append per follower. Ref: §5.3, thesis
+   * §10.2.1.
+   */
   @Test
   void proposalsBetweenReadiesAreBatchedIntoOneAppend() {
-    TestNode n = replicatingLeader(b -> { });
+    TestNode n = replicatingLeader(b -> {});
     for (int i = 0; i < 5; i++) n.node.propose(X);
     List<Message> out = n.drain();
     for (long f : new long[] {2, 3}) {
@@ -369,7 +407,7 @@ class Section5_3LogReplicationTest {
   /** Transport feedback sends a REPLICATE follower back to PROBE from match + 1. Ref: §5.3. */
   @Test
   void reportUnreachableMovesReplicateToProbe() {
-    TestNode n = replicatingLeader(b -> { });
+    TestNode n = replicatingLeader(b -> {});
     n.node.propose(X);
     n.drain();
     Progress p = n.raft().tracker.get(2);

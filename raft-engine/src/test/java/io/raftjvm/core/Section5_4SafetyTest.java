@@ -28,13 +28,23 @@ class Section5_4SafetyTest {
    */
   @ParameterizedTest(name = "candidate last term {0}, last index {1}: grant={2} (preVote={3})")
   @CsvSource({
-      "1, 5, false, false", "1, 3, false, false", "0, 0, false, false",
-      "2, 2, false, false", "2, 3, true, false", "2, 4, true, false",
-      "3, 1, true, false", "3, 9, true, false",
-      "1, 5, false, true", "2, 2, false, true", "2, 3, true, true", "3, 1, true, true"})
+    "1, 5, false, false",
+    "1, 3, false, false",
+    "0, 0, false, false",
+    "2, 2, false, false",
+    "2, 3, true, false",
+    "2, 4, true, false",
+    "3, 1, true, false",
+    "3, 9, true, false",
+    "1, 5, false, true",
+    "2, 2, false, true",
+    "2, 3, true, true",
+    "3, 1, true, true"
+  })
   void electionRestriction(long lastTerm, long lastIndex, boolean grant, boolean pre) {
     TestNode voter = TestNode.builder(1).log(1, 1, 2).hard(2, 0, 0).preVote(pre).build();
-    voter.step(pre ? Msgs.preVote(2, 1, 3, lastIndex, lastTerm) : Msgs.vote(2, 1, 3, lastIndex, lastTerm));
+    voter.step(
+        pre ? Msgs.preVote(2, 1, 3, lastIndex, lastTerm) : Msgs.vote(2, 1, 3, lastIndex, lastTerm));
     Message resp = Msgs.only(voter.drain(), pre ? MSG_PRE_VOTE_RESPONSE : MSG_VOTE_RESPONSE, 2);
     assertEquals(!grant, resp.getReject());
     assertEquals(grant && !pre ? 2 : Raft.NONE, voter.raft().vote);
@@ -67,7 +77,10 @@ class Section5_4SafetyTest {
     assertEquals(Logs.list(1, 2, 3), Logs.termsOf(applied));
   }
 
-  /** A new leader appends an empty entry of its term at once, and replicates it. Ref: §5.4.2, thesis §6.4. */
+  /**
+   * A new leader appends an empty entry of its term at once, and replicates it. Ref: §5.4.2, thesis
+   * §6.4.
+   */
   @Test
   void newLeaderAppendsAnEmptyEntry() {
     TestNode n = TestNode.builder(1).log(1, 1).hard(1, 0, 0).build();
@@ -78,7 +91,8 @@ class Section5_4SafetyTest {
     assertEquals(EntryType.ENTRY_NORMAL, noop.getType());
     assertTrue(noop.getData().isEmpty());
     assertTrue(n.readies.stream().anyMatch(r -> r.toPersist().contains(noop)));
-    for (long f : new long[] {2, 3}) assertEquals(List.of(noop), Msgs.only(out, MSG_APPEND, f).getEntriesList());
+    for (long f : new long[] {2, 3})
+      assertEquals(List.of(noop), Msgs.only(out, MSG_APPEND, f).getEntriesList());
   }
 
   /**
@@ -113,11 +127,11 @@ class Section5_4SafetyTest {
 
   /**
    * Figure 8 (a) to (c), five servers that all hold [1] committed, one entry per append. A new
-   * leader's own entry here is its no-op, which plays the role of the paper's client entries.
-   * (a) S1 leads term 2 and replicates index 2 only to S2. (b) S1 crashes; S5 wins term 3 with
-   * S3, S4 and itself, appends index 2 (term 3) and crashes before sending it. (c) S1 restarts,
-   * wins term 4 and replicates index 2 to S3: it is now on a majority, yet not committed. Its
-   * term-4 entry reaches S2 only (unlike the paper, where it stays on S1).
+   * leader's own entry here is its no-op, which plays the role of the paper's client entries. (a)
+   * S1 leads term 2 and replicates index 2 only to S2. (b) S1 crashes; S5 wins term 3 with S3, S4
+   * and itself, appends index 2 (term 3) and crashes before sending it. (c) S1 restarts, wins term
+   * 4 and replicates index 2 to S3: it is now on a majority, yet not committed. Its term-4 entry
+   * reaches S2 only (unlike the paper, where it stays on S1).
    */
   static Net figure8UpToC() {
     Net net = Net.of(b -> b.log(1).hard(1, 0, 1).maxSizePerMsg(1), 1, 2, 3, 4, 5);
@@ -141,8 +155,11 @@ class Section5_4SafetyTest {
     net.crash(5);
 
     net.restart(1);
-    net.dropIf(m -> m.getFrom() == 1 && leaderTraffic(m)
-        && (m.getTo() == 4 || (m.getTo() == 3 && net.node(3).lastIndex() >= 2)));
+    net.dropIf(
+        m ->
+            m.getFrom() == 1
+                && leaderTraffic(m)
+                && (m.getTo() == 4 || (m.getTo() == 3 && net.node(3).lastIndex() >= 2)));
     net.campaign(1);
     assertNotEquals(1, net.leader(), "S3 and S4 voted for S5 in term 3");
     net.campaign(1);
@@ -152,14 +169,15 @@ class Section5_4SafetyTest {
     assertLog(net, 2, 1, 2, 4);
     assertLog(net, 3, 1, 2);
     assertLog(net, 4, 1);
-    assertEquals(2, net.node(1).raft().tracker.committed(), "(c) the leader knows index 2 is on a majority");
+    assertEquals(
+        2, net.node(1).raft().tracker.committed(), "(c) the leader knows index 2 is on a majority");
     assertEquals(1, net.node(1).committed(), "(c) but must not commit it: it is of term 2");
     return net;
   }
 
   /**
-   * Figure 8 (d): S1 crashes again; S5 (log [1,3]) wins term 5 with S3 and S4 and overwrites index 2
-   * everywhere. That is safe only because (c) never committed it. Ref: §5.4.2, Figure 8.
+   * Figure 8 (d): S1 crashes again; S5 (log [1,3]) wins term 5 with S3 and S4 and overwrites index
+   * 2 everywhere. That is safe only because (c) never committed it. Ref: §5.4.2, Figure 8.
    */
   @Test
   void figure8dUncommittedPreviousTermEntryMayBeOverwritten() {
@@ -176,7 +194,8 @@ class Section5_4SafetyTest {
       assertLog(net, s, 1, 3, 5);
       assertEquals(3, net.node(s).committed(), "S" + s);
     }
-    assertEquals(1, net.node(1).storage.hardState().getCommit(), "S1 never committed index 2 (term 2)");
+    assertEquals(
+        1, net.node(1).storage.hardState().getCommit(), "S1 never committed index 2 (term 2)");
   }
 
   /**
@@ -187,7 +206,7 @@ class Section5_4SafetyTest {
   void figure8eEntryOfCurrentTermCommitsThePreviousOnes() {
     Net net = figure8UpToC();
     net.clearDrops();
-    net.node(1).tick();  // heartbeat; S3's answer shows it is behind, and it gets index 3
+    net.node(1).tick(); // heartbeat; S3's answer shows it is behind, and it gets index 3
     net.stabilize();
     assertLog(net, 3, 1, 2, 4);
     assertEquals(3, net.node(1).committed());
@@ -197,7 +216,8 @@ class Section5_4SafetyTest {
     net.restart(5);
     for (int attempt = 0; attempt < 3; attempt++) {
       net.campaign(5);
-      assertNotEquals(5, net.leader(), "S5 lacks committed entries yet won (attempt " + attempt + ")");
+      assertNotEquals(
+          5, net.leader(), "S5 lacks committed entries yet won (attempt " + attempt + ")");
     }
     for (long s = 2; s <= 3; s++) assertLog(net, s, 1, 2, 4);
   }

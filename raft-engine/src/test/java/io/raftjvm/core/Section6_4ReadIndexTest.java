@@ -37,7 +37,9 @@ class Section6_4ReadIndexTest {
     return net;
   }
 
-  /** The leader serves a read at its commit index once a heartbeat round confirms it still leads. */
+  /**
+   * The leader serves a read at its commit index once a heartbeat round confirms it still leads.
+   */
   @Test
   void leaderReadWaitsForAHeartbeatRound() {
     Net net = cluster();
@@ -59,8 +61,10 @@ class Section6_4ReadIndexTest {
     int before = net.delivered.size();
     for (int i = 0; i < 10; i++) net.node(1).node.readIndex(ctx(i));
     net.stabilize();
-    long heartbeats = net.delivered.subList(before, net.delivered.size()).stream()
-        .filter(m -> m.getType() == MSG_HEARTBEAT).count();
+    long heartbeats =
+        net.delivered.subList(before, net.delivered.size()).stream()
+            .filter(m -> m.getType() == MSG_HEARTBEAT)
+            .count();
     assertEquals(2, heartbeats, "one heartbeat per follower");
     assertEquals(10, reads(net.node(1)).size());
   }
@@ -72,7 +76,8 @@ class Section6_4ReadIndexTest {
     net.isolate(1);
     net.node(1).node.readIndex(ctx(1));
     for (int i = 0; i < 50; i++) net.tickAll();
-    assertTrue(net.node(2).raft().role == Role.LEADER || net.node(3).raft().role == Role.LEADER,
+    assertTrue(
+        net.node(2).raft().role == Role.LEADER || net.node(3).raft().role == Role.LEADER,
         "the majority elected a new leader");
     assertEquals(List.of(), reads(net.node(1)));
   }
@@ -121,7 +126,9 @@ class Section6_4ReadIndexTest {
   }
 
   private static long heartbeatsSince(Net net, int from) {
-    return net.delivered.subList(from, net.delivered.size()).stream().filter(m -> m.getType() == MSG_HEARTBEAT).count();
+    return net.delivered.subList(from, net.delivered.size()).stream()
+        .filter(m -> m.getType() == MSG_HEARTBEAT)
+        .count();
   }
 
   /** Thesis §6.4.1: while the lease holds, a read is served at once, with no heartbeat round. */
@@ -135,7 +142,9 @@ class Section6_4ReadIndexTest {
     assertEquals(0, heartbeatsSince(net, before));
   }
 
-  /** Once electionTicks - drift ticks passed without a majority acknowledging, the lease is gone. */
+  /**
+   * Once electionTicks - drift ticks passed without a majority acknowledging, the lease is gone.
+   */
   @Test
   void anExpiredLeaseFallsBackToAHeartbeatRound() {
     Net net = leaseCluster();
@@ -149,14 +158,17 @@ class Section6_4ReadIndexTest {
     assertEquals(List.of(), reads(net.node(1)), "no lease, and no majority to confirm");
   }
 
-  /** A leader that sent TimeoutNow may be replaced at any moment: it reads by heartbeat round only. */
+  /**
+   * A leader that sent TimeoutNow may be replaced at any moment: it reads by heartbeat round only.
+   */
   @Test
   void noLeaseReadsAfterTimeoutNow() {
     Net net = leaseCluster();
     net.dropIf(m -> m.getType() == io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW);
     net.node(1).node.transferLeadership(2);
     net.stabilize();
-    for (int i = 0; i < 11; i++) net.tickAll(); // the transfer is abandoned after an election timeout
+    for (int i = 0; i < 11; i++)
+      net.tickAll(); // the transfer is abandoned after an election timeout
     assertEquals(Raft.NONE, net.node(1).raft().leadTransferee);
     assertEquals(Role.LEADER, net.node(1).raft().role);
     int before = net.delivered.size();

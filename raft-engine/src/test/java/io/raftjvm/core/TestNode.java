@@ -17,9 +17,12 @@ import java.util.random.RandomGenerator;
 final class TestNode {
   final long id;
   final RaftConfig cfg;
+
   /** What is on this server's disk. The owner writes it from each Ready. */
   final MemoryStorage storage;
+
   RaftNode node;
+
   /** Every Ready handed out, oldest first. */
   final List<Ready> readies = new ArrayList<>();
 
@@ -59,13 +62,16 @@ final class TestNode {
     Ready rd = node.ready();
     readies.add(rd);
     persist(rd);
-    if (!rd.toApply().isEmpty()) node.onApplied(rd.toApply().get(rd.toApply().size() - 1).getIndex());
+    if (!rd.toApply().isEmpty())
+      node.onApplied(rd.toApply().get(rd.toApply().size() - 1).getIndex());
     List<Message> out = new ArrayList<>(rd.sendNow());
     out.addAll(rd.sendAfterPersist());
     return out;
   }
 
-  /** Writes rd to storage (snapshot, entries, hard state) and reports it durable, as an owner must. */
+  /**
+   * Writes rd to storage (snapshot, entries, hard state) and reports it durable, as an owner must.
+   */
   void persist(Ready rd) {
     if (rd.snapshot() != null) storage.applySnapshot(rd.snapshot());
     storage.append(rd.toPersist());
@@ -131,7 +137,10 @@ final class TestNode {
     return raft().log.committed();
   }
 
-  /** Sets up a node: membership, what is on its disk, and config. Defaults: no PreVote, no CheckQuorum. */
+  /**
+   * Sets up a node: membership, what is on its disk, and config. Defaults: no PreVote, no
+   * CheckQuorum.
+   */
   static final class Builder {
     private final long id;
     private long[] voters = {1, 2, 3};
@@ -143,16 +152,30 @@ final class TestNode {
 
     private Builder(long id) {
       this.id = id;
-      this.cfg = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(1).preVote(false).checkQuorum(false)
-          .random(new SplittableRandom(id));
+      this.cfg =
+          RaftConfig.builder(id)
+              .electionTicks(10)
+              .heartbeatTicks(1)
+              .preVote(false)
+              .checkQuorum(false)
+              .random(new SplittableRandom(id));
     }
 
-    Builder voters(long... v) { voters = v; return this; }
+    Builder voters(long... v) {
+      voters = v;
+      return this;
+    }
 
     /** The log on disk, as the terms of entries 1..n. */
-    Builder log(long... terms) { log = Logs.terms(terms); return this; }
+    Builder log(long... terms) {
+      log = Logs.terms(terms);
+      return this;
+    }
 
-    Builder log(List<Entry> ents) { log = ents; return this; }
+    Builder log(List<Entry> ents) {
+      log = ents;
+      return this;
+    }
 
     /** Hard state on disk. */
     Builder hard(long term, long vote, long commit) {
@@ -162,31 +185,70 @@ final class TestNode {
       return this;
     }
 
-    Builder term(long t) { term = t; return this; }
+    Builder term(long t) {
+      term = t;
+      return this;
+    }
 
-    Builder commit(long c) { commit = c; return this; }
+    Builder commit(long c) {
+      commit = c;
+      return this;
+    }
 
-    Builder preVote(boolean v) { cfg.preVote(v); return this; }
+    Builder preVote(boolean v) {
+      cfg.preVote(v);
+      return this;
+    }
 
-    Builder checkQuorum(boolean v) { cfg.checkQuorum(v); return this; }
+    Builder checkQuorum(boolean v) {
+      cfg.checkQuorum(v);
+      return this;
+    }
 
-    Builder leaseReads(boolean v) { cfg.leaseReads(v); return this; }
+    Builder leaseReads(boolean v) {
+      cfg.leaseReads(v);
+      return this;
+    }
 
-    Builder electionTicks(int v) { cfg.electionTicks(v); return this; }
+    Builder electionTicks(int v) {
+      cfg.electionTicks(v);
+      return this;
+    }
 
-    Builder heartbeatTicks(int v) { cfg.heartbeatTicks(v); return this; }
+    Builder heartbeatTicks(int v) {
+      cfg.heartbeatTicks(v);
+      return this;
+    }
 
-    Builder random(RandomGenerator r) { cfg.random(r); return this; }
+    Builder random(RandomGenerator r) {
+      cfg.random(r);
+      return this;
+    }
 
-    Builder seed(long s) { cfg.random(new SplittableRandom(s)); return this; }
+    Builder seed(long s) {
+      cfg.random(new SplittableRandom(s));
+      return this;
+    }
 
-    Builder maxSizePerMsg(long v) { cfg.maxSizePerMsg(v); return this; }
+    Builder maxSizePerMsg(long v) {
+      cfg.maxSizePerMsg(v);
+      return this;
+    }
 
-    Builder maxInflightMsgs(int v) { cfg.maxInflightMsgs(v); return this; }
+    Builder maxInflightMsgs(int v) {
+      cfg.maxInflightMsgs(v);
+      return this;
+    }
 
-    Builder maxInflightBytes(long v) { cfg.maxInflightBytes(v); return this; }
+    Builder maxInflightBytes(long v) {
+      cfg.maxInflightBytes(v);
+      return this;
+    }
 
-    Builder maxUncommittedBytes(long v) { cfg.maxUncommittedBytes(v); return this; }
+    Builder maxUncommittedBytes(long v) {
+      cfg.maxUncommittedBytes(v);
+      return this;
+    }
 
     TestNode build() {
       MemoryStorage s = MemoryStorage.bootstrap(voters);
@@ -203,6 +265,7 @@ final class TestNode {
   static final class ScriptedRandom implements RandomGenerator {
     private final int[] script;
     private int next;
+
     /** Number of draws made so far. */
     int draws;
 
@@ -214,7 +277,8 @@ final class TestNode {
     public int nextInt(int bound) {
       int v = script[Math.min(next++, script.length - 1)];
       draws++;
-      if (v < 0 || v >= bound) throw new AssertionError("scripted " + v + " outside [0, " + bound + ")");
+      if (v < 0 || v >= bound)
+        throw new AssertionError("scripted " + v + " outside [0, " + bound + ")");
       return v;
     }
 

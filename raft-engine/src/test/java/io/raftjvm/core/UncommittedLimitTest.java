@@ -31,7 +31,8 @@ class UncommittedLimitTest {
     n.node.propose(KB);
     n.node.propose(KB);
     long last = n.raft().log.lastIndex();
-    ProposalDroppedException e = assertThrows(ProposalDroppedException.class, () -> n.node.propose(KB));
+    ProposalDroppedException e =
+        assertThrows(ProposalDroppedException.class, () -> n.node.propose(KB));
     assertTrue(e.getMessage().contains("uncommitted"), e.getMessage());
     assertEquals(last, n.raft().log.lastIndex(), "a dropped proposal appends nothing");
     n.drain();

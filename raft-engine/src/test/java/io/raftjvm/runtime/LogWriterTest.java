@@ -36,7 +36,8 @@ class LogWriterTest {
         public void sync() {
           firstSyncStarted.countDown();
           try {
-            if (!gate.await(WAIT_SECONDS, TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");
+            if (!gate.await(WAIT_SECONDS, TimeUnit.SECONDS))
+              throw new IllegalStateException("gate never opened");
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -50,7 +51,8 @@ class LogWriterTest {
   private static Ready ready(long number, long index) {
     Entry e = Entry.newBuilder().setIndex(index).setTerm(1).build();
     HardState hs = HardState.newBuilder().setTerm(1).setCommit(index - 1).build();
-    return new Ready(number, null, hs, List.of(e), null, List.of(), List.of(), List.of(), true, null, List.of());
+    return new Ready(
+        number, null, hs, List.of(e), null, List.of(), List.of(), List.of(), true, null, List.of());
   }
 
   @Test
@@ -58,17 +60,19 @@ class LogWriterTest {
     GatedStore g = new GatedStore();
     g.gate = new CountDownLatch(1);
     LinkedBlockingQueue<Long> durable = new LinkedBlockingQueue<>();
-    LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> { });
+    LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> {});
     w.submit(ready(1, 1));
     assertTrue(g.firstSyncStarted.await(WAIT_SECONDS, TimeUnit.SECONDS));
     for (long n = 2; n <= 50; n++) w.submit(ready(n, n));
     g.gate.countDown();
     assertEquals(1L, durable.poll(WAIT_SECONDS, TimeUnit.SECONDS));
-    assertEquals(50L, durable.poll(WAIT_SECONDS, TimeUnit.SECONDS), "the 49 queued Readies form one batch");
+    assertEquals(
+        50L, durable.poll(WAIT_SECONDS, TimeUnit.SECONDS), "the 49 queued Readies form one batch");
     w.close();
     assertEquals(2, g.syncs.get() - 1, "one sync per batch, plus the one close() makes");
     assertEquals(50, g.mem.lastIndex());
-    assertEquals(49, g.mem.hardState().getCommit(), "the newest hard state of the batch is written");
+    assertEquals(
+        49, g.mem.hardState().getCommit(), "the newest hard state of the batch is written");
     assertEquals(2, w.batches());
     assertEquals(50, w.entries());
   }
@@ -77,8 +81,11 @@ class LogWriterTest {
   void readiesThatNeedNoSyncAreReportedWithoutOne() throws Exception {
     GatedStore g = new GatedStore();
     LinkedBlockingQueue<Long> durable = new LinkedBlockingQueue<>();
-    LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> { });
-    w.submit(new Ready(1, null, null, List.of(), null, List.of(), List.of(), List.of(), false, null, List.of()));
+    LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> {});
+    w.submit(
+        new Ready(
+            1, null, null, List.of(), null, List.of(), List.of(), List.of(), false, null,
+            List.of()));
     assertEquals(1L, durable.poll(WAIT_SECONDS, TimeUnit.SECONDS));
     assertEquals(0, g.syncs.get());
     w.close();
@@ -91,10 +98,15 @@ class LogWriterTest {
     List<Long> durable = new CopyOnWriteArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch failed = new CountDownLatch(1);
-    LogWriter w = new LogWriter(g.store(), "writer", durable::add, t -> {
-      failure.set(t);
-      failed.countDown();
-    });
+    LogWriter w =
+        new LogWriter(
+            g.store(),
+            "writer",
+            durable::add,
+            t -> {
+              failure.set(t);
+              failed.countDown();
+            });
     w.submit(ready(1, 1));
     assertTrue(failed.await(WAIT_SECONDS, TimeUnit.SECONDS));
     assertEquals("disk on fire", failure.get().getMessage());

@@ -32,19 +32,22 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Three drivers, each with its loop, log writer and applier on lanes of a seeded {@link
- * SimScheduler} (virtual time, every interleaving replayable), talking through an in-memory
- * network with latency: elections, proposals from many clients, results routed back, reads,
- * leadership transfer, a leader crashing or cut off. No threads, no sleeps.
+ * SimScheduler} (virtual time, every interleaving replayable), talking through an in-memory network
+ * with latency: elections, proposals from many clients, results routed back, reads, leadership
+ * transfer, a leader crashing or cut off. No threads, no sleeps.
  */
-@DisplayName("NodeDriver: the core on its loop with writer and applier, on the simulation's scheduler")
+@DisplayName(
+    "NodeDriver: the core on its loop with writer and applier, on the simulation's scheduler")
 class NodeDriverTest {
   /** Virtual time any wait may take, in milliseconds. */
   private static final long WAIT_MS = 60_000;
+
   private final SimScheduler sched = new SimScheduler(new SplittableRandom(42));
   private final SimScheduler.Lane net = sched.lane("net");
   private final Map<Long, NodeDriver> drivers = new TreeMap<>();
   private final Map<Long, SimScheduler.NodeLanes> lanes = new TreeMap<>();
   private final Map<Long, ListStateMachine> machines = new TreeMap<>();
+
   /** Nodes cut off from every peer: messages from or to them are lost. */
   private final Set<Long> isolated = new HashSet<>();
 
@@ -85,13 +88,19 @@ class NodeDriverTest {
   private void startCluster(long... ids) {
     for (long id : ids) {
       MemoryStorage storage = MemoryStorage.bootstrap(ids);
-      RaftConfig cfg = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(2)
-          .random(new SplittableRandom(id)).build();
+      RaftConfig cfg =
+          RaftConfig.builder(id)
+              .electionTicks(10)
+              .heartbeatTicks(2)
+              .random(new SplittableRandom(id))
+              .build();
       ListStateMachine sm = new ListStateMachine();
       SimScheduler.NodeLanes l = sched.node("node" + id, 0);
       lanes.put(id, l);
       machines.put(id, sm);
-      drivers.put(id, new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, l, 10, RaftLogger.NOP));
+      drivers.put(
+          id,
+          new NodeDriver(id, RaftNode.create(cfg, storage), storage, sm, l, 10, RaftLogger.NOP));
     }
     for (NodeDriver d : drivers.values()) d.start(this::route);
   }
@@ -100,10 +109,13 @@ class NodeDriverTest {
   private void route(List<Message> messages) {
     for (Message m : messages) {
       if (isolated.contains(m.getFrom()) || isolated.contains(m.getTo())) continue;
-      sched.schedule(net, 100 + (m.getTo() * 37 + m.getIndex()) % 1_900, () -> {
-        NodeDriver d = drivers.get(m.getTo());
-        if (d != null && !isolated.contains(m.getTo())) d.deliver(List.of(m));
-      });
+      sched.schedule(
+          net,
+          100 + (m.getTo() * 37 + m.getIndex()) % 1_900,
+          () -> {
+            NodeDriver d = drivers.get(m.getTo());
+            if (d != null && !isolated.contains(m.getTo())) d.deliver(List.of(m));
+          });
     }
   }
 
@@ -111,7 +123,8 @@ class NodeDriverTest {
   private void runUntil(String what, BooleanSupplier done) {
     long limit = sched.nowMicros() + WAIT_MS * 1000;
     while (!done.getAsBoolean()) {
-      if (sched.nowMicros() > limit || !sched.step()) throw new AssertionError(what + " not within " + WAIT_MS + " ms");
+      if (sched.nowMicros() > limit || !sched.step())
+        throw new AssertionError(what + " not within " + WAIT_MS + " ms");
     }
   }
 
@@ -127,12 +140,14 @@ class NodeDriverTest {
 
   private NodeDriver awaitLeader() {
     NodeDriver[] found = new NodeDriver[1];
-    runUntil("a leader", () -> {
-      for (NodeDriver d : drivers.values()) {
-        if (d.role() == Role.LEADER) found[0] = d;
-      }
-      return found[0] != null;
-    });
+    runUntil(
+        "a leader",
+        () -> {
+          for (NodeDriver d : drivers.values()) {
+            if (d.role() == Role.LEADER) found[0] = d;
+          }
+          return found[0] != null;
+        });
     return found[0];
   }
 
@@ -152,14 +167,20 @@ class NodeDriverTest {
       SimScheduler.Lane lane = sched.lane("client" + c);
       for (int i = 0; i < 250; i++) {
         int n = i;
-        lane.execute(() -> futures.add(leader.propose(ByteString.copyFromUtf8("c" + client + "-" + n))));
+        lane.execute(
+            () -> futures.add(leader.propose(ByteString.copyFromUtf8("c" + client + "-" + n))));
       }
     }
-    runUntil("1000 proposals", () -> futures.size() == 1000 && futures.stream().allMatch(CompletableFuture::isDone));
+    runUntil(
+        "1000 proposals",
+        () -> futures.size() == 1000 && futures.stream().allMatch(CompletableFuture::isDone));
     for (CompletableFuture<Proposal> f : futures) assertTrue(f.join().index() > 0);
-    assertTrue(new String(futures.get(0).join().result(), StandardCharsets.UTF_8).startsWith("C"),
+    assertTrue(
+        new String(futures.get(0).join().result(), StandardCharsets.UTF_8).startsWith("C"),
         "the result is the state machine's");
-    runUntil("every replica applied 1000", () -> machines.values().stream().allMatch(m -> m.applied.size() == 1000));
+    runUntil(
+        "every replica applied 1000",
+        () -> machines.values().stream().allMatch(m -> m.applied.size() == 1000));
     List<String> reference = machines.get(1L).applied;
     for (ListStateMachine m : machines.values()) assertEquals(reference, m.applied);
   }
@@ -169,7 +190,8 @@ class NodeDriverTest {
     startCluster(1, 2, 3);
     NodeDriver leader = awaitLeader();
     await(leader.propose(ByteString.copyFromUtf8("x")));
-    NodeDriver follower = drivers.values().stream().filter(d -> d != leader).findFirst().orElseThrow();
+    NodeDriver follower =
+        drivers.values().stream().filter(d -> d != leader).findFirst().orElseThrow();
     runUntil("the follower knows the leader", () -> follower.leader() == leader.id());
     Throwable cause = failureOf(follower.propose(ByteString.copyFromUtf8("y")));
     assertTrue(cause instanceof NotLeaderException, String.valueOf(cause));
@@ -177,8 +199,8 @@ class NodeDriverTest {
   }
 
   /**
-   * Thesis §6.4: a read on the leader or on a follower, asked after a write was acknowledged,
-   * sees that write (the query answers how many commands the replica applied).
+   * Thesis §6.4: a read on the leader or on a follower, asked after a write was acknowledged, sees
+   * that write (the query answers how many commands the replica applied).
    */
   @Test
   void readsOnLeaderAndFollowersSeeEveryAcknowledgedWrite() {
@@ -188,13 +210,21 @@ class NodeDriverTest {
       await(leader.propose(ByteString.copyFromUtf8("w" + i)));
       for (NodeDriver d : drivers.values()) {
         byte[] seen = readWhenALeaderIsKnown(d);
-        assertTrue(Integer.parseInt(new String(seen, StandardCharsets.UTF_8)) >= i,
-            "node " + d.id() + " read " + new String(seen, StandardCharsets.UTF_8) + " after write " + i);
+        assertTrue(
+            Integer.parseInt(new String(seen, StandardCharsets.UTF_8)) >= i,
+            "node "
+                + d.id()
+                + " read "
+                + new String(seen, StandardCharsets.UTF_8)
+                + " after write "
+                + i);
       }
     }
   }
 
-  /** A follower that has not heard of the leader yet refuses (NotLeader); the client would retry. */
+  /**
+   * A follower that has not heard of the leader yet refuses (NotLeader); the client would retry.
+   */
   private byte[] readWhenALeaderIsKnown(NodeDriver d) {
     for (int attempt = 0; ; attempt++) {
       CompletableFuture<byte[]> f = d.read(new byte[0]);
@@ -232,8 +262,8 @@ class NodeDriverTest {
 
   /**
    * Thesis §6.2 (CheckQuorum): a leader cut off from its peers steps down, and then answers its
-   * uncommitted proposals at once (LEADERSHIP_LOST, outcome unknown) instead of leaving them waiting
-   * for a commit index it may never learn: their clients retry elsewhere.
+   * uncommitted proposals at once (LEADERSHIP_LOST, outcome unknown) instead of leaving them
+   * waiting for a commit index it may never learn: their clients retry elsewhere.
    */
   @Test
   void aLeaderCutOffFromItsPeersFailsItsUncommittedProposalsWhenItStepsDown() {
@@ -243,8 +273,11 @@ class NodeDriverTest {
     isolated.add(old.id());
     Throwable cause = failureOf(old.propose(ByteString.copyFromUtf8("stranded")));
     assertTrue(cause instanceof ProposalFailedException, String.valueOf(cause));
-    assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, ((ProposalFailedException) cause).kind());
-    assertTrue(cause.getMessage().contains("lost leadership before the command committed"), cause.getMessage());
+    assertEquals(
+        ProposalFailedException.Kind.LEADERSHIP_LOST, ((ProposalFailedException) cause).kind());
+    assertTrue(
+        cause.getMessage().contains("lost leadership before the command committed"),
+        cause.getMessage());
     assertNotEquals(Role.LEADER, old.role());
     assertTrue(isolated.contains(old.id()), "still cut off: nothing but the step-down answered it");
   }

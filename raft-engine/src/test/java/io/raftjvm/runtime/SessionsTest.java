@@ -30,8 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionsTest {
   private static final long TIMEOUT = 60_000;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** Counts how many commands it applied; a command's result is that count. */
   static final class Counting implements StateMachine {
@@ -66,22 +65,50 @@ class SessionsTest {
   }
 
   private static Entry register(long index, long ts) {
-    return Entry.newBuilder().setIndex(index).setTerm(1).setType(EntryType.ENTRY_SESSION)
-        .setData(SessionEntry.newBuilder().setTimestampMs(ts).setRegister(SessionRegister.getDefaultInstance())
-            .build().toByteString()).build();
+    return Entry.newBuilder()
+        .setIndex(index)
+        .setTerm(1)
+        .setType(EntryType.ENTRY_SESSION)
+        .setData(
+            SessionEntry.newBuilder()
+                .setTimestampMs(ts)
+                .setRegister(SessionRegister.getDefaultInstance())
+                .build()
+                .toByteString())
+        .build();
   }
 
   private static Entry command(long index, long ts, long session, long seq, long firstUnacked) {
-    return Entry.newBuilder().setIndex(index).setTerm(1).setType(EntryType.ENTRY_SESSION)
-        .setData(SessionEntry.newBuilder().setTimestampMs(ts).setCommand(SessionCommand.newBuilder()
-            .setSession(session).setSequence(seq).setFirstUnacked(firstUnacked)
-            .setCommand(ByteString.copyFromUtf8("inc"))).build().toByteString()).build();
+    return Entry.newBuilder()
+        .setIndex(index)
+        .setTerm(1)
+        .setType(EntryType.ENTRY_SESSION)
+        .setData(
+            SessionEntry.newBuilder()
+                .setTimestampMs(ts)
+                .setCommand(
+                    SessionCommand.newBuilder()
+                        .setSession(session)
+                        .setSequence(seq)
+                        .setFirstUnacked(firstUnacked)
+                        .setCommand(ByteString.copyFromUtf8("inc")))
+                .build()
+                .toByteString())
+        .build();
   }
 
   private final LinkedBlockingQueue<ApplyWorker.Result> results = new LinkedBlockingQueue<>();
 
   private ApplyWorker worker(Counting sm) {
-    return new ApplyWorker(sm, "apply-test", SerialExecutor.newThread("apply-test"), 0, 0, TIMEOUT, a -> results.addAll(a.results()), t -> { });
+    return new ApplyWorker(
+        sm,
+        "apply-test",
+        SerialExecutor.newThread("apply-test"),
+        0,
+        0,
+        TIMEOUT,
+        a -> results.addAll(a.results()),
+        t -> {});
   }
 
   private ApplyWorker.Result next() throws InterruptedException {
@@ -96,8 +123,10 @@ class SessionsTest {
     try (ApplyWorker w = worker(sm)) {
       w.submit(List.of(register(1, 1_000), command(2, 1_001, 1, 1, 1), command(3, 1_002, 1, 2, 1)));
       w.submit(List.of(command(4, 1_003, 1, 1, 1))); // a retry of sequence 1, in a later batch
-      w.submit(List.of(command(5, 1_004, 1, 3, 3), command(6, 1_004, 1, 3, 3))); // twice in one batch
-      assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 1}, next().value(), "the session id is the index");
+      w.submit(
+          List.of(command(5, 1_004, 1, 3, 3), command(6, 1_004, 1, 3, 3))); // twice in one batch
+      assertArrayEquals(
+          new byte[] {0, 0, 0, 0, 0, 0, 0, 1}, next().value(), "the session id is the index");
       assertArrayEquals("1".getBytes(), next().value());
       assertArrayEquals("2".getBytes(), next().value());
       assertArrayEquals("1".getBytes(), next().value(), "the saved result, not a new apply");
@@ -111,7 +140,11 @@ class SessionsTest {
   void sessionsExpireByTheLogsClockAndUnknownSessionsAreRefused() throws Exception {
     Counting sm = new Counting();
     try (ApplyWorker w = worker(sm)) {
-      w.submit(List.of(register(1, 1_000), command(2, 1_000 + TIMEOUT + 10_000, 1, 1, 1), command(3, 5_000_000, 7, 1, 1)));
+      w.submit(
+          List.of(
+              register(1, 1_000),
+              command(2, 1_000 + TIMEOUT + 10_000, 1, 1, 1),
+              command(3, 5_000_000, 7, 1, 1)));
       next();
       assertNotNull(next().refused(), "idle longer than the timeout");
       assertNotNull(next().refused(), "never registered");
@@ -128,14 +161,21 @@ class SessionsTest {
       w.submit(List.of(register(1, 1_000), command(2, 1_001, 1, 1, 1)));
       CompletableFuture<ApplyWorker.SnapshotTaken> taken = new CompletableFuture<>();
       w.takeSnapshot(store, taken::complete);
-      stored = taken.get(10, TimeUnit.SECONDS).writer().finish(io.raftjvm.proto.ConfState.getDefaultInstance());
+      stored =
+          taken
+              .get(10, TimeUnit.SECONDS)
+              .writer()
+              .finish(io.raftjvm.proto.ConfState.getDefaultInstance());
     }
     results.clear();
     Counting restored = new Counting();
     try (ApplyWorker w = worker(restored)) {
       w.restore(stored);
       w.submit(List.of(command(3, 1_002, 1, 1, 1), command(4, 1_003, 1, 2, 1)));
-      assertArrayEquals("1".getBytes(), next().value(), "the retry after a restore still returns the saved result");
+      assertArrayEquals(
+          "1".getBytes(),
+          next().value(),
+          "the retry after a restore still returns the saved result");
       assertArrayEquals("2".getBytes(), next().value());
     }
     assertEquals(2, restored.count);
@@ -149,13 +189,16 @@ class SessionsTest {
    */
   @Test
   void theTableDoesNotDependOnWhereApplyBatchesEnd() {
-    List<Entry> log = List.of(
-        register(1, 1_000),
-        command(2, 1_001, 1, 1, 1),
-        command(3, 1_000 + TIMEOUT * 9 / 10, 1, 1, 1), // a retry: refreshes the session
-        command(4, 1_000 + TIMEOUT * 3 / 2, 1, 2, 1), // idle 0.6 timeout since the retry: applied
-        command(5, 1_000 + TIMEOUT * 3 / 2 + 1, 1, 3, 3), // acknowledges 1 and 2
-        command(6, 1_000 + TIMEOUT * 3 / 2 + 2, 1, 2, 2)); // a late retry of 2: forgotten, refused
+    List<Entry> log =
+        List.of(
+            register(1, 1_000),
+            command(2, 1_001, 1, 1, 1),
+            command(3, 1_000 + TIMEOUT * 9 / 10, 1, 1, 1), // a retry: refreshes the session
+            command(
+                4, 1_000 + TIMEOUT * 3 / 2, 1, 2, 1), // idle 0.6 timeout since the retry: applied
+            command(5, 1_000 + TIMEOUT * 3 / 2 + 1, 1, 3, 3), // acknowledges 1 and 2
+            command(
+                6, 1_000 + TIMEOUT * 3 / 2 + 2, 1, 2, 2)); // a late retry of 2: forgotten, refused
     // Then, in a batch of its own, a very late retry of 1: acknowledged and forgotten, refused.
     List<Entry> late = List.of(command(7, 1_000 + TIMEOUT * 3 / 2 + 3, 1, 1, 1));
     List<String> oneBatch = outcomes(List.of(log, late));
@@ -163,26 +206,38 @@ class SessionsTest {
     for (Entry e : log) single.add(List.of(e));
     single.add(late);
     assertEquals(outcomes(single), oneBatch);
-    assertEquals(List.of("1", "1", "1", "2", "3", "refused", "refused"), oneBatch.stream()
-        .map(o -> o.equals("\0\0\0\0\0\0\0\1") ? "1" : o).toList());
+    assertEquals(
+        List.of("1", "1", "1", "2", "3", "refused", "refused"),
+        oneBatch.stream().map(o -> o.equals("\0\0\0\0\0\0\0\1") ? "1" : o).toList());
   }
 
   /** Applies the batches on the caller's thread; each entry's answer, "refused" for a refusal. */
   private static List<String> outcomes(List<List<Entry>> batches) {
     List<String> out = new ArrayList<>();
-    SerialExecutor inline = new SerialExecutor() {
-      @Override
-      public void execute(Runnable task) {
-        task.run();
-      }
+    SerialExecutor inline =
+        new SerialExecutor() {
+          @Override
+          public void execute(Runnable task) {
+            task.run();
+          }
 
-      @Override
-      public void shutdown() {}
-    };
-    ApplyWorker w = new ApplyWorker(new Counting(), "apply-inline", inline, 0, 0, TIMEOUT,
-        a -> a.results().forEach(r -> out.add(r.refused() != null ? "refused" : new String(r.value()))), t -> {
-          throw new AssertionError(t);
-        });
+          @Override
+          public void shutdown() {}
+        };
+    ApplyWorker w =
+        new ApplyWorker(
+            new Counting(),
+            "apply-inline",
+            inline,
+            0,
+            0,
+            TIMEOUT,
+            a ->
+                a.results()
+                    .forEach(r -> out.add(r.refused() != null ? "refused" : new String(r.value()))),
+            t -> {
+              throw new AssertionError(t);
+            });
     batches.forEach(w::submit);
     return out;
   }

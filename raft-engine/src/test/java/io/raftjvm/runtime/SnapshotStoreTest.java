@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SnapshotStoreTest {
-  private static final ConfState CONF = ConfState.newBuilder().addVoters(1).addVoters(2).addLearners(3).build();
+  private static final ConfState CONF =
+      ConfState.newBuilder().addVoters(1).addVoters(2).addLearners(3).build();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static byte[] bytes(int n, long seed) {
     byte[] b = new byte[n];
@@ -37,7 +37,9 @@ class SnapshotStoreTest {
     FileSnapshotStore.FileWriter w = store.begin(120, 3);
     w.out().write(data);
     FileSnapshotStore.FileStored s = w.finish(CONF);
-    assertEquals(SnapshotMetadata.newBuilder().setIndex(120).setTerm(3).setConfState(CONF).build(), s.metadata());
+    assertEquals(
+        SnapshotMetadata.newBuilder().setIndex(120).setTerm(3).setConfState(CONF).build(),
+        s.metadata());
     FileSnapshotStore.FileStored again = FileSnapshotStore.open(dir).get(120, 3);
     assertEquals(s, again);
     try (InputStream in = again.openVerified()) {
@@ -68,8 +70,8 @@ class SnapshotStoreTest {
     try (var ch = java.nio.channels.FileChannel.open(s.data(), StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {42}), 100);
     }
-    SnapshotStore.CorruptSnapshotException e = assertThrows(SnapshotStore.CorruptSnapshotException.class,
-        s::openVerified);
+    SnapshotStore.CorruptSnapshotException e =
+        assertThrows(SnapshotStore.CorruptSnapshotException.class, s::openVerified);
     assertTrue(e.getMessage().contains("CRC32C"), e.getMessage());
     Files.write(s.data().getParent().resolve(FileSnapshotStore.META), new byte[] {1, 2, 3});
     assertThrows(SnapshotStore.CorruptSnapshotException.class, () -> store.get(10, 1));
@@ -81,7 +83,8 @@ class SnapshotStoreTest {
     byte[] data = bytes(10_000, 4);
     CRC32C crc = new CRC32C();
     crc.update(data);
-    SnapshotMetadata meta = SnapshotMetadata.newBuilder().setIndex(77).setTerm(5).setConfState(CONF).build();
+    SnapshotMetadata meta =
+        SnapshotMetadata.newBuilder().setIndex(77).setTerm(5).setConfState(CONF).build();
     FileSnapshotStore.FileWriter w = store.begin(77, 5);
     w.append(ByteBuffer.wrap(data, 0, 4000));
     w.append(ByteBuffer.wrap(data, 4000, 6000));
@@ -92,7 +95,8 @@ class SnapshotStoreTest {
     FileSnapshotStore.FileWriter bad = store.begin(78, 5);
     bad.append(ByteBuffer.wrap(data, 0, 9999));
     SnapshotMetadata meta78 = meta.toBuilder().setIndex(78).build();
-    assertThrows(SnapshotStore.CorruptSnapshotException.class,
+    assertThrows(
+        SnapshotStore.CorruptSnapshotException.class,
         () -> bad.finishReceived(meta78, data.length, (int) crc.getValue()));
     assertNull(store.get(78, 5), "a mismatching snapshot never becomes visible");
   }

@@ -10,9 +10,9 @@ import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
- * A deterministic stand-in for threads and time: every executor of every simulated node (its
- * loop, its log writer, its applier), the network and the clients are {@link Lane}s, FIFO queues
- * of tasks, and {@link #step} runs the head task of one lane chosen by the seed. Time is virtual
+ * A deterministic stand-in for threads and time: every executor of every simulated node (its loop,
+ * its log writer, its applier), the network and the clients are {@link Lane}s, FIFO queues of
+ * tasks, and {@link #step} runs the head task of one lane chosen by the seed. Time is virtual
  * (microseconds): a task costs a little of it, timers fire when it reaches them, and when nothing
  * can run it jumps to the next timer. The same seed gives the same interleaving, to the task.
  *
@@ -28,9 +28,12 @@ public final class SimScheduler {
   public final class Lane implements SerialExecutor {
     final String name;
     private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+
     /** Runs nothing before this time. */
     private long stalledUntil;
+
     private boolean dead;
+
     /** Tasks run, for the memory-bound and coverage figures. */
     long ran;
 
@@ -78,7 +81,8 @@ public final class SimScheduler {
     }
   }
 
-  private record Timer(long due, long seq, Lane lane, Runnable task, long period, boolean[] cancelled)
+  private record Timer(
+      long due, long seq, Lane lane, Runnable task, long period, boolean[] cancelled)
       implements Comparable<Timer> {
     @Override
     public int compareTo(Timer o) {
@@ -87,21 +91,28 @@ public final class SimScheduler {
   }
 
   private final SplittableRandom random;
+
   /** Lanes with tasks, in no order that matters (the seed picks). */
   private final List<Lane> runnable = new ArrayList<>();
+
   private final PriorityQueue<Timer> timers = new PriorityQueue<>();
   private long timerSeq;
+
   /** Virtual time, in microseconds. */
   private long now;
+
   /** The lane whose task is running, or null. */
   private Lane current;
+
   /** Most virtual time one task takes, in microseconds. */
   public long maxTaskMicros = 100;
+
   /**
-   * Periodic tasks (the nodes' ticks) never fire by themselves: the test runs them with
-   * {@link NodeLanes#tick()}. For scenarios that drive every tick by hand.
+   * Periodic tasks (the nodes' ticks) never fire by themselves: the test runs them with {@link
+   * NodeLanes#tick()}. For scenarios that drive every tick by hand.
    */
   public boolean manualTicks;
+
   /** Tasks run so far. */
   public long steps;
 
@@ -142,14 +153,16 @@ public final class SimScheduler {
   public int runAll(Lane lane) {
     int n = 0;
     while (runOne(lane)) {
-      if (++n > 1_000_000) throw new AssertionError(lane + " never runs out of tasks: a runtime livelock");
+      if (++n > 1_000_000)
+        throw new AssertionError(lane + " never runs out of tasks: a runtime livelock");
     }
     return n;
   }
 
   /** Queues task on lane after delayMicros. */
   public void schedule(Lane lane, long delayMicros, Runnable task) {
-    timers.add(new Timer(now + Math.max(0, delayMicros), timerSeq++, lane, task, 0, new boolean[1]));
+    timers.add(
+        new Timer(now + Math.max(0, delayMicros), timerSeq++, lane, task, 0, new boolean[1]));
   }
 
   /** Queues task on lane every periodMicros, first after one period; cancel through the handle. */
@@ -223,7 +236,9 @@ public final class SimScheduler {
       if (t.cancelled()[0] || t.lane().dead) continue;
       t.lane().execute(t.task());
       if (t.period() > 0) {
-        timers.add(new Timer(t.due() + t.period(), timerSeq++, t.lane(), t.task(), t.period(), t.cancelled()));
+        timers.add(
+            new Timer(
+                t.due() + t.period(), timerSeq++, t.lane(), t.task(), t.period(), t.cancelled()));
       }
     }
   }
@@ -238,11 +253,15 @@ public final class SimScheduler {
     private final long skewMillis;
     private final Lane loop;
     private final List<Lane> all = new ArrayList<>();
+
     /** The periodic task, with manual ticks. */
     private Runnable tickTask;
+
     private long tickPeriodMicros;
+
     /** With manual ticks, this node's own monotonic clock: each tick moves it one period on. */
     private long ownClockMicros;
+
     private int missedTicks;
 
     NodeLanes(String prefix, long skewMillis) {
@@ -292,7 +311,10 @@ public final class SimScheduler {
       return loop;
     }
 
-    /** With manual ticks: queues one run of the node's periodic task on its loop; false if it has none. */
+    /**
+     * With manual ticks: queues one run of the node's periodic task on its loop; false if it has
+     * none.
+     */
     public boolean tick() {
       if (tickTask == null || loop.dead) return false;
       ownClockMicros += tickPeriodMicros;
@@ -323,7 +345,9 @@ public final class SimScheduler {
       return EPOCH_MILLIS + nowMillis() + skewMillis;
     }
 
-    /** The scheduler's time, or with manual ticks this node's own clock (its ticks are its time). */
+    /**
+     * The scheduler's time, or with manual ticks this node's own clock (its ticks are its time).
+     */
     @Override
     public long monotonicMillis() {
       return (manualTicks ? ownClockMicros : now) / 1000;

@@ -9,6 +9,7 @@ public final class CommandRejectedException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public CommandRejectedException() {
-    super("counter rejected the command (malformed, or the add would overflow); the value is unchanged");
+    super(
+        "counter rejected the command (malformed, or the add would overflow); the value is unchanged");
   }
 }

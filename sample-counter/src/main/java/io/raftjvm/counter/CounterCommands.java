@@ -5,16 +5,18 @@ import java.util.Objects;
 
 /**
  * The counter's wire format: how clients encode commands and queries and decode results. Commands
- * go through the log ({@code RaftClient.propose}); queries read one replica's current value
- * ({@code RaftClient.query}).
+ * go through the log ({@code RaftClient.propose}); queries read one replica's current value ({@code
+ * RaftClient.query}).
  *
  * <p><b>Commands.</b> The first byte is the operation:
+ *
  * <ul>
- *   <li>{@link #ADD} ({@code 1}): followed by the delta, a signed 8-byte big-endian long, so at least
- *       9 bytes. Adds the delta and answers the new value.
+ *   <li>{@link #ADD} ({@code 1}): followed by the delta, a signed 8-byte big-endian long, so at
+ *       least 9 bytes. Adds the delta and answers the new value.
  *   <li>{@link #GET} ({@code 2}): answers the value without changing it (a read through the log,
  *       ordered with the adds).
  * </ul>
+ *
  * Any bytes after those (padding) are ignored, so benchmarks can send commands of any size from 9
  * bytes up: {@code add(1, 16)} is a 16-byte increment.
  *
@@ -34,13 +36,20 @@ import java.util.Objects;
 public final class CounterCommands {
   /** Operation byte: add the 8-byte delta that follows and answer the new value. */
   public static final byte ADD = 1;
+
   /** Operation byte: answer the current value. */
   public static final byte GET = 2;
+
   /** Smallest ADD command: the operation byte and the 8-byte delta. */
   public static final int ADD_SIZE = 9;
+
   /** Size of a successful result: the 8-byte big-endian value. */
   public static final int VALUE_SIZE = 8;
-  /** The whole of a rejection result: the command was malformed or would overflow, and changed nothing. */
+
+  /**
+   * The whole of a rejection result: the command was malformed or would overflow, and changed
+   * nothing.
+   */
   public static final byte REJECTED = (byte) 0xFF;
 
   /** A decoded command: its operation and, for {@link #ADD}, its delta (0 for {@link #GET}). */
@@ -53,11 +62,17 @@ public final class CounterCommands {
     return add(delta, ADD_SIZE);
   }
 
-  /** A command adding delta, padded with zero bytes to totalSize bytes (at least {@value #ADD_SIZE}). */
+  /**
+   * A command adding delta, padded with zero bytes to totalSize bytes (at least {@value
+   * #ADD_SIZE}).
+   */
   public static byte[] add(long delta, int totalSize) {
     if (totalSize < ADD_SIZE) {
-      throw new IllegalArgumentException("an ADD command needs at least " + ADD_SIZE
-          + " bytes (1-byte op + 8-byte delta); asked for " + totalSize);
+      throw new IllegalArgumentException(
+          "an ADD command needs at least "
+              + ADD_SIZE
+              + " bytes (1-byte op + 8-byte delta); asked for "
+              + totalSize);
     }
     byte[] b = new byte[totalSize];
     b[0] = ADD;
@@ -72,7 +87,8 @@ public final class CounterCommands {
 
   /** A GET padded with zero bytes to totalSize bytes (at least 1). */
   public static byte[] get(int totalSize) {
-    if (totalSize < 1) throw new IllegalArgumentException("a GET needs at least 1 byte; asked for " + totalSize);
+    if (totalSize < 1)
+      throw new IllegalArgumentException("a GET needs at least 1 byte; asked for " + totalSize);
     byte[] b = new byte[totalSize];
     b[0] = GET;
     return b;
@@ -88,23 +104,33 @@ public final class CounterCommands {
     byte op = command[0];
     if (op == GET) return new Command(GET, 0);
     if (op != ADD) {
-      throw new IllegalArgumentException("unknown counter operation " + (op & 0xFF) + " (ADD = " + ADD
-          + ", GET = " + GET + ")");
+      throw new IllegalArgumentException(
+          "unknown counter operation " + (op & 0xFF) + " (ADD = " + ADD + ", GET = " + GET + ")");
     }
     if (command.length < ADD_SIZE) {
-      throw new IllegalArgumentException("an ADD command needs at least " + ADD_SIZE
-          + " bytes (1-byte op + 8-byte delta); got " + command.length);
+      throw new IllegalArgumentException(
+          "an ADD command needs at least "
+              + ADD_SIZE
+              + " bytes (1-byte op + 8-byte delta); got "
+              + command.length);
     }
     return new Command(ADD, getLong(command, 1));
   }
 
-  /** Checks a query: a GET, padding allowed; IllegalArgumentException saying what is wrong otherwise. */
+  /**
+   * Checks a query: a GET, padding allowed; IllegalArgumentException saying what is wrong
+   * otherwise.
+   */
   public static void checkQuery(byte[] query) {
     Objects.requireNonNull(query, "query");
     if (query.length == 0) throw new IllegalArgumentException("empty counter query");
     if (query[0] != GET) {
-      throw new IllegalArgumentException("a counter query must be GET (" + GET + "); got operation "
-          + (query[0] & 0xFF) + (query[0] == ADD ? " (ADD changes the counter: propose it)" : ""));
+      throw new IllegalArgumentException(
+          "a counter query must be GET ("
+              + GET
+              + "); got operation "
+              + (query[0] & 0xFF)
+              + (query[0] == ADD ? " (ADD changes the counter: propose it)" : ""));
     }
   }
 
@@ -127,16 +153,21 @@ public final class CounterCommands {
 
   /**
    * The counter value in a result. Throws {@link CommandRejectedException} when the result is a
-   * rejection (the command changed nothing), IllegalArgumentException when it is neither a value nor
-   * a rejection (not a counter result at all).
+   * rejection (the command changed nothing), IllegalArgumentException when it is neither a value
+   * nor a rejection (not a counter result at all).
    */
   public static long decodeValue(byte[] result) {
     Objects.requireNonNull(result, "result");
     if (result.length == VALUE_SIZE) return getLong(result, 0);
     if (isRejected(result)) throw new CommandRejectedException();
-    throw new IllegalArgumentException("malformed counter result: " + result.length + " bytes "
-        + Arrays.toString(Arrays.copyOf(result, Math.min(result.length, 16)))
-        + " (a value has " + VALUE_SIZE + ", a rejection is the single byte 0xFF)");
+    throw new IllegalArgumentException(
+        "malformed counter result: "
+            + result.length
+            + " bytes "
+            + Arrays.toString(Arrays.copyOf(result, Math.min(result.length, 16)))
+            + " (a value has "
+            + VALUE_SIZE
+            + ", a rejection is the single byte 0xFF)");
   }
 
   private static void putLong(byte[] b, int at, long v) {

@@ -57,7 +57,8 @@ public final class CounterStateMachine implements StateMachine {
       }
       if (c.op() == CounterCommands.ADD) {
         long sum = value + c.delta();
-        // Overflow iff both operands have the sign the sum lacks (Math.addExact's test, no exception).
+        // Overflow iff both operands have the sign the sum lacks (Math.addExact's test, no
+        // exception).
         if (((value ^ sum) & (c.delta() ^ sum)) < 0) {
           results.add(CounterCommands.rejected());
           continue;
@@ -106,22 +107,33 @@ public final class CounterStateMachine implements StateMachine {
     byte[] bytes = in.readNBytes(SNAPSHOT_SIZE);
     ByteBuffer b = ByteBuffer.wrap(bytes);
     if (bytes.length >= 4 && b.getInt(0) != MAGIC) {
-      throw new IOException(String.format("not a counter snapshot: magic 0x%08X, expected 0x%08X", b.getInt(0), MAGIC));
+      throw new IOException(
+          String.format(
+              "not a counter snapshot: magic 0x%08X, expected 0x%08X", b.getInt(0), MAGIC));
     }
     if (bytes.length < SNAPSHOT_SIZE) {
-      throw new IOException("truncated counter snapshot: " + bytes.length + " of " + SNAPSHOT_SIZE + " bytes");
+      throw new IOException(
+          "truncated counter snapshot: " + bytes.length + " of " + SNAPSHOT_SIZE + " bytes");
     }
     int version = b.getInt(4);
     if (version != VERSION) {
-      throw new IOException("unsupported counter snapshot version " + version + " (this build reads " + VERSION + ")");
+      throw new IOException(
+          "unsupported counter snapshot version "
+              + version
+              + " (this build reads "
+              + VERSION
+              + ")");
     }
     int expected = b.getInt(SNAPSHOT_SIZE - 4);
     int actual = crc(bytes, SNAPSHOT_SIZE - 4);
     if (actual != expected) {
-      throw new IOException(String.format("corrupt counter snapshot: CRC-32 0x%08X, recorded 0x%08X", actual, expected));
+      throw new IOException(
+          String.format(
+              "corrupt counter snapshot: CRC-32 0x%08X, recorded 0x%08X", actual, expected));
     }
     long applied = b.getLong(8);
-    if (applied < 0) throw new IOException("corrupt counter snapshot: negative lastApplied " + applied);
+    if (applied < 0)
+      throw new IOException("corrupt counter snapshot: negative lastApplied " + applied);
     state = new State(applied, b.getLong(16));
   }
 

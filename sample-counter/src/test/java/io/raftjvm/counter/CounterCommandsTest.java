@@ -35,35 +35,61 @@ class CounterCommandsTest {
 
   @Test
   void decodeCommandReadsWhatAddAndGetWrite() {
-    assertEquals(new Command(CounterCommands.ADD, Long.MIN_VALUE), CounterCommands.decodeCommand(CounterCommands.add(Long.MIN_VALUE)));
-    assertEquals(new Command(CounterCommands.ADD, 42), CounterCommands.decodeCommand(CounterCommands.add(42, 1000)));
-    assertEquals(new Command(CounterCommands.GET, 0), CounterCommands.decodeCommand(CounterCommands.get(16)));
+    assertEquals(
+        new Command(CounterCommands.ADD, Long.MIN_VALUE),
+        CounterCommands.decodeCommand(CounterCommands.add(Long.MIN_VALUE)));
+    assertEquals(
+        new Command(CounterCommands.ADD, 42),
+        CounterCommands.decodeCommand(CounterCommands.add(42, 1000)));
+    assertEquals(
+        new Command(CounterCommands.GET, 0),
+        CounterCommands.decodeCommand(CounterCommands.get(16)));
   }
 
   @Test
   void decodeCommandRejectsMalformedInputWithClearMessages() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeCommand(new byte[0]))
-        .getMessage().contains("empty"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeCommand(new byte[] {7, 0}))
-        .getMessage().contains("unknown counter operation 7"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeCommand(new byte[] {(byte) 0xFF}))
-        .getMessage().contains("unknown counter operation 255"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeCommand(new byte[] {1, 0, 0, 0, 5}))
-        .getMessage().contains("got 5"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class, () -> CounterCommands.decodeCommand(new byte[0]))
+            .getMessage()
+            .contains("empty"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CounterCommands.decodeCommand(new byte[] {7, 0}))
+            .getMessage()
+            .contains("unknown counter operation 7"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CounterCommands.decodeCommand(new byte[] {(byte) 0xFF}))
+            .getMessage()
+            .contains("unknown counter operation 255"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CounterCommands.decodeCommand(new byte[] {1, 0, 0, 0, 5}))
+            .getMessage()
+            .contains("got 5"));
     assertThrows(NullPointerException.class, () -> CounterCommands.decodeCommand(null));
   }
 
   @Test
   void queriesMustBeGet() {
     CounterCommands.checkQuery(CounterCommands.get(9));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.checkQuery(CounterCommands.add(1)))
-        .getMessage().contains("propose it"));
+    assertTrue(
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> CounterCommands.checkQuery(CounterCommands.add(1)))
+            .getMessage()
+            .contains("propose it"));
     assertThrows(IllegalArgumentException.class, () -> CounterCommands.checkQuery(new byte[0]));
   }
 
   @Test
   void valuesRoundTrip() {
-    for (long v : new long[] {0, 1, -1, 255, 256, Long.MAX_VALUE, Long.MIN_VALUE, 0x0102030405060708L}) {
+    for (long v :
+        new long[] {0, 1, -1, 255, 256, Long.MAX_VALUE, Long.MIN_VALUE, 0x0102030405060708L}) {
       byte[] r = CounterCommands.encodeValue(v);
       assertEquals(8, r.length);
       assertFalse(CounterCommands.isRejected(r));
@@ -80,16 +106,23 @@ class CounterCommandsTest {
     var e = assertThrows(CommandRejectedException.class, () -> CounterCommands.decodeValue(r));
     assertTrue(e.getMessage().contains("unchanged"), e.getMessage());
     assertFalse(CounterCommands.isRejected(new byte[] {(byte) 0xFF, 1}));
-    assertFalse(CounterCommands.isRejected(CounterCommands.encodeValue(-1)), "the value -1 is all 0xFF bytes, but 8 of them");
+    assertFalse(
+        CounterCommands.isRejected(CounterCommands.encodeValue(-1)),
+        "the value -1 is all 0xFF bytes, but 8 of them");
   }
 
   @Test
   void resultsThatAreNeitherValueNorRejectionAreRefused() {
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[3]))
-        .getMessage().contains("malformed counter result: 3 bytes"));
-    assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[] {(byte) 0xFF, 2}));
+    assertTrue(
+        assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[3]))
+            .getMessage()
+            .contains("malformed counter result: 3 bytes"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> CounterCommands.decodeValue(new byte[] {(byte) 0xFF, 2}));
     assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[] {0}));
-    assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[] {0, 1}));
+    assertThrows(
+        IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[] {0, 1}));
     assertThrows(IllegalArgumentException.class, () -> CounterCommands.decodeValue(new byte[0]));
   }
 }

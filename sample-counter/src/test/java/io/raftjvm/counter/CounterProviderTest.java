@@ -17,18 +17,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("CounterProvider: found by ServiceLoader as \"counter\"")
 class CounterProviderTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void serviceLoaderFindsExactlyOneCounterProvider() throws Exception {
-    List<StateMachineProvider> counters = ServiceLoader.load(StateMachineProvider.class).stream()
-        .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("counter")).toList();
+    List<StateMachineProvider> counters =
+        ServiceLoader.load(StateMachineProvider.class).stream()
+            .map(ServiceLoader.Provider::get)
+            .filter(p -> p.name().equals("counter"))
+            .toList();
     assertEquals(1, counters.size(), "providers named counter: " + counters);
     StateMachineProvider provider = counters.get(0);
     assertInstanceOf(CounterProvider.class, provider);
 
-    StateMachineContext ctx = new StateMachineContext(3, dir, Map.of("unused", "x"), System.getLogger("counter-test"));
+    StateMachineContext ctx =
+        new StateMachineContext(3, dir, Map.of("unused", "x"), System.getLogger("counter-test"));
     try (StateMachine sm = provider.create(ctx)) {
       assertInstanceOf(CounterStateMachine.class, sm);
       assertEquals(0, sm.lastApplied());

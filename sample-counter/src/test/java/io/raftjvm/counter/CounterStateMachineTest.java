@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 @DisplayName("CounterStateMachine: apply, query, snapshot and restore")
 class CounterStateMachineTest {
   private final CounterStateMachine sm = new CounterStateMachine();
+
   /** Index of the next entry this test applies. */
   private long nextIndex = 1;
 
@@ -56,7 +57,8 @@ class CounterStateMachineTest {
     assertEquals(5, add(5));
     assertEquals(12, add(7));
     assertEquals(12, value());
-    assertEquals(12, CounterCommands.decodeValue(apply(CounterCommands.get())), "GET through the log");
+    assertEquals(
+        12, CounterCommands.decodeValue(apply(CounterCommands.get())), "GET through the log");
     assertEquals(12, value(), "GET through the log changes nothing");
     assertEquals(3, sm.lastApplied());
   }
@@ -79,11 +81,12 @@ class CounterStateMachineTest {
 
   @Test
   void aBatchGetsOneResultPerEntryInOrder() {
-    List<CommittedEntry> batch = List.of(
-        new CommittedEntry(1, 1, CounterCommands.add(1)),
-        new CommittedEntry(2, 1, new byte[] {9}),
-        new CommittedEntry(3, 1, CounterCommands.add(10, 16)),
-        new CommittedEntry(5, 2, CounterCommands.get()));
+    List<CommittedEntry> batch =
+        List.of(
+            new CommittedEntry(1, 1, CounterCommands.add(1)),
+            new CommittedEntry(2, 1, new byte[] {9}),
+            new CommittedEntry(3, 1, CounterCommands.add(10, 16)),
+            new CommittedEntry(5, 2, CounterCommands.get()));
     List<byte[]> r = sm.apply(batch);
     assertEquals(4, r.size());
     assertEquals(1, CounterCommands.decodeValue(r.get(0)));
@@ -116,9 +119,15 @@ class CounterStateMachineTest {
   void malformedCommandsGetTheRejectionAndChangeNothing() {
     assertEquals(40, add(40));
     byte[][] bad = {
-        new byte[0], {0}, {3, 0, 0, 0, 0, 0, 0, 0, 1}, {(byte) 0xFF, 0, 0, 0, 0, 0, 0, 0, 1},
-        {CounterCommands.ADD}, {CounterCommands.ADD, 0, 0, 0, 0, 0, 0, 1}, null,
-        "add 5".getBytes(StandardCharsets.UTF_8)};
+      new byte[0],
+      {0},
+      {3, 0, 0, 0, 0, 0, 0, 0, 1},
+      {(byte) 0xFF, 0, 0, 0, 0, 0, 0, 0, 1},
+      {CounterCommands.ADD},
+      {CounterCommands.ADD, 0, 0, 0, 0, 0, 0, 1},
+      null,
+      "add 5".getBytes(StandardCharsets.UTF_8)
+    };
     for (byte[] cmd : bad) {
       long before = sm.lastApplied();
       byte[] r = apply(cmd);
@@ -178,14 +187,18 @@ class CounterStateMachineTest {
       for (int bit = 0; bit < 8; bit++) {
         byte[] bad = snap.clone();
         bad[i] ^= (byte) (1 << bit);
-        IOException e = assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(bad)),
-            "byte " + i + " bit " + bit);
+        IOException e =
+            assertThrows(
+                IOException.class,
+                () -> target.restore(new ByteArrayInputStream(bad)),
+                "byte " + i + " bit " + bit);
         String m = e.getMessage();
         assertTrue(m.contains("counter snapshot"), m);
         if (i < 4) assertTrue(m.startsWith("not a counter snapshot"), m);
         else if (i < 8) assertTrue(m.startsWith("unsupported counter snapshot version"), m);
         else assertTrue(m.startsWith("corrupt counter snapshot"), m);
-        assertEquals(7, CounterCommands.decodeValue(target.query(CounterCommands.get())), "state kept");
+        assertEquals(
+            7, CounterCommands.decodeValue(target.query(CounterCommands.get())), "state kept");
         assertEquals(1, target.lastApplied());
       }
     }
@@ -198,14 +211,21 @@ class CounterStateMachineTest {
     CounterStateMachine target = new CounterStateMachine();
     for (int len = 4; len < snap.length; len++) {
       byte[] part = java.util.Arrays.copyOf(snap, len);
-      IOException e = assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(part)));
-      assertTrue(e.getMessage().startsWith("truncated counter snapshot: " + len + " of 28 bytes"), e.getMessage());
+      IOException e =
+          assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(part)));
+      assertTrue(
+          e.getMessage().startsWith("truncated counter snapshot: " + len + " of 28 bytes"),
+          e.getMessage());
     }
-    assertTrue(assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(new byte[0])))
-        .getMessage().startsWith("truncated counter snapshot: 0 of"));
+    assertTrue(
+        assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(new byte[0])))
+            .getMessage()
+            .startsWith("truncated counter snapshot: 0 of"));
     byte[] foreign = "{\"counter\": 9, \"lastApplied\": 1}".getBytes(StandardCharsets.UTF_8);
-    IOException e = assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(foreign)));
-    assertTrue(e.getMessage().startsWith("not a counter snapshot: magic 0x7B22636F"), e.getMessage());
+    IOException e =
+        assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(foreign)));
+    assertTrue(
+        e.getMessage().startsWith("not a counter snapshot: magic 0x7B22636F"), e.getMessage());
     assertThrows(IOException.class, () -> target.restore(new ByteArrayInputStream(new byte[28])));
     assertEquals(0, target.lastApplied());
     assertEquals(0, CounterCommands.decodeValue(target.query(CounterCommands.get())));
@@ -228,34 +248,39 @@ class CounterStateMachineTest {
     List<Thread> readers = new ArrayList<>();
     for (int t = 0; t < 2; t++) {
       boolean snapshotter = t == 1;
-      Thread reader = new Thread(() -> {
-        try {
-          long last = 0;
-          do {
-            if (snapshotter) {
-              CounterStateMachine copy = new CounterStateMachine();
-              copy.restore(new ByteArrayInputStream(snapshotOf(sm)));
-              long v = CounterCommands.decodeValue(copy.query(CounterCommands.get()));
-              assertEquals(copy.lastApplied(), v, "a snapshot's value belongs to its index");
-              snapshots.incrementAndGet();
-            } else {
-              long v = value();
-              assertTrue(v >= last && v <= total, "value went from " + last + " to " + v);
-              last = v;
-              reads.incrementAndGet();
-            }
-          } while (!done.get());
-        } catch (Throwable e) {
-          failures.add(e);
-        }
-      }, "reader-" + t);
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  long last = 0;
+                  do {
+                    if (snapshotter) {
+                      CounterStateMachine copy = new CounterStateMachine();
+                      copy.restore(new ByteArrayInputStream(snapshotOf(sm)));
+                      long v = CounterCommands.decodeValue(copy.query(CounterCommands.get()));
+                      assertEquals(
+                          copy.lastApplied(), v, "a snapshot's value belongs to its index");
+                      snapshots.incrementAndGet();
+                    } else {
+                      long v = value();
+                      assertTrue(v >= last && v <= total, "value went from " + last + " to " + v);
+                      last = v;
+                      reads.incrementAndGet();
+                    }
+                  } while (!done.get());
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              },
+              "reader-" + t);
       readers.add(reader);
       reader.start();
     }
     long index = 1;
     for (int b = 0; b < batches && failures.isEmpty(); b++) {
       List<CommittedEntry> batch = new ArrayList<>(perBatch);
-      for (int i = 0; i < perBatch; i++) batch.add(new CommittedEntry(index++, 1, CounterCommands.add(1, 16)));
+      for (int i = 0; i < perBatch; i++)
+        batch.add(new CommittedEntry(index++, 1, CounterCommands.add(1, 16)));
       List<byte[]> r = sm.apply(batch);
       assertEquals(index - 1, CounterCommands.decodeValue(r.get(perBatch - 1)));
     }
@@ -267,6 +292,7 @@ class CounterStateMachineTest {
     if (!failures.isEmpty()) throw new AssertionError("reader failed", failures.peek());
     assertEquals(total, value());
     assertEquals(total, sm.lastApplied());
-    assertTrue(reads.get() > 0 && snapshots.get() > 0, "reads " + reads + ", snapshots " + snapshots);
+    assertTrue(
+        reads.get() > 0 && snapshots.get() > 0, "reads " + reads + ", snapshots " + snapshots);
   }
 }

@@ -23,9 +23,9 @@ import java.util.List;
 public interface StateMachine extends AutoCloseable {
 
   /**
-   * Applies committed client commands in index order and returns one result per entry (same
-   * order). Indexes increase but may skip: log entries that are not client commands (a new
-   * leader's empty marker entry, membership changes) are handled by the server and never passed.
+   * Applies committed client commands in index order and returns one result per entry (same order).
+   * Indexes increase but may skip: log entries that are not client commands (a new leader's empty
+   * marker entry, membership changes) are handled by the server and never passed.
    */
   List<byte[]> apply(List<CommittedEntry> entries);
 

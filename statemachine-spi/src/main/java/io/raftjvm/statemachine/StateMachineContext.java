@@ -12,4 +12,5 @@ import java.util.Map;
  *     server's file), flattened to dotted keys and string values
  * @param logger where to log; goes to the server's log
  */
-public record StateMachineContext(long nodeId, Path dataDir, Map<String, String> config, System.Logger logger) {}
+public record StateMachineContext(
+    long nodeId, Path dataDir, Map<String, String> config, System.Logger logger) {}

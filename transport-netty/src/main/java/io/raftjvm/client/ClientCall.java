@@ -17,13 +17,16 @@ import java.util.concurrent.ScheduledFuture;
  * have reached a server and was never answered definitely, {@link #undecided} stays true, and the
  * call ends only in success or with an outcome-unknown kind.
  *
- * <p>Invariant: all fields but {@link #future} are read and written on the client's event loop only.
+ * <p>Invariant: all fields but {@link #future} are read and written on the client's event loop
+ * only.
  */
 final class ClientCall {
   /** What a call asks for: decides where it goes, what answers it and whether it may be retried. */
   enum Op {
     PROPOSE("propose", true),
-    /** Opens a session; a lost registration only leaves an idle session behind, so it is retried. */
+    /**
+     * Opens a session; a lost registration only leaves an idle session behind, so it is retried.
+     */
     REGISTER("session registration", false),
     QUERY("query", false),
     /** add_learner, promote or remove: a configuration entry in the log. */
@@ -35,8 +38,10 @@ final class ClientCall {
     SNAPSHOT("snapshot request", false, true);
 
     final String what;
+
     /** Appends a log entry: never retried once sent, since its outcome is then unknown. */
     final boolean appends;
+
     /** About the server asked, not the cluster: goes to the first server only, never redirected. */
     final boolean local;
 
@@ -52,36 +57,53 @@ final class ClientCall {
   }
 
   final Op op;
+
   /** The request without its request_id. */
   private final ClientRequest template;
+
   /** The successful answer (Applied or AdminResult); completed exactly once, on the event loop. */
   final CompletableFuture<ClientResponse> future = new CompletableFuture<>();
 
   /** request_id of the attempt in flight; 0 when none is. */
   long requestId;
+
   /** Connection the attempt in flight went to; null when none is. */
   ClientConnection connection;
-  /** Whether the attempt in flight was handed to the socket: it may reach the server from then on. */
+
+  /**
+   * Whether the attempt in flight was handed to the socket: it may reach the server from then on.
+   */
   boolean written;
+
   /**
    * An earlier attempt reached the socket and ended without a definite answer (connection lost,
    * TIMEOUT, LEADERSHIP_LOST, no answer within the attempt timeout): it may still take effect.
    * Never reset.
    */
   boolean undecided;
+
   /** Fails over the attempt in flight when it goes unanswered; null when none is scheduled. */
   ScheduledFuture<?> attemptTimer;
-  /** Attempts given up after the attempt timeout whose success may still arrive (failsOver() only). */
+
+  /**
+   * Attempts given up after the attempt timeout whose success may still arrive (failsOver() only).
+   */
   final List<Attempt> abandoned = new ArrayList<>(2);
+
   /** Attempts after the first one, redirects included. */
   int retries;
+
   /** Failed attempts so far, driving the exponential backoff. */
   int failures;
+
   /** Redirects to a named leader so far; only the first one is retried without delay. */
   int redirects;
+
   /** How the last attempt failed: the kind and text reported if the deadline passes. */
   ClientException.Kind lastKind = ClientException.Kind.UNAVAILABLE;
+
   String lastError = "no server answered";
+
   /** Fails the call when its deadline passes; cancelled when it completes. */
   ScheduledFuture<?> deadline;
 
@@ -98,8 +120,8 @@ final class ClientCall {
   }
 
   /**
-   * True for a propose or a membership change: never retried once its outcome is unknown. A
-   * propose in a session is the exception: the servers apply it at most once, so it is retried.
+   * True for a propose or a membership change: never retried once its outcome is unknown. A propose
+   * in a session is the exception: the servers apply it at most once, so it is retried.
    */
   boolean appends() {
     return op.appends && !inSession;
@@ -133,13 +155,16 @@ final class ClientCall {
 
   /** "may or may not have been applied" (a propose) or "... taken effect" (a membership change). */
   String mayOrMayNot() {
-    return op == Op.PROPOSE ? "may or may not have been applied"
+    return op == Op.PROPOSE
+        ? "may or may not have been applied"
         : "may or may not have taken effect";
   }
 
   /** Whether a successful answer of this shape is the one this call expects. */
   boolean expects(ClientResponse.BodyCase body) {
-    return body == (op == Op.PROPOSE || op == Op.QUERY || op == Op.REGISTER
-        ? ClientResponse.BodyCase.APPLIED : ClientResponse.BodyCase.ADMIN);
+    return body
+        == (op == Op.PROPOSE || op == Op.QUERY || op == Op.REGISTER
+            ? ClientResponse.BodyCase.APPLIED
+            : ClientResponse.BodyCase.ADMIN);
   }
 }

@@ -20,20 +20,24 @@ import java.util.Map;
 final class ClientConnection {
   /** The server's client port, "host:port", as the dispatcher keys it. */
   final String address;
+
   private final ClientDispatcher dispatcher;
   private final Bootstrap bootstrap;
   private final int maxFrameBytes;
+
   /** Calls sent before the connection came up, in order. */
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>();
+
   /** Calls written or being written, by request_id. */
   private final Map<Long, ClientCall> inflight = new HashMap<>();
+
   private Channel channel;
   private boolean connected;
   private boolean closed;
   private boolean flushScheduled;
 
-  ClientConnection(ClientDispatcher dispatcher, String address, Bootstrap bootstrap,
-      int maxFrameBytes) {
+  ClientConnection(
+      ClientDispatcher dispatcher, String address, Bootstrap bootstrap, int maxFrameBytes) {
     this.dispatcher = dispatcher;
     this.address = address;
     this.bootstrap = bootstrap;
@@ -42,17 +46,20 @@ final class ClientConnection {
 
   /** Starts connecting; the outcome arrives on the loop. */
   void connect() {
-    ChannelFuture f = bootstrap.clone()
-        .handler(new RaftClientInitializer(this, maxFrameBytes))
-        .connect(ClientAddresses.parse(address));
+    ChannelFuture f =
+        bootstrap
+            .clone()
+            .handler(new RaftClientInitializer(this, maxFrameBytes))
+            .connect(ClientAddresses.parse(address));
     channel = f.channel();
-    f.addListener(done -> {
-      if (done.isSuccess()) {
-        onConnected();
-      } else {
-        onClosed(done.cause());
-      }
-    });
+    f.addListener(
+        done -> {
+          if (done.isSuccess()) {
+            onConnected();
+          } else {
+            onClosed(done.cause());
+          }
+        });
   }
 
   boolean isClosed() {
@@ -70,7 +77,9 @@ final class ClientConnection {
     }
   }
 
-  /** Stops tracking the call's attempt id (it completed or was given up); a late answer is dropped. */
+  /**
+   * Stops tracking the call's attempt id (it completed or was given up); a late answer is dropped.
+   */
   void forget(long id, ClientCall call) {
     if (!inflight.remove(id, call)) {
       waiting.remove(call);
@@ -129,17 +138,23 @@ final class ClientConnection {
     long id = call.requestId;
     inflight.put(id, call);
     dispatcher.written(call, id);
-    channel.write(call.request(id)).addListener(done -> {
-      if (!done.isSuccess() && inflight.remove(id, call)) {
-        dispatcher.notSent(call, id, this, done.cause());
-      }
-    });
+    channel
+        .write(call.request(id))
+        .addListener(
+            done -> {
+              if (!done.isSuccess() && inflight.remove(id, call)) {
+                dispatcher.notSent(call, id, this, done.cause());
+              }
+            });
     if (!flushScheduled) {
       flushScheduled = true;
-      channel.eventLoop().execute(() -> {
-        flushScheduled = false;
-        channel.flush();
-      });
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                flushScheduled = false;
+                channel.flush();
+              });
     }
   }
 }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -43,26 +42,36 @@ final class ClientDispatcher {
   private final RaftClientOptions options;
   private final ClientBackoff backoff;
   private final ClientRouting routing;
+
   /** Open or opening connections by server address; a closed connection removes itself. */
   private final Map<String, ClientConnection> connections = new HashMap<>();
+
   /** Calls started and not completed; bounded by the client's pending-request limit. */
   private final Set<ClientCall> active = new HashSet<>();
+
   /** Last request_id handed out; ids are unique across this client's connections. */
   private long lastRequestId;
+
   private boolean closed;
 
   ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed) {
     this(loop, bootstrap, options, seed, System::nanoTime);
   }
 
-  ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed,
+  ClientDispatcher(
+      EventLoop loop,
+      Bootstrap bootstrap,
+      RaftClientOptions options,
+      long seed,
       LongSupplier nanoClock) {
     this.loop = loop;
     this.bootstrap = bootstrap;
     this.options = options;
-    this.backoff = new ClientBackoff(options.retryBackoff(), options.maxRetryBackoff(),
-        new SplittableRandom(seed));
-    this.routing = new ClientRouting(options.servers(), options.attemptTimeout().toNanos(), nanoClock);
+    this.backoff =
+        new ClientBackoff(
+            options.retryBackoff(), options.maxRetryBackoff(), new SplittableRandom(seed));
+    this.routing =
+        new ClientRouting(options.servers(), options.attemptTimeout().toNanos(), nanoClock);
   }
 
   void start(ClientCall call) {
@@ -73,14 +82,22 @@ final class ClientDispatcher {
     // The largest request_id a frame can carry bounds its size: 4-byte prefix, 10-byte varint.
     int frame = 4 + call.request(Long.MAX_VALUE).getSerializedSize();
     if (frame > options.maxRequestBytes()) {
-      call.future.completeExceptionally(new ClientException(Kind.BAD_REQUEST, "the " + call.what() + " needs a "
-          + frame + "-byte request, over the " + options.maxRequestBytes() + " bytes a request may have"
-          + " (RaftClientOptions.maxRequestBytes; the servers' raft.client.max-frame-size)"));
+      call.future.completeExceptionally(
+          new ClientException(
+              Kind.BAD_REQUEST,
+              "the "
+                  + call.what()
+                  + " needs a "
+                  + frame
+                  + "-byte request, over the "
+                  + options.maxRequestBytes()
+                  + " bytes a request may have"
+                  + " (RaftClientOptions.maxRequestBytes; the servers' raft.client.max-frame-size)"));
       return;
     }
     active.add(call);
-    call.deadline = loop.schedule(() -> expire(call), options.requestTimeout().toNanos(),
-        TimeUnit.NANOSECONDS);
+    call.deadline =
+        loop.schedule(() -> expire(call), options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
     send(call);
   }
 
@@ -116,8 +133,11 @@ final class ClientDispatcher {
     call.connection = conn;
     call.written = false;
     if (call.failsOver()) {
-      call.attemptTimer = loop.schedule(() -> attemptTimedOut(call, id),
-          options.attemptTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      call.attemptTimer =
+          loop.schedule(
+              () -> attemptTimedOut(call, id),
+              options.attemptTimeout().toNanos(),
+              TimeUnit.NANOSECONDS);
     }
     conn.send(call);
   }
@@ -135,8 +155,10 @@ final class ClientDispatcher {
       return;
     }
     routing.failed(conn.address);
-    String why = cause == null ? "connection closed" : cause.getMessage() != null
-        ? cause.getMessage() : cause.getClass().getSimpleName();
+    String why =
+        cause == null
+            ? "connection closed"
+            : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     retry(call, Kind.UNAVAILABLE, "could not send to " + conn.address + ": " + why, true);
   }
 
@@ -151,8 +173,15 @@ final class ClientDispatcher {
     }
     routing.failed(conn.address);
     if (call.written && call.appends()) {
-      fail(call, Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, "connection to " + conn.address
-          + " lost after the " + call.what() + " was sent; it " + call.mayOrMayNot());
+      fail(
+          call,
+          Kind.CONNECTION_LOST_OUTCOME_UNKNOWN,
+          "connection to "
+              + conn.address
+              + " lost after the "
+              + call.what()
+              + " was sent; it "
+              + call.mayOrMayNot());
       return;
     }
     if (call.written) {
@@ -175,8 +204,11 @@ final class ClientDispatcher {
       conn.forget(id, call);
     }
     routing.unresponsive(conn.address);
-    retry(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from " + conn.address + " within "
-        + human(options.attemptTimeout()), false);
+    retry(
+        call,
+        Kind.TIMEOUT_OUTCOME_UNKNOWN,
+        "no answer from " + conn.address + " within " + human(options.attemptTimeout()),
+        false);
   }
 
   void connectionClosed(ClientConnection conn) {
@@ -210,9 +242,12 @@ final class ClientDispatcher {
     }
   }
 
-  /** An answer to an attempt abandoned after its attempt timeout: only a success settles the call. */
+  /**
+   * An answer to an attempt abandoned after its attempt timeout: only a success settles the call.
+   */
   private void lateAnswer(ClientCall call, ClientConnection conn, ClientResponse response) {
-    boolean abandoned = call.abandoned.remove(new ClientCall.Attempt(conn, response.getRequestId()));
+    boolean abandoned =
+        call.abandoned.remove(new ClientCall.Attempt(conn, response.getRequestId()));
     if (abandoned && !call.future.isDone() && call.expects(response.getBodyCase())) {
       if (call.connection != null) {
         call.connection.forget(call.requestId, call);
@@ -224,8 +259,15 @@ final class ClientDispatcher {
 
   private void succeeded(ClientCall call, String from, ClientResponse response) {
     if (!call.expects(response.getBodyCase())) {
-      fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, from + " answered a " + call.what() + " with "
-          + response.getBodyCase() + (call.appends() ? "; " + call.unknownOutcome() : ""));
+      fail(
+          call,
+          Kind.SERVER_ERROR_OUTCOME_UNKNOWN,
+          from
+              + " answered a "
+              + call.what()
+              + " with "
+              + response.getBodyCase()
+              + (call.appends() ? "; " + call.unknownOutcome() : ""));
       return;
     }
     if (!call.op.local) {
@@ -248,8 +290,14 @@ final class ClientDispatcher {
       retry(call, Kind.NOT_LEADER_UNKNOWN, from + " redirected to " + hint, call.redirects > 1);
     } else {
       routing.failed(from);
-      retry(call, Kind.NOT_LEADER_UNKNOWN, from + (named ? " named " + hint
-          + " as leader, which left an attempt unanswered" : " does not know the leader"), true);
+      retry(
+          call,
+          Kind.NOT_LEADER_UNKNOWN,
+          from
+              + (named
+                  ? " named " + hint + " as leader, which left an attempt unanswered"
+                  : " does not know the leader"),
+          true);
     }
   }
 
@@ -280,8 +328,10 @@ final class ClientDispatcher {
         failAppendOrRetry(call, Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, said);
         break;
       default:
-        fail(call, Kind.SERVER_ERROR_OUTCOME_UNKNOWN, said
-            + (call.appends() ? " (" + call.unknownOutcome() + ")" : ""));
+        fail(
+            call,
+            Kind.SERVER_ERROR_OUTCOME_UNKNOWN,
+            said + (call.appends() ? " (" + call.unknownOutcome() + ")" : ""));
     }
   }
 
@@ -321,12 +371,25 @@ final class ClientDispatcher {
       if (!call.op.local) {
         routing.failed(conn.address); // whatever it is, it is not a leader that answers
       }
-      fail(call, Kind.TIMEOUT_OUTCOME_UNKNOWN, within + ": the " + call.what() + " was sent to "
-          + conn.address + (call.op.appends ? " and " + call.mayOrMayNot() : "")
-          + (call.retries > 0 ? " (earlier: " + call.lastError + ")" : ""));
+      fail(
+          call,
+          Kind.TIMEOUT_OUTCOME_UNKNOWN,
+          within
+              + ": the "
+              + call.what()
+              + " was sent to "
+              + conn.address
+              + (call.op.appends ? " and " + call.mayOrMayNot() : "")
+              + (call.retries > 0 ? " (earlier: " + call.lastError + ")" : ""));
     } else if (conn != null) {
-      fail(call, call.lastKind, within + " (still connecting to " + conn.address
-          + (call.retries > 0 ? "; last error: " + call.lastError : "") + ")");
+      fail(
+          call,
+          call.lastKind,
+          within
+              + " (still connecting to "
+              + conn.address
+              + (call.retries > 0 ? "; last error: " + call.lastError : "")
+              + ")");
     } else {
       fail(call, call.lastKind, within + " (last error: " + call.lastError + ")");
     }

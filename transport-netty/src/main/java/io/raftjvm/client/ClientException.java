@@ -46,9 +46,9 @@ public final class ClientException extends RuntimeException {
      */
     REFUSED(false),
     /**
-     * The propose's session expired (the client was idle longer than the servers' session
-     * timeout): it was not applied now, but an earlier attempt may have been. The client opens a
-     * new session for later proposes.
+     * The propose's session expired (the client was idle longer than the servers' session timeout):
+     * it was not applied now, but an earlier attempt may have been. The client opens a new session
+     * for later proposes.
      */
     SESSION_EXPIRED_OUTCOME_UNKNOWN(true),
     /** The client was closed before the request reached any server; nothing was applied. */

@@ -8,10 +8,10 @@ import java.util.function.LongSupplier;
 /**
  * Where a client's next attempt goes: the presumed leader when one is known, else the servers in
  * round-robin order. A server that left an attempt unanswered for a whole attempt timeout (paused,
- * or cut off from its peers while still accepting connections) is <i>unresponsive</i> for the
- * next attempt timeout: round-robin passes over it, and redirects naming it are not followed,
- * because the other servers keep naming a frozen leader until they elect a new one. Any answer
- * from it clears that.
+ * or cut off from its peers while still accepting connections) is <i>unresponsive</i> for the next
+ * attempt timeout: round-robin passes over it, and redirects naming it are not followed, because
+ * the other servers keep naming a frozen leader until they elect a new one. Any answer from it
+ * clears that.
  *
  * <p>Invariant: used on the client's event loop only.
  */
@@ -19,11 +19,18 @@ final class ClientRouting {
   private final List<String> servers;
   private final long unresponsiveNanos;
   private final LongSupplier nanoClock;
-  /** Client port of the presumed leader; null when unknown. Set by Applied and NotLeader answers. */
+
+  /**
+   * Client port of the presumed leader; null when unknown. Set by Applied and NotLeader answers.
+   */
   private String leader;
+
   /** Round-robin cursor into servers, advanced when the server under it fails. */
   private int next;
-  /** Servers that left an attempt unanswered, with the nanoClock time until which they are avoided. */
+
+  /**
+   * Servers that left an attempt unanswered, with the nanoClock time until which they are avoided.
+   */
   private final Map<String, Long> unresponsiveUntil = new HashMap<>();
 
   ClientRouting(List<String> servers, long unresponsiveNanos, LongSupplier nanoClock) {

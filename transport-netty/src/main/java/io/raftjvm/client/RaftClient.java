@@ -39,17 +39,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * Client of a Raft cluster's client ports: proposes commands and runs queries, finding the leader on
- * its own.
+ * Client of a Raft cluster's client ports: proposes commands and runs queries, finding the leader
+ * on its own.
  *
- * <p><b>Routing and retries.</b> Requests go to the presumed leader; with none known, to the servers
- * in round-robin order. A NotLeader answer naming the leader redirects there (connecting if
- * needed); one naming no leader moves to the next server after a short backoff. A request that never
- * reached a server (connection refused or lost before the write) and an UNAVAILABLE answer are
- * retried with exponential backoff. A propose in a session, a query or a session registration left
- * unanswered for {@link RaftClientOptions#attemptTimeout()} (default 1 s) is sent to another server,
- * and the silent one is avoided, redirects to it included, for as long again: a paused or cut-off
- * leader costs about an election, not the deadline. Every request has one deadline ({@link
+ * <p><b>Routing and retries.</b> Requests go to the presumed leader; with none known, to the
+ * servers in round-robin order. A NotLeader answer naming the leader redirects there (connecting if
+ * needed); one naming no leader moves to the next server after a short backoff. A request that
+ * never reached a server (connection refused or lost before the write) and an UNAVAILABLE answer
+ * are retried with exponential backoff. A propose in a session, a query or a session registration
+ * left unanswered for {@link RaftClientOptions#attemptTimeout()} (default 1 s) is sent to another
+ * server, and the silent one is avoided, redirects to it included, for as long again: a paused or
+ * cut-off leader costs about an election, not the deadline. Every request has one deadline ({@link
  * RaftClientOptions#requestTimeout()}, default 5 s) covering all its retries; when it passes the
  * request fails with "no answer from the cluster within 5 s".
  *
@@ -61,27 +61,27 @@ import java.util.function.Function;
  *
  * <p><b>What a failed propose tells.</b> {@link ClientException#outcomeUnknown()} false means the
  * command certainly was not and will not be applied: no attempt of it can have reached a server
- * except those a server answered definitely (NotLeader, UNAVAILABLE, BAD_REQUEST). Once an
- * attempt may have reached a server without such an answer, the propose ends in success or with
- * {@link ClientException#outcomeUnknown()} true, whatever its later attempts met (refused
- * connections, servers that know no leader, the deadline, {@link #close()}).
+ * except those a server answered definitely (NotLeader, UNAVAILABLE, BAD_REQUEST). Once an attempt
+ * may have reached a server without such an answer, the propose ends in success or with {@link
+ * ClientException#outcomeUnknown()} true, whatever its later attempts met (refused connections,
+ * servers that know no leader, the deadline, {@link #close()}).
  *
- * <p><b>Without a session</b> ({@link RaftClientOptions.Builder#sessions(boolean)} false), a propose
- * left undecided is never retried (a retry could apply it twice): its future fails with
+ * <p><b>Without a session</b> ({@link RaftClientOptions.Builder#sessions(boolean)} false), a
+ * propose left undecided is never retried (a retry could apply it twice): its future fails with
  * {@link ClientException#outcomeUnknown()} true and the caller decides. Queries have no effect and
  * are retried in every case.
  *
  * <p><b>Administration.</b> {@link #addLearner}, {@link #promote} and {@link #remove} append a
  * configuration entry: they route and fail like a sessionless propose (outcome unknown once sent
- * without a definite answer), and are not de-duplicated. They and {@link #transferLeadership} fail with {@link Kind#REFUSED} when the
- * leader declines in the cluster's current state (nothing took effect; retry later). {@link
- * #status()} asks one given server, never the leader it names.
+ * without a definite answer), and are not de-duplicated. They and {@link #transferLeadership} fail
+ * with {@link Kind#REFUSED} when the leader declines in the cluster's current state (nothing took
+ * effect; retry later). {@link #status()} asks one given server, never the leader it names.
  *
  * <p><b>Threading.</b> Thread-safe. The client owns one I/O thread (a one-loop Netty group); all
  * routing state lives on it, so nothing is locked. Returned futures complete on that thread: keep
- * their callbacks short and non-blocking, or attach them with {@code thenApplyAsync} and friends
- * on an executor of your own. The {@code *Sync} methods block the calling thread and refuse to run on any Netty event
- * loop. Many requests may be in flight on one connection (pipelining), up to {@link
+ * their callbacks short and non-blocking, or attach them with {@code thenApplyAsync} and friends on
+ * an executor of your own. The {@code *Sync} methods block the calling thread and refuse to run on
+ * any Netty event loop. Many requests may be in flight on one connection (pipelining), up to {@link
  * RaftClientOptions#maxPendingRequests()} per client; beyond it requests fail UNAVAILABLE at once.
  */
 public final class RaftClient implements AutoCloseable {
@@ -90,18 +90,26 @@ public final class RaftClient implements AutoCloseable {
   private final EventLoop loop;
   private final DnsAddressResolverGroup resolver;
   private final ClientDispatcher dispatcher;
+
   /** Random, non-zero; identifies this client's proposes for de-duplication. */
   private final long clientId;
+
   /** Last propose sequence number handed out; the first propose gets 1. */
   private final AtomicLong sequence = new AtomicLong();
-  /** This client's exactly-once session, once registration started; null before (or after expiry). */
+
+  /**
+   * This client's exactly-once session, once registration started; null before (or after expiry).
+   */
   private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Long>> sessionRef =
       new java.util.concurrent.atomic.AtomicReference<>();
+
   /** Sequence numbers proposed and not yet answered: the lowest one tells servers what to keep. */
   private final java.util.concurrent.ConcurrentSkipListSet<Long> outstanding =
       new java.util.concurrent.ConcurrentSkipListSet<>();
+
   /** Permits for requests not yet completed. */
   private final Semaphore pending;
+
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RaftClient(RaftClientOptions options) {
@@ -113,19 +121,23 @@ public final class RaftClient implements AutoCloseable {
     } while (id == 0);
     this.clientId = id;
     this.pending = new Semaphore(options.maxPendingRequests());
-    this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("raft-client", true),
-        NioIoHandler.newFactory());
+    this.group =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("raft-client", true), NioIoHandler.newFactory());
     this.loop = group.next();
     // Resolves host names without blocking the loop (IP literals need no lookup at all).
-    this.resolver = new DnsAddressResolverGroup(NioDatagramChannel.class,
-        DnsServerAddressStreamProviders.platformDefault());
-    Bootstrap bootstrap = new Bootstrap()
-        .group(loop)
-        .channel(NioSocketChannel.class)
-        .resolver(resolver)
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-            (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+    this.resolver =
+        new DnsAddressResolverGroup(
+            NioDatagramChannel.class, DnsServerAddressStreamProviders.platformDefault());
+    Bootstrap bootstrap =
+        new Bootstrap()
+            .group(loop)
+            .channel(NioSocketChannel.class)
+            .resolver(resolver)
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
     this.dispatcher = new ClientDispatcher(loop, bootstrap, options, random.nextLong());
   }
 
@@ -161,9 +173,14 @@ public final class RaftClient implements AutoCloseable {
       return refused;
     }
     if (!options.sessions()) {
-      Propose propose = Propose.newBuilder().setClientId(clientId).setSequence(sequence.incrementAndGet())
-          .setCommand(ByteString.copyFrom(command)).build();
-      return submit(new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
+      Propose propose =
+          Propose.newBuilder()
+              .setClientId(clientId)
+              .setSequence(sequence.incrementAndGet())
+              .setCommand(ByteString.copyFrom(command))
+              .build();
+      return submit(
+          new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
           RaftClient::result);
     }
     // Exactly once (thesis §6.3): numbered within a session, retried with the same number.
@@ -171,27 +188,37 @@ public final class RaftClient implements AutoCloseable {
     outstanding.add(seq);
     CompletableFuture<Long> session = session();
     CompletableFuture<byte[]> out = new CompletableFuture<>();
-    session.whenComplete((id, registrationFailed) -> {
-      if (registrationFailed != null) {
-        outstanding.remove(seq);
-        pending.release(); // the propose was never sent
-        out.completeExceptionally(notSent(registrationFailed));
-        return;
-      }
-      Propose propose = Propose.newBuilder().setClientId(clientId).setSession(id).setSequence(seq)
-          .setFirstUnacked(outstanding.isEmpty() ? seq : outstanding.first())
-          .setCommand(ByteString.copyFrom(command)).build();
-      ClientCall call = new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build());
-      call.inSession = true;
-      submit(call, RaftClient::result).whenComplete((r, t) -> {
-        outstanding.remove(seq);
-        if (t instanceof ClientException e && e.kind() == Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN) {
-          sessionRef.compareAndSet(session, null); // later proposes open a new session
-        }
-        if (t != null) out.completeExceptionally(t);
-        else out.complete(r);
-      });
-    });
+    session.whenComplete(
+        (id, registrationFailed) -> {
+          if (registrationFailed != null) {
+            outstanding.remove(seq);
+            pending.release(); // the propose was never sent
+            out.completeExceptionally(notSent(registrationFailed));
+            return;
+          }
+          Propose propose =
+              Propose.newBuilder()
+                  .setClientId(clientId)
+                  .setSession(id)
+                  .setSequence(seq)
+                  .setFirstUnacked(outstanding.isEmpty() ? seq : outstanding.first())
+                  .setCommand(ByteString.copyFrom(command))
+                  .build();
+          ClientCall call =
+              new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build());
+          call.inSession = true;
+          submit(call, RaftClient::result)
+              .whenComplete(
+                  (r, t) -> {
+                    outstanding.remove(seq);
+                    if (t instanceof ClientException e
+                        && e.kind() == Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN) {
+                      sessionRef.compareAndSet(session, null); // later proposes open a new session
+                    }
+                    if (t != null) out.completeExceptionally(t);
+                    else out.complete(r);
+                  });
+        });
     return out;
   }
 
@@ -200,11 +227,15 @@ public final class RaftClient implements AutoCloseable {
    * applied, whatever the registration's own outcome.
    */
   private static Throwable notSent(Throwable registrationFailed) {
-    Throwable t = registrationFailed instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-        ? c.getCause() : registrationFailed;
+    Throwable t =
+        registrationFailed instanceof java.util.concurrent.CompletionException c
+                && c.getCause() != null
+            ? c.getCause()
+            : registrationFailed;
     if (t instanceof ClientException e && e.outcomeUnknown()) {
       Kind kind = e.kind() == Kind.CLOSED_OUTCOME_UNKNOWN ? Kind.CLOSED : Kind.UNAVAILABLE;
-      return new ClientException(kind, "no session could be opened, so the command was not sent: " + e.getMessage(), e);
+      return new ClientException(
+          kind, "no session could be opened, so the command was not sent: " + e.getMessage(), e);
     }
     return t;
   }
@@ -216,12 +247,18 @@ public final class RaftClient implements AutoCloseable {
       if (s != null && !s.isCompletedExceptionally()) return s;
       CompletableFuture<Long> fresh = new CompletableFuture<>();
       if (!sessionRef.compareAndSet(s, fresh)) continue;
-      ClientCall call = new ClientCall(Op.REGISTER, ClientRequest.newBuilder()
-          .setRegisterSession(RegisterSession.getDefaultInstance()).build());
-      submitUncounted(call, r -> r.getApplied().getIndex()).whenComplete((id, t) -> {
-        if (t != null) fresh.completeExceptionally(t);
-        else fresh.complete(id);
-      });
+      ClientCall call =
+          new ClientCall(
+              Op.REGISTER,
+              ClientRequest.newBuilder()
+                  .setRegisterSession(RegisterSession.getDefaultInstance())
+                  .build());
+      submitUncounted(call, r -> r.getApplied().getIndex())
+          .whenComplete(
+              (id, t) -> {
+                if (t != null) fresh.completeExceptionally(t);
+                else fresh.complete(id);
+              });
       return fresh;
     }
   }
@@ -234,15 +271,16 @@ public final class RaftClient implements AutoCloseable {
       return refused;
     }
     Query q = Query.newBuilder().setQuery(ByteString.copyFrom(query)).build();
-    return submit(new ClientCall(Op.QUERY, ClientRequest.newBuilder().setQuery(q).build()),
+    return submit(
+        new ClientCall(Op.QUERY, ClientRequest.newBuilder().setQuery(q).build()),
         RaftClient::result);
   }
 
   /**
    * Adds server {@code id} to the cluster as a learner (it receives the log but does not vote);
-   * completes with the index of the configuration entry once that entry is committed and applied
-   * on the leader. {@code clientAddress} may be null or empty when the server takes no clients.
-   * Fails BAD_REQUEST if the id is already a member or an address is not "host:port".
+   * completes with the index of the configuration entry once that entry is committed and applied on
+   * the leader. {@code clientAddress} may be null or empty when the server takes no clients. Fails
+   * BAD_REQUEST if the id is already a member or an address is not "host:port".
    */
   public CompletableFuture<Long> addLearner(long id, String peerAddress, String clientAddress) {
     String client = clientAddress == null ? "" : clientAddress;
@@ -256,8 +294,8 @@ public final class RaftClient implements AutoCloseable {
     if (bad != null) {
       return failed(Kind.BAD_REQUEST, bad);
     }
-    Member member = Member.newBuilder()
-        .setId(id).setPeerAddress(peerAddress).setClientAddress(client).build();
+    Member member =
+        Member.newBuilder().setId(id).setPeerAddress(peerAddress).setClientAddress(client).build();
     return change(Admin.newBuilder().setAddLearner(member).build());
   }
 
@@ -268,7 +306,8 @@ public final class RaftClient implements AutoCloseable {
    */
   public CompletableFuture<Long> promote(long id) {
     String bad = badId(id);
-    return bad != null ? failed(Kind.BAD_REQUEST, bad)
+    return bad != null
+        ? failed(Kind.BAD_REQUEST, bad)
         : change(Admin.newBuilder().setPromote(id).build());
   }
 
@@ -278,7 +317,8 @@ public final class RaftClient implements AutoCloseable {
    */
   public CompletableFuture<Long> remove(long id) {
     String bad = badId(id);
-    return bad != null ? failed(Kind.BAD_REQUEST, bad)
+    return bad != null
+        ? failed(Kind.BAD_REQUEST, bad)
         : change(Admin.newBuilder().setRemove(id).build());
   }
 
@@ -302,7 +342,9 @@ public final class RaftClient implements AutoCloseable {
    * servers, use one client per server. Retried on that server like a query until the deadline.
    */
   public CompletableFuture<NodeStatus> status() {
-    return admin(Op.STATUS, Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
+    return admin(
+        Op.STATUS,
+        Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance()).build(),
         r -> r.getAdmin().getStatus());
   }
 
@@ -312,7 +354,9 @@ public final class RaftClient implements AutoCloseable {
    * redirected: to snapshot several servers, use one client per server.
    */
   public CompletableFuture<Long> snapshot() {
-    return admin(Op.SNAPSHOT, Admin.newBuilder().setSnapshot(SnapshotRequest.getDefaultInstance()).build(),
+    return admin(
+        Op.SNAPSHOT,
+        Admin.newBuilder().setSnapshot(SnapshotRequest.getDefaultInstance()).build(),
         r -> r.getAdmin().getIndex());
   }
 
@@ -376,8 +420,9 @@ public final class RaftClient implements AutoCloseable {
       return failed(Kind.CLOSED, "client closed");
     }
     if (!pending.tryAcquire()) {
-      return failed(Kind.UNAVAILABLE, "more than " + options.maxPendingRequests()
-          + " requests pending in this client");
+      return failed(
+          Kind.UNAVAILABLE,
+          "more than " + options.maxPendingRequests() + " requests pending in this client");
     }
     return null;
   }
@@ -391,25 +436,29 @@ public final class RaftClient implements AutoCloseable {
   }
 
   /** A request the caller did not take a pending permit for (a session registration). */
-  private <T> CompletableFuture<T> submitUncounted(ClientCall call, Function<ClientResponse, T> result) {
+  private <T> CompletableFuture<T> submitUncounted(
+      ClientCall call, Function<ClientResponse, T> result) {
     return submit(call, result, false);
   }
 
-  private <T> CompletableFuture<T> submit(ClientCall call, Function<ClientResponse, T> result, boolean counted) {
+  private <T> CompletableFuture<T> submit(
+      ClientCall call, Function<ClientResponse, T> result, boolean counted) {
     CompletableFuture<T> out = new CompletableFuture<>();
-    call.future.whenComplete((response, failure) -> {
-      if (counted) pending.release();
-      if (failure != null) {
-        out.completeExceptionally(failure);
-      } else {
-        out.complete(result.apply(response));
-      }
-    });
-    out.whenComplete((r, failure) -> {
-      if (out.isCancelled()) {
-        call.future.cancel(false);
-      }
-    });
+    call.future.whenComplete(
+        (response, failure) -> {
+          if (counted) pending.release();
+          if (failure != null) {
+            out.completeExceptionally(failure);
+          } else {
+            out.complete(result.apply(response));
+          }
+        });
+    out.whenComplete(
+        (r, failure) -> {
+          if (out.isCancelled()) {
+            call.future.cancel(false);
+          }
+        });
     try {
       loop.execute(() -> dispatcher.start(call));
     } catch (RejectedExecutionException e) {
@@ -431,8 +480,11 @@ public final class RaftClient implements AutoCloseable {
       }
       throw new ClientException(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(cause), cause);
     } catch (TimeoutException e) {
-      throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from the cluster within "
-          + ClientDispatcher.human(options.requestTimeout()) + " (client I/O thread stalled)");
+      throw new ClientException(
+          Kind.TIMEOUT_OUTCOME_UNKNOWN,
+          "no answer from the cluster within "
+              + ClientDispatcher.human(options.requestTimeout())
+              + " (client I/O thread stalled)");
     }
   }
 

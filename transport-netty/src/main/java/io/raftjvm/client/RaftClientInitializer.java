@@ -20,6 +20,7 @@ final class RaftClientInitializer extends ChannelInitializer<Channel> {
   private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
 
   private final ClientConnection connection;
+
   /** Largest response frame accepted, counting its 4-byte length prefix. */
   private final int maxFrameBytes;
 

@@ -8,8 +8,8 @@ import java.util.Objects;
  * Settings of a {@link RaftClient}. Immutable; build with {@link #builder(List)}.
  *
  * <p>{@code requestTimeout} is each request's whole deadline, redirects and retries included. By
- * default only the deadline limits retries; {@code maxRetries} can cap them as well. Retries after a
- * failure wait {@code retryBackoff}, doubling up to {@code maxRetryBackoff}, with jitter.
+ * default only the deadline limits retries; {@code maxRetries} can cap them as well. Retries after
+ * a failure wait {@code retryBackoff}, doubling up to {@code maxRetryBackoff}, with jitter.
  */
 public final class RaftClientOptions {
   private final List<String> servers;
@@ -97,9 +97,9 @@ public final class RaftClientOptions {
 
   /**
    * Largest response frame accepted, counting its 4-byte length prefix (default 16 MiB). Answers
-   * (query results, status) may be larger than requests: the servers take requests of up to
-   * {@code raft.client.max-frame-size} (4 MiB by default), a limit that bounds their memory, not
-   * this client's.
+   * (query results, status) may be larger than requests: the servers take requests of up to {@code
+   * raft.client.max-frame-size} (4 MiB by default), a limit that bounds their memory, not this
+   * client's.
    */
   public int maxFrameBytes() {
     return maxFrameBytes;
@@ -198,8 +198,9 @@ public final class RaftClientOptions {
         throw new IllegalArgumentException("maxRetryBackoff is below retryBackoff");
       }
       if (maxRetries < 0 || maxFrameBytes <= 4 || maxRequestBytes <= 4 || maxPendingRequests <= 0) {
-        throw new IllegalArgumentException("maxRetries must be >= 0, maxFrameBytes and maxRequestBytes > 4 and"
-            + " maxPendingRequests > 0");
+        throw new IllegalArgumentException(
+            "maxRetries must be >= 0, maxFrameBytes and maxRequestBytes > 4 and"
+                + " maxPendingRequests > 0");
       }
       return new RaftClientOptions(this);
     }

@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.raftjvm.core.ConfChangeRejectedException;
 import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.NotLeaderException;
-import io.raftjvm.core.Role;
 import io.raftjvm.proto.Admin;
 import io.raftjvm.proto.AdminResult;
 import io.raftjvm.proto.Applied;
@@ -42,7 +41,10 @@ final class NodeClientService implements ClientService {
   private final Map<Long, ServerConfig.Member> members;
   private final Duration timeout;
 
-  NodeClientService(NodeDriver driver, StateMachine stateMachine, Map<Long, ServerConfig.Member> members,
+  NodeClientService(
+      NodeDriver driver,
+      StateMachine stateMachine,
+      Map<Long, ServerConfig.Member> members,
       Duration timeout) {
     this.driver = driver;
     this.stateMachine = stateMachine;
@@ -54,28 +56,56 @@ final class NodeClientService implements ClientService {
   public CompletableFuture<ClientResponse> handle(ClientRequest request) {
     ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
     return switch (request.getBodyCase()) {
-      case REGISTER_SESSION -> driver.registerSession()
-          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((index, t) -> t == null ? out.setApplied(Applied.newBuilder().setIndex(index)).build() : failure(out, t));
-      case PROPOSE -> (request.getPropose().getSession() != 0
-          ? driver.proposeInSession(request.getPropose().getSession(), request.getPropose().getSequence(),
-              request.getPropose().getFirstUnacked(), request.getPropose().getCommand())
-          : driver.propose(request.getPropose().getCommand()))
-          .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-          .handle((p, t) -> t == null
-              ? out.setApplied(Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result()))).build()
-              : failure(out, t));
-      case QUERY -> request.getQuery().getLocal()
-          ? CompletableFuture.completedFuture(query(out, request.getQuery().getQuery().toByteArray()))
-          : driver.read(request.getQuery().getQuery().toByteArray())
+      case REGISTER_SESSION ->
+          driver
+              .registerSession()
               .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .handle((r, t) -> t == null
-                  ? out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex()).setResult(ByteString.copyFrom(r)))
-                      .build()
-                  : failure(out, t));
+              .handle(
+                  (index, t) ->
+                      t == null
+                          ? out.setApplied(Applied.newBuilder().setIndex(index)).build()
+                          : failure(out, t));
+      case PROPOSE ->
+          (request.getPropose().getSession() != 0
+                  ? driver.proposeInSession(
+                      request.getPropose().getSession(),
+                      request.getPropose().getSequence(),
+                      request.getPropose().getFirstUnacked(),
+                      request.getPropose().getCommand())
+                  : driver.propose(request.getPropose().getCommand()))
+              .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .handle(
+                  (p, t) ->
+                      t == null
+                          ? out.setApplied(
+                                  Applied.newBuilder()
+                                      .setIndex(p.index())
+                                      .setResult(ByteString.copyFrom(p.result())))
+                              .build()
+                          : failure(out, t));
+      case QUERY ->
+          request.getQuery().getLocal()
+              ? CompletableFuture.completedFuture(
+                  query(out, request.getQuery().getQuery().toByteArray()))
+              : driver
+                  .read(request.getQuery().getQuery().toByteArray())
+                  .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                  .handle(
+                      (r, t) ->
+                          t == null
+                              ? out.setApplied(
+                                      Applied.newBuilder()
+                                          .setIndex(driver.appliedIndex())
+                                          .setResult(ByteString.copyFrom(r)))
+                                  .build()
+                              : failure(out, t));
       case ADMIN -> admin(out, request.getAdmin());
-      case BODY_NOT_SET -> CompletableFuture.completedFuture(
-          error(out, ClientError.Code.BAD_REQUEST, "request has no propose, query or admin body"));
+      case BODY_NOT_SET ->
+          CompletableFuture.completedFuture(
+              error(
+                  out,
+                  ClientError.Code.BAD_REQUEST,
+                  "request has no propose, query or admin body"));
     };
   }
 
@@ -84,19 +114,36 @@ final class NodeClientService implements ClientService {
     ConfChange change;
     switch (admin.getOpCase()) {
       case STATUS -> {
-        return driver.status().handle((st, t) -> t == null
-            ? out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(st))).build()
-            : failure(out, t));
+        return driver
+            .status()
+            .handle(
+                (st, t) ->
+                    t == null
+                        ? out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(st)))
+                            .build()
+                        : failure(out, t));
       }
       case SNAPSHOT -> {
-        return driver.snapshot().handle((index, t) -> t == null
-            ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build()
-            : error(out, ClientError.Code.UNAVAILABLE, "snapshot failed: " + (t.getCause() != null ? t.getCause() : t)
-                .getMessage()));
+        return driver
+            .snapshot()
+            .handle(
+                (index, t) ->
+                    t == null
+                        ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build()
+                        : error(
+                            out,
+                            ClientError.Code.UNAVAILABLE,
+                            "snapshot failed: "
+                                + (t.getCause() != null ? t.getCause() : t).getMessage()));
       }
       case TRANSFER_LEADER -> {
-        return driver.transferLeadership(admin.getTransferLeader())
-            .handle((v, t) -> t == null ? out.setAdmin(AdminResult.getDefaultInstance()).build() : failure(out, t));
+        return driver
+            .transferLeadership(admin.getTransferLeader())
+            .handle(
+                (v, t) ->
+                    t == null
+                        ? out.setAdmin(AdminResult.getDefaultInstance()).build()
+                        : failure(out, t));
       }
       case ADD_LEARNER -> {
         Member m = admin.getAddLearner();
@@ -104,27 +151,39 @@ final class NodeClientService implements ClientService {
           NettyTransport.parseAddress(m.getPeerAddress());
           if (!m.getClientAddress().isEmpty()) NettyTransport.parseAddress(m.getClientAddress());
         } catch (IllegalArgumentException e) {
-          return CompletableFuture.completedFuture(error(out, ClientError.Code.BAD_REQUEST,
-              "add-learner " + m.getId() + ": " + e.getMessage()));
+          return CompletableFuture.completedFuture(
+              error(
+                  out,
+                  ClientError.Code.BAD_REQUEST,
+                  "add-learner " + m.getId() + ": " + e.getMessage()));
         }
         change = ConfChanges.addLearner(m.getId(), m.getPeerAddress(), m.getClientAddress());
       }
       case PROMOTE -> change = ConfChanges.promote(admin.getPromote());
       case REMOVE -> change = ConfChanges.remove(admin.getRemove());
       default -> {
-        return CompletableFuture.completedFuture(error(out, ClientError.Code.BAD_REQUEST, "admin request has no operation"));
+        return CompletableFuture.completedFuture(
+            error(out, ClientError.Code.BAD_REQUEST, "admin request has no operation"));
       }
     }
-    return driver.changeMembership(change)
+    return driver
+        .changeMembership(change)
         .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((index, t) -> t == null ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build() : failure(out, t));
+        .handle(
+            (index, t) ->
+                t == null
+                    ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build()
+                    : failure(out, t));
   }
 
   /** A local query: this replica's own state, possibly stale (monitoring, checks). */
   private ClientResponse query(ClientResponse.Builder out, byte[] query) {
     try {
-      return out.setApplied(Applied.newBuilder().setIndex(driver.appliedIndex())
-          .setResult(ByteString.copyFrom(stateMachine.query(query)))).build();
+      return out.setApplied(
+              Applied.newBuilder()
+                  .setIndex(driver.appliedIndex())
+                  .setResult(ByteString.copyFrom(stateMachine.query(query))))
+          .build();
     } catch (RuntimeException e) {
       return error(out, ClientError.Code.BAD_REQUEST, "query failed: " + e.getMessage());
     }
@@ -134,20 +193,27 @@ final class NodeClientService implements ClientService {
     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     if (cause instanceof NotLeaderException e) return notLeader(out, e.leaderHint());
     if (cause instanceof ConfChangeRejectedException e) {
-      return error(out, e.retryable() ? ClientError.Code.REFUSED : ClientError.Code.BAD_REQUEST, e.getMessage());
+      return error(
+          out,
+          e.retryable() ? ClientError.Code.REFUSED : ClientError.Code.BAD_REQUEST,
+          e.getMessage());
     }
-    if (cause instanceof IllegalArgumentException e) return error(out, ClientError.Code.BAD_REQUEST, e.getMessage());
+    if (cause instanceof IllegalArgumentException e)
+      return error(out, ClientError.Code.BAD_REQUEST, e.getMessage());
     if (cause instanceof TimeoutException) {
-      return error(out, ClientError.Code.TIMEOUT, "not applied within " + timeout.toMillis()
-          + " ms; it may still take effect");
+      return error(
+          out,
+          ClientError.Code.TIMEOUT,
+          "not applied within " + timeout.toMillis() + " ms; it may still take effect");
     }
     if (cause instanceof ProposalFailedException e) {
-      ClientError.Code code = switch (e.kind()) {
-        case LEADERSHIP_LOST -> ClientError.Code.LEADERSHIP_LOST;
-        case UNAVAILABLE -> ClientError.Code.UNAVAILABLE;
-        case APPLY_FAILED -> ClientError.Code.APPLY_FAILED;
-        case SESSION_EXPIRED -> ClientError.Code.SESSION_EXPIRED;
-      };
+      ClientError.Code code =
+          switch (e.kind()) {
+            case LEADERSHIP_LOST -> ClientError.Code.LEADERSHIP_LOST;
+            case UNAVAILABLE -> ClientError.Code.UNAVAILABLE;
+            case APPLY_FAILED -> ClientError.Code.APPLY_FAILED;
+            case SESSION_EXPIRED -> ClientError.Code.SESSION_EXPIRED;
+          };
       return error(out, code, e.getMessage());
     }
     return error(out, ClientError.Code.UNKNOWN, String.valueOf(cause));
@@ -159,12 +225,14 @@ final class NodeClientService implements ClientService {
     ConfState conf = driver.confState();
     Member inLog = conf == null ? null : ConfChanges.member(conf, leaderId);
     ServerConfig.Member configured = members.get(leaderId);
-    if (inLog != null && !inLog.getClientAddress().isEmpty()) nl.setLeaderAddress(inLog.getClientAddress());
+    if (inLog != null && !inLog.getClientAddress().isEmpty())
+      nl.setLeaderAddress(inLog.getClientAddress());
     else if (configured != null) nl.setLeaderAddress(ServerConfig.show(configured.clientAddress()));
     return out.setNotLeader(nl).build();
   }
 
-  private static ClientResponse error(ClientResponse.Builder out, ClientError.Code code, String message) {
+  private static ClientResponse error(
+      ClientResponse.Builder out, ClientError.Code code, String message) {
     return out.setError(ClientError.newBuilder().setCode(code).setMessage(message)).build();
   }
 }

@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a node process keeps in its data directory besides its state: {@code node.pid} (removed on
- * a clean stop) and {@code node.log} (everything logged, in addition to the console).
+ * What a node process keeps in its data directory besides its state: {@code node.pid} (removed on a
+ * clean stop) and {@code node.log} (everything logged, in addition to the console).
  */
 final class NodeFiles {
   static final String PID = "node.pid";

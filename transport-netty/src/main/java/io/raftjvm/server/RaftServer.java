@@ -2,34 +2,33 @@ package io.raftjvm.server;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.log.chronicle.ChronicleLogStore;
 import io.raftjvm.log.chronicle.StorageException;
-import io.raftjvm.core.ConfChanges;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
-import io.raftjvm.runtime.SnapshotPolicy;
-import io.raftjvm.runtime.FileSnapshotStore;
-import io.raftjvm.runtime.SnapshotStore;
-import io.raftjvm.runtime.Transport;
 import io.raftjvm.proto.SnapshotMetadata;
-import io.raftjvm.transport.MessageSink;
-import io.raftjvm.transport.SnapshotReceiver;
+import io.raftjvm.runtime.FileSnapshotStore;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.runtime.NodeRuntime;
+import io.raftjvm.runtime.SnapshotPolicy;
+import io.raftjvm.runtime.SnapshotStore;
+import io.raftjvm.runtime.Transport;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
 import io.raftjvm.statemachine.StateMachineProvider;
 import io.raftjvm.transport.ClientServer;
+import io.raftjvm.transport.MessageSink;
 import io.raftjvm.transport.NettyEventLoops;
 import io.raftjvm.transport.NettyTransport;
 import io.raftjvm.transport.PeerServer;
+import io.raftjvm.transport.SnapshotReceiver;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +40,11 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,14 +67,18 @@ public final class RaftServer implements AutoCloseable {
   private final NodeDriver driver;
   private final NettyTransport transport;
   private final FileSnapshotStore snapshots;
+
   /** Forces and checks received snapshots, off the node's loop. */
   private final ExecutorService snapshotFinisher;
+
   /** The transport as the node sees it: also lets new members connect in. */
   private final Transport membersTransport;
+
   private final PeerServer peerServer;
   private final ClientServer clientServer;
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
+
   /** Why the node stopped on a failure; null otherwise. */
   private volatile String failureReason;
 
@@ -86,101 +89,165 @@ public final class RaftServer implements AutoCloseable {
     Path logDir = cfg.dataDir().resolve("raft");
     Path smDir = cfg.dataDir().resolve("state-machine");
     Files.createDirectories(smDir);
-    this.store = ChronicleLogStore.open(logDir, cfg.clusterId(), id,
-        new ChronicleLogStore.Options(cfg.logSync(), cfg.segmentBytes()));
+    this.store =
+        ChronicleLogStore.open(
+            logDir,
+            cfg.clusterId(),
+            id,
+            new ChronicleLogStore.Options(cfg.logSync(), cfg.segmentBytes()));
     boolean started = false;
     try {
-      if (store.lastIndex() == 0 && store.initialState().hardState().getTerm() == 0
+      if (store.lastIndex() == 0
+          && store.initialState().hardState().getTerm() == 0
           && store.initialState().confState().getVotersCount() == 0) {
         if (cfg.join()) {
           ServerConfig.Member self = cfg.self();
-          LOG.info("node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}", id,
-              cfg.clusterId(), id, ServerConfig.show(self.peerAddress()), ServerConfig.show(self.clientAddress()));
+          LOG.info(
+              "node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}",
+              id,
+              cfg.clusterId(),
+              id,
+              ServerConfig.show(self.peerAddress()),
+              ServerConfig.show(self.clientAddress()));
         } else {
           bootstrap(store, cfg);
         }
       }
-      this.stateMachine = provider.create(new StateMachineContext(id, smDir, cfg.stateMachineConfig(),
-          Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
+      this.stateMachine =
+          provider.create(
+              new StateMachineContext(
+                  id,
+                  smDir,
+                  cfg.stateMachineConfig(),
+                  Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
       this.snapshots = FileSnapshotStore.open(cfg.dataDir().resolve("snapshots"));
       checkLatestSnapshot();
       long commit = store.initialState().hardState().getCommit();
       long applied = Math.min(stateMachine.lastApplied(), commit);
-      RaftConfig raftConfig = RaftConfig.builder(id)
-          .electionTicks(cfg.electionTicks()).heartbeatTicks(cfg.heartbeatTicks())
-          .maxSizePerMsg(cfg.maxAppendBytes()).maxInflightMsgs(cfg.maxInflightAppends())
-          .maxInflightBytes(cfg.maxInflightBytes()).maxApplyBytes(cfg.maxApplyBytes())
-          .maxUncommittedBytes(cfg.maxUncommittedBytes())
-          .preVote(cfg.preVote()).checkQuorum(cfg.checkQuorum()).applied(applied)
-          .leaseReads(cfg.readLease()).leaseDriftTicks(cfg.leaseDriftTicks())
-          .random(new SplittableRandom(new SecureRandom().nextLong()))
-          .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id)).build();
+      RaftConfig raftConfig =
+          RaftConfig.builder(id)
+              .electionTicks(cfg.electionTicks())
+              .heartbeatTicks(cfg.heartbeatTicks())
+              .maxSizePerMsg(cfg.maxAppendBytes())
+              .maxInflightMsgs(cfg.maxInflightAppends())
+              .maxInflightBytes(cfg.maxInflightBytes())
+              .maxApplyBytes(cfg.maxApplyBytes())
+              .maxUncommittedBytes(cfg.maxUncommittedBytes())
+              .preVote(cfg.preVote())
+              .checkQuorum(cfg.checkQuorum())
+              .applied(applied)
+              .leaseReads(cfg.readLease())
+              .leaseDriftTicks(cfg.leaseDriftTicks())
+              .random(new SplittableRandom(new SecureRandom().nextLong()))
+              .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id))
+              .build();
       RaftNode node = RaftNode.create(raftConfig, store);
 
       this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", cfg.nativeTransport());
       this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", cfg.nativeTransport());
       EventLoop loop = nodeGroup.next();
-      this.driver = new NodeDriver(id, node, store, stateMachine, snapshots,
-          new SnapshotPolicy(cfg.snapshotEntries(), cfg.snapshotBytes(), cfg.snapshotTrailingEntries(),
-              cfg.sessionTimeout().toMillis()), NodeRuntime.threads(loop, loop::inEventLoop),
-          cfg.tickInterval().toMillis(), Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
-      this.snapshotFinisher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
-        t.setDaemon(true);
-        return t;
-      });
+      this.driver =
+          new NodeDriver(
+              id,
+              node,
+              store,
+              stateMachine,
+              snapshots,
+              new SnapshotPolicy(
+                  cfg.snapshotEntries(),
+                  cfg.snapshotBytes(),
+                  cfg.snapshotTrailingEntries(),
+                  cfg.sessionTimeout().toMillis()),
+              NodeRuntime.threads(loop, loop::inEventLoop),
+              cfg.tickInterval().toMillis(),
+              Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
+      this.snapshotFinisher =
+          Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
+                t.setDaemon(true);
+                return t;
+              });
 
       Map<Long, InetSocketAddress> peers = new TreeMap<>();
-      cfg.members().forEach((pid, m) -> {
-        if (pid != id) peers.put(pid, m.peerAddress());
-      });
-      this.transport = new NettyTransport(cfg.clusterId(), id, ServerConfig.show(cfg.self().peerAddress()), peers, loop,
-          cfg.maxFrameBytes(),
-          cfg.writeBufferHighWater(), driver::reportUnreachable);
+      cfg.members()
+          .forEach(
+              (pid, m) -> {
+                if (pid != id) peers.put(pid, m.peerAddress());
+              });
+      this.transport =
+          new NettyTransport(
+              cfg.clusterId(),
+              id,
+              ServerConfig.show(cfg.self().peerAddress()),
+              peers,
+              loop,
+              cfg.maxFrameBytes(),
+              cfg.writeBufferHighWater(),
+              driver::reportUnreachable);
       // Who may connect: the configured peers and every member the log names. A server that is not
-      // (yet) a member of its own configuration admits any server of the cluster: when it joins, the
+      // (yet) a member of its own configuration admits any server of the cluster: when it joins,
+      // the
       // leader that adds it may be one its config file never named.
       Set<Long> knownPeers = ConcurrentHashMap.newKeySet();
       knownPeers.addAll(peers.keySet());
       ServerConfig.Member self = cfg.self();
       // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
       // decoded, with no hop between threads.
-      this.peerServer = new PeerServer(bindable(self.peerAddress()), ioGroup, nodeGroup, cfg.clusterId(), id,
-          peer -> knownPeers.contains(peer) || !isMember(driver.confState(), id),
-          new SnapshotReceiver(snapshots, new MessageSink() {
-            @Override
-            public void deliver(List<Message> messages) {
-              driver.deliver(messages);
-            }
+      this.peerServer =
+          new PeerServer(
+              bindable(self.peerAddress()),
+              ioGroup,
+              nodeGroup,
+              cfg.clusterId(),
+              id,
+              peer -> knownPeers.contains(peer) || !isMember(driver.confState(), id),
+              new SnapshotReceiver(
+                  snapshots,
+                  new MessageSink() {
+                    @Override
+                    public void deliver(List<Message> messages) {
+                      driver.deliver(messages);
+                    }
 
-            @Override
-            public void peerAddress(long peer, String address) {
-              transport.learnPeer(peer, address);
-            }
-          }, snapshotFinisher), cfg.maxFrameBytes(), cfg.maxIncompleteFrameBytes());
+                    @Override
+                    public void peerAddress(long peer, String address) {
+                      transport.learnPeer(peer, address);
+                    }
+                  },
+                  snapshotFinisher),
+              cfg.maxFrameBytes(),
+              cfg.maxIncompleteFrameBytes());
       transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
-      this.membersTransport = new Transport() {
-        @Override
-        public void send(List<Message> messages) {
-          transport.send(messages);
-        }
+      this.membersTransport =
+          new Transport() {
+            @Override
+            public void send(List<Message> messages) {
+              transport.send(messages);
+            }
 
-        @Override
-        public void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
-          transport.sendSnapshot(message, snapshot, done);
-        }
+            @Override
+            public void sendSnapshot(
+                Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
+              transport.sendSnapshot(message, snapshot, done);
+            }
 
-        @Override
-        public void updateMembers(ConfState conf) {
-          conf.getVotersList().forEach(knownPeers::add);
-          conf.getLearnersList().forEach(knownPeers::add);
-          knownPeers.remove(id);
-          transport.updateMembers(conf);
-        }
-      };
-      this.clientServer = new ClientServer(ioGroup, NettyEventLoops.serverChannelType(ioGroup),
-          new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()), cfg.clientMaxFrameBytes(),
-          cfg.clientMaxIncompleteFrameBytes(), cfg.maxPendingPerConnection());
+            @Override
+            public void updateMembers(ConfState conf) {
+              conf.getVotersList().forEach(knownPeers::add);
+              conf.getLearnersList().forEach(knownPeers::add);
+              knownPeers.remove(id);
+              transport.updateMembers(conf);
+            }
+          };
+      this.clientServer =
+          new ClientServer(
+              ioGroup,
+              NettyEventLoops.serverChannelType(ioGroup),
+              new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()),
+              cfg.clientMaxFrameBytes(),
+              cfg.clientMaxIncompleteFrameBytes(),
+              cfg.maxPendingPerConnection());
       started = true;
     } finally {
       if (!started) store.close();
@@ -189,16 +256,21 @@ public final class RaftServer implements AutoCloseable {
 
   /**
    * The node stopped on a failure (its log could not be written, its state machine threw): the
-   * server closes, ports included, rather than answer every client UNAVAILABLE for ever; clients and
-   * peers move to the other servers. Runs close() on a thread of its own (it blocks).
+   * server closes, ports included, rather than answer every client UNAVAILABLE for ever; clients
+   * and peers move to the other servers. Runs close() on a thread of its own (it blocks).
    */
   private void failStop(String reason) {
     failureReason = reason;
-    Thread t = new Thread(() -> {
-      LOG.error("node {} stopped: {}; the server shuts down (restart it once the cause is fixed)", config.nodeId(),
-          reason);
-      close();
-    }, "raft-" + config.nodeId() + "-fail-stop");
+    Thread t =
+        new Thread(
+            () -> {
+              LOG.error(
+                  "node {} stopped: {}; the server shuts down (restart it once the cause is fixed)",
+                  config.nodeId(),
+                  reason);
+              close();
+            },
+            "raft-" + config.nodeId() + "-fail-stop");
     t.setDaemon(false);
     t.start();
   }
@@ -213,21 +285,35 @@ public final class RaftServer implements AutoCloseable {
     ServerConfig.Member self = config.self();
     String key = "raft.peers[id = " + config.nodeId() + "]";
     listenOn(() -> peerServer.start().sync(), self.peerAddress(), key + ".peer-address");
-    listenOn(() -> clientServer.bind(bindable(self.clientAddress())), self.clientAddress(), key + ".client-address");
+    listenOn(
+        () -> clientServer.bind(bindable(self.clientAddress())),
+        self.clientAddress(),
+        key + ".client-address");
     driver.onFailure(this::failStop);
     driver.start(membersTransport);
     transport.start();
-    LOG.info("node {} of cluster '{}' serving peers on {} and clients on {} (data in {})", config.nodeId(),
-        config.clusterId(), peerServer.localAddress(), clientServer.localAddress(), config.dataDir());
+    LOG.info(
+        "node {} of cluster '{}' serving peers on {} and clients on {} (data in {})",
+        config.nodeId(),
+        config.clusterId(),
+        peerServer.localAddress(),
+        clientServer.localAddress(),
+        config.dataDir());
   }
 
-  /** Runs bind; an address that cannot be bound (taken, not local) is a ConfigException naming key. */
-  private static void listenOn(Callable<?> bind, InetSocketAddress address, String key) throws Exception {
+  /**
+   * Runs bind; an address that cannot be bound (taken, not local) is a ConfigException naming key.
+   */
+  private static void listenOn(Callable<?> bind, InetSocketAddress address, String key)
+      throws Exception {
     try {
       bind.call();
-    } catch (IOException e) { // NIO's BindException, or epoll's "bind(..) failed with error(-98): ..."
-      String reason = String.valueOf(e.getMessage()).replaceFirst("^bind\\(\\.\\.\\) failed[^:]*: ", "");
-      throw new ConfigException("cannot listen on " + ServerConfig.show(address) + " (" + key + "): " + reason);
+    } catch (
+        IOException e) { // NIO's BindException, or epoll's "bind(..) failed with error(-98): ..."
+      String reason =
+          String.valueOf(e.getMessage()).replaceFirst("^bind\\(\\.\\.\\) failed[^:]*: ", "");
+      throw new ConfigException(
+          "cannot listen on " + ServerConfig.show(address) + " (" + key + "): " + reason);
     }
   }
 
@@ -238,13 +324,21 @@ public final class RaftServer implements AutoCloseable {
    */
   private static void bootstrap(ChronicleLogStore store, ServerConfig cfg) {
     ConfState.Builder conf = ConfState.newBuilder();
-    cfg.members().forEach((mid, m) -> conf.addVoters(mid).addMembers(Member.newBuilder().setId(mid)
-        .setPeerAddress(ServerConfig.show(m.peerAddress())).setClientAddress(ServerConfig.show(m.clientAddress()))));
+    cfg.members()
+        .forEach(
+            (mid, m) ->
+                conf.addVoters(mid)
+                    .addMembers(
+                        Member.newBuilder()
+                            .setId(mid)
+                            .setPeerAddress(ServerConfig.show(m.peerAddress()))
+                            .setClientAddress(ServerConfig.show(m.clientAddress()))));
     store.append(List.of(ConfChanges.initialEntry(conf.build())));
     store.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
     store.sync();
     store.releaseWriter(); // the log writer thread writes from now on
-    LOG.info("bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
+    LOG.info(
+        "bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
   }
 
   /**
@@ -257,8 +351,14 @@ public final class RaftServer implements AutoCloseable {
     if (meta.getIndex() == 0) return;
     SnapshotStore.Stored s = snapshots.get(meta.getIndex(), meta.getTerm());
     if (s == null) {
-      throw new StorageException("snapshot " + meta.getIndex() + "-" + meta.getTerm() + " is recorded in the log but"
-          + " missing from " + snapshots.dir());
+      throw new StorageException(
+          "snapshot "
+              + meta.getIndex()
+              + "-"
+              + meta.getTerm()
+              + " is recorded in the log but"
+              + " missing from "
+              + snapshots.dir());
     }
     try {
       s.verify();
@@ -272,8 +372,8 @@ public final class RaftServer implements AutoCloseable {
   }
 
   /**
-   * Starts a server; throws ConfigException or StorageException (one-line messages) on bad input,
-   * a taken listen address included (the server then releases what it had opened).
+   * Starts a server; throws ConfigException or StorageException (one-line messages) on bad input, a
+   * taken listen address included (the server then releases what it had opened).
    */
   public static RaftServer start(ServerConfig config) throws Exception {
     RaftServer server = new RaftServer(config);
@@ -328,7 +428,9 @@ public final class RaftServer implements AutoCloseable {
       driver.close();
       transport.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
       peerServer.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-      nodeGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+      nodeGroup
+          .shutdownGracefully(0, 2, TimeUnit.SECONDS)
+          .awaitUninterruptibly(5, TimeUnit.SECONDS);
       ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       snapshotFinisher.shutdown();
       stateMachine.close();
@@ -380,14 +482,19 @@ public final class RaftServer implements AutoCloseable {
       return;
     }
     Path pidFile = pid;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      NodeFiles.removePid(pidFile);
-    }, "raft-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  NodeFiles.removePid(pidFile);
+                },
+                "raft-shutdown"));
     server.awaitClosed();
     if (server.failure() != null) {
       NodeFiles.removePid(pidFile);
-      System.err.println("raft-node: node " + server.config().nodeId() + " stopped: " + server.failure());
+      System.err.println(
+          "raft-node: node " + server.config().nodeId() + " stopped: " + server.failure());
       System.exit(1);
     }
   }

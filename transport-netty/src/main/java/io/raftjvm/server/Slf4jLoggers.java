@@ -60,7 +60,10 @@ final class Slf4jLoggers {
 
       @Override
       public void log(Level level, ResourceBundle bundle, String format, Object... params) {
-        emit(level, params == null || params.length == 0 ? format : MessageFormat.format(format, params), null);
+        emit(
+            level,
+            params == null || params.length == 0 ? format : MessageFormat.format(format, params),
+            null);
       }
 
       private void emit(Level level, String msg, Throwable t) {
@@ -70,7 +73,7 @@ final class Slf4jLoggers {
           case INFO -> log.info(msg, t);
           case WARNING -> log.warn(msg, t);
           case ERROR -> log.error(msg, t);
-          case OFF -> { }
+          case OFF -> {}
         }
       }
     };

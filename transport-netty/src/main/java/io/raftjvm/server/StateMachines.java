@@ -19,24 +19,38 @@ import java.util.stream.Stream;
 final class StateMachines {
   private StateMachines() {}
 
-  /** The provider named name; a ConfigException listing what was found when none or several match. */
+  /**
+   * The provider named name; a ConfigException listing what was found when none or several match.
+   */
   static StateMachineProvider find(String name, Path pluginsDir) {
     ClassLoader loader = pluginLoader(pluginsDir);
     List<StateMachineProvider> all = new ArrayList<>();
     try {
       ServiceLoader.load(StateMachineProvider.class, loader).forEach(all::add);
     } catch (java.util.ServiceConfigurationError e) {
-      throw new ConfigException("cannot load state machine providers: " + e.getMessage().replace('\n', ' '));
+      throw new ConfigException(
+          "cannot load state machine providers: " + e.getMessage().replace('\n', ' '));
     }
     List<StateMachineProvider> matching = all.stream().filter(p -> name.equals(p.name())).toList();
     if (matching.size() == 1) return matching.get(0);
-    List<String> found = all.stream().map(p -> p.name() + " (" + p.getClass().getName() + ")").toList();
+    List<String> found =
+        all.stream().map(p -> p.name() + " (" + p.getClass().getName() + ")").toList();
     if (matching.isEmpty()) {
-      throw new ConfigException("bad config: raft.state-machine: no provider named '" + name + "' on the classpath or in "
-          + pluginsDir + "; found " + (found.isEmpty() ? "none" : String.join(", ", found)));
+      throw new ConfigException(
+          "bad config: raft.state-machine: no provider named '"
+              + name
+              + "' on the classpath or in "
+              + pluginsDir
+              + "; found "
+              + (found.isEmpty() ? "none" : String.join(", ", found)));
     }
-    throw new ConfigException("bad config: raft.state-machine: " + matching.size() + " providers are named '" + name
-        + "': " + String.join(", ", found));
+    throw new ConfigException(
+        "bad config: raft.state-machine: "
+            + matching.size()
+            + " providers are named '"
+            + name
+            + "': "
+            + String.join(", ", found));
   }
 
   private static ClassLoader pluginLoader(Path dir) {
@@ -44,12 +58,15 @@ final class StateMachines {
     if (!Files.isDirectory(dir)) return parent;
     List<URL> jars = new ArrayList<>();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList()) jars.add(p.toUri().toURL());
+      for (Path p : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList())
+        jars.add(p.toUri().toURL());
     } catch (MalformedURLException e) {
       throw new ConfigException("bad plugin path in " + dir + ": " + e.getMessage());
     } catch (IOException e) {
       throw new ConfigException("cannot list plugins directory " + dir + ": " + e.getMessage());
     }
-    return jars.isEmpty() ? parent : new URLClassLoader("plugins", jars.toArray(URL[]::new), parent);
+    return jars.isEmpty()
+        ? parent
+        : new URLClassLoader("plugins", jars.toArray(URL[]::new), parent);
   }
 }

@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
  * membership and moves its leadership, through the servers' client ports.
  *
- * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error;
- * 3 outcome unknown (a membership change was sent but its answer never came: it may or may not
- * have taken effect; check with status before retrying).
+ * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error; 3
+ * outcome unknown (a membership change was sent but its answer never came: it may or may not have
+ * taken effect; check with status before retrying).
  */
 public final class RaftAdmin {
   static final int OK = 0;
@@ -36,44 +36,61 @@ public final class RaftAdmin {
   static final int USAGE = 2;
   static final int OUTCOME_UNKNOWN = 3;
 
-  static final String USAGE_TEXT = String.join("\n",
-      "Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND",
-      "Administers a Raft cluster through its servers' client ports.",
-      "",
-      "Commands:",
-      "  status                                  one row per member: role, term, commit, applied",
-      "                                          and, from the leader, MATCH, LAG and STATE",
-      "  snapshot                                every server given snapshots and compacts now",
-      "  add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)",
-      "  promote ID                              makes learner ID a voter once it has caught up",
-      "  remove ID                               removes voter or learner ID",
-      "  transfer-leader ID                      hands leadership to voter ID; waits until it leads",
-      "Membership changes are retried while the leader refuses them for now (learner not caught",
-      "up, another change pending) until the timeout.",
-      "",
-      "Options:",
-      "  --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers",
-      "  --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m",
-      "                             (default 30s)",
-      "  -h, --help                 prints this help",
-      "",
-      "Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the",
-      "membership change may or may not have taken effect (check with status).");
+  static final String USAGE_TEXT =
+      String.join(
+          "\n",
+          "Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND",
+          "Administers a Raft cluster through its servers' client ports.",
+          "",
+          "Commands:",
+          "  status                                  one row per member: role, term, commit, applied",
+          "                                          and, from the leader, MATCH, LAG and STATE",
+          "  snapshot                                every server given snapshots and compacts now",
+          "  add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)",
+          "  promote ID                              makes learner ID a voter once it has caught up",
+          "  remove ID                               removes voter or learner ID",
+          "  transfer-leader ID                      hands leadership to voter ID; waits until it leads",
+          "Membership changes are retried while the leader refuses them for now (learner not caught",
+          "up, another change pending) until the timeout.",
+          "",
+          "Options:",
+          "  --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers",
+          "  --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m",
+          "                             (default 30s)",
+          "  -h, --help                 prints this help",
+          "",
+          "Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the",
+          "membership change may or may not have taken effect (check with status).");
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
   /** Pause between attempts the leader refused, and between status polls of transfer-leader. */
   private static final long REFUSED_RETRY_MS = 200;
+
   private static final long POLL_MS = 100;
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private RaftAdmin() {}
 
   /** What to do. */
-  enum Action { HELP, STATUS, SNAPSHOT, ADD_LEARNER, PROMOTE, REMOVE, TRANSFER_LEADER }
+  enum Action {
+    HELP,
+    STATUS,
+    SNAPSHOT,
+    ADD_LEARNER,
+    PROMOTE,
+    REMOVE,
+    TRANSFER_LEADER
+  }
 
   /** A parsed command line; id and addresses are 0 / null when the action takes none. */
-  record Command(Action action, List<String> servers, Duration timeout, long id,
-      String peerAddress, String clientAddress) {
+  record Command(
+      Action action,
+      List<String> servers,
+      Duration timeout,
+      long id,
+      String peerAddress,
+      String clientAddress) {
     /** "promote 4": names the operation in messages. */
     String describe() {
       return action.name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + id;
@@ -99,7 +116,8 @@ public final class RaftAdmin {
    * outcome unknown). For embedding (tests, other tools): never exits the JVM. Usage errors and
    * help need no network.
    */
-  public static int execute(PrintStream out, PrintStream err, String... args) throws InterruptedException {
+  public static int execute(PrintStream out, PrintStream err, String... args)
+      throws InterruptedException {
     Command c;
     try {
       c = parse(args);
@@ -173,7 +191,12 @@ public final class RaftAdmin {
         return new Command(action, servers, t, 0, null, null);
       case ADD_LEARNER:
         arity(cmd, rest, 2, 3, "ID and PEER_ADDR");
-        return new Command(action, servers, t, id(rest.get(0)), address(rest.get(1)),
+        return new Command(
+            action,
+            servers,
+            t,
+            id(rest.get(0)),
+            address(rest.get(1)),
             rest.size() > 2 ? address(rest.get(2)) : "");
       default:
         arity(cmd, rest, 1, 1, "ID");
@@ -204,15 +227,23 @@ public final class RaftAdmin {
 
   private static Action action(String name) throws UsageException {
     switch (name) {
-      case "status": return Action.STATUS;
-      case "snapshot": return Action.SNAPSHOT;
-      case "add-learner": return Action.ADD_LEARNER;
-      case "promote": return Action.PROMOTE;
-      case "remove": return Action.REMOVE;
-      case "transfer-leader": return Action.TRANSFER_LEADER;
+      case "status":
+        return Action.STATUS;
+      case "snapshot":
+        return Action.SNAPSHOT;
+      case "add-learner":
+        return Action.ADD_LEARNER;
+      case "promote":
+        return Action.PROMOTE;
+      case "remove":
+        return Action.REMOVE;
+      case "transfer-leader":
+        return Action.TRANSFER_LEADER;
       default:
-        throw new UsageException("unknown command '" + name
-            + "' (expected status, snapshot, add-learner, promote, remove or transfer-leader)");
+        throw new UsageException(
+            "unknown command '"
+                + name
+                + "' (expected status, snapshot, add-learner, promote, remove or transfer-leader)");
     }
   }
 
@@ -240,8 +271,8 @@ public final class RaftAdmin {
 
   private static String address(String s) throws UsageException {
     if (!isAddress(s)) {
-      throw new UsageException("bad address '" + s + "': expected host:port with a port in"
-          + " 1..65535");
+      throw new UsageException(
+          "bad address '" + s + "': expected host:port with a port in" + " 1..65535");
     }
     return s;
   }
@@ -262,16 +293,17 @@ public final class RaftAdmin {
   private static Duration timeout(String value) throws UsageException {
     Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      throw new UsageException("bad --timeout '" + value
-          + "': expected a duration such as 500ms, 10s, 2m or 1h");
+      throw new UsageException(
+          "bad --timeout '" + value + "': expected a duration such as 500ms, 10s, 2m or 1h");
     }
     long n = Long.parseLong(m.group(1));
-    Duration d = switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
+    Duration d =
+        switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        };
     if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
       throw new UsageException("--timeout must be positive and at most 24h, got '" + value + "'");
     }
@@ -303,21 +335,37 @@ public final class RaftAdmin {
       throws InterruptedException {
     long deadline = System.nanoTime() + c.timeout().toNanos();
     try (RaftClient client = RaftClient.create(options(c))) {
-      long index = untilAccepted(c, deadline, out, () -> switch (c.action()) {
-        case ADD_LEARNER -> client.addLearner(c.id(), c.peerAddress(), c.clientAddress());
-        case PROMOTE -> client.promote(c.id());
-        default -> client.remove(c.id());
-      });
-      out.println(switch (c.action()) {
-        case ADD_LEARNER -> "node " + c.id() + " joined as a learner";
-        case PROMOTE -> "node " + c.id() + " is now a voter";
-        default -> "node " + c.id() + " removed";
-      } + " (configuration entry " + index + ")");
+      long index =
+          untilAccepted(
+              c,
+              deadline,
+              out,
+              () ->
+                  switch (c.action()) {
+                    case ADD_LEARNER ->
+                        client.addLearner(c.id(), c.peerAddress(), c.clientAddress());
+                    case PROMOTE -> client.promote(c.id());
+                    default -> client.remove(c.id());
+                  });
+      out.println(
+          switch (c.action()) {
+                case ADD_LEARNER -> "node " + c.id() + " joined as a learner";
+                case PROMOTE -> "node " + c.id() + " is now a voter";
+                default -> "node " + c.id() + " removed";
+              }
+              + " (configuration entry "
+              + index
+              + ")");
       return OK;
     } catch (ClientException e) {
       if (e.outcomeUnknown()) {
-        err.println("raft-admin: " + c.describe() + " may or may not have taken effect; check with"
-            + " status (" + e.getMessage() + ")");
+        err.println(
+            "raft-admin: "
+                + c.describe()
+                + " may or may not have taken effect; check with"
+                + " status ("
+                + e.getMessage()
+                + ")");
         return OUTCOME_UNKNOWN;
       }
       err.println("raft-admin: " + c.describe() + " failed: " + e.getMessage());
@@ -347,8 +395,13 @@ public final class RaftAdmin {
           return OK;
         }
         if (System.nanoTime() - deadline >= 0) {
-          err.println("raft-admin: " + c.describe() + " failed: the transfer started but node "
-              + c.id() + " did not become leader within " + human(c.timeout()));
+          err.println(
+              "raft-admin: "
+                  + c.describe()
+                  + " failed: the transfer started but node "
+                  + c.id()
+                  + " did not become leader within "
+                  + human(c.timeout()));
           return FAILED;
         }
         Thread.sleep(POLL_MS);
@@ -363,8 +416,9 @@ public final class RaftAdmin {
   }
 
   /** Sends until the answer is not REFUSED or the deadline passes; prints "waiting:" once. */
-  private static <T> T untilAccepted(Command c, long deadline, PrintStream out,
-      Supplier<CompletableFuture<T>> send) throws InterruptedException {
+  private static <T> T untilAccepted(
+      Command c, long deadline, PrintStream out, Supplier<CompletableFuture<T>> send)
+      throws InterruptedException {
     boolean waiting = false;
     while (true) {
       try {
@@ -374,8 +428,8 @@ public final class RaftAdmin {
           throw e;
         }
         if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFUSED_RETRY_MS) - deadline >= 0) {
-          throw new ClientException(Kind.REFUSED, "still refused after " + human(c.timeout())
-              + ": " + e.getMessage(), e);
+          throw new ClientException(
+              Kind.REFUSED, "still refused after " + human(c.timeout()) + ": " + e.getMessage(), e);
         }
         if (!waiting) {
           out.println("waiting: " + e.getMessage());
@@ -397,12 +451,12 @@ public final class RaftAdmin {
       if (e.getCause() instanceof ClientException ce) {
         throw ce;
       }
-      throw new ClientException(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(e.getCause()),
-          e.getCause());
+      throw new ClientException(
+          Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(e.getCause()), e.getCause());
     } catch (TimeoutException e) {
       f.cancel(false);
-      throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN,
-          "no answer from the cluster within " + human(timeout));
+      throw new ClientException(
+          Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from the cluster within " + human(timeout));
     }
   }
 

@@ -12,7 +12,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** {@code raft-admin.sh snapshot}: every server given snapshots its state machine and compacts its log. */
+/**
+ * {@code raft-admin.sh snapshot}: every server given snapshots its state machine and compacts its
+ * log.
+ */
 final class SnapshotCommand {
   private SnapshotCommand() {}
 
@@ -23,7 +26,9 @@ final class SnapshotCommand {
     int failed = 0;
     try {
       for (String s : servers) {
-        RaftClient c = RaftClient.create(RaftClientOptions.builder(List.of(s)).requestTimeout(timeout).build());
+        RaftClient c =
+            RaftClient.create(
+                RaftClientOptions.builder(List.of(s)).requestTimeout(timeout).build());
         clients.put(s, c);
         asked.put(s, c.snapshot());
       }
@@ -33,10 +38,12 @@ final class SnapshotCommand {
           out.println(e.getKey() + ": snapshot at index " + index);
         } catch (ExecutionException ex) {
           failed++;
-          err.println("raft-admin: " + e.getKey() + ": snapshot failed: " + ex.getCause().getMessage());
+          err.println(
+              "raft-admin: " + e.getKey() + ": snapshot failed: " + ex.getCause().getMessage());
         } catch (TimeoutException ex) {
           failed++;
-          err.println("raft-admin: " + e.getKey() + ": no answer within " + RaftAdmin.human(timeout));
+          err.println(
+              "raft-admin: " + e.getKey() + ": no answer within " + RaftAdmin.human(timeout));
         }
       }
     } finally {

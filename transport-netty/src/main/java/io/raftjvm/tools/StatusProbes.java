@@ -28,6 +28,7 @@ import java.util.concurrent.TimeoutException;
 final class StatusProbes implements AutoCloseable {
   /** Longest wait for one server's status: an unreachable server should not hold the table up. */
   private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(5);
+
   /** Connection attempts after the first; refused connections fail within tens of ms. */
   private static final int PROBE_RETRIES = 2;
 
@@ -54,7 +55,9 @@ final class StatusProbes implements AutoCloseable {
         if (p.status() != null) {
           for (Member m : p.status().getConf().getMembersList()) {
             String a = m.getClientAddress();
-            if (!a.isEmpty() && !done.containsKey(a) && !asked.containsKey(a)
+            if (!a.isEmpty()
+                && !done.containsKey(a)
+                && !asked.containsKey(a)
                 && RaftAdmin.isAddress(a)) {
               next.add(a);
             }
@@ -72,13 +75,17 @@ final class StatusProbes implements AutoCloseable {
   }
 
   private RaftClient client(String address) {
-    return clients.computeIfAbsent(address, a -> RaftClient.create(
-        RaftClientOptions.builder(List.of(a)).requestTimeout(timeout).maxRetries(PROBE_RETRIES)
-            .build()));
+    return clients.computeIfAbsent(
+        address,
+        a ->
+            RaftClient.create(
+                RaftClientOptions.builder(List.of(a))
+                    .requestTimeout(timeout)
+                    .maxRetries(PROBE_RETRIES)
+                    .build()));
   }
 
-  private Probe await(String address, CompletableFuture<NodeStatus> f)
-      throws InterruptedException {
+  private Probe await(String address, CompletableFuture<NodeStatus> f) throws InterruptedException {
     try {
       // The client fails the request at its own deadline; the margin only guards a stalled loop.
       return Probe.answered(address, f.get(timeout.toMillis() + 2_000, TimeUnit.MILLISECONDS));

@@ -17,19 +17,20 @@ import java.util.TreeSet;
  * per member. Pure: no I/O, so tests feed it hand-built {@link NodeStatus} protos.
  *
  * <p>Rows are the union of every answering server's configuration (voters and learners) and the
- * answering servers themselves, in id order. MEMBER (VOTER, LEARNER, or "-" for a server not in
- * it) and ADDRESS come from the reference configuration: the leader's, else the one of the server
- * with the highest (term, last index). MATCH, LAG (leader's last index minus match) and STATE come
- * from the leader's progress. An address that did not answer and names no member becomes a row
- * with id "?".
+ * answering servers themselves, in id order. MEMBER (VOTER, LEARNER, or "-" for a server not in it)
+ * and ADDRESS come from the reference configuration: the leader's, else the one of the server with
+ * the highest (term, last index). MATCH, LAG (leader's last index minus match) and STATE come from
+ * the leader's progress. An address that did not answer and names no member becomes a row with id
+ * "?".
  */
 final class StatusTable {
   static final String UNREACHABLE = "unreachable";
   private static final String NONE = "-";
-  private static final String[] HEADER =
-      {"ID", "MEMBER", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "MATCH", "LAG", "STATE"};
-  private static final Comparator<NodeStatus> NEWEST = Comparator
-      .comparingLong(NodeStatus::getTerm).thenComparingLong(NodeStatus::getLastIndex);
+  private static final String[] HEADER = {
+    "ID", "MEMBER", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "MATCH", "LAG", "STATE"
+  };
+  private static final Comparator<NodeStatus> NEWEST =
+      Comparator.comparingLong(NodeStatus::getTerm).thenComparingLong(NodeStatus::getLastIndex);
 
   private StatusTable() {}
 
@@ -53,8 +54,11 @@ final class StatusTable {
   static List<String> format(List<Probe> probes) {
     List<NodeStatus> answers = answers(probes);
     Optional<NodeStatus> leader = leader(probes);
-    ConfState conf = leader.or(() -> answers.stream().max(NEWEST))
-        .map(NodeStatus::getConf).orElse(ConfState.getDefaultInstance());
+    ConfState conf =
+        leader
+            .or(() -> answers.stream().max(NEWEST))
+            .map(NodeStatus::getConf)
+            .orElse(ConfState.getDefaultInstance());
 
     TreeSet<Long> ids = new TreeSet<>();
     Map<Long, String> addresses = new HashMap<>();
@@ -81,8 +85,8 @@ final class StatusTable {
     rows.add(HEADER);
     for (long id : ids) {
       String address = addresses.getOrDefault(id, askedAt.getOrDefault(id, NONE));
-      String[] row = row(id, membership(conf, id), address, byId.get(id),
-          progress.get(id), leaderLast);
+      String[] row =
+          row(id, membership(conf, id), address, byId.get(id), progress.get(id), leaderLast);
       if (byId.get(id) == null) {
         row[3] = asked(probes, address) ? UNREACHABLE : "unknown";
       }
@@ -113,17 +117,20 @@ final class StatusTable {
     return "no leader (highest term seen: " + term + ")";
   }
 
-  private static String[] row(long id, String member, String address, NodeStatus s,
-      MemberProgress p, long leaderLast) {
+  private static String[] row(
+      long id, String member, String address, NodeStatus s, MemberProgress p, long leaderLast) {
     return new String[] {
-        Long.toString(id), member, address.isEmpty() ? NONE : address,
-        s == null ? NONE : s.getRole(),
-        s == null ? NONE : Long.toString(s.getTerm()),
-        s == null ? NONE : Long.toString(s.getCommit()),
-        s == null ? NONE : Long.toString(s.getApplied()),
-        p == null ? NONE : Long.toString(p.getMatch()),
-        p == null ? NONE : Long.toString(Math.max(0, leaderLast - p.getMatch())),
-        p == null ? NONE : p.getState()};
+      Long.toString(id),
+      member,
+      address.isEmpty() ? NONE : address,
+      s == null ? NONE : s.getRole(),
+      s == null ? NONE : Long.toString(s.getTerm()),
+      s == null ? NONE : Long.toString(s.getCommit()),
+      s == null ? NONE : Long.toString(s.getApplied()),
+      p == null ? NONE : Long.toString(p.getMatch()),
+      p == null ? NONE : Long.toString(Math.max(0, leaderLast - p.getMatch())),
+      p == null ? NONE : p.getState()
+    };
   }
 
   private static String membership(ConfState conf, long id) {

@@ -20,16 +20,18 @@ import org.slf4j.LoggerFactory;
  * <p>Per channel, not {@code @Sharable}: it counts the connection's unanswered requests. Beyond
  * {@code maxOutstanding} a request is answered UNAVAILABLE at once. A request with no body or an
  * empty command is answered BAD_REQUEST. Failures of the connection itself (an oversized frame,
- * undecodable bytes, any exception) are left to the {@link CloseOnErrorHandler} after it. While
- * the channel is not writable (the client does not read its answers) reading pauses, so the
- * outbound buffer stays bounded.
+ * undecodable bytes, any exception) are left to the {@link CloseOnErrorHandler} after it. While the
+ * channel is not writable (the client does not read its answers) reading pauses, so the outbound
+ * buffer stays bounded.
  */
 final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(ClientRequestHandler.class);
 
   private final ClientService service;
+
   /** Most requests this connection may have with the service at once. */
   private final int maxOutstanding;
+
   /** Requests handed to the service and not yet answered. Mutated on the channel's loop only. */
   private int outstanding;
 
@@ -47,8 +49,12 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       return;
     }
     if (outstanding >= maxOutstanding) {
-      respond(ctx, error(id, ClientError.Code.UNAVAILABLE,
-          "too many outstanding requests on this connection (max " + maxOutstanding + ")"));
+      respond(
+          ctx,
+          error(
+              id,
+              ClientError.Code.UNAVAILABLE,
+              "too many outstanding requests on this connection (max " + maxOutstanding + ")"));
       return;
     }
     outstanding++;
@@ -64,8 +70,8 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     answer.whenComplete((response, failure) -> onAnswer(ctx, id, response, failure));
   }
 
-  private void onAnswer(ChannelHandlerContext ctx, long id, ClientResponse response,
-      Throwable failure) {
+  private void onAnswer(
+      ChannelHandlerContext ctx, long id, ClientResponse response, Throwable failure) {
     EventExecutor loop = ctx.executor();
     if (loop.inEventLoop()) {
       answer(ctx, id, response, failure);
@@ -78,8 +84,8 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     }
   }
 
-  private void answer(ChannelHandlerContext ctx, long id, ClientResponse response,
-      Throwable failure) {
+  private void answer(
+      ChannelHandlerContext ctx, long id, ClientResponse response, Throwable failure) {
     outstanding--;
     if (failure != null) {
       respond(ctx, error(id, ClientError.Code.UNKNOWN, describe(failure)));
@@ -110,22 +116,26 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       case PROPOSE:
         if (request.getPropose().getCommand().isEmpty()) return "propose has an empty command";
         return request.getPropose().getSession() != 0 && request.getPropose().getSequence() == 0
-            ? "propose in a session needs a sequence number from 1" : null;
+            ? "propose in a session needs a sequence number from 1"
+            : null;
       case REGISTER_SESSION:
         return null;
       case QUERY:
         return null;
       case ADMIN:
         return request.getAdmin().getOpCase() == io.raftjvm.proto.Admin.OpCase.OP_NOT_SET
-            ? "admin request has no operation" : null;
+            ? "admin request has no operation"
+            : null;
       default:
         return "request has no body (expected propose, query, admin or register_session)";
     }
   }
 
   private static String describe(Throwable failure) {
-    Throwable t = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
+    Throwable t =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
     return t.getMessage() != null ? t.getMessage() : t.getClass().getName();
   }
 

@@ -24,10 +24,13 @@ public final class ClientServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Class<? extends ServerChannel> channelClass;
   private final ClientServerInitializer initializer;
+
   /** Bytes held by incomplete request frames, across the port's connections. */
   private final FrameBudget budget;
+
   /** Every accepted connection, so that {@link #close} ends them too. */
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+
   /** The listening channel; null until bound. Set by the binding thread only. */
   private volatile Channel serverChannel;
 
@@ -37,8 +40,13 @@ public final class ClientServer implements AutoCloseable {
    *     connection that would take them over is closed
    * @param maxOutstanding requests one connection may have unanswered before it gets UNAVAILABLE
    */
-  public ClientServer(EventLoopGroup group, Class<? extends ServerChannel> channelClass,
-      ClientService service, int maxFrameBytes, long maxIncompleteFrameBytes, int maxOutstanding) {
+  public ClientServer(
+      EventLoopGroup group,
+      Class<? extends ServerChannel> channelClass,
+      ClientService service,
+      int maxFrameBytes,
+      long maxIncompleteFrameBytes,
+      int maxOutstanding) {
     this.group = Objects.requireNonNull(group, "group");
     this.channelClass = Objects.requireNonNull(channelClass, "channelClass");
     this.budget = new FrameBudget(maxIncompleteFrameBytes);
@@ -56,14 +64,15 @@ public final class ClientServer implements AutoCloseable {
     if (serverChannel != null) {
       throw new IllegalStateException("already bound to " + serverChannel.localAddress());
     }
-    Channel ch = new ServerBootstrap()
-        .group(group)
-        .channel(channelClass)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(initializer)
-        .bind(address)
-        .sync()
-        .channel();
+    Channel ch =
+        new ServerBootstrap()
+            .group(group)
+            .channel(channelClass)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(initializer)
+            .bind(address)
+            .sync()
+            .channel();
     serverChannel = ch;
     return (InetSocketAddress) ch.localAddress();
   }

@@ -16,8 +16,9 @@ import java.util.Objects;
  * Assembles a client connection's pipeline: flush consolidation first, then 4-byte length framing
  * ({@link FrameDecoder}, charging incomplete frames to the port's {@link FrameBudget}) and protobuf
  * codecs, then {@link ClientRequestHandler}, then {@link CloseOnErrorHandler}: any failure of the
- * connection is one log line naming the client's address, and the connection is closed. {@code @Sharable}: the stateless codecs are
- * shared, the stateful handlers are created per channel.
+ * connection is one log line naming the client's address, and the connection is closed.
+ * {@code @Sharable}: the stateless codecs are shared, the stateful handlers are created per
+ * channel.
  */
 @Sharable
 final class ClientServerInitializer extends ChannelInitializer<Channel> {
@@ -25,20 +26,29 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
       new ProtobufDecoder(ClientRequest.getDefaultInstance());
   private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
   private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
-  private static final CloseOnErrorHandler ON_ERROR = new CloseOnErrorHandler("client connection from");
+  private static final CloseOnErrorHandler ON_ERROR =
+      new CloseOnErrorHandler("client connection from");
 
   private final ClientService service;
+
   /** Largest frame accepted, in bytes, counting the 4-byte length prefix. */
   private final int maxFrameBytes;
+
   /** Shared by every connection of the port: bytes held by incomplete frames. */
   private final FrameBudget budget;
+
   /** Unanswered requests allowed per connection. */
   private final int maxOutstanding;
+
   /** Where accepted channels are registered; null when nobody tracks them (tests). */
   private final ChannelGroup connections;
 
-  ClientServerInitializer(ClientService service, int maxFrameBytes, FrameBudget budget,
-      int maxOutstanding, ChannelGroup connections) {
+  ClientServerInitializer(
+      ClientService service,
+      int maxFrameBytes,
+      FrameBudget budget,
+      int maxOutstanding,
+      ChannelGroup connections) {
     this.service = Objects.requireNonNull(service, "service");
     if (maxFrameBytes <= 4) {
       throw new IllegalArgumentException("maxFrameBytes must exceed 4: " + maxFrameBytes);
@@ -59,8 +69,10 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
     }
     ChannelPipeline p = ch.pipeline();
     // consolidateWhenNoReadInProgress: responses completing outside a read burst coalesce too.
-    p.addLast("flush", new FlushConsolidationHandler(
-        FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+    p.addLast(
+        "flush",
+        new FlushConsolidationHandler(
+            FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
     p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes, budget));
     p.addLast("protobufDecoder", DECODER);
     p.addLast("framePrepender", PREPENDER);

@@ -12,12 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Last handler of a pipeline: any exception closes the connection. A protocol problem (frame too
- * long, bytes that do not decode, a port's frame budget exceeded) or anything unexpected, an
- * {@code Error} such as {@code OutOfMemoryError} included, is logged as one warning line naming the
- * remote address and the cause, never with a stack trace: the input comes from a remote party,
- * and one connection's failure must not flood the log. I/O errors (reset, broken pipe) are logged
- * only at DEBUG, as the loss of a connection is reported elsewhere. Errors arriving after the
- * close (the rest of a read burst) are not logged. The process keeps serving other connections.
+ * long, bytes that do not decode, a port's frame budget exceeded) or anything unexpected, an {@code
+ * Error} such as {@code OutOfMemoryError} included, is logged as one warning line naming the remote
+ * address and the cause, never with a stack trace: the input comes from a remote party, and one
+ * connection's failure must not flood the log. I/O errors (reset, broken pipe) are logged only at
+ * DEBUG, as the loss of a connection is reported elsewhere. Errors arriving after the close (the
+ * rest of a read burst) are not logged. The process keeps serving other connections.
  *
  * <p>Stateless and {@link Sharable}: one instance may serve every channel.
  */

@@ -44,7 +44,7 @@ final class FrameBudget {
       used.addAndGet(delta);
       return true;
     }
-    for (;;) {
+    for (; ; ) {
       long now = used.get();
       if (now + delta > limit) {
         return false;
@@ -60,7 +60,8 @@ final class FrameBudget {
     private static final long serialVersionUID = 1L;
 
     ExceededException(long limit) {
-      super("incomplete frames on this port would hold more than the budget of " + limit + " bytes");
+      super(
+          "incomplete frames on this port would hold more than the budget of " + limit + " bytes");
     }
   }
 }

@@ -9,15 +9,15 @@ import java.util.Objects;
 
 /**
  * Splits a connection's bytes into frames: a 4-byte big-endian length, then that many bytes, passed
- * on without the length. A frame's size counts its length field (as Netty's
- * {@code LengthFieldBasedFrameDecoder} with these settings does): a frame over the limit fails the
+ * on without the length. A frame's size counts its length field (as Netty's {@code
+ * LengthFieldBasedFrameDecoder} with these settings does): a frame over the limit fails the
  * connection with a {@link TooLongFrameException} as soon as its length has arrived, and nothing
  * after it is decoded.
  *
- * <p>While a frame is incomplete, the bytes held for it are charged to the port's
- * {@link FrameBudget}; they are given back when the frame completes, the decoder fails or the
- * connection ends. A charge the budget refuses fails the connection with a
- * {@link FrameBudget.ExceededException}. Either failure is logged and the connection closed by the
+ * <p>While a frame is incomplete, the bytes held for it are charged to the port's {@link
+ * FrameBudget}; they are given back when the frame completes, the decoder fails or the connection
+ * ends. A charge the budget refuses fails the connection with a {@link
+ * FrameBudget.ExceededException}. Either failure is logged and the connection closed by the
  * pipeline's last handler.
  *
  * <p>The limit can be raised while the connection runs ({@link #raiseLimit()}): an accepted peer
@@ -31,14 +31,19 @@ final class FrameDecoder extends ByteToMessageDecoder {
 
   /** The limit once raised, in bytes, counting the length field. */
   private final int maxFrameBytes;
+
   /** What the bytes held for incomplete frames are charged to; shared by a port's connections. */
   private final FrameBudget budget;
+
   /** The limit now. Loop only. */
   private int limit;
+
   /** Bytes charged to the budget now. Loop only. */
   private long charged;
+
   /** A frame was refused: everything after it is dropped until the connection closes. */
   private boolean failed;
+
   /** The connection ended or the decoder left the pipeline: nothing is charged any more. */
   private boolean closed;
 
@@ -47,7 +52,9 @@ final class FrameDecoder extends ByteToMessageDecoder {
     this(maxFrameBytes, maxFrameBytes, budget);
   }
 
-  /** A decoder limited to {@code firstLimit} (at most maxFrameBytes) until {@link #raiseLimit()}. */
+  /**
+   * A decoder limited to {@code firstLimit} (at most maxFrameBytes) until {@link #raiseLimit()}.
+   */
   FrameDecoder(int firstLimit, int maxFrameBytes, FrameBudget budget) {
     if (firstLimit <= LENGTH_BYTES || maxFrameBytes <= LENGTH_BYTES) {
       throw new IllegalArgumentException(

@@ -41,14 +41,18 @@ public final class NettyEventLoops {
    * A group of {@code threads} loops named {@code name-N}. With {@code preferNative} false, NIO is
    * used even where epoll is available (tests, or to rule out the native transport).
    */
-  public static MultiThreadIoEventLoopGroup newGroup(int threads, String name, boolean preferNative) {
+  public static MultiThreadIoEventLoopGroup newGroup(
+      int threads, String name, boolean preferNative) {
     boolean epoll = preferNative && nativeAvailable();
     IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     if (epoll) {
       LOG.info("event loop group '{}' (threads: {}): native epoll transport", name, threads);
     } else if (preferNative) {
-      LOG.info("event loop group '{}' (threads: {}): NIO transport (epoll unavailable: {})",
-          name, threads, Epoll.unavailabilityCause());
+      LOG.info(
+          "event loop group '{}' (threads: {}): NIO transport (epoll unavailable: {})",
+          name,
+          threads,
+          Epoll.unavailabilityCause());
     } else {
       LOG.info("event loop group '{}' (threads: {}): NIO transport", name, threads);
     }

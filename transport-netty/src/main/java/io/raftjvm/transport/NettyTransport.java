@@ -33,13 +33,13 @@ import org.slf4j.LoggerFactory;
  * {@link Transport} over Netty: one outbound connection per peer ({@link PeerConnection}), each
  * registered on the node's own event loop so that {@link #send} writes with no thread hop.
  *
- * <p>{@code send} writes every message without flushing and then flushes once per peer. A
- * message for a peer whose channel is absent, inactive or above its high-water mark is dropped and
- * the peer reported unreachable (at most once per call); so is a peer whose channel turns
- * unwritable, or drops. Nothing is queued here beyond Netty's bounded outbound buffer.
+ * <p>{@code send} writes every message without flushing and then flushes once per peer. A message
+ * for a peer whose channel is absent, inactive or above its high-water mark is dropped and the peer
+ * reported unreachable (at most once per call); so is a peer whose channel turns unwritable, or
+ * drops. Nothing is queued here beyond Netty's bounded outbound buffer.
  *
- * <p>Confined to the node loop: {@link #send} and {@link #isConnected} must be called on it;
- * {@link #start} and {@link #close} may be called from any thread and never block.
+ * <p>Confined to the node loop: {@link #send} and {@link #isConnected} must be called on it; {@link
+ * #start} and {@link #close} may be called from any thread and never block.
  */
 public final class NettyTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
@@ -55,15 +55,21 @@ public final class NettyTransport implements Transport {
   private final int maxFrameBytes;
   private final LongConsumer unreachable;
   private final SplittableRandom random = new SplittableRandom();
+
   /** Peers named at construction: kept even when the configuration does not name them. */
   private final Set<Long> configured;
+
   /** Node loop only. */
   private final Map<Long, PeerConnection> peers = new TreeMap<>();
+
   /** peers' values, for the send loop. Node loop only. */
   private PeerConnection[] connections;
+
   private boolean started;
+
   /** This server's peer address as sent in hellos ("" when not advertised). */
   private final String advertisedAddress;
+
   private volatile int snapshotChunkBytes = 1 << 20;
 
   /**
@@ -73,8 +79,14 @@ public final class NettyTransport implements Transport {
    * @param highWaterBytes outbound buffer size above which a channel is unwritable (low = half)
    * @param unreachable called on the node loop with a peer id that cannot be reached now
    */
-  public NettyTransport(String clusterId, long selfId, Map<Long, InetSocketAddress> peers,
-      EventLoop nodeLoop, int maxFrameBytes, int highWaterBytes, LongConsumer unreachable) {
+  public NettyTransport(
+      String clusterId,
+      long selfId,
+      Map<Long, InetSocketAddress> peers,
+      EventLoop nodeLoop,
+      int maxFrameBytes,
+      int highWaterBytes,
+      LongConsumer unreachable) {
     this(clusterId, selfId, "", peers, nodeLoop, maxFrameBytes, highWaterBytes, unreachable);
   }
 
@@ -82,8 +94,15 @@ public final class NettyTransport implements Transport {
    * @param advertisedAddress this server's peer address (host:port), sent in every hello so that a
    *     peer that does not know it yet can connect back
    */
-  public NettyTransport(String clusterId, long selfId, String advertisedAddress, Map<Long, InetSocketAddress> peers,
-      EventLoop nodeLoop, int maxFrameBytes, int highWaterBytes, LongConsumer unreachable) {
+  public NettyTransport(
+      String clusterId,
+      long selfId,
+      String advertisedAddress,
+      Map<Long, InetSocketAddress> peers,
+      EventLoop nodeLoop,
+      int maxFrameBytes,
+      int highWaterBytes,
+      LongConsumer unreachable) {
     if (peers.containsKey(selfId)) {
       throw new IllegalArgumentException("peer map contains this node's own id " + selfId);
     }
@@ -97,14 +116,16 @@ public final class NettyTransport implements Transport {
     this.maxFrameBytes = maxFrameBytes;
     this.unreachable = unreachable;
     this.configured = Set.copyOf(peers.keySet());
-    this.template = new Bootstrap()
-        .group(nodeLoop)
-        .channel(NettyEventLoops.socketChannelType(nodeLoop))
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.SO_KEEPALIVE, true)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK,
-            new WriteBufferWaterMark(highWaterBytes / 2, highWaterBytes));
+    this.template =
+        new Bootstrap()
+            .group(nodeLoop)
+            .channel(NettyEventLoops.socketChannelType(nodeLoop))
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_KEEPALIVE, true)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+            .option(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(highWaterBytes / 2, highWaterBytes));
     for (Map.Entry<Long, InetSocketAddress> e : new TreeMap<>(peers).entrySet()) {
       this.peers.put(e.getKey(), newConnection(e.getKey(), e.getValue()));
     }
@@ -112,23 +133,31 @@ public final class NettyTransport implements Transport {
   }
 
   private PeerConnection newConnection(long id, InetSocketAddress address) {
-    PeerFrame hello = PeerFrame.newBuilder()
-        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(selfId).setTo(id)
-            .setFromAddress(advertisedAddress))
-        .build();
-    ReconnectBackoff backoff = new ReconnectBackoff(
-        RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
-    return new PeerConnection(id, address, loop, template, maxFrameBytes, hello, backoff, unreachable);
+    PeerFrame hello =
+        PeerFrame.newBuilder()
+            .setHello(
+                PeerHello.newBuilder()
+                    .setClusterId(clusterId)
+                    .setFrom(selfId)
+                    .setTo(id)
+                    .setFromAddress(advertisedAddress))
+            .build();
+    ReconnectBackoff backoff =
+        new ReconnectBackoff(
+            RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
+    return new PeerConnection(
+        id, address, loop, template, maxFrameBytes, hello, backoff, unreachable);
   }
 
   /** Opens the connection to every peer (asynchronously, on the node loop). */
   public void start() {
-    onLoop(() -> {
-      started = true;
-      for (PeerConnection c : connections) {
-        c.connect();
-      }
-    });
+    onLoop(
+        () -> {
+          started = true;
+          for (PeerConnection c : connections) {
+            c.connect();
+          }
+        });
   }
 
   /**
@@ -165,7 +194,9 @@ public final class NettyTransport implements Transport {
     members.addAll(conf.getLearnersList());
     for (var it = peers.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
-      if (!members.contains(e.getKey()) && !configured.contains(e.getKey()) && !wanted.containsKey(e.getKey())) {
+      if (!members.contains(e.getKey())
+          && !configured.contains(e.getKey())
+          && !wanted.containsKey(e.getKey())) {
         LOG.info("node {} left the configuration: closing its connection", e.getKey());
         e.getValue().close();
         it.remove();
@@ -179,15 +210,19 @@ public final class NettyTransport implements Transport {
     return a.getPort() == b.getPort() && a.getHostString().equals(b.getHostString());
   }
 
-  /** Bytes of snapshot data per chunk (InstallSnapshot); at most one chunk per stream is in memory. */
+  /**
+   * Bytes of snapshot data per chunk (InstallSnapshot); at most one chunk per stream is in memory.
+   */
   public void snapshotChunkBytes(int bytes) {
-    if (bytes < 1) throw new IllegalArgumentException("snapshot chunk size must be positive: " + bytes);
+    if (bytes < 1)
+      throw new IllegalArgumentException("snapshot chunk size must be positive: " + bytes);
     this.snapshotChunkBytes = bytes;
   }
 
   @Override
   public void sendSnapshot(Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
-    if (!loop.inEventLoop()) throw new IllegalStateException("sendSnapshot must be called on the node loop");
+    if (!loop.inEventLoop())
+      throw new IllegalStateException("sendSnapshot must be called on the node loop");
     PeerConnection c = peers.get(message.getTo());
     Channel ch = c == null ? null : c.writableChannel();
     if (ch == null) {
@@ -203,24 +238,28 @@ public final class NettyTransport implements Transport {
    * peers keep the address they have. Any thread.
    */
   public void learnPeer(long id, String address) {
-    onLoop(() -> {
-      if (id == selfId || peers.containsKey(id)) return;
-      InetSocketAddress a;
-      try {
-        a = parseAddress(address);
-      } catch (IllegalArgumentException e) {
-        LOG.warn("node {} introduced itself with a bad address: {}", id, e.getMessage());
-        return;
-      }
-      PeerConnection c = newConnection(id, a);
-      peers.put(id, c);
-      connections = peers.values().toArray(new PeerConnection[0]);
-      if (started) c.connect();
-      LOG.info("node {} introduced itself: reached at {}", id, address);
-    });
+    onLoop(
+        () -> {
+          if (id == selfId || peers.containsKey(id)) return;
+          InetSocketAddress a;
+          try {
+            a = parseAddress(address);
+          } catch (IllegalArgumentException e) {
+            LOG.warn("node {} introduced itself with a bad address: {}", id, e.getMessage());
+            return;
+          }
+          PeerConnection c = newConnection(id, a);
+          peers.put(id, c);
+          connections = peers.values().toArray(new PeerConnection[0]);
+          if (started) c.connect();
+          LOG.info("node {} introduced itself: reached at {}", id, address);
+        });
   }
 
-  /** host:port to an (unresolved until connect) address; IllegalArgumentException naming the problem. */
+  /**
+   * host:port to an (unresolved until connect) address; IllegalArgumentException naming the
+   * problem.
+   */
   public static InetSocketAddress parseAddress(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {
@@ -232,7 +271,8 @@ public final class NettyTransport implements Transport {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
     }
-    if (port < 1 || port > 65_535) throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
+    if (port < 1 || port > 65_535)
+      throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
     String host = hostPort.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
     return InetSocketAddress.createUnresolved(host, port);
@@ -283,13 +323,14 @@ public final class NettyTransport implements Transport {
   public Future<Void> close() {
     Promise<Void> done = loop.newPromise();
     try {
-      onLoop(() -> {
-        PromiseCombiner all = new PromiseCombiner(loop);
-        for (PeerConnection c : connections) {
-          all.add(c.close());
-        }
-        all.finish(done);
-      });
+      onLoop(
+          () -> {
+            PromiseCombiner all = new PromiseCombiner(loop);
+            for (PeerConnection c : connections) {
+              all.add(c.close());
+            }
+            all.finish(done);
+          });
     } catch (RejectedExecutionException e) {
       return GlobalEventExecutor.INSTANCE.newSucceededFuture(null); // loop gone, channels with it
     }

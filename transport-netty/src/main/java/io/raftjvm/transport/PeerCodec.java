@@ -8,11 +8,10 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.raftjvm.proto.PeerFrame;
 
 /**
- * The framing of a peer connection, shared by both ends: a 4-byte big-endian length, then a
- * {@link PeerFrame}. Adds, in order: {@link FlushConsolidationHandler}, the caller's
- * {@link FrameDecoder} (which sets the frame limits), the protobuf decoder, the length prepender
- * and the protobuf encoder. Callers append their own handler and then a
- * {@link CloseOnErrorHandler}.
+ * The framing of a peer connection, shared by both ends: a 4-byte big-endian length, then a {@link
+ * PeerFrame}. Adds, in order: {@link FlushConsolidationHandler}, the caller's {@link FrameDecoder}
+ * (which sets the frame limits), the protobuf decoder, the length prepender and the protobuf
+ * encoder. Callers append their own handler and then a {@link CloseOnErrorHandler}.
  */
 final class PeerCodec {
   private static final ProtobufEncoder ENCODER = new ProtobufEncoder(); // @Sharable

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * ReconnectBackoff} when the connection fails or drops. Logs "connected" and "lost" at INFO once
  * per transition; individual failed attempts only at DEBUG.
  *
- * <p>Confined to the node loop: the channel is registered on it, so every method and every
- * listener here runs on that thread and nothing is synchronized.
+ * <p>Confined to the node loop: the channel is registered on it, so every method and every listener
+ * here runs on that thread and nothing is synchronized.
  */
 final class PeerConnection {
   private static final Logger LOG = LoggerFactory.getLogger(PeerConnection.class);
@@ -42,8 +42,15 @@ final class PeerConnection {
   private boolean reported; // unreachable already reported during the current send
   private Channel unflushed; // written to during the current send
 
-  PeerConnection(long peerId, InetSocketAddress address, EventLoop loop, Bootstrap template,
-      int maxFrameBytes, PeerFrame hello, ReconnectBackoff backoff, LongConsumer unreachable) {
+  PeerConnection(
+      long peerId,
+      InetSocketAddress address,
+      EventLoop loop,
+      Bootstrap template,
+      int maxFrameBytes,
+      PeerFrame hello,
+      ReconnectBackoff backoff,
+      LongConsumer unreachable) {
     this.peerId = peerId;
     this.address = address;
     this.loop = loop;
@@ -51,9 +58,11 @@ final class PeerConnection {
     this.backoff = backoff;
     this.unreachable = unreachable;
     PeerWritabilityHandler writability = new PeerWritabilityHandler(this::onUnwritable);
-    this.bootstrap = template.clone()
-        .remoteAddress(address)
-        .handler(new PeerOutboundInitializer(maxFrameBytes, writability));
+    this.bootstrap =
+        template
+            .clone()
+            .remoteAddress(address)
+            .handler(new PeerOutboundInitializer(maxFrameBytes, writability));
   }
 
   InetSocketAddress address() {
@@ -169,7 +178,8 @@ final class PeerConnection {
       pendingRetry.cancel(false);
       pendingRetry = null;
     }
-    Channel ch = channel != null ? channel : pendingConnect != null ? pendingConnect.channel() : null;
+    Channel ch =
+        channel != null ? channel : pendingConnect != null ? pendingConnect.channel() : null;
     channel = null;
     return ch == null ? loop.newSucceededFuture(null) : ch.close();
   }

@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A message whose {@code from} is not the node that said hello, or whose {@code to} is not this
  * node, is dropped with a DEBUG line rather than closing the connection: the hello already
- * authenticated the peer, Raft tolerates lost messages, and closing would make the sender
- * reconnect in a loop (and lose the messages that were correct) over what is at worst a stale
- * routing entry on its side.
+ * authenticated the peer, Raft tolerates lost messages, and closing would make the sender reconnect
+ * in a loop (and lose the messages that were correct) over what is at worst a stale routing entry
+ * on its side.
  *
  * <p>Stateful: one instance per channel (not {@code @Sharable}).
  */
@@ -38,7 +38,11 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   /** Largest frame before the hello is accepted, counting the length field (a hello is < 1 KiB). */
   static final int MAX_FRAME_BYTES_BEFORE_HELLO = 64 << 10;
 
-  private enum State { AWAITING_HELLO, OPEN, CLOSED }
+  private enum State {
+    AWAITING_HELLO,
+    OPEN,
+    CLOSED
+  }
 
   private final String clusterId;
   private final long selfId;
@@ -72,7 +76,7 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     switch (state) {
       case AWAITING_HELLO -> onHello(ctx, frame);
       case OPEN -> onFrame(ctx, frame);
-      case CLOSED -> { } // the rest of the burst after a refusal
+      case CLOSED -> {} // the rest of the burst after a refusal
     }
   }
 
@@ -94,7 +98,8 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
       FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
       if (decoder != null) decoder.raiseLimit(); // before the frames after the hello are decoded
       if (!hello.getFromAddress().isEmpty()) sink.peerAddress(peerId, hello.getFromAddress());
-      LOG.info("accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
+      LOG.info(
+          "accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
     }
   }
 
@@ -106,15 +111,23 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     }
     if (!frame.hasMessage()) {
       state = State.CLOSED;
-      LOG.warn("closing peer connection from {} (node {}): unexpected {} frame",
-          ctx.channel().remoteAddress(), peerId, frame.getBodyCase());
+      LOG.warn(
+          "closing peer connection from {} (node {}): unexpected {} frame",
+          ctx.channel().remoteAddress(),
+          peerId,
+          frame.getBodyCase());
       ctx.close();
       return;
     }
     Message m = frame.getMessage();
     if (m.getFrom() != peerId || m.getTo() != selfId) {
-      LOG.debug("dropped {} from {} to {} on the connection of node {} to node {}",
-          m.getType(), m.getFrom(), m.getTo(), peerId, selfId);
+      LOG.debug(
+          "dropped {} from {} to {} on the connection of node {} to node {}",
+          m.getType(),
+          m.getFrom(),
+          m.getTo(),
+          peerId,
+          selfId);
       return;
     }
     if (m.getType() == MessageType.MSG_SNAPSHOT) {

@@ -5,10 +5,10 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 
 /**
- * Assembles the pipeline of a connection this server opens to a peer: {@link PeerCodec}, then
- * the {@link PeerWritabilityHandler}, then {@link CloseOnErrorHandler}. The connection only
- * carries frames out; the peer answers over its own connection to us, so anything it might send
- * here is decoded and discarded by the pipeline's tail.
+ * Assembles the pipeline of a connection this server opens to a peer: {@link PeerCodec}, then the
+ * {@link PeerWritabilityHandler}, then {@link CloseOnErrorHandler}. The connection only carries
+ * frames out; the peer answers over its own connection to us, so anything it might send here is
+ * decoded and discarded by the pipeline's tail.
  *
  * <p>{@link Sharable} (as every {@code ChannelInitializer}): immutable, one per peer connection.
  */

@@ -30,10 +30,13 @@ public final class PeerServer {
 
   private final InetSocketAddress bindAddress;
   private final ServerBootstrap bootstrap;
+
   /** Bytes held by incomplete frames, across the accepted connections. */
   private final FrameBudget budget;
+
   /** The listening channel and every accepted one, so that close() ends them all. */
-  private final ChannelGroup channels = new DefaultChannelGroup("peer-server", GlobalEventExecutor.INSTANCE);
+  private final ChannelGroup channels =
+      new DefaultChannelGroup("peer-server", GlobalEventExecutor.INSTANCE);
 
   /**
    * @param bindAddress where to listen; port 0 picks a free port (see {@link #localAddress()})
@@ -44,42 +47,71 @@ public final class PeerServer {
    * @param maxIncompleteFrameBytes most bytes incomplete frames may hold across all connections; a
    *     connection that would take them over is closed
    */
-  public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
-      String clusterId, long selfId, Set<Long> knownPeers, MessageSink sink, int maxFrameBytes,
+  public PeerServer(
+      InetSocketAddress bindAddress,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String clusterId,
+      long selfId,
+      Set<Long> knownPeers,
+      MessageSink sink,
+      int maxFrameBytes,
       long maxIncompleteFrameBytes) {
-    this(bindAddress, boss, workers, clusterId, selfId, (LongPredicate) Set.copyOf(knownPeers)::contains, sink,
-        maxFrameBytes, maxIncompleteFrameBytes);
+    this(
+        bindAddress,
+        boss,
+        workers,
+        clusterId,
+        selfId,
+        (LongPredicate) Set.copyOf(knownPeers)::contains,
+        sink,
+        maxFrameBytes,
+        maxIncompleteFrameBytes);
   }
 
   /**
    * @param knownPeers whether a node id may connect; asked at each connection, so the owner can
    *     admit servers as the configuration changes
    */
-  public PeerServer(InetSocketAddress bindAddress, EventLoopGroup boss, EventLoopGroup workers,
-      String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink, int maxFrameBytes,
+  public PeerServer(
+      InetSocketAddress bindAddress,
+      EventLoopGroup boss,
+      EventLoopGroup workers,
+      String clusterId,
+      long selfId,
+      LongPredicate knownPeers,
+      MessageSink sink,
+      int maxFrameBytes,
       long maxIncompleteFrameBytes) {
     this.bindAddress = bindAddress;
     this.budget = new FrameBudget(maxIncompleteFrameBytes);
-    this.bootstrap = new ServerBootstrap()
-        .group(boss, workers)
-        .channel(NettyEventLoops.serverChannelType(boss))
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .handler(new Tracker(channels))
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.SO_KEEPALIVE, true)
-        .childHandler(new PeerServerInitializer(clusterId, selfId, knownPeers, sink, maxFrameBytes, budget));
+    this.bootstrap =
+        new ServerBootstrap()
+            .group(boss, workers)
+            .channel(NettyEventLoops.serverChannelType(boss))
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .handler(new Tracker(channels))
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(ChannelOption.SO_KEEPALIVE, true)
+            .childHandler(
+                new PeerServerInitializer(
+                    clusterId, selfId, knownPeers, sink, maxFrameBytes, budget));
   }
 
   /** Binds; the future completes once listening (or failed, e.g. the port is taken). */
   public ChannelFuture start() {
     ChannelFuture bind = bootstrap.bind(bindAddress);
-    bind.addListener((ChannelFuture f) -> {
-      if (f.isSuccess()) {
-        LOG.info("peer server listening on {}", f.channel().localAddress());
-      } else {
-        LOG.debug("peer server cannot listen on {}: {}", bindAddress, f.cause().toString()); // the caller reports it
-      }
-    });
+    bind.addListener(
+        (ChannelFuture f) -> {
+          if (f.isSuccess()) {
+            LOG.info("peer server listening on {}", f.channel().localAddress());
+          } else {
+            LOG.debug(
+                "peer server cannot listen on {}: {}",
+                bindAddress,
+                f.cause().toString()); // the caller reports it
+          }
+        });
     return bind;
   }
 
@@ -104,8 +136,8 @@ public final class PeerServer {
   }
 
   /**
-   * Adds the listening channel and each accepted one to the group (which drops a channel again
-   * once it closes). It is the listening channel's handler, so it sees each child before {@code
+   * Adds the listening channel and each accepted one to the group (which drops a channel again once
+   * it closes). It is the listening channel's handler, so it sees each child before {@code
    * ServerBootstrap}'s acceptor registers it. Holds only the group; one instance per server.
    */
   private static final class Tracker extends ChannelInboundHandlerAdapter {

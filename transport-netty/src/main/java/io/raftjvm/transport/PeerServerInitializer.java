@@ -15,18 +15,25 @@ import java.util.function.LongPredicate;
  */
 @Sharable
 final class PeerServerInitializer extends ChannelInitializer<Channel> {
-  private static final CloseOnErrorHandler ON_ERROR = new CloseOnErrorHandler("peer connection from");
+  private static final CloseOnErrorHandler ON_ERROR =
+      new CloseOnErrorHandler("peer connection from");
 
   private final String clusterId;
   private final long selfId;
   private final LongPredicate knownPeers;
   private final MessageSink sink;
   private final int maxFrameBytes;
+
   /** Shared by every connection of the port. */
   private final FrameBudget budget;
 
-  PeerServerInitializer(String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink,
-      int maxFrameBytes, FrameBudget budget) {
+  PeerServerInitializer(
+      String clusterId,
+      long selfId,
+      LongPredicate knownPeers,
+      MessageSink sink,
+      int maxFrameBytes,
+      FrameBudget budget) {
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.knownPeers = knownPeers; // asked live: the server admits members as they join
@@ -37,7 +44,8 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
-    PeerCodec.addTo(ch.pipeline(),
+    PeerCodec.addTo(
+        ch.pipeline(),
         new FrameDecoder(PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO, maxFrameBytes, budget));
     ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
     ch.pipeline().addLast("onError", ON_ERROR);

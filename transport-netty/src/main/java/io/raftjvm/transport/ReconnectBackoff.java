@@ -17,7 +17,12 @@ final class ReconnectBackoff {
   ReconnectBackoff(long minMillis, long maxMillis, double jitter, RandomGenerator random) {
     if (minMillis <= 0 || maxMillis < minMillis || jitter < 0 || jitter >= 1) {
       throw new IllegalArgumentException(
-          "backoff needs 0 < min <= max and 0 <= jitter < 1: " + minMillis + ", " + maxMillis + ", " + jitter);
+          "backoff needs 0 < min <= max and 0 <= jitter < 1: "
+              + minMillis
+              + ", "
+              + maxMillis
+              + ", "
+              + jitter);
     }
     this.minMillis = minMillis;
     this.maxMillis = maxMillis;

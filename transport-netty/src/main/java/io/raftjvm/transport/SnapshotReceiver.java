@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * The follower's side of InstallSnapshot: writes incoming chunks into the snapshot store, and when
  * the MSG_SNAPSHOT message follows the last one, checks the whole data against the size and CRC32C
  * the leader sent, makes the snapshot durable and visible, and only then passes the message on to
- * the node. A partial or corrupt snapshot is never handed over: a stream that breaks, jumps or comes
- * from another leader is dropped, and the next one starts again at offset 0.
+ * the node. A partial or corrupt snapshot is never handed over: a stream that breaks, jumps or
+ * comes from another leader is dropped, and the next one starts again at offset 0.
  *
  * <p>Chunks and messages arrive on the node's loop (the inbound peer channels live there), so the
  * receiving state needs no lock; writing a chunk is an append to the page cache. The final force,
@@ -31,6 +31,7 @@ public final class SnapshotReceiver implements MessageSink {
   private SnapshotStore.Writer writer;
   private long from;
   private SnapshotChunk first;
+
   /** The stream's snapshot is already complete here: its chunks are skipped. */
   private boolean haveIt;
 
@@ -63,13 +64,24 @@ public final class SnapshotReceiver implements MessageSink {
           return;
         }
         writer = store.begin(chunk.getIndex(), chunk.getTerm());
-        LOG.info("receiving snapshot {}-{} ({} bytes) from node {}", chunk.getIndex(), chunk.getTerm(),
-            chunk.getTotalSize(), peer);
-      } else if (haveIt && peer == from && chunk.getIndex() == first.getIndex() && chunk.getTerm() == first.getTerm()) {
+        LOG.info(
+            "receiving snapshot {}-{} ({} bytes) from node {}",
+            chunk.getIndex(),
+            chunk.getTerm(),
+            chunk.getTotalSize(),
+            peer);
+      } else if (haveIt
+          && peer == from
+          && chunk.getIndex() == first.getIndex()
+          && chunk.getTerm() == first.getTerm()) {
         return;
-      } else if (writer == null || peer != from || chunk.getIndex() != first.getIndex()
-          || chunk.getTerm() != first.getTerm() || chunk.getOffset() != writer.size()) {
-        if (writer != null) LOG.info("snapshot stream from node {} broke at offset {}; dropped", from, writer.size());
+      } else if (writer == null
+          || peer != from
+          || chunk.getIndex() != first.getIndex()
+          || chunk.getTerm() != first.getTerm()
+          || chunk.getOffset() != writer.size()) {
+        if (writer != null)
+          LOG.info("snapshot stream from node {} broke at offset {}; dropped", from, writer.size());
         abort();
         return;
       }
@@ -89,26 +101,42 @@ public final class SnapshotReceiver implements MessageSink {
     writer = null;
     first = null;
     haveIt = false;
-    if (had && m.getFrom() == from && head.getIndex() == meta.getIndex() && head.getTerm() == meta.getTerm()) {
+    if (had
+        && m.getFrom() == from
+        && head.getIndex() == meta.getIndex()
+        && head.getTerm() == meta.getTerm()) {
       node.deliver(List.of(m));
       return;
     }
-    if (w == null || m.getFrom() != from || head.getIndex() != meta.getIndex() || head.getTerm() != meta.getTerm()) {
+    if (w == null
+        || m.getFrom() != from
+        || head.getIndex() != meta.getIndex()
+        || head.getTerm() != meta.getTerm()) {
       if (w != null) w.abort();
-      LOG.info("dropped snapshot message {}-{} from node {}: its data did not arrive", meta.getIndex(),
-          meta.getTerm(), m.getFrom());
+      LOG.info(
+          "dropped snapshot message {}-{} from node {}: its data did not arrive",
+          meta.getIndex(),
+          meta.getTerm(),
+          m.getFrom());
       return;
     }
-    finisher.execute(() -> {
-      try {
-        w.finishReceived(meta, head.getTotalSize(), head.getCrc32C());
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("dropped snapshot {}-{} from node {}: {}", meta.getIndex(), meta.getTerm(), m.getFrom(), e.getMessage());
-        return;
-      }
-      LOG.info("received snapshot {}-{} from node {}", meta.getIndex(), meta.getTerm(), m.getFrom());
-      node.deliver(List.of(m));
-    });
+    finisher.execute(
+        () -> {
+          try {
+            w.finishReceived(meta, head.getTotalSize(), head.getCrc32C());
+          } catch (IOException | RuntimeException e) {
+            LOG.warn(
+                "dropped snapshot {}-{} from node {}: {}",
+                meta.getIndex(),
+                meta.getTerm(),
+                m.getFrom(),
+                e.getMessage());
+            return;
+          }
+          LOG.info(
+              "received snapshot {}-{} from node {}", meta.getIndex(), meta.getTerm(), m.getFrom());
+          node.deliver(List.of(m));
+        });
   }
 
   private void abort() {

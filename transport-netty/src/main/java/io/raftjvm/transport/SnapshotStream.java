@@ -30,7 +30,11 @@ final class SnapshotStream {
   private InputStream data;
   private long offset;
 
-  SnapshotStream(Channel channel, Message message, SnapshotStore.Stored snapshot, int chunkBytes,
+  SnapshotStream(
+      Channel channel,
+      Message message,
+      SnapshotStore.Stored snapshot,
+      int chunkBytes,
       Consumer<Boolean> done) {
     this.channel = channel;
     this.message = message;
@@ -46,8 +50,12 @@ final class SnapshotStream {
       finish(false, "cannot open snapshot " + snapshot.metadata().getIndex() + ": " + e);
       return;
     }
-    LOG.info("sending snapshot {}-{} ({} bytes) to node {}", snapshot.metadata().getIndex(),
-        snapshot.metadata().getTerm(), snapshot.size(), message.getTo());
+    LOG.info(
+        "sending snapshot {}-{} ({} bytes) to node {}",
+        snapshot.metadata().getIndex(),
+        snapshot.metadata().getTerm(),
+        snapshot.size(),
+        message.getTo());
     next();
   }
 
@@ -57,28 +65,40 @@ final class SnapshotStream {
       return;
     }
     if (offset >= snapshot.size() && offset > 0) {
-      channel.writeAndFlush(PeerFrame.newBuilder().setMessage(message).build())
-          .addListener(f -> finish(f.isSuccess(), f.isSuccess() ? null : String.valueOf(f.cause())));
+      channel
+          .writeAndFlush(PeerFrame.newBuilder().setMessage(message).build())
+          .addListener(
+              f -> finish(f.isSuccess(), f.isSuccess() ? null : String.valueOf(f.cause())));
       return;
     }
     int want = (int) Math.min(chunkBytes, snapshot.size() - offset);
     byte[] buf;
     try {
       buf = data.readNBytes(want);
-      if (buf.length < want) throw new IOException("unexpected end of data at " + (offset + buf.length));
+      if (buf.length < want)
+        throw new IOException("unexpected end of data at " + (offset + buf.length));
     } catch (IOException e) {
       finish(false, "cannot read snapshot " + snapshot.metadata().getIndex() + ": " + e);
       return;
     }
-    SnapshotChunk chunk = SnapshotChunk.newBuilder().setIndex(snapshot.metadata().getIndex())
-        .setTerm(snapshot.metadata().getTerm()).setOffset(offset).setData(UnsafeByteOperations.unsafeWrap(buf))
-        .setTotalSize(snapshot.size()).setCrc32C(snapshot.crc32c()).build();
+    SnapshotChunk chunk =
+        SnapshotChunk.newBuilder()
+            .setIndex(snapshot.metadata().getIndex())
+            .setTerm(snapshot.metadata().getTerm())
+            .setOffset(offset)
+            .setData(UnsafeByteOperations.unsafeWrap(buf))
+            .setTotalSize(snapshot.size())
+            .setCrc32C(snapshot.crc32c())
+            .build();
     offset += chunk.getData().size();
     if (snapshot.size() == 0) offset = 1; // an empty snapshot is one empty chunk
-    channel.writeAndFlush(PeerFrame.newBuilder().setSnapshotChunk(chunk).build()).addListener(f -> {
-      if (f.isSuccess()) next();
-      else finish(false, "write failed: " + f.cause());
-    });
+    channel
+        .writeAndFlush(PeerFrame.newBuilder().setSnapshotChunk(chunk).build())
+        .addListener(
+            f -> {
+              if (f.isSuccess()) next();
+              else finish(false, "write failed: " + f.cause());
+            });
   }
 
   private void finish(boolean ok, String why) {
@@ -88,11 +108,18 @@ final class SnapshotStream {
       // read-only
     }
     if (ok) {
-      LOG.info("sent snapshot {}-{} to node {}", snapshot.metadata().getIndex(), snapshot.metadata().getTerm(),
+      LOG.info(
+          "sent snapshot {}-{} to node {}",
+          snapshot.metadata().getIndex(),
+          snapshot.metadata().getTerm(),
           message.getTo());
     } else {
-      LOG.info("snapshot {}-{} to node {} failed: {}", snapshot.metadata().getIndex(), snapshot.metadata().getTerm(),
-          message.getTo(), why);
+      LOG.info(
+          "snapshot {}-{} to node {} failed: {}",
+          snapshot.metadata().getIndex(),
+          snapshot.metadata().getTerm(),
+          message.getTo(),
+          why);
     }
     done.accept(ok);
   }

@@ -34,8 +34,12 @@ class AdminClientDispatcherTest {
   private static final long ID = 7;
 
   private final EmbeddedChannel channel = new EmbeddedChannel();
-  private final ClientDispatcher dispatcher = new ClientDispatcher(channel.eventLoop(),
-      new Bootstrap(), RaftClientOptions.builder(List.of(S1, "127.0.0.1:7202")).build(), 1);
+  private final ClientDispatcher dispatcher =
+      new ClientDispatcher(
+          channel.eventLoop(),
+          new Bootstrap(),
+          RaftClientOptions.builder(List.of(S1, "127.0.0.1:7202")).build(),
+          1);
   private final ClientConnection conn = new ClientConnection(dispatcher, S1, new Bootstrap(), 1024);
 
   @AfterEach
@@ -59,8 +63,8 @@ class AdminClientDispatcherTest {
     ClientCall call = sent(Op.STATUS, status());
     NodeStatus status = NodeStatus.newBuilder().setId(1).setRole("FOLLOWER").build();
 
-    dispatcher.answered(call, conn, response(r -> r.setAdmin(
-        AdminResult.newBuilder().setStatus(status))));
+    dispatcher.answered(
+        call, conn, response(r -> r.setAdmin(AdminResult.newBuilder().setStatus(status))));
 
     assertEquals(status, call.future.join().getAdmin().getStatus());
     assertNull(dispatcher.leader());
@@ -86,8 +90,11 @@ class AdminClientDispatcherTest {
 
     ClientException e = failure(call);
     assertEquals(Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
-    assertEquals(S1 + " answered TIMEOUT: not committed in time (the membership change may or"
-        + " may not have taken effect)", e.getMessage());
+    assertEquals(
+        S1
+            + " answered TIMEOUT: not committed in time (the membership change may or"
+            + " may not have taken effect)",
+        e.getMessage());
   }
 
   @Test
@@ -107,8 +114,12 @@ class AdminClientDispatcherTest {
 
     ClientException e = failure(call);
     assertEquals(Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, e.kind());
-    assertEquals("connection to " + S1 + " lost after the membership change was sent; it may or"
-        + " may not have taken effect", e.getMessage());
+    assertEquals(
+        "connection to "
+            + S1
+            + " lost after the membership change was sent; it may or"
+            + " may not have taken effect",
+        e.getMessage());
   }
 
   @Test
@@ -126,8 +137,13 @@ class AdminClientDispatcherTest {
   void statusIsNeverRedirected() {
     ClientCall call = sent(Op.STATUS, status());
 
-    dispatcher.answered(call, conn, response(r -> r.setNotLeader(
-        NotLeader.newBuilder().setLeaderId(2).setLeaderAddress("127.0.0.1:7202"))));
+    dispatcher.answered(
+        call,
+        conn,
+        response(
+            r ->
+                r.setNotLeader(
+                    NotLeader.newBuilder().setLeaderId(2).setLeaderAddress("127.0.0.1:7202"))));
 
     assertEquals(Kind.UNAVAILABLE, failure(call).kind());
     assertNull(dispatcher.leader());
@@ -142,20 +158,22 @@ class AdminClientDispatcherTest {
 
     ClientException e = failure(call);
     assertEquals(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, e.kind());
-    assertTrue(e.getMessage().endsWith("the propose may or may not have been applied"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().endsWith("the propose may or may not have been applied"), e.getMessage());
   }
 
   @Test
   void clientRejectsBadIdsAndAddressesWithoutSending() {
     try (RaftClient client = RaftClient.connect(S1)) {
-      assertEquals("node id must be positive, got 0",
-          badRequest(client.promote(0)).getMessage());
-      assertEquals("node id must be positive, got -1",
+      assertEquals("node id must be positive, got 0", badRequest(client.promote(0)).getMessage());
+      assertEquals(
+          "node id must be positive, got -1",
           badRequest(client.transferLeadership(-1)).getMessage());
-      assertEquals("peer address: expected host:port, got 'nohost'",
+      assertEquals(
+          "peer address: expected host:port, got 'nohost'",
           badRequest(client.addLearner(4, "nohost", null)).getMessage());
-      assertEquals("client address: expected host:port, got 'h:0'",
+      assertEquals(
+          "client address: expected host:port, got 'h:0'",
           badRequest(client.addLearner(4, "h:7104", "h:0")).getMessage());
     }
   }
@@ -188,8 +206,7 @@ class AdminClientDispatcherTest {
     return response(r -> r.setError(ClientError.newBuilder().setCode(code).setMessage(message)));
   }
 
-  private static ClientResponse response(
-      java.util.function.Consumer<ClientResponse.Builder> body) {
+  private static ClientResponse response(java.util.function.Consumer<ClientResponse.Builder> body) {
     ClientResponse.Builder b = ClientResponse.newBuilder().setRequestId(ID);
     body.accept(b);
     return b.build();

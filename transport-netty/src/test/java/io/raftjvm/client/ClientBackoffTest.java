@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 class ClientBackoffTest {
   @Test
   void delaysDoubleUpToTheCapWithJitterInTheUpperHalf() {
-    ClientBackoff b = new ClientBackoff(Duration.ofMillis(10), Duration.ofMillis(500),
-        new SplittableRandom(7));
+    ClientBackoff b =
+        new ClientBackoff(Duration.ofMillis(10), Duration.ofMillis(500), new SplittableRandom(7));
     long[] ceilings = {10, 20, 40, 80, 160, 320, 500, 500, 500};
     for (int i = 0; i < ceilings.length; i++) {
       for (int trial = 0; trial < 100; trial++) {
@@ -37,9 +37,9 @@ class ClientBackoffTest {
 
   @Test
   void optionsRejectAnEmptyServerList() {
-    assertThrows(IllegalArgumentException.class,
-        () -> RaftClientOptions.builder(List.of()).build());
-    assertEquals(Duration.ofSeconds(5),
-        RaftClientOptions.builder(List.of("a:1")).build().requestTimeout());
+    assertThrows(
+        IllegalArgumentException.class, () -> RaftClientOptions.builder(List.of()).build());
+    assertEquals(
+        Duration.ofSeconds(5), RaftClientOptions.builder(List.of("a:1")).build().requestTimeout());
   }
 }

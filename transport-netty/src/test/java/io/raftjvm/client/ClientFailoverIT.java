@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A server that accepts requests and never answers (a paused leader, or one cut off from its peers)
  * costs a client one attempt timeout, not the request's deadline: the attempt goes to another
- * server, and redirects naming the silent one are not followed while it stays silent. Every
- * request here has a 30 s deadline; without the attempt timeout each would end at it, failed.
+ * server, and redirects naming the silent one are not followed while it stays silent. Every request
+ * here has a 30 s deadline; without the attempt timeout each would end at it, failed.
  */
 @Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -44,20 +44,29 @@ class ClientFailoverIT {
 
     assertEquals("dda", utf8(client.proposeSync(bytes("add"))));
     assertEquals("q:x", utf8(client.querySync(bytes("x"))));
-    assertEquals(1, silent.seen.size(), "one attempt (the session registration) went to the silent server");
+    assertEquals(
+        1, silent.seen.size(), "one attempt (the session registration) went to the silent server");
   }
 
-  /** Followers keep naming a frozen leader until they elect another: those redirects are not followed. */
+  /**
+   * Followers keep naming a frozen leader until they elect another: those redirects are not
+   * followed.
+   */
   @Test
   void redirectsToASilentLeaderWaitForTheNextLeader() throws Exception {
     Fake frozen = fakes.start(new Fake(request -> null));
     Fake next = fakes.start(Fake.leader());
     AtomicInteger asked = new AtomicInteger();
     String[] named = {frozen.address};
-    Fake follower = fakes.start(new Fake(request -> {
-      if (asked.incrementAndGet() == 4) named[0] = next.address; // elected meanwhile
-      return ClientResponse.newBuilder().setNotLeader(NotLeader.newBuilder().setLeaderAddress(named[0])).build();
-    }));
+    Fake follower =
+        fakes.start(
+            new Fake(
+                request -> {
+                  if (asked.incrementAndGet() == 4) named[0] = next.address; // elected meanwhile
+                  return ClientResponse.newBuilder()
+                      .setNotLeader(NotLeader.newBuilder().setLeaderAddress(named[0]))
+                      .build();
+                }));
     RaftClient client = client(follower.address);
 
     assertEquals("dda", utf8(client.proposeSync(bytes("add"))));
@@ -65,7 +74,10 @@ class ClientFailoverIT {
     assertEquals(4, asked.get());
   }
 
-  /** The first answer of any attempt settles the call: a late success after the attempt timeout counts. */
+  /**
+   * The first answer of any attempt settles the call: a late success after the attempt timeout
+   * counts.
+   */
   @Test
   void aLateSuccessOfAnAbandonedAttemptCompletesTheCall() throws Exception {
     Fake slow = fakes.start(Fake.leader());
@@ -75,13 +87,18 @@ class ClientFailoverIT {
 
     assertEquals("dda", utf8(client.proposeSync(bytes("add"))));
     for (ClientRequest r : slow.seen) {
-      if (r.hasPropose()) assertEquals(1, r.getPropose().getSequence(), "every attempt is the same propose");
+      if (r.hasPropose())
+        assertEquals(1, r.getPropose().getSequence(), "every attempt is the same propose");
     }
   }
 
   private RaftClient client(String... servers) {
-    RaftClient client = RaftClient.create(RaftClientOptions.builder(List.of(servers))
-        .requestTimeout(Duration.ofSeconds(30)).attemptTimeout(Duration.ofMillis(300)).build());
+    RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(servers))
+                .requestTimeout(Duration.ofSeconds(30))
+                .attemptTimeout(Duration.ofMillis(300))
+                .build());
     clients.add(client);
     return client;
   }

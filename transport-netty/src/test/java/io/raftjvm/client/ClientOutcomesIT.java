@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * What a client is told when a propose may have reached a server and no definite answer came: it
  * ends in success or outcome-unknown, never "failed", whatever its later attempts meet (refused
- * connections, servers that know no leader, the deadline, the retry limit, closing the client).
- * And the converse: definite answers still end as certain failures.
+ * connections, servers that know no leader, the deadline, the retry limit, closing the client). And
+ * the converse: definite answers still end as certain failures.
  */
 @Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -47,11 +47,14 @@ class ClientOutcomesIT {
   /** A leader that opens sessions and dies as soon as a propose reaches it, never answering. */
   private Fake dyingLeader() throws InterruptedException {
     Fake[] self = new Fake[1];
-    self[0] = fakes.start(new Fake(request -> {
-      if (request.hasRegisterSession()) return registered(7);
-      self[0].kill();
-      return null;
-    }));
+    self[0] =
+        fakes.start(
+            new Fake(
+                request -> {
+                  if (request.hasRegisterSession()) return registered(7);
+                  self[0].kill();
+                  return null;
+                }));
     return self[0];
   }
 
@@ -63,15 +66,21 @@ class ClientOutcomesIT {
   void aSessionProposeSentToALeaderThatDiesEndsUnknownAtTheDeadlineNotFailed() throws Exception {
     Fake leader = dyingLeader();
     Fake follower = fakes.start(new Fake(r -> noLeader()));
-    RaftClient client = client(RaftClientOptions.builder(List.of(leader.address, follower.address, deadAddress()))
-        .requestTimeout(Duration.ofSeconds(2)));
+    RaftClient client =
+        client(
+            RaftClientOptions.builder(List.of(leader.address, follower.address, deadAddress()))
+                .requestTimeout(Duration.ofSeconds(2)));
 
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("add")));
 
     assertEquals(Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind(), e::getMessage);
     assertTrue(e.outcomeUnknown());
-    assertTrue(e.getMessage().contains("an earlier attempt was sent, and the propose may or may not have been"
-        + " applied"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "an earlier attempt was sent, and the propose may or may not have been"
+                    + " applied"),
+        e.getMessage());
     assertEquals(1, leader.proposes.get());
     assertTrue(follower.proposes.get() > 0, "later attempts met a server without a leader");
   }
@@ -80,8 +89,11 @@ class ClientOutcomesIT {
   void theRetryLimitDoesNotTurnAnUndecidedProposeIntoAFailure() throws Exception {
     Fake leader = dyingLeader();
     Fake follower = fakes.start(new Fake(r -> noLeader()));
-    RaftClient client = client(RaftClientOptions.builder(List.of(leader.address, follower.address))
-        .requestTimeout(Duration.ofSeconds(30)).maxRetries(4));
+    RaftClient client =
+        client(
+            RaftClientOptions.builder(List.of(leader.address, follower.address))
+                .requestTimeout(Duration.ofSeconds(30))
+                .maxRetries(4));
 
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("add")));
 
@@ -92,9 +104,16 @@ class ClientOutcomesIT {
   @Test
   void leadershipLostThenNoLeaderEndsUnknown() throws Exception {
     AtomicInteger proposes = new AtomicInteger();
-    Fake server = fakes.start(new Fake(request -> request.hasRegisterSession() ? registered(7)
-        : proposes.incrementAndGet() == 1 ? error(ClientError.Code.LEADERSHIP_LOST, "stepped down; may still commit")
-        : noLeader()));
+    Fake server =
+        fakes.start(
+            new Fake(
+                request ->
+                    request.hasRegisterSession()
+                        ? registered(7)
+                        : proposes.incrementAndGet() == 1
+                            ? error(
+                                ClientError.Code.LEADERSHIP_LOST, "stepped down; may still commit")
+                            : noLeader()));
     RaftClient client = client(RaftClientOptions.builder(List.of(server.address)).maxRetries(3));
 
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("add")));
@@ -106,9 +125,13 @@ class ClientOutcomesIT {
   /** The converse: attempts that were all answered definitely leave a certain failure. */
   @Test
   void definiteAnswersToEveryAttemptEndAsACertainFailure() throws Exception {
-    Fake server = fakes.start(new Fake(request -> request.hasRegisterSession() ? registered(7) : noLeader()));
-    Fake busy = fakes.start(new Fake(request -> error(ClientError.Code.UNAVAILABLE, "too many uncommitted bytes")));
-    RaftClient client = client(RaftClientOptions.builder(List.of(server.address, busy.address)).maxRetries(5));
+    Fake server =
+        fakes.start(new Fake(request -> request.hasRegisterSession() ? registered(7) : noLeader()));
+    Fake busy =
+        fakes.start(
+            new Fake(request -> error(ClientError.Code.UNAVAILABLE, "too many uncommitted bytes")));
+    RaftClient client =
+        client(RaftClientOptions.builder(List.of(server.address, busy.address)).maxRetries(5));
 
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("add")));
 
@@ -121,7 +144,8 @@ class ClientOutcomesIT {
     Fake leader = dyingLeader();
     RaftClient client = client(RaftClientOptions.builder(List.of(leader.address, deadAddress())));
 
-    ExecutionException e = assertThrows(ExecutionException.class, () -> client.remove(3).get(30, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> client.remove(3).get(30, TimeUnit.SECONDS));
 
     assertEquals(Kind.CONNECTION_LOST_OUTCOME_UNKNOWN, ((ClientException) e.getCause()).kind());
   }
@@ -135,7 +159,8 @@ class ClientOutcomesIT {
 
     client.close();
 
-    ExecutionException e = assertThrows(ExecutionException.class, () -> change.get(30, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> change.get(30, TimeUnit.SECONDS));
     assertEquals(Kind.CLOSED_OUTCOME_UNKNOWN, ((ClientException) e.getCause()).kind());
   }
 
@@ -143,22 +168,29 @@ class ClientOutcomesIT {
   @Test
   void aProposeThatNeverLeftBecauseNoSessionOpenedIsACertainFailure() throws Exception {
     Fake silent = fakes.start(new Fake(request -> null));
-    RaftClient client = client(RaftClientOptions.builder(List.of(silent.address))
-        .requestTimeout(Duration.ofSeconds(1)).attemptTimeout(Duration.ofMillis(200)));
+    RaftClient client =
+        client(
+            RaftClientOptions.builder(List.of(silent.address))
+                .requestTimeout(Duration.ofSeconds(1))
+                .attemptTimeout(Duration.ofMillis(200)));
 
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("add")));
 
     assertEquals(Kind.UNAVAILABLE, e.kind(), e::getMessage);
-    assertTrue(e.getMessage().startsWith("no session could be opened, so the command was not sent"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("no session could be opened, so the command was not sent"),
+        e.getMessage());
     assertEquals(0, silent.proposes.get());
   }
 
   @Test
   void aCommandTooLargeForAServerFailsAtOnceUnsent() throws Exception {
     Fake leader = fakes.start(Fake.leader());
-    RaftClient client = client(RaftClientOptions.builder(List.of(leader.address)).maxRequestBytes(1024));
+    RaftClient client =
+        client(RaftClientOptions.builder(List.of(leader.address)).maxRequestBytes(1024));
 
-    ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(new byte[1024]));
+    ClientException e =
+        assertThrows(ClientException.class, () -> client.proposeSync(new byte[1024]));
 
     assertEquals(Kind.BAD_REQUEST, e.kind());
     assertTrue(e.getMessage().contains("over the 1024 bytes a request may have"), e.getMessage());

@@ -37,12 +37,16 @@ final class FakeServers implements AutoCloseable {
   /** A fake server: a ClientService answering through {@code answer} (null: never answers). */
   static final class Fake implements ClientService {
     final AtomicInteger proposes = new AtomicInteger();
+
     /** Every request received, in order. */
     final List<ClientRequest> seen = new CopyOnWriteArrayList<>();
+
     final Function<ClientRequest, ClientResponse> answer;
     volatile String leaderAddress;
+
     /** How long each answer is held back, in milliseconds. */
     volatile long delayMillis;
+
     volatile ExecutorService executor;
     ClientServer server;
     String address;
@@ -53,19 +57,32 @@ final class FakeServers implements AutoCloseable {
 
     /** A leader: answers a propose with the command reversed, a query with "q:" and the query. */
     static Fake leader() {
-      return new Fake(request -> request.hasRegisterSession()
-          ? ClientResponse.newBuilder().setApplied(Applied.newBuilder().setIndex(42)).build()
-          : request.hasPropose()
-          ? applied(new StringBuilder(utf8(request.getPropose().getCommand().toByteArray())).reverse().toString())
-          : applied("q:" + utf8(request.getQuery().getQuery().toByteArray())));
+      return new Fake(
+          request ->
+              request.hasRegisterSession()
+                  ? ClientResponse.newBuilder()
+                      .setApplied(Applied.newBuilder().setIndex(42))
+                      .build()
+                  : request.hasPropose()
+                      ? applied(
+                          new StringBuilder(utf8(request.getPropose().getCommand().toByteArray()))
+                              .reverse()
+                              .toString())
+                      : applied("q:" + utf8(request.getQuery().getQuery().toByteArray())));
     }
 
     /** A follower: answers NotLeader naming {@link #leaderAddress} (empty: no leader known). */
     static Fake follower(String leader) {
       Fake[] self = new Fake[1];
-      self[0] = new Fake(request -> ClientResponse.newBuilder()
-          .setNotLeader(NotLeader.newBuilder().setLeaderId(1).setLeaderAddress(self[0].leaderAddress))
-          .build());
+      self[0] =
+          new Fake(
+              request ->
+                  ClientResponse.newBuilder()
+                      .setNotLeader(
+                          NotLeader.newBuilder()
+                              .setLeaderId(1)
+                              .setLeaderAddress(self[0].leaderAddress))
+                      .build());
       self[0].leaderAddress = leader;
       return self[0];
     }
@@ -80,8 +97,11 @@ final class FakeServers implements AutoCloseable {
       if (response == null) {
         return new CompletableFuture<>();
       }
-      return CompletableFuture.supplyAsync(() -> response, delayMillis == 0 ? executor
-          : CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, executor));
+      return CompletableFuture.supplyAsync(
+          () -> response,
+          delayMillis == 0
+              ? executor
+              : CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, executor));
     }
 
     /** Stops listening and drops its connections, as a killed server would; from any thread. */
@@ -92,7 +112,8 @@ final class FakeServers implements AutoCloseable {
 
   Fake start(Fake fake) throws InterruptedException {
     fake.executor = serviceThreads;
-    fake.server = new ClientServer(group, NioServerSocketChannel.class, fake, 1 << 20, 64 << 20, 10_000);
+    fake.server =
+        new ClientServer(group, NioServerSocketChannel.class, fake, 1 << 20, 64 << 20, 10_000);
     started.add(fake);
     InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
     fake.address = "127.0.0.1:" + bound.getPort();
@@ -107,7 +128,8 @@ final class FakeServers implements AutoCloseable {
   }
 
   /** Polls condition every 5 ms until it holds; fails naming what was awaited after 10 s. */
-  static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+  static void await(java.util.function.BooleanSupplier condition, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -136,7 +158,8 @@ final class FakeServers implements AutoCloseable {
 
   static ClientResponse error(ClientError.Code code, String message) {
     return ClientResponse.newBuilder()
-        .setError(ClientError.newBuilder().setCode(code).setMessage(message)).build();
+        .setError(ClientError.newBuilder().setCode(code).setMessage(message))
+        .build();
   }
 
   static byte[] bytes(String s) {

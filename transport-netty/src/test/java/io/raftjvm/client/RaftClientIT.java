@@ -5,7 +5,6 @@ import static io.raftjvm.client.FakeServers.bytes;
 import static io.raftjvm.client.FakeServers.deadAddress;
 import static io.raftjvm.client.FakeServers.error;
 import static io.raftjvm.client.FakeServers.utf8;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,15 +89,20 @@ class RaftClientIT {
   @Test
   void inASessionAnUndecidedProposeIsRetriedWithTheSameSequence() throws Exception {
     List<ClientRequest> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Fake server = start(new Fake(request -> {
-      seen.add(request);
-      if (request.hasRegisterSession()) {
-        return ClientResponse.newBuilder().setApplied(Applied.newBuilder().setIndex(42)).build();
-      }
-      return seen.stream().filter(ClientRequest::hasPropose).count() == 1
-          ? error(ClientError.Code.TIMEOUT, "not committed within 2 s")
-          : applied("done");
-    }));
+    Fake server =
+        start(
+            new Fake(
+                request -> {
+                  seen.add(request);
+                  if (request.hasRegisterSession()) {
+                    return ClientResponse.newBuilder()
+                        .setApplied(Applied.newBuilder().setIndex(42))
+                        .build();
+                  }
+                  return seen.stream().filter(ClientRequest::hasPropose).count() == 1
+                      ? error(ClientError.Code.TIMEOUT, "not committed within 2 s")
+                      : applied("done");
+                }));
     RaftClient client = client(RaftClientOptions.builder(List.of(server.address)));
     assertEquals("done", utf8(client.proposeSync(bytes("once"))));
     List<ClientRequest> proposes = seen.stream().filter(ClientRequest::hasPropose).toList();
@@ -110,20 +114,27 @@ class RaftClientIT {
     assertEquals(1, seen.stream().filter(ClientRequest::hasRegisterSession).count());
   }
 
-  /** An expired session fails the propose (outcome unknown) and the next propose opens a new one. */
+  /**
+   * An expired session fails the propose (outcome unknown) and the next propose opens a new one.
+   */
   @Test
   void anExpiredSessionIsReplacedForLaterProposes() throws Exception {
     AtomicInteger registrations = new AtomicInteger();
     AtomicInteger proposes = new AtomicInteger();
-    Fake server = start(new Fake(request -> {
-      if (request.hasRegisterSession()) {
-        return ClientResponse.newBuilder().setApplied(Applied.newBuilder().setIndex(100 + registrations.incrementAndGet()))
-            .build();
-      }
-      return proposes.incrementAndGet() == 1
-          ? error(ClientError.Code.SESSION_EXPIRED, "session 101 is unknown or expired")
-          : applied("s" + request.getPropose().getSession());
-    }));
+    Fake server =
+        start(
+            new Fake(
+                request -> {
+                  if (request.hasRegisterSession()) {
+                    return ClientResponse.newBuilder()
+                        .setApplied(
+                            Applied.newBuilder().setIndex(100 + registrations.incrementAndGet()))
+                        .build();
+                  }
+                  return proposes.incrementAndGet() == 1
+                      ? error(ClientError.Code.SESSION_EXPIRED, "session 101 is unknown or expired")
+                      : applied("s" + request.getPropose().getSession());
+                }));
     RaftClient client = client(RaftClientOptions.builder(List.of(server.address)));
     ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("a")));
     assertEquals(ClientException.Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN, e.kind());
@@ -134,18 +145,21 @@ class RaftClientIT {
   @Test
   void serverTimeoutIsOutcomeUnknownAndTheProposeIsNotRetried() throws Exception {
     AtomicInteger queryAttempts = new AtomicInteger();
-    Fake slow = start(new Fake(request -> {
-      if (request.hasPropose()) {
-        return error(ClientError.Code.TIMEOUT, "not committed within 2 s");
-      }
-      return queryAttempts.incrementAndGet() == 1
-          ? error(ClientError.Code.TIMEOUT, "read index not confirmed")
-          : applied("q-ok");
-    }));
+    Fake slow =
+        start(
+            new Fake(
+                request -> {
+                  if (request.hasPropose()) {
+                    return error(ClientError.Code.TIMEOUT, "not committed within 2 s");
+                  }
+                  return queryAttempts.incrementAndGet() == 1
+                      ? error(ClientError.Code.TIMEOUT, "read index not confirmed")
+                      : applied("q-ok");
+                }));
     RaftClient client = client(options(slow.address));
 
-    ClientException e = assertThrows(ClientException.class,
-        () -> client.proposeSync(bytes("once")));
+    ClientException e =
+        assertThrows(ClientException.class, () -> client.proposeSync(bytes("once")));
     assertEquals(ClientException.Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
     assertTrue(e.outcomeUnknown());
     assertTrue(e.getMessage().contains("may or may not have been applied"), e.getMessage());
@@ -158,9 +172,13 @@ class RaftClientIT {
   @Test
   void unavailableIsRetriedWithBackoff() throws Exception {
     AtomicInteger attempts = new AtomicInteger();
-    Fake busy = start(new Fake(request -> attempts.incrementAndGet() <= 3
-        ? error(ClientError.Code.UNAVAILABLE, "overloaded")
-        : applied("done")));
+    Fake busy =
+        start(
+            new Fake(
+                request ->
+                    attempts.incrementAndGet() <= 3
+                        ? error(ClientError.Code.UNAVAILABLE, "overloaded")
+                        : applied("done")));
     RaftClient client = client(options(busy.address));
 
     assertEquals("done", utf8(client.proposeSync(bytes("p"))));
@@ -172,8 +190,9 @@ class RaftClientIT {
     Fake leader = start(Fake.leader());
     Fake f1 = start(Fake.follower(leader.address));
     Fake f2 = start(Fake.follower(leader.address));
-    RaftClient client = client(options(f1.address, f2.address, leader.address)
-        .requestTimeout(Duration.ofSeconds(30)));
+    RaftClient client =
+        client(
+            options(f1.address, f2.address, leader.address).requestTimeout(Duration.ofSeconds(30)));
     int threads = 8;
     int perThread = 125;
     ExecutorService callers = Executors.newFixedThreadPool(threads);
@@ -181,13 +200,15 @@ class RaftClientIT {
       List<Future<List<CompletableFuture<byte[]>>>> submitted = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        submitted.add(callers.submit(() -> {
-          List<CompletableFuture<byte[]>> mine = new ArrayList<>();
-          for (int i = 0; i < perThread; i++) {
-            mine.add(client.propose(bytes("cmd-" + thread + "-" + i)));
-          }
-          return mine;
-        }));
+        submitted.add(
+            callers.submit(
+                () -> {
+                  List<CompletableFuture<byte[]>> mine = new ArrayList<>();
+                  for (int i = 0; i < perThread; i++) {
+                    mine.add(client.propose(bytes("cmd-" + thread + "-" + i)));
+                  }
+                  return mine;
+                }));
       }
       for (int t = 0; t < threads; t++) {
         List<CompletableFuture<byte[]>> mine = submitted.get(t).get(30, TimeUnit.SECONDS);
@@ -204,12 +225,12 @@ class RaftClientIT {
 
   @Test
   void whenNoServerListensTheRequestFailsAtItsDeadline() throws Exception {
-    RaftClient client = client(options(deadAddress(), deadAddress())
-        .requestTimeout(Duration.ofSeconds(1)));
+    RaftClient client =
+        client(options(deadAddress(), deadAddress()).requestTimeout(Duration.ofSeconds(1)));
 
     long start = System.nanoTime();
-    ClientException e = assertThrows(ClientException.class,
-        () -> client.proposeSync(bytes("lost")));
+    ClientException e =
+        assertThrows(ClientException.class, () -> client.proposeSync(bytes("lost")));
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
     assertEquals(ClientException.Kind.UNAVAILABLE, e.kind());
@@ -223,8 +244,8 @@ class RaftClientIT {
     RaftClient client = client(options(silent.address));
 
     long start = System.nanoTime();
-    ClientException e = assertThrows(ClientException.class,
-        () -> client.proposeSync(bytes("void")));
+    ClientException e =
+        assertThrows(ClientException.class, () -> client.proposeSync(bytes("void")));
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
     assertEquals(ClientException.Kind.TIMEOUT_OUTCOME_UNKNOWN, e.kind());
@@ -239,11 +260,11 @@ class RaftClientIT {
     Fake f2 = start(Fake.follower(""));
     // A retry cap rather than the deadline ends it: at a deadline an attempt may be in flight,
     // which is (rightly) reported as outcome-unknown.
-    RaftClient client = client(options(f1.address, f2.address).maxRetries(3)
-        .requestTimeout(Duration.ofSeconds(30)));
+    RaftClient client =
+        client(
+            options(f1.address, f2.address).maxRetries(3).requestTimeout(Duration.ofSeconds(30)));
 
-    ClientException e = assertThrows(ClientException.class,
-        () -> client.proposeSync(bytes("x")));
+    ClientException e = assertThrows(ClientException.class, () -> client.proposeSync(bytes("x")));
     assertEquals(ClientException.Kind.NOT_LEADER_UNKNOWN, e.kind(), e::getMessage);
     assertTrue(e.getMessage().contains("does not know the leader"), e.getMessage());
     assertEquals(2, f1.proposes.get(), "servers are tried in turn");
@@ -258,11 +279,13 @@ class RaftClientIT {
     FakeServers.await(() -> silent.proposes.get() == 1, "the propose reaches the server");
 
     client.close();
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> pending.get(5, TimeUnit.SECONDS));
-    assertEquals(ClientException.Kind.CLOSED_OUTCOME_UNKNOWN, ((ClientException) e.getCause()).kind());
-    ExecutionException after = assertThrows(ExecutionException.class,
-        () -> client.propose(bytes("late")).get(5, TimeUnit.SECONDS));
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> pending.get(5, TimeUnit.SECONDS));
+    assertEquals(
+        ClientException.Kind.CLOSED_OUTCOME_UNKNOWN, ((ClientException) e.getCause()).kind());
+    ExecutionException after =
+        assertThrows(
+            ExecutionException.class, () -> client.propose(bytes("late")).get(5, TimeUnit.SECONDS));
     assertEquals(ClientException.Kind.CLOSED, ((ClientException) after.getCause()).kind());
   }
 

@@ -52,8 +52,13 @@ public final class FileStateMachineProvider implements StateMachineProvider {
     FileStateMachine(Path file) {
       this.file = file;
       try {
-        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+        channel =
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.READ,
+                StandardOpenOption.TRUNCATE_EXISTING);
       } catch (IOException e) {
         throw new IllegalStateException("cannot open " + file, e);
       }
@@ -115,8 +120,12 @@ public final class FileStateMachineProvider implements StateMachineProvider {
       Path tmp = file.resolveSibling("state.restore");
       CRC32C c = new CRC32C();
       byte[] buf = new byte[1 << 16];
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)) {
         for (long left = newSize; left > 0; ) {
           int n = d.read(buf, 0, (int) Math.min(buf.length, left));
           if (n < 0) throw new IOException("snapshot ends early");

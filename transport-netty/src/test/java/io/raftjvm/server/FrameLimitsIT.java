@@ -38,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * client port and 24 to its peer port (after a hello that passes) each announce a frame just under
  * the port's limit and send all of it but one byte; 24 more to the peer port do so without a hello.
  * The leader must hold no more than each port's budget, close the connections beyond it with one
- * line each, and keep serving. The client port runs with its defaults (4 MiB frames, 64 MiB budget);
- * the peer port with 8 MiB frames and a 32 MiB budget, to keep the test light. Waits are on
- * conditions, never fixed sleeps.
+ * line each, and keep serving. The client port runs with its defaults (4 MiB frames, 64 MiB
+ * budget); the peer port with 8 MiB frames and a 32 MiB budget, to keep the test light. Waits are
+ * on conditions, never fixed sleeps.
  */
 @Tag("integration")
 @DisplayName("Frame limits: connections that never finish their frames")
@@ -51,23 +51,27 @@ class FrameLimitsIT {
   private static final long CLIENT_BUDGET = 64L << 20;
   private static final int PEER_FRAME = 8 << 20;
   private static final long PEER_BUDGET = 32L << 20;
+
   /**
    * Direct memory allowed above its level before the attack, beyond the two budgets (measured:
-   * 26-37 MiB): a cumulation growing (old and new buffer exist during the copy), the read buffers in
-   * flight, and the chunks Netty's adaptive allocator keeps for reuse (about 12 MiB stay after the
-   * attackers leave). Before the budgets, this attack took 397 MiB, and 24 frames of the default
-   * 64 MiB would take 1.5 GiB per port.
+   * 26-37 MiB): a cumulation growing (old and new buffer exist during the copy), the read buffers
+   * in flight, and the chunks Netty's adaptive allocator keeps for reuse (about 12 MiB stay after
+   * the attackers leave). Before the budgets, this attack took 397 MiB, and 24 frames of the
+   * default 64 MiB would take 1.5 GiB per port.
    */
   private static final long MARGIN = 64L << 20;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final List<Socket> sockets = new ArrayList<>();
-  private final Logger errorLog = (Logger) LoggerFactory.getLogger("io.raftjvm.transport.CloseOnErrorHandler");
+  private final Logger errorLog =
+      (Logger) LoggerFactory.getLogger("io.raftjvm.transport.CloseOnErrorHandler");
   private final ListAppender<ILoggingEvent> warnings = new ListAppender<>();
-  private final BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-      .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+  private final BufferPoolMXBean direct =
+      ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+          .filter(b -> b.getName().equals("direct"))
+          .findFirst()
+          .orElseThrow();
   private long peakDirect;
 
   @AfterEach
@@ -82,12 +86,25 @@ class FrameLimitsIT {
     String peers = TestClusters.peers(TestClusters.freePorts(6));
     StringBuilder clients = new StringBuilder();
     for (long id = 1; id <= 3; id++) {
-      ServerConfig c = TestClusters.config(peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = "
-          + TestClusters.quoted(tmp.resolve("node" + id)) + "\nraft.state-machine = it-list\nraft.tick-interval = 50ms\n"
-          + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("none")) + "\nraft.transport.max-frame-size = "
-          + PEER_FRAME + "\nraft.transport.max-incomplete-frame-bytes = " + PEER_BUDGET + "\n");
+      ServerConfig c =
+          TestClusters.config(
+              peers
+                  + "raft.cluster-id = it\nraft.node-id = "
+                  + id
+                  + "\nraft.data-dir = "
+                  + TestClusters.quoted(tmp.resolve("node" + id))
+                  + "\nraft.state-machine = it-list\nraft.tick-interval = 50ms\n"
+                  + "raft.plugins-dir = "
+                  + TestClusters.quoted(tmp.resolve("none"))
+                  + "\nraft.transport.max-frame-size = "
+                  + PEER_FRAME
+                  + "\nraft.transport.max-incomplete-frame-bytes = "
+                  + PEER_BUDGET
+                  + "\n");
       servers.put(id, RaftServer.start(c));
-      clients.append(clients.length() > 0 ? "," : "").append(ServerConfig.show(c.self().clientAddress()));
+      clients
+          .append(clients.length() > 0 ? "," : "")
+          .append(ServerConfig.show(c.self().clientAddress()));
     }
     TestClusters.await("a leader", WAIT, () -> leader() != null);
     RaftServer leader = leader();
@@ -95,57 +112,97 @@ class FrameLimitsIT {
     long otherId = leaderId == 1 ? 2 : 1;
     warnings.start();
     errorLog.addAppender(warnings);
-    try (RaftClient client = RaftClient.create(RaftClientOptions.builder(List.of(clients.toString().split(",")))
-        .requestTimeout(Duration.ofSeconds(30)).build())) {
+    try (RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(clients.toString().split(",")))
+                .requestTimeout(Duration.ofSeconds(30))
+                .build())) {
       assertEquals("ok:", text(client.proposeSync(bytes("before"))).substring(0, 3));
       long baseline = direct.getMemoryUsed();
 
-      // Clients: each frame holds CLIENT_FRAME - 2 bytes; 16 fit in the budget, the rest are closed.
+      // Clients: each frame holds CLIENT_FRAME - 2 bytes; 16 fit in the budget, the rest are
+      // closed.
       InetSocketAddress clientPort = leader.config().self().clientAddress();
-      List<Socket> clientAttack = attack(clientPort, ATTACKERS, null, CLIENT_FRAME - 1, CLIENT_FRAME - 2);
-      int clientHeld = awaitSettled("client port", clientAttack, leader::clientIncompleteFrameBytes, CLIENT_FRAME - 2);
+      List<Socket> clientAttack =
+          attack(clientPort, ATTACKERS, null, CLIENT_FRAME - 1, CLIENT_FRAME - 2);
+      int clientHeld =
+          awaitSettled(
+              "client port", clientAttack, leader::clientIncompleteFrameBytes, CLIENT_FRAME - 2);
       // Peers that said a valid hello: each holds PEER_FRAME - 2 bytes; 4 fit.
       InetSocketAddress peerPort = leader.config().self().peerAddress();
-      byte[] hello = PeerFrame.newBuilder().setHello(PeerHello.newBuilder().setClusterId("it").setFrom(otherId)
-          .setTo(leaderId)).build().toByteArray();
+      byte[] hello =
+          PeerFrame.newBuilder()
+              .setHello(PeerHello.newBuilder().setClusterId("it").setFrom(otherId).setTo(leaderId))
+              .build()
+              .toByteArray();
       List<Socket> peerAttack = attack(peerPort, ATTACKERS, hello, PEER_FRAME - 1, PEER_FRAME - 2);
-      int peerHeld = awaitSettled("peer port", peerAttack, leader::peerIncompleteFrameBytes, PEER_FRAME - 2);
+      int peerHeld =
+          awaitSettled("peer port", peerAttack, leader::peerIncompleteFrameBytes, PEER_FRAME - 2);
       // Strangers (no hello) announcing large frames, and a client frame over the client limit.
       List<Socket> strangers = attack(peerPort, ATTACKERS, null, PEER_FRAME - 1, 64 << 10);
       List<Socket> oversized = attack(clientPort, 1, null, CLIENT_FRAME + 1, 64 << 10);
-      TestClusters.await("strangers and the oversized client closed", WAIT,
+      TestClusters.await(
+          "strangers and the oversized client closed",
+          WAIT,
           () -> closedCount(strangers) == ATTACKERS && closedCount(oversized) == 1);
 
       // The leader keeps serving while the survivors hold their frames.
       assertEquals("ok:", text(client.proposeSync(bytes("during"))).substring(0, 3));
       assertTrue(Integer.parseInt(text(client.querySync(bytes("size")))) >= 2);
       sample();
-      System.out.printf("FrameLimitsIT: client port holds %d of %d connections, peer port %d of %d;"
-          + " direct memory %d MiB before the attack, peak %d MiB (JVM direct pool; Netty counter %d)%n",
-          clientHeld, ATTACKERS, peerHeld, ATTACKERS, baseline >> 20, peakDirect >> 20,
+      System.out.printf(
+          "FrameLimitsIT: client port holds %d of %d connections, peer port %d of %d;"
+              + " direct memory %d MiB before the attack, peak %d MiB (JVM direct pool; Netty counter %d)%n",
+          clientHeld,
+          ATTACKERS,
+          peerHeld,
+          ATTACKERS,
+          baseline >> 20,
+          peakDirect >> 20,
           io.netty.util.internal.PlatformDependent.usedDirectMemory());
 
-      assertTrue(clientHeld == CLIENT_BUDGET / (CLIENT_FRAME - 2) || clientHeld == CLIENT_BUDGET / (CLIENT_FRAME - 2) - 1,
+      assertTrue(
+          clientHeld == CLIENT_BUDGET / (CLIENT_FRAME - 2)
+              || clientHeld == CLIENT_BUDGET / (CLIENT_FRAME - 2) - 1,
           "the client budget is used, not exceeded: " + clientHeld);
-      assertTrue(peerHeld == PEER_BUDGET / (PEER_FRAME - 2) || peerHeld == PEER_BUDGET / (PEER_FRAME - 2) - 1,
+      assertTrue(
+          peerHeld == PEER_BUDGET / (PEER_FRAME - 2)
+              || peerHeld == PEER_BUDGET / (PEER_FRAME - 2) - 1,
           "the peer budget is used, not exceeded: " + peerHeld);
-      assertEquals(ATTACKERS - clientHeld, lines("closing client connection from", "budget of " + CLIENT_BUDGET + " bytes"),
+      assertEquals(
+          ATTACKERS - clientHeld,
+          lines("closing client connection from", "budget of " + CLIENT_BUDGET + " bytes"),
           "one line per client connection closed over the budget");
-      assertTrue(lines("closing peer connection from", "budget of " + PEER_BUDGET + " bytes") >= ATTACKERS - peerHeld);
-      assertEquals(ATTACKERS, lines("closing peer connection from", "frame too long (" + (PEER_FRAME - 1)
-          + " bytes announced, limit 65536)"));
+      assertTrue(
+          lines("closing peer connection from", "budget of " + PEER_BUDGET + " bytes")
+              >= ATTACKERS - peerHeld);
+      assertEquals(
+          ATTACKERS,
+          lines(
+              "closing peer connection from",
+              "frame too long (" + (PEER_FRAME - 1) + " bytes announced, limit 65536)"));
       assertEquals(1, lines("closing client connection from", "limit " + CLIENT_FRAME + ")"));
       assertEquals(0, lines("", "OutOfMemoryError"));
-      assertTrue(peakDirect - baseline <= CLIENT_BUDGET + PEER_BUDGET + MARGIN,
+      assertTrue(
+          peakDirect - baseline <= CLIENT_BUDGET + PEER_BUDGET + MARGIN,
           "direct memory grew by " + ((peakDirect - baseline) >> 20) + " MiB");
 
       // Once the attackers leave, nothing is held and the cluster still serves.
       for (Socket s : sockets) s.close();
-      TestClusters.await("every budget back to 0", WAIT, () -> servers.values().stream()
-          .allMatch(s -> s.clientIncompleteFrameBytes() == 0 && s.peerIncompleteFrameBytes() == 0));
+      TestClusters.await(
+          "every budget back to 0",
+          WAIT,
+          () ->
+              servers.values().stream()
+                  .allMatch(
+                      s ->
+                          s.clientIncompleteFrameBytes() == 0
+                              && s.peerIncompleteFrameBytes() == 0));
       assertEquals("ok:", text(client.proposeSync(bytes("after"))).substring(0, 3));
       assertTrue(Integer.parseInt(text(client.querySync(bytes("size")))) >= 3);
-      System.out.printf("FrameLimitsIT: direct memory %d MiB after the attackers left%n", direct.getMemoryUsed() >> 20);
+      System.out.printf(
+          "FrameLimitsIT: direct memory %d MiB after the attackers left%n",
+          direct.getMemoryUsed() >> 20);
     }
   }
 
@@ -154,7 +211,8 @@ class FrameLimitsIT {
    * length of a frame of frameBytes (length field included) and sends bytes of it in all. A write
    * the server cuts short by closing is expected.
    */
-  private List<Socket> attack(InetSocketAddress to, int n, byte[] prefix, int frameBytes, int send) throws IOException {
+  private List<Socket> attack(InetSocketAddress to, int n, byte[] prefix, int frameBytes, int send)
+      throws IOException {
     List<Socket> opened = new ArrayList<>();
     byte[] chunk = new byte[64 << 10];
     for (int i = 0; i < n; i++) {
@@ -179,16 +237,20 @@ class FrameLimitsIT {
   }
 
   /**
-   * Waits until every connection is either closed or held whole by the server (what the port
-   * holds is exactly the held connections' frames); returns how many are held.
+   * Waits until every connection is either closed or held whole by the server (what the port holds
+   * is exactly the held connections' frames); returns how many are held.
    */
   private int awaitSettled(String port, List<Socket> attack, LongSupplier held, long perConnection)
       throws InterruptedException {
-    TestClusters.await("the " + port + " to settle", WAIT, () -> {
-      sample();
-      long bytes = held.getAsLong();
-      return bytes % perConnection == 0 && bytes / perConnection == attack.size() - closedCount(attack);
-    });
+    TestClusters.await(
+        "the " + port + " to settle",
+        WAIT,
+        () -> {
+          sample();
+          long bytes = held.getAsLong();
+          return bytes % perConnection == 0
+              && bytes / perConnection == attack.size() - closedCount(attack);
+        });
     return (int) (held.getAsLong() / perConnection);
   }
 
@@ -213,12 +275,18 @@ class FrameLimitsIT {
   }
 
   private int lines(String start, String contains) {
-    return (int) warnings.list.stream().map(ILoggingEvent::getFormattedMessage)
-        .filter(m -> m.startsWith(start) && m.contains(contains)).count();
+    return (int)
+        warnings.list.stream()
+            .map(ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.startsWith(start) && m.contains(contains))
+            .count();
   }
 
   private RaftServer leader() {
-    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst().orElse(null);
+    return servers.values().stream()
+        .filter(s -> s.driver().role() == Role.LEADER)
+        .findFirst()
+        .orElse(null);
   }
 
   private static byte[] bytes(String s) {

@@ -41,10 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("integration")
 class LargeSnapshotIT {
-  private static final Duration WAIT = Duration.ofSeconds(Integer.getInteger("raft.large.wait", 180));
-  private static final int COMMANDS = Integer.getInteger("raft.large.commands", 272); // 272 MiB of state
-  @TempDir
-  Path tmp;
+  private static final Duration WAIT =
+      Duration.ofSeconds(Integer.getInteger("raft.large.wait", 180));
+  private static final int COMMANDS =
+      Integer.getInteger("raft.large.commands", 272); // 272 MiB of state
+  @TempDir Path tmp;
   private int[] ports;
   private final Map<Long, Process> processes = new TreeMap<>();
 
@@ -60,13 +61,21 @@ class LargeSnapshotIT {
 
   private Process start(long id) throws IOException {
     Path conf = tmp.resolve("node" + id + ".conf");
-    Files.writeString(conf, TestClusters.peers(ports) + "raft.cluster-id = large-it\nraft.node-id = " + id
-        + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
-        + "\nraft.state-machine = it-file\nraft.tick-interval = 50ms\nraft.election-ticks = 20\n"
-        + "raft.snapshot.entries = 0\nraft.snapshot.trailing-entries = 0\nraft.snapshot.chunk-size = 1MiB\n"
-        + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
-    Process p = TestClusters.serverProcess(conf, tmp.resolve("node" + id + ".out"), "-Xmx256m",
-        "-XX:+ExitOnOutOfMemoryError");
+    Files.writeString(
+        conf,
+        TestClusters.peers(ports)
+            + "raft.cluster-id = large-it\nraft.node-id = "
+            + id
+            + "\nraft.data-dir = "
+            + TestClusters.quoted(tmp.resolve("node" + id))
+            + "\nraft.state-machine = it-file\nraft.tick-interval = 50ms\nraft.election-ticks = 20\n"
+            + "raft.snapshot.entries = 0\nraft.snapshot.trailing-entries = 0\nraft.snapshot.chunk-size = 1MiB\n"
+            + "raft.plugins-dir = "
+            + TestClusters.quoted(tmp.resolve("no-plugins"))
+            + "\n");
+    Process p =
+        TestClusters.serverProcess(
+            conf, tmp.resolve("node" + id + ".out"), "-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
     processes.put(id, p);
     return p;
   }
@@ -88,15 +97,22 @@ class LargeSnapshotIT {
       s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2_000);
       s.setSoTimeout(5_000);
       DataOutputStream out = new DataOutputStream(s.getOutputStream());
-      byte[] req = ClientRequest.newBuilder().setRequestId(1)
-          .setQuery(Query.newBuilder().setQuery(ByteString.EMPTY).setLocal(true)).build().toByteArray();
+      byte[] req =
+          ClientRequest.newBuilder()
+              .setRequestId(1)
+              .setQuery(Query.newBuilder().setQuery(ByteString.EMPTY).setLocal(true))
+              .build()
+              .toByteArray();
       out.writeInt(req.length);
       out.write(req);
       out.flush();
       DataInputStream in = new DataInputStream(s.getInputStream());
       byte[] resp = new byte[in.readInt()];
       in.readFully(resp);
-      return ClientResponse.parseFrom(resp).getApplied().getResult().toString(StandardCharsets.UTF_8);
+      return ClientResponse.parseFrom(resp)
+          .getApplied()
+          .getResult()
+          .toString(StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "unreachable: " + e.getMessage();
     }
@@ -115,8 +131,9 @@ class LargeSnapshotIT {
 
     List<String> all = new ArrayList<>();
     for (long id = 1; id <= 3; id++) all.add(client(id));
-    try (RaftClient c = RaftClient.create(RaftClientOptions.builder(all).requestTimeout(Duration.ofSeconds(60))
-        .build())) {
+    try (RaftClient c =
+        RaftClient.create(
+            RaftClientOptions.builder(all).requestTimeout(Duration.ofSeconds(60)).build())) {
       List<CompletableFuture<byte[]>> fs = new ArrayList<>();
       for (int i = 0; i < COMMANDS; i++) {
         fs.add(c.propose(ByteBuffer.allocate(8).putLong(1_000 + i).array()));
@@ -124,8 +141,11 @@ class LargeSnapshotIT {
       }
       for (CompletableFuture<byte[]> f : fs) f.get(60, TimeUnit.SECONDS);
       for (long id : processes.keySet()) {
-        try (RaftClient one = RaftClient.create(RaftClientOptions.builder(List.of(client(id)))
-            .requestTimeout(Duration.ofSeconds(120)).build())) {
+        try (RaftClient one =
+            RaftClient.create(
+                RaftClientOptions.builder(List.of(client(id)))
+                    .requestTimeout(Duration.ofSeconds(120))
+                    .build())) {
           one.snapshot().get(150, TimeUnit.SECONDS);
         }
       }
@@ -136,7 +156,9 @@ class LargeSnapshotIT {
     long started = System.nanoTime();
     start(lagging);
     try {
-      await("the restarted follower has the leader's state", () -> expected.equals(localSummary(lagging)));
+      await(
+          "the restarted follower has the leader's state",
+          () -> expected.equals(localSummary(lagging)));
     } catch (AssertionError e) {
       for (long id = 1; id <= 3; id++) {
         Path log = tmp.resolve("node" + id).resolve("node.log");
@@ -150,7 +172,11 @@ class LargeSnapshotIT {
     NodeStatus st = TestClusters.status(client(lagging));
     assertTrue(st.getLastIndex() >= COMMANDS, "it continues from the log after the snapshot");
     assertTrue(processes.get(lagging).isAlive(), "no out-of-memory exit");
-    System.out.println("LargeSnapshotIT: a " + (COMMANDS) + " MiB snapshot installed on a 256 MB heap in "
-        + millis + " ms (restart included)");
+    System.out.println(
+        "LargeSnapshotIT: a "
+            + (COMMANDS)
+            + " MiB snapshot installed on a 256 MB heap in "
+            + millis
+            + " ms (restart included)");
   }
 }

@@ -48,7 +48,8 @@ public final class ListStateMachineProvider implements StateMachineProvider {
       List<byte[]> out = new ArrayList<>(entries.size());
       for (CommittedEntry e : entries) {
         String command = new String(e.data(), StandardCharsets.UTF_8);
-        if (command.equals("fail-on-" + nodeId)) throw new IllegalStateException("told to fail at " + e.index());
+        if (command.equals("fail-on-" + nodeId))
+          throw new IllegalStateException("told to fail at " + e.index());
         applied.add(command);
         last = e.index();
         out.add(("ok:" + e.index()).getBytes(StandardCharsets.UTF_8));

@@ -45,10 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
 class PluginLoadingIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String PACKAGE = "io.raftjvm.it.plugin";
-  private static final String SERVICE_FILE = "META-INF/services/" + StateMachineProvider.class.getName();
+  private static final String SERVICE_FILE =
+      "META-INF/services/" + StateMachineProvider.class.getName();
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private RaftServer server;
   private RaftClient client;
 
@@ -105,7 +105,8 @@ class PluginLoadingIT {
             @Override public void restore(InputStream in) {}
           }
         }
-        """.formatted(PACKAGE, className, providerName);
+        """
+        .formatted(PACKAGE, className, providerName);
   }
 
   /**
@@ -122,16 +123,24 @@ class PluginLoadingIT {
 
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     assertNotNull(javac, "no system Java compiler: run the tests on a JDK");
-    Path spi = Path.of(StateMachineProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path spi =
+        Path.of(
+            StateMachineProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-    try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8)) {
-      List<String> options = List.of("--release", "17", "-classpath", spi.toString(), "-d", classes.toString());
-      boolean ok = javac.getTask(null, files, diagnostics, options, null, files.getJavaFileObjects(src)).call();
+    try (StandardJavaFileManager files =
+        javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8)) {
+      List<String> options =
+          List.of("--release", "17", "-classpath", spi.toString(), "-d", classes.toString());
+      boolean ok =
+          javac
+              .getTask(null, files, diagnostics, options, null, files.getJavaFileObjects(src))
+              .call();
       assertTrue(ok, "compiling " + className + " failed: " + diagnostics.getDiagnostics());
     }
 
     Files.createDirectories(jar.getParent());
-    try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file);
+    try (OutputStream file = Files.newOutputStream(jar);
+        JarOutputStream out = new JarOutputStream(file);
         Stream<Path> walk = Files.walk(classes)) {
       for (Path c : walk.filter(Files::isRegularFile).sorted().toList()) {
         out.putNextEntry(new JarEntry(classes.relativize(c).toString().replace('\\', '/')));
@@ -142,19 +151,31 @@ class PluginLoadingIT {
       out.write((PACKAGE + "." + className + "\n").getBytes(StandardCharsets.UTF_8));
       out.closeEntry();
     }
-    assertThrows(ClassNotFoundException.class, () -> Class.forName(PACKAGE + "." + className, false,
-        PluginLoadingIT.class.getClassLoader()), "the provider must come only from the jar");
+    assertThrows(
+        ClassNotFoundException.class,
+        () ->
+            Class.forName(PACKAGE + "." + className, false, PluginLoadingIT.class.getClassLoader()),
+        "the provider must come only from the jar");
     return jar;
   }
 
-  /** A single-node config selecting stateMachine, with plugins from pluginsDir and ephemeral ports. */
+  /**
+   * A single-node config selecting stateMachine, with plugins from pluginsDir and ephemeral ports.
+   */
   private ServerConfig config(String stateMachine, Path pluginsDir) throws IOException {
-    String hocon = TestClusters.peers(TestClusters.freePorts(2))
-        + "raft.cluster-id = plugin-it\nraft.node-id = 1\n"
-        + "raft.data-dir = " + TestClusters.quoted(tmp.resolve("node1")) + "\n"
-        + "raft.state-machine = \"" + stateMachine + "\"\n"
-        + "raft.plugins-dir = " + TestClusters.quoted(pluginsDir) + "\n"
-        + "raft.tick-interval = 50ms\nraft.election-ticks = 10\n";
+    String hocon =
+        TestClusters.peers(TestClusters.freePorts(2))
+            + "raft.cluster-id = plugin-it\nraft.node-id = 1\n"
+            + "raft.data-dir = "
+            + TestClusters.quoted(tmp.resolve("node1"))
+            + "\n"
+            + "raft.state-machine = \""
+            + stateMachine
+            + "\"\n"
+            + "raft.plugins-dir = "
+            + TestClusters.quoted(pluginsDir)
+            + "\n"
+            + "raft.tick-interval = 50ms\nraft.election-ticks = 10\n";
     return TestClusters.config(hocon);
   }
 
@@ -173,24 +194,38 @@ class PluginLoadingIT {
   @Test
   void aNodeRunsTheStateMachineOfAJarInPluginsDir() throws Exception {
     Path plugins = tmp.resolve("plugins");
-    Path jar = buildPluginJar(plugins.resolve("echo-plugin.jar"), "EchoPluginProvider", "echo-plugin");
+    Path jar =
+        buildPluginJar(plugins.resolve("echo-plugin.jar"), "EchoPluginProvider", "echo-plugin");
     Files.writeString(plugins.resolve("README.txt"), "not a jar: ignored");
 
     server = RaftServer.start(config("echo-plugin", plugins));
     awaitLeader();
-    client = RaftClient.create(RaftClientOptions.builder(List.of(ServerConfig.show(server.config().self().clientAddress())))
-        .requestTimeout(Duration.ofSeconds(30)).build());
+    client =
+        RaftClient.create(
+            RaftClientOptions.builder(
+                    List.of(ServerConfig.show(server.config().self().clientAddress())))
+                .requestTimeout(Duration.ofSeconds(30))
+                .build());
 
-    assertEquals("nigulp olleh", new String(client.proposeSync(utf8("hello plugin")), StandardCharsets.UTF_8));
+    assertEquals(
+        "nigulp olleh",
+        new String(client.proposeSync(utf8("hello plugin")), StandardCharsets.UTF_8));
     List<CompletableFuture<byte[]>> results = new ArrayList<>();
     for (int i = 0; i < 200; i++) results.add(client.propose(utf8("cmd-" + i)));
     for (int i = 0; i < 200; i++) {
-      assertArrayEquals(utf8(new StringBuilder("cmd-" + i).reverse().toString()), results.get(i).join(), "command " + i);
+      assertArrayEquals(
+          utf8(new StringBuilder("cmd-" + i).reverse().toString()),
+          results.get(i).join(),
+          "command " + i);
     }
-    assertTrue(server.driver().appliedIndex() >= 201, "applied index " + server.driver().appliedIndex());
+    assertTrue(
+        server.driver().appliedIndex() >= 201, "applied index " + server.driver().appliedIndex());
 
     String location = new String(client.querySync(utf8("where")), StandardCharsets.UTF_8);
-    assertEquals(jar.toRealPath(), Path.of(URI.create(location)).toRealPath(), "the state machine's classes come from the jar");
+    assertEquals(
+        jar.toRealPath(),
+        Path.of(URI.create(location)).toRealPath(),
+        "the state machine's classes come from the jar");
   }
 
   @Test
@@ -198,13 +233,22 @@ class PluginLoadingIT {
     Path plugins = tmp.resolve("plugins");
     buildPluginJar(plugins.resolve("echo-plugin.jar"), "EchoPluginProvider", "echo-plugin");
 
-    ConfigException e = assertThrows(ConfigException.class, () -> server = RaftServer.start(config("no-such-machine", plugins)));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> server = RaftServer.start(config("no-such-machine", plugins)));
     String m = e.getMessage();
     assertFalse(m.contains("\n"), "one line: " + m);
     assertTrue(m.contains("no provider named 'no-such-machine'"), m);
-    assertTrue(m.contains("echo-plugin (" + PACKAGE + ".EchoPluginProvider)"), "lists the plugin jar's provider: " + m);
-    assertTrue(m.contains("it-list (" + ListStateMachineProvider.class.getName() + ")"), "lists the classpath's provider: " + m);
-    assertFalse(Files.exists(tmp.resolve("node1").resolve("raft")), "refused before touching the data directory");
+    assertTrue(
+        m.contains("echo-plugin (" + PACKAGE + ".EchoPluginProvider)"),
+        "lists the plugin jar's provider: " + m);
+    assertTrue(
+        m.contains("it-list (" + ListStateMachineProvider.class.getName() + ")"),
+        "lists the classpath's provider: " + m);
+    assertFalse(
+        Files.exists(tmp.resolve("node1").resolve("raft")),
+        "refused before touching the data directory");
   }
 
   @Test
@@ -213,7 +257,9 @@ class PluginLoadingIT {
     buildPluginJar(plugins.resolve("a.jar"), "FirstDuplicate", "dup");
     buildPluginJar(plugins.resolve("b.jar"), "SecondDuplicate", "dup");
 
-    ConfigException e = assertThrows(ConfigException.class, () -> server = RaftServer.start(config("dup", plugins)));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> server = RaftServer.start(config("dup", plugins)));
     String m = e.getMessage();
     assertFalse(m.contains("\n"), "one line: " + m);
     assertTrue(m.contains("2 providers are named 'dup'"), m);

@@ -22,7 +22,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -40,8 +39,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @DisplayName("RaftServer: a 3-node cluster on loopback")
 class RaftServerIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
 
@@ -53,10 +51,17 @@ class RaftServerIT {
   private void configure(String extra) throws Exception {
     String peers = TestClusters.peers(TestClusters.freePorts(6));
     for (long id = 1; id <= 3; id++) {
-      String hocon = peers + "raft.cluster-id = it\nraft.node-id = " + id + "\nraft.data-dir = "
-          + TestClusters.quoted(tmp.resolve("node" + id)) + "\nraft.state-machine = it-list\n"
-          + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = "
-          + TestClusters.quoted(tmp.resolve("none")) + "\n" + extra;
+      String hocon =
+          peers
+              + "raft.cluster-id = it\nraft.node-id = "
+              + id
+              + "\nraft.data-dir = "
+              + TestClusters.quoted(tmp.resolve("node" + id))
+              + "\nraft.state-machine = it-list\n"
+              + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = "
+              + TestClusters.quoted(tmp.resolve("none"))
+              + "\n"
+              + extra;
       configs.put(id, TestClusters.config(hocon));
     }
   }
@@ -71,7 +76,10 @@ class RaftServerIT {
   }
 
   private RaftServer leader() {
-    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst().orElse(null);
+    return servers.values().stream()
+        .filter(s -> s.driver().role() == Role.LEADER)
+        .findFirst()
+        .orElse(null);
   }
 
   private String clientAddresses() {
@@ -83,8 +91,12 @@ class RaftServerIT {
     return sb.toString();
   }
 
-  /** Proposes count commands named prefix-i with at most window in flight; returns the acknowledged ones. */
-  private static Set<String> proposeMany(RaftClient client, String prefix, int count, int window, Set<String> unknown)
+  /**
+   * Proposes count commands named prefix-i with at most window in flight; returns the acknowledged
+   * ones.
+   */
+  private static Set<String> proposeMany(
+      RaftClient client, String prefix, int count, int window, Set<String> unknown)
       throws InterruptedException {
     Set<String> acked = ConcurrentHashMap.newKeySet();
     Semaphore inFlight = new Semaphore(window);
@@ -92,11 +104,15 @@ class RaftServerIT {
     for (int i = 0; i < count; i++) {
       String cmd = prefix + "-" + i;
       inFlight.acquire();
-      all.add(client.propose(cmd.getBytes(StandardCharsets.UTF_8)).whenComplete((r, t) -> {
-        if (t == null) acked.add(cmd);
-        else unknown.add(cmd);
-        inFlight.release();
-      }));
+      all.add(
+          client
+              .propose(cmd.getBytes(StandardCharsets.UTF_8))
+              .whenComplete(
+                  (r, t) -> {
+                    if (t == null) acked.add(cmd);
+                    else unknown.add(cmd);
+                    inFlight.release();
+                  }));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, t) -> null).join();
     return acked;
@@ -106,33 +122,42 @@ class RaftServerIT {
   void commitsFromConcurrentClientsSurvivesLeaderLossAndCatchesUpRestartedNodes() throws Exception {
     startCluster();
     await("a leader", () -> leader() != null);
-    RaftClientOptions options = RaftClientOptions.builder(List.of(clientAddresses().split(",")))
-        .requestTimeout(Duration.ofSeconds(20)).build();
+    RaftClientOptions options =
+        RaftClientOptions.builder(List.of(clientAddresses().split(",")))
+            .requestTimeout(Duration.ofSeconds(20))
+            .build();
     Set<String> unknown = ConcurrentHashMap.newKeySet();
     Set<String> acked = ConcurrentHashMap.newKeySet();
-    try (RaftClient a = RaftClient.create(options); RaftClient b = RaftClient.create(options)) {
+    try (RaftClient a = RaftClient.create(options);
+        RaftClient b = RaftClient.create(options)) {
       // 10,000 proposals from two clients and four workers.
       List<Thread> workers = new ArrayList<>();
       for (int w = 0; w < 4; w++) {
         RaftClient client = w % 2 == 0 ? a : b;
         String prefix = "w" + w;
-        Thread t = new Thread(() -> {
-          try {
-            acked.addAll(proposeMany(client, prefix, 2_500, 64, unknown));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    acked.addAll(proposeMany(client, prefix, 2_500, 64, unknown));
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
         workers.add(t);
         t.start();
       }
       for (Thread t : workers) t.join();
       assertEquals(Set.of(), unknown, "no failures while the cluster is healthy");
       assertEquals(10_000, acked.size());
-      await("every replica applied 10,000 commands", () -> ListStateMachineProvider.INSTANCES.values().stream()
-          .allMatch(sm -> sm.applied.size() >= 10_000));
+      await(
+          "every replica applied 10,000 commands",
+          () ->
+              ListStateMachineProvider.INSTANCES.values().stream()
+                  .allMatch(sm -> sm.applied.size() >= 10_000));
       List<String> reference = ListStateMachineProvider.INSTANCES.get(1L).applied;
-      for (var sm : ListStateMachineProvider.INSTANCES.values()) assertEquals(reference, sm.applied);
+      for (var sm : ListStateMachineProvider.INSTANCES.values())
+        assertEquals(reference, sm.applied);
       assertEquals(acked, new HashSet<>(reference));
 
       // The leader stops; a new one takes over and the client carries on.
@@ -150,27 +175,39 @@ class RaftServerIT {
       // The stopped node restarts from its data directory and catches up.
       servers.put(oldId, RaftServer.start(configs.get(oldId)));
       RaftServer leaderNow = leader();
-      await("the restarted node applied everything the leader did", () -> {
-        var mine = ListStateMachineProvider.INSTANCES.get(oldId);
-        var theirs = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId());
-        return mine.applied.size() == theirs.applied.size() && mine.applied.size() >= acked.size();
-      });
+      await(
+          "the restarted node applied everything the leader did",
+          () -> {
+            var mine = ListStateMachineProvider.INSTANCES.get(oldId);
+            var theirs = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId());
+            return mine.applied.size() == theirs.applied.size()
+                && mine.applied.size() >= acked.size();
+          });
 
       // A follower stops while writes go on, then restarts from its data directory and catches up.
-      long followerId = servers.keySet().stream().filter(id -> id != leaderNow.config().nodeId()).findFirst().orElseThrow();
+      long followerId =
+          servers.keySet().stream()
+              .filter(id -> id != leaderNow.config().nodeId())
+              .findFirst()
+              .orElseThrow();
       servers.remove(followerId).close();
       Set<String> whileDown = proposeMany(a, "down", 300, 16, unknown);
       assertEquals(300, whileDown.size(), "a majority is up: every proposal succeeds");
       acked.addAll(whileDown);
       servers.put(followerId, RaftServer.start(configs.get(followerId)));
-      await("the restarted follower caught up", () -> {
-        var mine = ListStateMachineProvider.INSTANCES.get(followerId);
-        var theirs = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId());
-        return mine.applied.size() == theirs.applied.size() && mine.applied.size() >= acked.size();
-      });
-      System.out.printf("RaftServerIT: %d acknowledged, %d with unknown outcome after the leader stopped%n",
+      await(
+          "the restarted follower caught up",
+          () -> {
+            var mine = ListStateMachineProvider.INSTANCES.get(followerId);
+            var theirs = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId());
+            return mine.applied.size() == theirs.applied.size()
+                && mine.applied.size() >= acked.size();
+          });
+      System.out.printf(
+          "RaftServerIT: %d acknowledged, %d with unknown outcome after the leader stopped%n",
           acked.size(), unknown.size());
-      List<String> finalRef = ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId()).applied;
+      List<String> finalRef =
+          ListStateMachineProvider.INSTANCES.get(leaderNow.config().nodeId()).applied;
       Set<String> distinct = new HashSet<>(finalRef);
       assertEquals(finalRef.size(), distinct.size(), "no command applied twice");
       assertTrue(distinct.containsAll(acked), "every acknowledged command is applied");
@@ -199,13 +236,19 @@ class RaftServerIT {
     await("a leader", () -> leader() != null);
     RaftServer failing = leader();
     long id = failing.config().nodeId();
-    try (RaftClient client = RaftClient.create(RaftClientOptions.builder(List.of(clientAddresses().split(",")))
-        .requestTimeout(Duration.ofSeconds(30)).build())) {
+    try (RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(clientAddresses().split(",")))
+                .requestTimeout(Duration.ofSeconds(30))
+                .build())) {
       client.proposeSync("before".getBytes(StandardCharsets.UTF_8));
-      client.propose(("fail-on-" + id).getBytes(StandardCharsets.UTF_8)); // its own outcome does not matter
-      await("node " + id + " stopped and its server closed", () -> failing.failure() != null
-          );
-      assertTrue(failing.failure().startsWith("state machine failed: java.lang.IllegalStateException: told to fail"),
+      client.propose(
+          ("fail-on-" + id).getBytes(StandardCharsets.UTF_8)); // its own outcome does not matter
+      await("node " + id + " stopped and its server closed", () -> failing.failure() != null);
+      assertTrue(
+          failing
+              .failure()
+              .startsWith("state machine failed: java.lang.IllegalStateException: told to fail"),
           failing.failure());
       byte[] after = client.proposeSync("after".getBytes(StandardCharsets.UTF_8));
       assertTrue(new String(after, StandardCharsets.UTF_8).startsWith("ok:"));
@@ -227,21 +270,33 @@ class RaftServerIT {
     configure("raft.transport.native = " + nativeTransport + "\n");
     InetSocketAddress peer = configs.get(1L).self().peerAddress();
     try (ServerSocket taken = occupy(peer)) {
-      ConfigException e = assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(1L)));
-      assertEquals("cannot listen on 127.0.0.1:" + peer.getPort() + " (raft.peers[id = 1].peer-address): Address"
-          + " already in use", e.getMessage());
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(1L)));
+      assertEquals(
+          "cannot listen on 127.0.0.1:"
+              + peer.getPort()
+              + " (raft.peers[id = 1].peer-address): Address"
+              + " already in use",
+          e.getMessage());
     }
   }
 
-  /** The client port is bound after the peer port: a failed start lets go of the peer port again. */
+  /**
+   * The client port is bound after the peer port: a failed start lets go of the peer port again.
+   */
   @Test
   void aTakenClientAddressIsNamedWithItsKeyAndTheFailedStartReleasesThePeerPort() throws Exception {
     configure("");
     InetSocketAddress client = configs.get(2L).self().clientAddress();
     try (ServerSocket taken = occupy(client)) {
-      ConfigException e = assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(2L)));
-      assertEquals("cannot listen on 127.0.0.1:" + client.getPort() + " (raft.peers[id = 2].client-address): Address"
-          + " already in use", e.getMessage());
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> RaftServer.start(configs.get(2L)));
+      assertEquals(
+          "cannot listen on 127.0.0.1:"
+              + client.getPort()
+              + " (raft.peers[id = 2].client-address): Address"
+              + " already in use",
+          e.getMessage());
     }
     servers.put(2L, RaftServer.start(configs.get(2L)));
     assertEquals(client.getPort(), servers.get(2L).clientAddress().getPort());

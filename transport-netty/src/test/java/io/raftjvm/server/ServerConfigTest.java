@@ -17,14 +17,16 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Configuration loading: defaults from reference.conf, and one-line errors naming the key. */
 @DisplayName("ServerConfig")
 class ServerConfigTest {
-  private static final String PEERS = "raft.peers = ["
-      + "{id = 1, peer-address = \"127.0.0.1:7101\", client-address = \"127.0.0.1:7201\"},"
-      + "{id = 2, peer-address = \"127.0.0.1:7102\", client-address = \"127.0.0.1:7202\"},"
-      + "{id = 3, peer-address = \"127.0.0.1:7103\", client-address = \"127.0.0.1:7203\"}]\n";
+  private static final String PEERS =
+      "raft.peers = ["
+          + "{id = 1, peer-address = \"127.0.0.1:7101\", client-address = \"127.0.0.1:7201\"},"
+          + "{id = 2, peer-address = \"127.0.0.1:7102\", client-address = \"127.0.0.1:7202\"},"
+          + "{id = 3, peer-address = \"127.0.0.1:7103\", client-address = \"127.0.0.1:7203\"}]\n";
   private static final String VALID = "raft.node-id = 2\nraft.data-dir = \"data/n2\"\n" + PEERS;
 
   private static ServerConfig parse(String hocon) {
-    Config c = ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve();
+    Config c =
+        ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve();
     return ServerConfig.from(c);
   }
 
@@ -46,28 +48,30 @@ class ServerConfigTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "node id not a member       | raft.node-id = 9                        | raft.node-id 9 is not one of the ids in peers",
-      "heartbeat not below election| raft.heartbeat-ticks = 10               | raft.election-ticks must be greater than heartbeat-ticks",
-      "duplicate address          | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=2, peer-address=\"localhost:1\", client-address=\"localhost:3\"}]\\nraft.node-id = 1 | raft.peers[1].peer-address address localhost:1 is used twice",
-      "duplicate id               | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=1, peer-address=\"localhost:3\", client-address=\"localhost:4\"}]\\nraft.node-id = 1 | raft.peers[1].id duplicate node id 1",
-      "bad port                   | raft.peers = [{id=2, peer-address=\"localhost:99999\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address port must be 1-65535",
-      "missing port               | raft.peers = [{id=2, peer-address=\"localhost\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address must be host:port",
-      "zero tick                  | raft.tick-interval = 0ms                | raft.tick-interval must be at least 1ms",
-      "inflight above high water  | raft.replication.max-inflight-bytes = 64MiB | raft.replication.max-inflight-bytes must not exceed transport.write-buffer-high-water",
-      "append above frame         | raft.replication.max-append-bytes = 64MiB | raft.replication.max-append-bytes must leave room in transport.max-frame-size",
-      "wrong type                 | raft.election-ticks = lots              | election-ticks",
-      "lease without check-quorum | raft.read-lease = true\\nraft.check-quorum = false | raft.read-lease needs check-quorum = true",
-      "lease drift too large      | raft.lease-drift-ticks = 10             | raft.lease-drift-ticks must be in [0, election-ticks), got 10",
-      "negative snapshot entries  | raft.snapshot.entries = -1              | raft.snapshot.entries must not be negative",
-      "snapshot chunk above frame | raft.snapshot.chunk-size = 64MiB        | raft.snapshot.chunk-size must leave room in transport.max-frame-size",
-      "client frame too small     | raft.client.max-frame-size = 100        | raft.client.max-frame-size must be at least 1KiB, got 100",
-      "client frame over 2GiB     | raft.client.max-frame-size = 3GiB       | raft.client.max-frame-size must be below 2GiB",
-      "client frame not a size    | raft.client.max-frame-size = large      | client.max-frame-size",
-      "client budget below frame  | raft.client.max-incomplete-frame-bytes = 1MiB | raft.client.max-incomplete-frame-bytes must be at least client.max-frame-size (4194304), got 1048576",
-      "client budget not positive | raft.client.max-incomplete-frame-bytes = 0 | raft.client.max-incomplete-frame-bytes must be positive",
-      "peer budget below frame    | raft.transport.max-incomplete-frame-bytes = 32MiB | raft.transport.max-incomplete-frame-bytes must be at least transport.max-frame-size (67108864), got 33554432",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "node id not a member       | raft.node-id = 9                        | raft.node-id 9 is not one of the ids in peers",
+        "heartbeat not below election| raft.heartbeat-ticks = 10               | raft.election-ticks must be greater than heartbeat-ticks",
+        "duplicate address          | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=2, peer-address=\"localhost:1\", client-address=\"localhost:3\"}]\\nraft.node-id = 1 | raft.peers[1].peer-address address localhost:1 is used twice",
+        "duplicate id               | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=1, peer-address=\"localhost:3\", client-address=\"localhost:4\"}]\\nraft.node-id = 1 | raft.peers[1].id duplicate node id 1",
+        "bad port                   | raft.peers = [{id=2, peer-address=\"localhost:99999\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address port must be 1-65535",
+        "missing port               | raft.peers = [{id=2, peer-address=\"localhost\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address must be host:port",
+        "zero tick                  | raft.tick-interval = 0ms                | raft.tick-interval must be at least 1ms",
+        "inflight above high water  | raft.replication.max-inflight-bytes = 64MiB | raft.replication.max-inflight-bytes must not exceed transport.write-buffer-high-water",
+        "append above frame         | raft.replication.max-append-bytes = 64MiB | raft.replication.max-append-bytes must leave room in transport.max-frame-size",
+        "wrong type                 | raft.election-ticks = lots              | election-ticks",
+        "lease without check-quorum | raft.read-lease = true\\nraft.check-quorum = false | raft.read-lease needs check-quorum = true",
+        "lease drift too large      | raft.lease-drift-ticks = 10             | raft.lease-drift-ticks must be in [0, election-ticks), got 10",
+        "negative snapshot entries  | raft.snapshot.entries = -1              | raft.snapshot.entries must not be negative",
+        "snapshot chunk above frame | raft.snapshot.chunk-size = 64MiB        | raft.snapshot.chunk-size must leave room in transport.max-frame-size",
+        "client frame too small     | raft.client.max-frame-size = 100        | raft.client.max-frame-size must be at least 1KiB, got 100",
+        "client frame over 2GiB     | raft.client.max-frame-size = 3GiB       | raft.client.max-frame-size must be below 2GiB",
+        "client frame not a size    | raft.client.max-frame-size = large      | client.max-frame-size",
+        "client budget below frame  | raft.client.max-incomplete-frame-bytes = 1MiB | raft.client.max-incomplete-frame-bytes must be at least client.max-frame-size (4194304), got 1048576",
+        "client budget not positive | raft.client.max-incomplete-frame-bytes = 0 | raft.client.max-incomplete-frame-bytes must be positive",
+        "peer budget below frame    | raft.transport.max-incomplete-frame-bytes = 32MiB | raft.transport.max-incomplete-frame-bytes must be at least transport.max-frame-size (67108864), got 33554432",
+      })
   void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
     String hocon = VALID + override.replace("\\n", "\n") + "\n";
     ConfigException e = assertThrows(ConfigException.class, () -> parse(hocon));
@@ -77,17 +81,22 @@ class ServerConfigTest {
 
   @Test
   void missingNodeIdIsNamed() {
-    ConfigException e = assertThrows(ConfigException.class, () -> parse("raft.data-dir = x\n" + PEERS));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> parse("raft.data-dir = x\n" + PEERS));
     assertEquals("bad config: raft.node-id is required", e.getMessage());
   }
 
   @Test
   void missingFileIsNamed() {
-    ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new File("no/such.conf")));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ServerConfig.load(new File("no/such.conf")));
     assertEquals("config file no/such.conf does not exist or is not a file", e.getMessage());
   }
 
-  /** An include resolves next to the including file, also when that file is named without a directory. */
+  /**
+   * An include resolves next to the including file, also when that file is named without a
+   * directory.
+   */
   @Test
   void includesResolveNextToAConfigNamedWithoutADirectory() throws Exception {
     String stem = "servercfg-" + ProcessHandle.current().pid();
@@ -95,10 +104,12 @@ class ServerConfigTest {
     java.nio.file.Path node = java.nio.file.Path.of(stem + "-node.conf");
     try {
       java.nio.file.Files.writeString(cluster, PEERS);
-      java.nio.file.Files.writeString(node, "include required(\"" + cluster + "\")\nraft.node-id = 2\nraft.data-dir = d\n");
+      java.nio.file.Files.writeString(
+          node, "include required(\"" + cluster + "\")\nraft.node-id = 2\nraft.data-dir = d\n");
       assertEquals(2, ServerConfig.load(new File(node.toString())).members().get(2L).id());
       java.nio.file.Files.delete(cluster);
-      ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new File(node.toString())));
+      ConfigException e =
+          assertThrows(ConfigException.class, () -> ServerConfig.load(new File(node.toString())));
       assertTrue(e.getMessage().startsWith("bad config " + node + ": "), e.getMessage());
       assertTrue(e.getMessage().contains(cluster.toString()), e.getMessage());
       assertEquals(1, e.getMessage().lines().count());

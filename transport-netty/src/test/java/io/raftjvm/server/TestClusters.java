@@ -35,26 +35,34 @@ public final class TestClusters {
     int n = ports.length / 2;
     StringBuilder sb = new StringBuilder("raft.peers = [");
     for (int i = 1; i <= n; i++) {
-      sb.append("{id = ").append(i).append(", peer-address = \"127.0.0.1:").append(ports[i - 1])
-          .append("\", client-address = \"127.0.0.1:").append(ports[n + i - 1]).append("\"},");
+      sb.append("{id = ")
+          .append(i)
+          .append(", peer-address = \"127.0.0.1:")
+          .append(ports[i - 1])
+          .append("\", client-address = \"127.0.0.1:")
+          .append(ports[n + i - 1])
+          .append("\"},");
     }
     return sb.append("]\n").toString();
   }
 
   /** A validated config from HOCON text over the defaults. */
   public static ServerConfig config(String hocon) {
-    return ServerConfig.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+    return ServerConfig.from(
+        ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
   }
 
   /**
    * Polls condition every 10 ms until it holds; fails naming what was awaited after wait. For tests
    * on real sockets and threads, which wait on conditions, never on fixed sleeps.
    */
-  public static void await(String what, java.time.Duration wait, java.util.function.BooleanSupplier condition)
+  public static void await(
+      String what, java.time.Duration wait, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + wait + " waiting for " + what);
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("timed out after " + wait + " waiting for " + what);
       Thread.sleep(10); // polling a condition
     }
   }
@@ -63,23 +71,35 @@ public final class TestClusters {
    * Starts {@code RaftServer --config conf} in a child JVM on this test's class path, with the
    * Chronicle flags this JVM got and extra JVM options; its output goes to {@code out}.
    */
-  public static Process serverProcess(Path conf, Path out, String... jvmOptions) throws IOException {
+  public static Process serverProcess(Path conf, Path out, String... jvmOptions)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(chronicleArgs());
     cmd.addAll(List.of(jvmOptions));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), RaftServer.class.getName(), "--config",
-        conf.toString()));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            RaftServer.class.getName(),
+            "--config",
+            conf.toString()));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
   }
 
   /** The Chronicle flags this JVM got from the build (see the parent pom), for child JVMs. */
   private static List<String> chronicleArgs() {
-    String prop = System.getProperty("chronicle.jvm.args", "") + " " + System.getProperty("jdk24.jvm.args", "");
+    String prop =
+        System.getProperty("chronicle.jvm.args", "")
+            + " "
+            + System.getProperty("jdk24.jvm.args", "");
     List<String> args = new ArrayList<>();
     if (prop.isBlank() || prop.contains("${")) {
-      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("--add-") || a.startsWith("-Dchronicle.") || a.startsWith("--enable-native-access")
+      for (String a :
+          java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        if (a.startsWith("--add-")
+            || a.startsWith("-Dchronicle.")
+            || a.startsWith("--enable-native-access")
             || a.startsWith("--sun-misc")) {
           args.add(a);
         }
@@ -93,15 +113,20 @@ public final class TestClusters {
 
   /** Sends a signal (STOP, CONT, KILL...) to a process with the system's kill command. */
   public static void signal(Process p, String signal) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
     if (kill.waitFor() != 0) throw new IOException("kill -" + signal + " " + p.pid() + " failed");
   }
 
-  /** What the server at clientAddress says of itself, or null when it does not answer within 5 s. */
+  /**
+   * What the server at clientAddress says of itself, or null when it does not answer within 5 s.
+   */
   public static io.raftjvm.proto.NodeStatus status(String clientAddress) {
-    try (io.raftjvm.client.RaftClient c = io.raftjvm.client.RaftClient.create(
-        io.raftjvm.client.RaftClientOptions.builder(List.of(clientAddress)).requestTimeout(java.time.Duration.ofSeconds(2))
-            .build())) {
+    try (io.raftjvm.client.RaftClient c =
+        io.raftjvm.client.RaftClient.create(
+            io.raftjvm.client.RaftClientOptions.builder(List.of(clientAddress))
+                .requestTimeout(java.time.Duration.ofSeconds(2))
+                .build())) {
       return c.status().get(5, java.util.concurrent.TimeUnit.SECONDS);
     } catch (Exception e) {
       return null;

@@ -68,7 +68,10 @@ class RaftAdminArgsTest {
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       ''                                         | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
       --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
       status                                     | missing --cluster HOST:PORT[,HOST:PORT...]
@@ -109,8 +112,8 @@ class RaftAdminArgsTest {
     Run r = run("--cluster", ONE, "promote", "x");
     assertEquals(RaftAdmin.USAGE, r.code);
     assertEquals("", r.out);
-    assertEquals("raft-admin: bad id 'x': expected a positive integer (see raft-admin.sh --help)\n",
-        r.err);
+    assertEquals(
+        "raft-admin: bad id 'x': expected a positive integer (see raft-admin.sh --help)\n", r.err);
   }
 
   @Test
@@ -127,9 +130,14 @@ class RaftAdminArgsTest {
   private static Run run(String... args) throws InterruptedException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = RaftAdmin.execute(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"),
+    int code =
+        RaftAdmin.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args);
+    return new Run(
+        code,
+        out.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"),
         err.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
   }
 }

@@ -37,10 +37,15 @@ class ClientRequestHandlerTest {
 
   /** Requests the service received, by request_id, with the future it returned. */
   private final Map<Long, CompletableFuture<ClientResponse>> held = new LinkedHashMap<>();
+
   private final ListAppender<ILoggingEvent> log = new ListAppender<>();
+
   /** Where the pipeline reports failures of the connection. */
-  private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(ClientRequestHandler.class),
-      (Logger) LoggerFactory.getLogger(CloseOnErrorHandler.class));
+  private final List<Logger> loggers =
+      List.of(
+          (Logger) LoggerFactory.getLogger(ClientRequestHandler.class),
+          (Logger) LoggerFactory.getLogger(CloseOnErrorHandler.class));
+
   private EmbeddedChannel channel;
 
   @BeforeEach
@@ -57,13 +62,15 @@ class ClientRequestHandlerTest {
   }
 
   private EmbeddedChannel channel(int maxOutstanding) {
-    ClientService service = request -> {
-      CompletableFuture<ClientResponse> f = new CompletableFuture<>();
-      held.put(request.getRequestId(), f);
-      return f;
-    };
+    ClientService service =
+        request -> {
+          CompletableFuture<ClientResponse> f = new CompletableFuture<>();
+          held.put(request.getRequestId(), f);
+          return f;
+        };
     return new EmbeddedChannel(
-        new ClientServerInitializer(service, MAX_FRAME, FrameBudget.UNLIMITED, maxOutstanding, null));
+        new ClientServerInitializer(
+            service, MAX_FRAME, FrameBudget.UNLIMITED, maxOutstanding, null));
   }
 
   @Test
@@ -90,7 +97,8 @@ class ClientRequestHandlerTest {
     held.get(2L).complete(applied(2, "second"));
     channel.runPendingTasks();
 
-    assertEquals(List.of(3L, 1L, 2L),
+    assertEquals(
+        List.of(3L, 1L, 2L),
         responses().stream().map(ClientResponse::getRequestId).collect(Collectors.toList()));
   }
 
@@ -155,24 +163,33 @@ class ClientRequestHandlerTest {
   /** Netty does not wrap an Error from the cumulator in a DecoderException; it is one line too. */
   @Test
   void anErrorInThePipelineClosesWithOneLineAndNoStackTrace() {
-    channel.pipeline().get(FrameDecoder.class).setCumulator((alloc, cumulation, in) -> {
-      in.release();
-      throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
-    });
+    channel
+        .pipeline()
+        .get(FrameDecoder.class)
+        .setCumulator(
+            (alloc, cumulation, in) -> {
+              in.release();
+              throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
+            });
     channel.writeInbound(Unpooled.buffer().writeInt(100));
 
     assertFalse(channel.isOpen());
-    assertOneWarningNamingRemote("java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory");
+    assertOneWarningNamingRemote(
+        "java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory");
   }
 
   @Test
   void connectionThatWouldExceedThePortsBudgetClosesWithOneWarning() {
     FrameBudget budget = new FrameBudget(MAX_FRAME);
     channel.close();
-    channel = new EmbeddedChannel(
-        new ClientServerInitializer(request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
-    EmbeddedChannel other = new EmbeddedChannel(
-        new ClientServerInitializer(request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
+    channel =
+        new EmbeddedChannel(
+            new ClientServerInitializer(
+                request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
+    EmbeddedChannel other =
+        new EmbeddedChannel(
+            new ClientServerInitializer(
+                request -> new CompletableFuture<>(), MAX_FRAME, budget, 2, null));
     other.writeInbound(Unpooled.buffer().writeInt(MAX_FRAME - 4).writeZero(MAX_FRAME / 2));
     channel.writeInbound(Unpooled.buffer().writeInt(MAX_FRAME - 4).writeZero(MAX_FRAME / 2));
 
@@ -229,19 +246,24 @@ class ClientRequestHandlerTest {
   }
 
   private static ClientRequest propose(long id, String command) {
-    return ClientRequest.newBuilder().setRequestId(id)
+    return ClientRequest.newBuilder()
+        .setRequestId(id)
         .setPropose(Propose.newBuilder().setClientId(9).setSequence(id).setCommand(utf8(command)))
         .build();
   }
 
   private static ClientRequest query(long id, String q) {
-    return ClientRequest.newBuilder().setRequestId(id)
-        .setQuery(Query.newBuilder().setQuery(utf8(q))).build();
+    return ClientRequest.newBuilder()
+        .setRequestId(id)
+        .setQuery(Query.newBuilder().setQuery(utf8(q)))
+        .build();
   }
 
   private static ClientResponse applied(long id, String result) {
-    return ClientResponse.newBuilder().setRequestId(id)
-        .setApplied(Applied.newBuilder().setIndex(1).setResult(utf8(result))).build();
+    return ClientResponse.newBuilder()
+        .setRequestId(id)
+        .setApplied(Applied.newBuilder().setIndex(1).setResult(utf8(result)))
+        .build();
   }
 
   private static ByteString utf8(String s) {

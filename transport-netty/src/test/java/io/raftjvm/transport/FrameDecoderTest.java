@@ -42,10 +42,13 @@ class FrameDecoderTest {
     SplittableRandom random = new SplittableRandom(7);
     for (int round = 0; round < 200; round++) {
       EmbeddedChannel ch = channel(new FrameDecoder(MAX, FrameBudget.UNLIMITED));
-      ByteBuf wire = Unpooled.wrappedBuffer(frame("one"), frame(""), frame("x".repeat(MAX - 4)), frame("four"));
+      ByteBuf wire =
+          Unpooled.wrappedBuffer(
+              frame("one"), frame(""), frame("x".repeat(MAX - 4)), frame("four"));
       List<String> got = new ArrayList<>();
       while (wire.isReadable()) {
-        ch.writeInbound(wire.readRetainedSlice(random.nextInt(1, Math.min(9, wire.readableBytes()) + 1)));
+        ch.writeInbound(
+            wire.readRetainedSlice(random.nextInt(1, Math.min(9, wire.readableBytes()) + 1)));
         got.addAll(bodies(ch));
       }
       wire.release();
@@ -73,8 +76,14 @@ class FrameDecoderTest {
       ch.writeInbound(Unpooled.wrappedBuffer(tooLong, frame("after"))); // the rest is dropped
       assertFalse(ch.isOpen());
       assertEquals(List.of(), bodies(ch));
-      assertEquals(List.of("WARN closing peer connection from embedded: frame too long ("
-          + (MAX + 1) + " bytes announced, limit " + MAX + ")"), log.lines(Level.WARN));
+      assertEquals(
+          List.of(
+              "WARN closing peer connection from embedded: frame too long ("
+                  + (MAX + 1)
+                  + " bytes announced, limit "
+                  + MAX
+                  + ")"),
+          log.lines(Level.WARN));
     }
   }
 
@@ -86,7 +95,9 @@ class FrameDecoderTest {
       assertFalse(ch.isOpen());
       assertEquals(List.of(), bodies(ch));
       assertEquals(1, log.lines(Level.WARN).size());
-      assertTrue(log.lines(Level.WARN).get(0).contains("4294967299 bytes announced"), log.lines(Level.WARN).toString());
+      assertTrue(
+          log.lines(Level.WARN).get(0).contains("4294967299 bytes announced"),
+          log.lines(Level.WARN).toString());
     }
   }
 
@@ -103,7 +114,9 @@ class FrameDecoderTest {
     assertNull(ch.readInbound());
   }
 
-  /** The first bytes of a frame of {@code frameBytes} (length field included): {@code sent} of them. */
+  /**
+   * The first bytes of a frame of {@code frameBytes} (length field included): {@code sent} of them.
+   */
   private static ByteBuf partial(int frameBytes, int sent) {
     return Unpooled.buffer().writeInt(frameBytes - 4).writeZero(sent - 4);
   }
@@ -121,8 +134,11 @@ class FrameDecoderTest {
       assertFalse(b.isOpen());
       assertTrue(a.isOpen());
       assertEquals(40, budget.used(), "b's charge is given back");
-      assertEquals(List.of("WARN closing peer connection from embedded: incomplete frames on this port would hold"
-          + " more than the budget of 100 bytes"), log.lines(Level.WARN));
+      assertEquals(
+          List.of(
+              "WARN closing peer connection from embedded: incomplete frames on this port would hold"
+                  + " more than the budget of 100 bytes"),
+          log.lines(Level.WARN));
 
       a.writeInbound(Unpooled.buffer().writeZero(MAX - 40)); // a's frame completes
       assertEquals(1, bodies(a).size());
@@ -139,7 +155,8 @@ class FrameDecoderTest {
   void onlyTheIncompleteRestOfABufferIsCharged() {
     FrameBudget budget = new FrameBudget(100);
     EmbeddedChannel ch = channel(new FrameDecoder(MAX, budget));
-    ch.writeInbound(Unpooled.wrappedBuffer(frame("x".repeat(50)), frame("y".repeat(50)), partial(MAX, 7)));
+    ch.writeInbound(
+        Unpooled.wrappedBuffer(frame("x".repeat(50)), frame("y".repeat(50)), partial(MAX, 7)));
     assertEquals(2, bodies(ch).size());
     assertEquals(7, budget.used());
     ch.writeInbound(Unpooled.buffer().writeZero(MAX - 7 - 1));

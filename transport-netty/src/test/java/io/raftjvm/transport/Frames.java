@@ -1,5 +1,6 @@
 package io.raftjvm.transport;
 
+import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.raftjvm.proto.Entry;
@@ -7,17 +8,25 @@ import io.raftjvm.proto.Message;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.PeerHello;
-import com.google.protobuf.ByteString;
 
 /** Builders for test frames, and their wire form (4-byte length + protobuf) built by hand. */
 final class Frames {
   private Frames() {}
 
   static Message append(long from, long to, long index) {
-    return Message.newBuilder().setType(MessageType.MSG_APPEND).setFrom(from).setTo(to).setTerm(3)
-        .setIndex(index).setLogTerm(3).setCommit(index)
-        .addEntries(Entry.newBuilder().setTerm(3).setIndex(index + 1)
-            .setData(ByteString.copyFromUtf8("command " + index)))
+    return Message.newBuilder()
+        .setType(MessageType.MSG_APPEND)
+        .setFrom(from)
+        .setTo(to)
+        .setTerm(3)
+        .setIndex(index)
+        .setLogTerm(3)
+        .setCommit(index)
+        .addEntries(
+            Entry.newBuilder()
+                .setTerm(3)
+                .setIndex(index + 1)
+                .setData(ByteString.copyFromUtf8("command " + index)))
         .build();
   }
 
@@ -27,7 +36,8 @@ final class Frames {
 
   static PeerFrame hello(String clusterId, long from, long to) {
     return PeerFrame.newBuilder()
-        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(from).setTo(to)).build();
+        .setHello(PeerHello.newBuilder().setClusterId(clusterId).setFrom(from).setTo(to))
+        .build();
   }
 
   /** The frames' wire bytes, one after another. */

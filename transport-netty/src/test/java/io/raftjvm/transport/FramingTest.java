@@ -22,13 +22,14 @@ class FramingTest {
   private static final int MAX = 256;
 
   private static EmbeddedChannel channel() {
-    return new EmbeddedChannel(new ChannelInitializer<Channel>() {
-      @Override
-      protected void initChannel(Channel ch) {
-        PeerCodec.addTo(ch.pipeline(), new FrameDecoder(MAX, FrameBudget.UNLIMITED));
-        ch.pipeline().addLast(new CloseOnErrorHandler("peer connection from"));
-      }
-    });
+    return new EmbeddedChannel(
+        new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            PeerCodec.addTo(ch.pipeline(), new FrameDecoder(MAX, FrameBudget.UNLIMITED));
+            ch.pipeline().addLast(new CloseOnErrorHandler("peer connection from"));
+          }
+        });
   }
 
   @Test
@@ -92,16 +93,19 @@ class FramingTest {
       assertNull(ch.readInbound());
       List<String> warnings = log.lines(Level.WARN);
       assertEquals(1, warnings.size(), warnings.toString());
-      assertTrue(warnings.get(0).contains("closing peer connection from embedded: frame too long"),
+      assertTrue(
+          warnings.get(0).contains("closing peer connection from embedded: frame too long"),
           warnings.get(0));
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {
-      "0f0000",         // field 1 with wire type 7: no such wire type
-      "12640801",       // field 2 (message) says 100 bytes, 2 follow
-      "ffffffffffffffffffff01"}) // a varint tag longer than 10 bytes
+  @ValueSource(
+      strings = {
+        "0f0000", // field 1 with wire type 7: no such wire type
+        "12640801", // field 2 (message) says 100 bytes, 2 follow
+        "ffffffffffffffffffff01"
+      }) // a varint tag longer than 10 bytes
   void undecodableFrameClosesTheConnectionWithOneWarning(String hex) {
     try (LogCapture log = new LogCapture(CloseOnErrorHandler.class)) {
       EmbeddedChannel ch = channel();
@@ -115,7 +119,8 @@ class FramingTest {
       assertNull(ch.readInbound());
       List<String> warnings = log.lines(Level.WARN);
       assertEquals(1, warnings.size(), warnings.toString());
-      assertTrue(warnings.get(0).contains("closing peer connection from embedded: undecodable frame"),
+      assertTrue(
+          warnings.get(0).contains("closing peer connection from embedded: undecodable frame"),
           warnings.get(0));
     }
   }
@@ -125,14 +130,19 @@ class FramingTest {
   void anErrorInThePipelineClosesWithOneLineAndNoStackTrace() {
     try (LogCapture log = new LogCapture(CloseOnErrorHandler.class)) {
       EmbeddedChannel ch = channel();
-      ch.pipeline().get(FrameDecoder.class).setCumulator((alloc, cumulation, in) -> {
-        in.release();
-        throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
-      });
+      ch.pipeline()
+          .get(FrameDecoder.class)
+          .setCumulator(
+              (alloc, cumulation, in) -> {
+                in.release();
+                throw new OutOfMemoryError("Cannot reserve 4194304 bytes of direct buffer memory");
+              });
       ch.writeInbound(Unpooled.buffer().writeInt(100));
       assertFalse(ch.isOpen());
-      assertEquals(List.of("WARN closing peer connection from embedded: unexpected error"
-          + " (java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory)"),
+      assertEquals(
+          List.of(
+              "WARN closing peer connection from embedded: unexpected error"
+                  + " (java.lang.OutOfMemoryError: Cannot reserve 4194304 bytes of direct buffer memory)"),
           log.lines(Level.WARN));
     }
   }

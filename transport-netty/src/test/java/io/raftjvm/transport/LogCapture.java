@@ -25,7 +25,10 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
 
   @Override
   protected void append(ILoggingEvent e) {
-    String trace = e.getThrowableProxy() == null ? "" : " [stack trace of " + e.getThrowableProxy().getClassName() + "]";
+    String trace =
+        e.getThrowableProxy() == null
+            ? ""
+            : " [stack trace of " + e.getThrowableProxy().getClassName() + "]";
     lines.add(e.getLevel() + " " + e.getFormattedMessage() + trace);
   }
 

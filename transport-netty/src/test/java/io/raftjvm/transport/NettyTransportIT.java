@@ -58,13 +58,16 @@ class NettyTransportIT {
     }
 
     InetSocketAddress listen(InetSocketAddress at, Set<Long> peers) throws Exception {
-      server = new PeerServer(at, group, group, CLUSTER, id, peers, received::addAll, MAX_FRAME, 4L * MAX_FRAME);
+      server =
+          new PeerServer(
+              at, group, group, CLUSTER, id, peers, received::addAll, MAX_FRAME, 4L * MAX_FRAME);
       await(server.start());
       return server.localAddress();
     }
 
     void connect(String clusterId, Map<Long, InetSocketAddress> peers, int highWater) {
-      transport = new NettyTransport(clusterId, id, peers, loop, MAX_FRAME, highWater, unreachable::add);
+      transport =
+          new NettyTransport(clusterId, id, peers, loop, MAX_FRAME, highWater, unreachable::add);
       transport.start();
     }
 
@@ -73,10 +76,11 @@ class NettyTransportIT {
     }
 
     void send(Message... messages) throws Exception {
-      onLoop(() -> {
-        transport.send(List.of(messages));
-        return null;
-      });
+      onLoop(
+          () -> {
+            transport.send(List.of(messages));
+            return null;
+          });
     }
 
     boolean connectedTo(long peer) {
@@ -111,7 +115,8 @@ class NettyTransportIT {
   }
 
   /** Polls {@code condition} every 10 ms until it holds; fails after the deadline. */
-  private static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
+  private static void waitUntil(String what, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MILLIS);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -183,23 +188,28 @@ class NettyTransportIT {
 
     List<Message> batch = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      batch.add(Frames.append(1, 2, 100 + i).toBuilder()
-          .setSnapshot(io.raftjvm.proto.Snapshot.newBuilder().setData(ByteString.copyFrom(new byte[600])))
-          .build());
+      batch.add(
+          Frames.append(1, 2, 100 + i).toBuilder()
+              .setSnapshot(
+                  io.raftjvm.proto.Snapshot.newBuilder()
+                      .setData(ByteString.copyFrom(new byte[600])))
+              .build());
     }
     a.send(batch.toArray(Message[]::new));
     assertEquals(List.of(2L), a.unreachable, "the high-water mark reports once per send");
 
     // The flush drains the buffer; a marker sent afterwards arrives after whatever got through.
     Message marker = Frames.append(1, 2, 999);
-    waitUntil("the marker arrives", () -> {
-      try {
-        a.send(marker);
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-      return b.received.contains(marker);
-    });
+    waitUntil(
+        "the marker arrives",
+        () -> {
+          try {
+            a.send(marker);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+          return b.received.contains(marker);
+        });
     List<Message> got = new ArrayList<>(b.received);
     got.removeIf(marker::equals);
     assertTrue(!got.isEmpty() && got.size() < batch.size(), "delivered " + got.size());
@@ -214,14 +224,16 @@ class NettyTransportIT {
       InetSocketAddress addrA = a.listen(ANY_PORT, Set.of(2L));
       stranger.connect("other", Map.of(1L, addrA), HIGH_WATER);
       String refusal = "cluster id 'other' != 'it'";
-      waitUntil("node 1 refuses the stranger", () -> {
-        try {
-          stranger.send(Frames.append(2, 1, 5)); // right behind the hello when connected
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-        return log.lines(Level.WARN).stream().anyMatch(l -> l.contains(refusal));
-      });
+      waitUntil(
+          "node 1 refuses the stranger",
+          () -> {
+            try {
+              stranger.send(Frames.append(2, 1, 5)); // right behind the hello when connected
+            } catch (Exception e) {
+              throw new AssertionError(e);
+            }
+            return log.lines(Level.WARN).stream().anyMatch(l -> l.contains(refusal));
+          });
       waitUntil("the stranger sees the connection closed", () -> stranger.unreachable.contains(1L));
       assertEquals(List.of(), new ArrayList<>(a.received));
     }

@@ -36,27 +36,33 @@ class PeerInboundHandlerTest {
   private void assertRefused(EmbeddedChannel ch, String reason) {
     assertFalse(ch.isOpen());
     assertEquals(List.of(), deliveries);
-    assertEquals(List.of("WARN refused peer connection from embedded: " + reason), log.lines(Level.WARN));
+    assertEquals(
+        List.of("WARN refused peer connection from embedded: " + reason), log.lines(Level.WARN));
   }
 
   /** A joining server learns where to answer a leader its configuration does not name yet. */
   @Test
   void anAcceptedHelloPassesOnTheSendersAddress() {
     List<String> introduced = new ArrayList<>();
-    MessageSink recording = new MessageSink() {
-      @Override
-      public void deliver(List<Message> messages) {
-        deliveries.add(messages);
-      }
+    MessageSink recording =
+        new MessageSink() {
+          @Override
+          public void deliver(List<Message> messages) {
+            deliveries.add(messages);
+          }
 
-      @Override
-      public void peerAddress(long peer, String address) {
-        introduced.add(peer + "@" + address);
-      }
-    };
-    EmbeddedChannel ch = new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), recording));
+          @Override
+          public void peerAddress(long peer, String address) {
+            introduced.add(peer + "@" + address);
+          }
+        };
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), recording));
     PeerFrame hello = Frames.hello(CLUSTER, 3, SELF);
-    ch.writeInbound(hello.toBuilder().setHello(hello.getHello().toBuilder().setFromAddress("10.0.0.3:7103")).build());
+    ch.writeInbound(
+        hello.toBuilder()
+            .setHello(hello.getHello().toBuilder().setFromAddress("10.0.0.3:7103"))
+            .build());
     assertTrue(ch.isOpen());
     assertEquals(List.of("3@10.0.0.3:7103"), introduced);
   }
@@ -115,9 +121,10 @@ class PeerInboundHandlerTest {
   void misaddressedMessagesAreDroppedAndTheConnectionStays() {
     EmbeddedChannel ch = channel();
     Message good = Frames.append(1, SELF, 5);
-    ch.writeInbound(Frames.hello(CLUSTER, 1, SELF),
+    ch.writeInbound(
+        Frames.hello(CLUSTER, 1, SELF),
         Frames.frame(Frames.append(3, SELF, 5)), // claims to come from another peer
-        Frames.frame(Frames.append(1, 9, 5)),    // addressed to another node
+        Frames.frame(Frames.append(1, 9, 5)), // addressed to another node
         Frames.frame(good));
     assertEquals(List.of(List.of(good)), deliveries);
     assertTrue(ch.isOpen());
@@ -127,7 +134,8 @@ class PeerInboundHandlerTest {
   void secondHelloClosesAfterDeliveringWhatCameBefore() {
     EmbeddedChannel ch = channel();
     Message m1 = Frames.append(1, SELF, 5);
-    ch.writeInbound(Frames.hello(CLUSTER, 1, SELF), Frames.frame(m1), Frames.hello(CLUSTER, 1, SELF));
+    ch.writeInbound(
+        Frames.hello(CLUSTER, 1, SELF), Frames.frame(m1), Frames.hello(CLUSTER, 1, SELF));
     assertFalse(ch.isOpen());
     assertEquals(List.of(List.of(m1)), deliveries);
     assertEquals(1, log.lines(Level.WARN).size());
@@ -136,10 +144,13 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineDecodesABufferOfFramesIntoOneDelivery() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+        new EmbeddedChannel(
+            new PeerServerInitializer(
+                CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
     Message m1 = Frames.append(3, SELF, 5);
     Message m2 = Frames.append(3, SELF, 6);
-    ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(m1), Frames.frame(m2)));
+    ch.writeInbound(
+        Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(m1), Frames.frame(m2)));
     assertEquals(List.of(List.of(m1, m2)), deliveries);
     assertTrue(ch.isOpen());
   }
@@ -147,15 +158,20 @@ class PeerInboundHandlerTest {
   @Test
   void wholePipelineRefusesAForeignCluster() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
-    ch.writeInbound(Frames.wire(Frames.hello("prod", 3, SELF), Frames.frame(Frames.append(3, SELF, 5))));
+        new EmbeddedChannel(
+            new PeerServerInitializer(
+                CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+    ch.writeInbound(
+        Frames.wire(Frames.hello("prod", 3, SELF), Frames.frame(Frames.append(3, SELF, 5))));
     assertRefused(ch, "cluster id 'prod' != 'c1'");
   }
 
   @Test
   void framesAfterAProtocolErrorInTheSameReadAreNotDelivered() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 10, BUDGET));
+        new EmbeddedChannel(
+            new PeerServerInitializer(
+                CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 10, BUDGET));
     Message before = Frames.append(3, SELF, 5);
     io.netty.buffer.ByteBuf buf = Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(before));
     buf.writeInt(2000).writeBytes(new byte[2000]); // over the 1 KiB maximum
@@ -167,23 +183,34 @@ class PeerInboundHandlerTest {
 
   /** A 100 KiB append: over the limit before a hello, well within the transport's maximum. */
   private static Message largeAppend() {
-    return Frames.append(3, SELF, 5).toBuilder().setEntries(0, Frames.append(3, SELF, 5).getEntries(0).toBuilder()
-        .setData(com.google.protobuf.ByteString.copyFrom(new byte[100 << 10]))).build();
+    return Frames.append(3, SELF, 5).toBuilder()
+        .setEntries(
+            0,
+            Frames.append(3, SELF, 5).getEntries(0).toBuilder()
+                .setData(com.google.protobuf.ByteString.copyFrom(new byte[100 << 10])))
+        .build();
   }
 
   @Test
   void aLargeFrameBeforeTheHelloClosesAsSoonAsItsLengthArrives() {
     try (LogCapture errors = new LogCapture(CloseOnErrorHandler.class)) {
       EmbeddedChannel ch =
-          new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+          new EmbeddedChannel(
+              new PeerServerInitializer(
+                  CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
       io.netty.buffer.ByteBuf wire = Frames.wire(Frames.frame(largeAppend()));
       int announced = wire.readableBytes();
       ch.writeInbound(wire.readRetainedSlice(1024)); // the length and the first KiB only
       wire.release();
       assertFalse(ch.isOpen(), "closed without waiting for the other 99 KiB");
       assertEquals(List.of(), deliveries);
-      assertEquals(List.of("WARN closing peer connection from embedded: frame too long (" + announced
-          + " bytes announced, limit " + PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO + ")"),
+      assertEquals(
+          List.of(
+              "WARN closing peer connection from embedded: frame too long ("
+                  + announced
+                  + " bytes announced, limit "
+                  + PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO
+                  + ")"),
           errors.lines(Level.WARN));
     }
   }
@@ -191,9 +218,12 @@ class PeerInboundHandlerTest {
   @Test
   void theSameFrameAfterAValidHelloIsAccepted() {
     EmbeddedChannel ch =
-        new EmbeddedChannel(new PeerServerInitializer(CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
+        new EmbeddedChannel(
+            new PeerServerInitializer(
+                CLUSTER, SELF, Set.of(1L, 3L)::contains, sink, 1 << 20, BUDGET));
     Message large = largeAppend();
-    ch.writeInbound(Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(large))); // in one read
+    ch.writeInbound(
+        Frames.wire(Frames.hello(CLUSTER, 3, SELF), Frames.frame(large))); // in one read
     ch.writeInbound(Frames.wire(Frames.frame(large))); // and in the next
     assertTrue(ch.isOpen());
     assertEquals(List.of(List.of(large), List.of(large)), deliveries);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Exponential reconnect delays: doubling from the minimum, capped, jittered, reset. */
 class ReconnectBackoffTest {
@@ -18,7 +18,8 @@ class ReconnectBackoffTest {
     for (int round = 0; round < 2; round++) {
       for (long base : bases) {
         long d = b.nextDelayMillis();
-        assertTrue(d >= Math.round(base * 0.8) && d <= Math.round(base * 1.2),
+        assertTrue(
+            d >= Math.round(base * 0.8) && d <= Math.round(base * 1.2),
             "delay " + d + " for base " + base);
       }
       b.reset();

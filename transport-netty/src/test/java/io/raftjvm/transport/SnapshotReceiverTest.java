@@ -22,13 +22,19 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The follower's side of InstallSnapshot: only whole, checked data lets the snapshot message through. */
+/**
+ * The follower's side of InstallSnapshot: only whole, checked data lets the snapshot message
+ * through.
+ */
 class SnapshotReceiverTest {
-  private static final SnapshotMetadata META = SnapshotMetadata.newBuilder().setIndex(500).setTerm(3)
-      .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)).build();
+  private static final SnapshotMetadata META =
+      SnapshotMetadata.newBuilder()
+          .setIndex(500)
+          .setTerm(3)
+          .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3))
+          .build();
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private final List<Message> delivered = new ArrayList<>();
 
   private SnapshotReceiver receiver(SnapshotStore store) {
@@ -47,17 +53,28 @@ class SnapshotReceiverTest {
     List<SnapshotChunk> out = new ArrayList<>();
     for (int off = 0; off == 0 || off < data.length; off += size) {
       int len = Math.min(size, data.length - off);
-      out.add(SnapshotChunk.newBuilder().setIndex(meta.getIndex()).setTerm(meta.getTerm()).setOffset(off)
-          .setData(ByteString.copyFrom(data, off, len)).setTotalSize(data.length).setCrc32C((int) crc.getValue())
-          .build());
+      out.add(
+          SnapshotChunk.newBuilder()
+              .setIndex(meta.getIndex())
+              .setTerm(meta.getTerm())
+              .setOffset(off)
+              .setData(ByteString.copyFrom(data, off, len))
+              .setTotalSize(data.length)
+              .setCrc32C((int) crc.getValue())
+              .build());
       if (data.length == 0) break;
     }
     return out;
   }
 
   private static Message message(long from, SnapshotMetadata meta) {
-    return Message.newBuilder().setType(MessageType.MSG_SNAPSHOT).setFrom(from).setTo(2).setTerm(meta.getTerm())
-        .setSnapshot(Snapshot.newBuilder().setMetadata(meta)).build();
+    return Message.newBuilder()
+        .setType(MessageType.MSG_SNAPSHOT)
+        .setFrom(from)
+        .setTo(2)
+        .setTerm(meta.getTerm())
+        .setSnapshot(Snapshot.newBuilder().setMetadata(meta))
+        .build();
   }
 
   @Test
@@ -116,7 +133,10 @@ class SnapshotReceiverTest {
     assertNull(store.get(500, 3));
   }
 
-  /** The leader sends a snapshot again before it hears it was installed: the copy here is kept and used. */
+  /**
+   * The leader sends a snapshot again before it hears it was installed: the copy here is kept and
+   * used.
+   */
   @Test
   void aSnapshotSentAgainIsNotWrittenAgain() throws Exception {
     SnapshotStore store = FileSnapshotStore.open(dir);

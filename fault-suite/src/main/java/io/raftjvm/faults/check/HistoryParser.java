@@ -13,11 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads a history written by {@code counter-bench --history}: one JSON object per line with
- * {@code process}, {@code op} (add, get; put and cas for registers), {@code delta} (adds),
- * {@code arg} (put, cas), {@code expect} (cas), {@code value} (when ok: an add's new value, a get's
- * read), {@code invoke} and {@code complete} (nanoseconds) and {@code status} (ok, fail, timeout:
- * the outcome is unknown). Blank lines are skipped; anything else malformed is an error naming the
+ * Reads a history written by {@code counter-bench --history}: one JSON object per line with {@code
+ * process}, {@code op} (add, get; put and cas for registers), {@code delta} (adds), {@code arg}
+ * (put, cas), {@code expect} (cas), {@code value} (when ok: an add's new value, a get's read),
+ * {@code invoke} and {@code complete} (nanoseconds) and {@code status} (ok, fail, timeout: the
+ * outcome is unknown). Blank lines are skipped; anything else malformed is an error naming the
  * line.
  */
 public final class HistoryParser {
@@ -56,20 +56,27 @@ public final class HistoryParser {
     int process = (int) number(o, "process");
     long invoke = number(o, "invoke");
     long complete = number(o, "complete");
-    if (complete < invoke) throw new HistoryException("complete " + complete + " before invoke " + invoke);
-    Operation.Status status = switch (text(o, "status")) {
-      case "ok" -> Operation.Status.OK;
-      case "fail" -> Operation.Status.FAIL;
-      case "timeout", "unknown", "info" -> Operation.Status.UNKNOWN;
-      default -> throw new HistoryException("unknown status '" + text(o, "status") + "' (ok, fail, timeout)");
-    };
+    if (complete < invoke)
+      throw new HistoryException("complete " + complete + " before invoke " + invoke);
+    Operation.Status status =
+        switch (text(o, "status")) {
+          case "ok" -> Operation.Status.OK;
+          case "fail" -> Operation.Status.FAIL;
+          case "timeout", "unknown", "info" -> Operation.Status.UNKNOWN;
+          default ->
+              throw new HistoryException(
+                  "unknown status '" + text(o, "status") + "' (ok, fail, timeout)");
+        };
     boolean ok = status == Operation.Status.OK;
     String op = text(o, "op");
     return switch (op) {
-      case "add" -> Operation.add(process, number(o, "delta"), ok ? number(o, "value") : 0, invoke, complete, status);
+      case "add" ->
+          Operation.add(
+              process, number(o, "delta"), ok ? number(o, "value") : 0, invoke, complete, status);
       case "get" -> Operation.get(process, ok ? number(o, "value") : 0, invoke, complete, status);
       case "put" -> Operation.put(process, number(o, "arg"), invoke, complete, status);
-      case "cas" -> Operation.cas(process, number(o, "expect"), number(o, "arg"), invoke, complete, status);
+      case "cas" ->
+          Operation.cas(process, number(o, "expect"), number(o, "arg"), invoke, complete, status);
       default -> throw new HistoryException("unknown op '" + op + "' (add, get, put, cas)");
     };
   }
@@ -77,7 +84,8 @@ public final class HistoryParser {
   private static long number(JsonNode o, String key) {
     JsonNode v = o.get(key);
     if (v == null) throw new HistoryException("no '" + key + "'");
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw new HistoryException("'" + key + "' is not an integer: " + v);
+    if (!v.isIntegralNumber() || !v.canConvertToLong())
+      throw new HistoryException("'" + key + "' is not an integer: " + v);
     return v.longValue();
   }
 

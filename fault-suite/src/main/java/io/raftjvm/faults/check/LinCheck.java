@@ -23,24 +23,43 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code bin/lincheck.sh}: checks one history file for linearizability. */
-@Command(name = "lincheck.sh", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Checks a history (JSON lines, as counter-bench --history writes) for linearizability against the"
-        + " counter (add returns the new value; get) or a single register (put, get, cas). Operations whose outcome"
-        + " is unknown (status timeout) may or may not have taken effect. For a violation, prints the first window of"
-        + " operations that no order explains."},
+@Command(
+    name = "lincheck.sh",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Checks a history (JSON lines, as counter-bench --history writes) for linearizability against the"
+          + " counter (add returns the new value; get) or a single register (put, get, cas). Operations whose outcome"
+          + " is unknown (status timeout) may or may not have taken effect. For a violation, prints the first window of"
+          + " operations that no order explains."
+    },
     exitCodeListHeading = "Exit codes:%n",
-    exitCodeList = {"0:linearizable", "1:not linearizable", "2:unknown (the time limit ran out)",
-        "3:bad input: unreadable history or usage error"})
+    exitCodeList = {
+      "0:linearizable",
+      "1:not linearizable",
+      "2:unknown (the time limit ran out)",
+      "3:bad input: unreadable history or usage error"
+    })
 public final class LinCheck implements Callable<Integer> {
-  @Option(names = "--model", defaultValue = "counter", paramLabel = "counter|register",
+  @Option(
+      names = "--model",
+      defaultValue = "counter",
+      paramLabel = "counter|register",
       description = "The object the history ran against (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--initial", defaultValue = "0", paramLabel = "N",
+  @Option(
+      names = "--initial",
+      defaultValue = "0",
+      paramLabel = "N",
       description = "The value before the first operation (default: ${DEFAULT-VALUE}).")
   long initial;
 
-  @Option(names = "--time-limit", defaultValue = "5m", paramLabel = "DURATION", converter = Durations.class,
+  @Option(
+      names = "--time-limit",
+      defaultValue = "5m",
+      paramLabel = "DURATION",
+      converter = Durations.class,
       description = "Give up (exit 2) after this long, e.g. 30s, 5m (default: ${DEFAULT-VALUE}).")
   Duration timeLimit;
 
@@ -58,25 +77,31 @@ public final class LinCheck implements Callable<Integer> {
   public static int run(String... args) {
     CommandLine cl = new CommandLine(new LinCheck());
     cl.setExitCodeExceptionMapper(e -> 3);
-    cl.setParameterExceptionHandler((e, a) -> {
-      cl.getErr().println("lincheck: " + e.getMessage());
-      cl.getErr().println("Try 'lincheck.sh --help'.");
-      return 3;
-    });
-    cl.setExecutionExceptionHandler((e, c, p) -> {
-      c.getErr().println("lincheck: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return 3;
-    });
+    cl.setParameterExceptionHandler(
+        (e, a) -> {
+          cl.getErr().println("lincheck: " + e.getMessage());
+          cl.getErr().println("Try 'lincheck.sh --help'.");
+          return 3;
+        });
+    cl.setExecutionExceptionHandler(
+        (e, c, p) -> {
+          c.getErr()
+              .println("lincheck: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+          return 3;
+        });
     return cl.execute(args);
   }
 
   @Override
   public Integer call() throws Exception {
-    Model m = switch (model) {
-      case "counter" -> new CounterModel();
-      case "register" -> new RegisterModel();
-      default -> throw new IllegalArgumentException("--model: unknown model '" + model + "' (counter, register)");
-    };
+    Model m =
+        switch (model) {
+          case "counter" -> new CounterModel();
+          case "register" -> new RegisterModel();
+          default ->
+              throw new IllegalArgumentException(
+                  "--model: unknown model '" + model + "' (counter, register)");
+        };
     if (!Files.isRegularFile(history)) throw new NoSuchFileException(history + ": no such file");
     List<Operation> ops = HistoryParser.read(history);
     CheckResult r = new LinearizabilityChecker(m).initial(initial).timeLimit(timeLimit).check(ops);

@@ -33,24 +33,36 @@ public final class Cluster implements AutoCloseable {
   public static final int PEER_PORT = 7000;
   public static final int CLIENT_PORT = 7100;
   private static final int PROXY_PORT_BASE = 20000;
-  /** What a link proxy holds per connection direction before it stops reading: a slow link's buffer. */
+
+  /**
+   * What a link proxy holds per connection direction before it stops reading: a slow link's buffer.
+   */
   private static final long MAX_HELD_BYTES = 8L << 20;
 
   private final Net net;
   private final Firewall firewall;
   private final Path dir;
+
   /** The source tree or unpacked distribution whose bin/ and dist/ the servers run from. */
   private final Path distRoot;
+
   private final int founders;
   private final List<ServerNode> nodes = new ArrayList<>();
   private final EventLoopGroup proxyGroup;
+
   /** Link proxies by [from][to] host (1-based; null on the diagonal). */
   private final LinkProxy[][] proxies;
-  /** Kills the servers if the suite's JVM is interrupted (the network's own hook removes the rest). */
+
+  /**
+   * Kills the servers if the suite's JVM is interrupted (the network's own hook removes the rest).
+   */
   private final Thread killOnExit = new Thread(this::killAll, "cluster-cleanup");
+
   private long nextId;
+
   /** What {@link #leader()} found last. */
   private ServerNode lastLeader;
+
   /** What {@link #voters()} found last; the founders at first. */
   private List<ServerNode> lastVoters;
 
@@ -66,9 +78,16 @@ public final class Cluster implements AutoCloseable {
     for (int a = 1; a <= hosts; a++) {
       for (int b = 1; b <= hosts; b++) {
         if (a == b) continue;
-        InetSocketAddress listen = new InetSocketAddress(net.bridgeAddress(), PROXY_PORT_BASE + a * 100 + b);
-        proxies[a][b] = LinkProxy.start(proxyGroup, listen, new InetSocketAddress(net.address(b), PEER_PORT),
-            a + "->" + b, random.split(), MAX_HELD_BYTES);
+        InetSocketAddress listen =
+            new InetSocketAddress(net.bridgeAddress(), PROXY_PORT_BASE + a * 100 + b);
+        proxies[a][b] =
+            LinkProxy.start(
+                proxyGroup,
+                listen,
+                new InetSocketAddress(net.address(b), PEER_PORT),
+                a + "->" + b,
+                random.split(),
+                MAX_HELD_BYTES);
         firewall.routeThrough(a, b, PEER_PORT, listen);
       }
     }
@@ -78,7 +97,8 @@ public final class Cluster implements AutoCloseable {
    * Builds the network and starts the servers: founders on hosts 1..founders (ids 1..founders), the
    * other hosts' servers empty, waiting to be added.
    */
-  public static Cluster start(Path dir, Path distRoot, int founders, int spares, String javaOpts, long seed)
+  public static Cluster start(
+      Path dir, Path distRoot, int founders, int spares, String javaOpts, long seed)
       throws IOException {
     Net net = Net.create(founders + spares);
     Cluster c;
@@ -151,8 +171,11 @@ public final class Cluster implements AutoCloseable {
 
   /** What the server in slot n says of itself, or null if it does not answer within 2 s. */
   public NodeStatus status(ServerNode n) {
-    try (RaftClient c = RaftClient.create(RaftClientOptions.builder(List.of(clientAddress(n)))
-        .requestTimeout(Duration.ofSeconds(1)).build())) {
+    try (RaftClient c =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(clientAddress(n)))
+                .requestTimeout(Duration.ofSeconds(1))
+                .build())) {
       return c.status().get(2, TimeUnit.SECONDS);
     } catch (Exception e) {
       return null;
@@ -237,8 +260,15 @@ public final class Cluster implements AutoCloseable {
     sb.append("  data-dir = \"").append(n.dataDir()).append("\"\n");
     sb.append("  join = ").append(!founder).append('\n');
     sb.append("  peers = [\n");
-    peers.forEach((id, p) -> sb.append("    { id = ").append(id).append(", peer-address = \"").append(peerAddress(p))
-        .append("\", client-address = \"").append(clientAddress(p)).append("\" }\n"));
+    peers.forEach(
+        (id, p) ->
+            sb.append("    { id = ")
+                .append(id)
+                .append(", peer-address = \"")
+                .append(peerAddress(p))
+                .append("\", client-address = \"")
+                .append(clientAddress(p))
+                .append("\" }\n"));
     sb.append("  ]\n  state-machine = \"counter\"\n");
     sb.append("  plugins-dir = \"").append(distRoot.resolve("dist/plugins")).append("\"\n");
     // Snapshots and compaction often, so that faults meet InstallSnapshot too.

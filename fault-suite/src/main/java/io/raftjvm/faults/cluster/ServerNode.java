@@ -22,8 +22,10 @@ public final class ServerNode {
   private final Path distRoot;
   private final Path dir;
   private final String javaOpts;
+
   /** The server's id in this slot (a new one after a wipe). */
   private long id;
+
   private Process process;
   private boolean paused;
 
@@ -67,10 +69,15 @@ public final class ServerNode {
     Files.createDirectories(dataDir());
     Path conf = dir.resolve("node-" + id + ".conf");
     Files.writeString(conf, config);
-    List<String> cmd = net.inNamespace(host, List.of(distRoot.resolve("bin/raft-node.sh").toString(), "--config",
-        conf.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + id + ".out").toFile()));
+    List<String> cmd =
+        net.inNamespace(
+            host,
+            List.of(distRoot.resolve("bin/raft-node.sh").toString(), "--config", conf.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + id + ".out").toFile()));
     pb.environment().put("JAVA_OPTS", javaOpts);
     process = pb.start();
     paused = false;
@@ -106,7 +113,9 @@ public final class ServerNode {
     paused = false;
   }
 
-  /** Gives the slot a new server id and an empty data directory (the old one stays for the record). */
+  /**
+   * Gives the slot a new server id and an empty data directory (the old one stays for the record).
+   */
   void renew(long newId) {
     if (running()) throw new IllegalStateException("server " + id + " still runs");
     id = newId;

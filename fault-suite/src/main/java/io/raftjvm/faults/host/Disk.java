@@ -39,8 +39,11 @@ public final class Disk implements AutoCloseable {
   public long fill() throws IOException {
     byte[] chunk = new byte[1 << 20];
     long written = 0;
-    try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND)) {
+    try (OutputStream out =
+        Files.newOutputStream(
+            filler,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND)) {
       while (true) {
         out.write(chunk);
         written += chunk.length;
@@ -50,7 +53,8 @@ public final class Disk implements AutoCloseable {
     }
     // The last partial megabyte: byte by byte chunks of 4 KiB until nothing more fits.
     byte[] page = new byte[4096];
-    try (OutputStream out = Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
+    try (OutputStream out =
+        Files.newOutputStream(filler, java.nio.file.StandardOpenOption.APPEND)) {
       while (true) {
         out.write(page);
         out.flush();

@@ -25,22 +25,58 @@ public final class Firewall {
 
   /** Routes host from's TCP connections to host to's port through proxy (which forwards to it). */
   public void routeThrough(int from, int to, int port, InetSocketAddress proxy) {
-    net.iptables(from, "-t", "nat", "-A", "OUTPUT", "-d", net.address(to).getHostAddress(), "-p", "tcp",
-        "--dport", Integer.toString(port), "-j", "DNAT", "--to-destination",
+    net.iptables(
+        from,
+        "-t",
+        "nat",
+        "-A",
+        "OUTPUT",
+        "-d",
+        net.address(to).getHostAddress(),
+        "-p",
+        "tcp",
+        "--dport",
+        Integer.toString(port),
+        "-j",
+        "DNAT",
+        "--to-destination",
         proxy.getAddress().getHostAddress() + ":" + proxy.getPort());
   }
 
   /** Host from can no longer send anything to host to (host to may still send to it). */
   public void drop(int from, int to) {
-    net.iptables(from, "-A", CHAIN, "-m", "conntrack", "--ctorigdst", net.address(to).getHostAddress(), "-j", "DROP");
+    net.iptables(
+        from,
+        "-A",
+        CHAIN,
+        "-m",
+        "conntrack",
+        "--ctorigdst",
+        net.address(to).getHostAddress(),
+        "-j",
+        "DROP");
   }
 
   /** Each packet host from sends to host to is lost with the given probability (0 to 1). */
   public void lose(int from, int to, double probability) {
-    if (!(probability > 0 && probability < 1)) throw new IllegalArgumentException("probability: " + probability);
-    net.iptables(from, "-A", CHAIN, "-m", "conntrack", "--ctorigdst", net.address(to).getHostAddress(),
-        "-m", "statistic", "--mode", "random", "--probability", String.format(Locale.ROOT, "%.3f", probability),
-        "-j", "DROP");
+    if (!(probability > 0 && probability < 1))
+      throw new IllegalArgumentException("probability: " + probability);
+    net.iptables(
+        from,
+        "-A",
+        CHAIN,
+        "-m",
+        "conntrack",
+        "--ctorigdst",
+        net.address(to).getHostAddress(),
+        "-m",
+        "statistic",
+        "--mode",
+        "random",
+        "--probability",
+        String.format(Locale.ROOT, "%.3f", probability),
+        "-j",
+        "DROP");
   }
 
   /** Removes every fault rule of host h. */

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * A private network for one run of the suite: a Linux bridge in the root namespace and one network
- * namespace per host, each joined to the bridge by a veth pair and given its own address
- * {@code 10.77.S.i/24} (the bridge, where the suite's clients and link proxies live, is {@code .254}).
+ * namespace per host, each joined to the bridge by a veth pair and given its own address {@code
+ * 10.77.S.i/24} (the bridge, where the suite's clients and link proxies live, is {@code .254}).
  *
  * <p>Every name it creates starts with its tag, {@code rfs} and the creating process's pid in base
  * 36, so {@link #close()} removes exactly what it made, and a later run removes what a killed run
@@ -36,7 +36,8 @@ public final class Net implements AutoCloseable {
 
   /** Checks what the host allows, removes leftovers of dead runs, and builds the network. */
   public static Net create(int hosts) {
-    if (hosts < 1 || hosts > 200) throw new IllegalArgumentException("hosts: 1 to 200, got " + hosts);
+    if (hosts < 1 || hosts > 200)
+      throw new IllegalArgumentException("hosts: 1 to 200, got " + hosts);
     Preflight.check();
     sweepStale();
     long pid = ProcessHandle.current().pid();
@@ -127,7 +128,8 @@ public final class Net implements AutoCloseable {
       if (!m.matches()) continue;
       String t = PREFIX + m.group(1);
       long pid = Long.parseLong(m.group(1), 36);
-      if (!tags.contains(t) && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+      if (!tags.contains(t)
+          && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
         tags.add(t);
       }
     }

@@ -1,9 +1,9 @@
 package io.raftjvm.faults.host;
 
 /**
- * What the suite needs of the host, checked before anything is made: root, iproute2, iptables,
- * and the right to create a network namespace. Fails with one line saying what is missing; the
- * suite never passes by skipping.
+ * What the suite needs of the host, checked before anything is made: root, iproute2, iptables, and
+ * the right to create a network namespace. Fails with one line saying what is missing; the suite
+ * never passes by skipping.
  */
 public final class Preflight {
   private Preflight() {}
@@ -11,7 +11,9 @@ public final class Preflight {
   public static void check() {
     String uid = Shell.run("id", "-u").strip();
     if (!uid.equals("0")) {
-      throw new HostException("the fault suite needs root (network namespaces, iptables, tmpfs mounts); running as uid " + uid);
+      throw new HostException(
+          "the fault suite needs root (network namespaces, iptables, tmpfs mounts); running as uid "
+              + uid);
     }
     need("ip", "iproute2");
     need("iptables", "iptables (apt-get install -y iptables)");
@@ -20,7 +22,8 @@ public final class Preflight {
       Shell.run("ip", "netns", "add", probe);
       Shell.run("ip", "netns", "exec", probe, "iptables", "-w", "-L", "-n");
     } catch (HostException e) {
-      throw new HostException("network namespaces with iptables cannot be used here: " + e.getMessage());
+      throw new HostException(
+          "network namespaces with iptables cannot be used here: " + e.getMessage());
     } finally {
       Shell.tryRun("ip", "netns", "del", probe);
     }
@@ -28,7 +31,8 @@ public final class Preflight {
 
   private static void need(String command, String from) {
     if (Shell.tryRun("sh", "-c", "command -v " + command) != null) {
-      throw new HostException("the fault suite needs " + command + ", from " + from + "; it is not on the PATH");
+      throw new HostException(
+          "the fault suite needs " + command + ", from " + from + "; it is not on the PATH");
     }
   }
 }

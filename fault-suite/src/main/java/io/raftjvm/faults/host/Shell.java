@@ -28,7 +28,12 @@ public final class Shell {
         throw new HostException(String.join(" ", cmd) + ": no exit within 30 s");
       }
       if (p.exitValue() != 0) {
-        throw new HostException(String.join(" ", cmd) + ": exit " + p.exitValue() + ": " + out.strip().replace('\n', ' '));
+        throw new HostException(
+            String.join(" ", cmd)
+                + ": exit "
+                + p.exitValue()
+                + ": "
+                + out.strip().replace('\n', ' '));
       }
       return out;
     } catch (IOException e) {

@@ -35,9 +35,12 @@ final class Crashes {
       what = "SIGKILL " + n + (n == cluster.leaderCached() ? " (the leader)" : "");
     }
     for (ServerNode n : victims) cluster.kill(n);
-    return Fault.of(FaultKind.KILL, what, () -> {
-      for (ServerNode n : victims) cluster.restart(n);
-    });
+    return Fault.of(
+        FaultKind.KILL,
+        what,
+        () -> {
+          for (ServerNode n : victims) cluster.restart(n);
+        });
   }
 
   static Fault pause(Cluster cluster, SplittableRandom random) {
@@ -45,7 +48,10 @@ final class Crashes {
     if (n == null) return null;
     boolean wasLeader = n == cluster.leaderCached();
     cluster.pause(n);
-    return Fault.of(FaultKind.PAUSE, "SIGSTOP " + n + (wasLeader ? " (the leader)" : ""), () -> cluster.resume(n));
+    return Fault.of(
+        FaultKind.PAUSE,
+        "SIGSTOP " + n + (wasLeader ? " (the leader)" : ""),
+        () -> cluster.resume(n));
   }
 
   /** The leader half of the time, else any running, unpaused server; null if none runs. */
@@ -66,7 +72,8 @@ final class Crashes {
   }
 
   /** The leader (if known) and others: more than half of the running voters. */
-  private static List<ServerNode> majority(Cluster cluster, List<ServerNode> up, SplittableRandom random) {
+  private static List<ServerNode> majority(
+      Cluster cluster, List<ServerNode> up, SplittableRandom random) {
     List<ServerNode> order = new ArrayList<>(up);
     Collections.shuffle(order, new Random(random.nextLong()));
     ServerNode leader = cluster.leaderCached();
@@ -75,6 +82,8 @@ final class Crashes {
   }
 
   private static String names(List<ServerNode> nodes) {
-    return nodes.stream().map(n -> Long.toString(n.id())).collect(Collectors.joining(", ", "servers ", ""));
+    return nodes.stream()
+        .map(n -> Long.toString(n.id()))
+        .collect(Collectors.joining(", ", "servers ", ""));
   }
 }

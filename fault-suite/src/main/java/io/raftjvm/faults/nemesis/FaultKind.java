@@ -6,9 +6,13 @@ import java.util.Set;
 
 /** The kinds of fault the nemesis schedules, by the names {@code --faults} takes. */
 public enum FaultKind {
-  /** iptables inside the namespaces: isolated leader, splits, one-way cuts, bridges, packet loss. */
+  /**
+   * iptables inside the namespaces: isolated leader, splits, one-way cuts, bridges, packet loss.
+   */
   PARTITION,
-  /** The link proxies: delay and jitter, bandwidth caps, stalls, resets mid-stream, late delivery. */
+  /**
+   * The link proxies: delay and jitter, bandwidth caps, stalls, resets mid-stream, late delivery.
+   */
   LINK,
   /** SIGKILL a server (the leader or any), restart it later. */
   KILL,
@@ -32,8 +36,8 @@ public enum FaultKind {
       try {
         out.add(valueOf(t.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown fault kind '" + t + "' (partition, link, kill, pause,"
-            + " membership, disk)");
+        throw new IllegalArgumentException(
+            "unknown fault kind '" + t + "' (partition, link, kill, pause," + " membership, disk)");
       }
     }
     if (out.isEmpty()) throw new IllegalArgumentException("no fault kind given");

@@ -15,9 +15,12 @@ final class FullDisk {
   static Fault inject(Cluster cluster, Disk disk, ServerNode n) throws Exception {
     long filled = disk.fill();
     String what = "fill the disk of " + n + " (" + (filled >> 20) + " MiB written)";
-    return Fault.of(FaultKind.DISK, what, () -> {
-      disk.free();
-      cluster.restart(n);
-    });
+    return Fault.of(
+        FaultKind.DISK,
+        what,
+        () -> {
+          disk.free();
+          cluster.restart(n);
+        });
   }
 }

@@ -36,8 +36,17 @@ final class Membership {
     String what;
     if (voters.size() < 4 && !outside.isEmpty()) {
       ServerNode n = outside.get(random.nextInt(outside.size()));
-      what = "add " + n + ": " + admin(cluster, distRoot, "add-learner", Long.toString(n.id()),
-          cluster.peerAddress(n), cluster.clientAddress(n));
+      what =
+          "add "
+              + n
+              + ": "
+              + admin(
+                  cluster,
+                  distRoot,
+                  "add-learner",
+                  Long.toString(n.id()),
+                  cluster.peerAddress(n),
+                  cluster.clientAddress(n));
       what += "; promote: " + admin(cluster, distRoot, "promote", Long.toString(n.id()));
     } else if (voters.size() >= 4) {
       ServerNode n = voters.get(random.nextInt(voters.size()));
@@ -53,15 +62,23 @@ final class Membership {
 
   /** Runs one raft-admin command; "done", or why not in one line. */
   private static String admin(Cluster cluster, Path distRoot, String... command) {
-    List<String> cmd = new ArrayList<>(List.of(distRoot.resolve("bin/raft-admin.sh").toString(), "--cluster",
-        String.join(",", cluster.clientAddresses()), "--timeout", "20s"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                distRoot.resolve("bin/raft-admin.sh").toString(),
+                "--cluster",
+                String.join(",", cluster.clientAddresses()),
+                "--timeout",
+                "20s"));
     cmd.addAll(List.of(command));
     try {
       Shell.run(cmd);
       return "done";
     } catch (HostException e) {
       String m = e.getMessage();
-      return m.contains("exit 3") ? "outcome unknown" : "failed (" + m.substring(m.indexOf("exit")) + ")";
+      return m.contains("exit 3")
+          ? "outcome unknown"
+          : "failed (" + m.substring(m.indexOf("exit")) + ")";
     }
   }
 }

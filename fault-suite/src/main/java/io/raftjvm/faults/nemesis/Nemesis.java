@@ -19,19 +19,28 @@ public final class Nemesis {
   private final Path distRoot;
   private final SplittableRandom random;
   private final List<FaultKind> kinds;
+
   /** The slot whose directory is a small disk, and the disk; null without DISK faults. */
   private final ServerNode diskNode;
+
   private final Disk disk;
   private int next;
 
-  public Nemesis(Cluster cluster, Path distRoot, long seed, Set<FaultKind> kinds, ServerNode diskNode, Disk disk) {
+  public Nemesis(
+      Cluster cluster,
+      Path distRoot,
+      long seed,
+      Set<FaultKind> kinds,
+      ServerNode diskNode,
+      Disk disk) {
     this.cluster = cluster;
     this.distRoot = distRoot;
     this.random = new SplittableRandom(seed);
     this.kinds = new ArrayList<>(kinds);
     this.diskNode = diskNode;
     this.disk = disk;
-    if (kinds.contains(FaultKind.DISK) && disk == null) throw new IllegalArgumentException("DISK faults need a disk");
+    if (kinds.contains(FaultKind.DISK) && disk == null)
+      throw new IllegalArgumentException("DISK faults need a disk");
   }
 
   /**
@@ -62,7 +71,10 @@ public final class Nemesis {
     };
   }
 
-  /** How long to hold a fault of kind, in milliseconds: pauses and stalls outlast an election timeout. */
+  /**
+   * How long to hold a fault of kind, in milliseconds: pauses and stalls outlast an election
+   * timeout.
+   */
   public long holdMillis(FaultKind kind) {
     return switch (kind) {
       case PAUSE -> 2_500 + random.nextInt(6_000);
@@ -72,7 +84,10 @@ public final class Nemesis {
     };
   }
 
-  /** Whether to churn membership in the middle of the fault being held (one time in three, if enabled). */
+  /**
+   * Whether to churn membership in the middle of the fault being held (one time in three, if
+   * enabled).
+   */
   public boolean churnDuringFault() {
     return kinds.contains(FaultKind.MEMBERSHIP) && random.nextInt(3) == 0;
   }

@@ -45,24 +45,30 @@ final class SlowLinks {
 
   /** Resets the links every 100-1000 ms while the fault lasts, wherever their streams are. */
   private static Fault flapping(List<LinkProxy> links, SplittableRandom random, String where) {
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "fault-suite-link-resets");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "fault-suite-link-resets");
+              t.setDaemon(true);
+              return t;
+            });
     SplittableRandom r = random.split();
     Runnable[] next = new Runnable[1];
-    next[0] = () -> {
-      for (LinkProxy p : links) p.reset();
-      synchronized (r) {
-        timer.schedule(next[0], 100 + r.nextInt(900), TimeUnit.MILLISECONDS);
-      }
-    };
+    next[0] =
+        () -> {
+          for (LinkProxy p : links) p.reset();
+          synchronized (r) {
+            timer.schedule(next[0], 100 + r.nextInt(900), TimeUnit.MILLISECONDS);
+          }
+        };
     timer.execute(next[0]);
-    return Fault.of(FaultKind.LINK, "resets every 0.1-1 s on " + where, () -> {
-      timer.shutdownNow();
-      timer.awaitTermination(5, TimeUnit.SECONDS);
-    });
+    return Fault.of(
+        FaultKind.LINK,
+        "resets every 0.1-1 s on " + where,
+        () -> {
+          timer.shutdownNow();
+          timer.awaitTermination(5, TimeUnit.SECONDS);
+        });
   }
 
   /**
@@ -74,8 +80,10 @@ final class SlowLinks {
     long delay = 50 + random.nextInt(150);
     long late = 300 + random.nextInt(1_700);
     for (LinkProxy p : links) p.setFaults(LinkFaults.NONE.withDelay(delay, delay / 2));
-    return Fault.of(FaultKind.LINK, "delay " + delay + " ms, then reset with delivery " + late + " ms late on "
-        + where, () -> {
+    return Fault.of(
+        FaultKind.LINK,
+        "delay " + delay + " ms, then reset with delivery " + late + " ms late on " + where,
+        () -> {
           for (LinkProxy p : links) p.resetWithLateDelivery(late);
           heal(links);
         });
@@ -94,12 +102,13 @@ final class SlowLinks {
     for (int a = 1; a <= hosts; a++) {
       for (int b = 1; b <= hosts; b++) {
         if (a == b) continue;
-        boolean take = switch (mode) {
-          case 0 -> a == leader.host();
-          case 1 -> b == leader.host();
-          case 2 -> a == leader.host() || b == leader.host();
-          default -> random.nextInt(3) == 0;
-        };
+        boolean take =
+            switch (mode) {
+              case 0 -> a == leader.host();
+              case 1 -> b == leader.host();
+              case 2 -> a == leader.host() || b == leader.host();
+              default -> random.nextInt(3) == 0;
+            };
         if (take) out.add(cluster.proxy(a, b));
       }
     }

@@ -7,11 +7,11 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One direction of a proxied connection: the chunks read from the source, each with the time it
- * may be delivered (delay, jitter and bandwidth applied when it was read; never earlier than the
- * chunk before it, since TCP does not reorder), written to the destination when that time comes
- * unless the link is stalled. Stops reading from the source while it holds more than the proxy's
- * limit or the destination is not writable.
+ * One direction of a proxied connection: the chunks read from the source, each with the time it may
+ * be delivered (delay, jitter and bandwidth applied when it was read; never earlier than the chunk
+ * before it, since TCP does not reorder), written to the destination when that time comes unless
+ * the link is stalled. Stops reading from the source while it holds more than the proxy's limit or
+ * the destination is not writable.
  *
  * <p>Not thread-safe: runs on its connection's event loop.
  */
@@ -23,12 +23,18 @@ final class Direction {
   private final Channel dst;
   private final ArrayDeque<Chunk> queue = new ArrayDeque<>();
   private long heldBytes;
+
   /** The delivery time of the last chunk queued: the next one is never earlier. */
   private long lastAt = Long.MIN_VALUE;
+
   /** When the capped link has sent everything queued so far. */
   private long busyUntil = Long.MIN_VALUE;
-  /** Delivery no earlier than this, and stalls ignored: what a reset sender left, delivered late. */
+
+  /**
+   * Delivery no earlier than this, and stalls ignored: what a reset sender left, delivered late.
+   */
   private long lateAt = Long.MIN_VALUE;
+
   private boolean late;
   private boolean sourceClosed;
   private boolean dead;
@@ -49,7 +55,8 @@ final class Direction {
     LinkFaults f = proxy.currentFaults();
     long now = System.nanoTime();
     long bytes = buf.readableBytes();
-    long at = now + TimeUnit.MILLISECONDS.toNanos(f.delayMillis()) + proxy.jitterNanos(f.jitterMillis());
+    long at =
+        now + TimeUnit.MILLISECONDS.toNanos(f.delayMillis()) + proxy.jitterNanos(f.jitterMillis());
     if (f.bytesPerSecond() > 0) {
       busyUntil = Math.max(busyUntil, now) + bytes * 1_000_000_000L / f.bytesPerSecond();
       at = Math.max(at, busyUntil);
@@ -93,10 +100,15 @@ final class Direction {
     if (timer != null && timerAt <= at) return;
     if (timer != null) timer.cancel(false);
     timerAt = at;
-    timer = src.eventLoop().schedule(() -> {
-      timer = null;
-      drain();
-    }, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    timer =
+        src.eventLoop()
+            .schedule(
+                () -> {
+                  timer = null;
+                  drain();
+                },
+                Math.max(0, at - now),
+                TimeUnit.NANOSECONDS);
   }
 
   /** Reads from the source only while it holds little and the destination takes more. */
@@ -130,12 +142,16 @@ final class Direction {
     }
     if (queue.isEmpty()) {
       // Nothing was held: the upstream side stays open until the late time anyway, then closes.
-      src.eventLoop().schedule(() -> {
-        if (!dead) {
-          dead = true;
-          dst.close();
-        }
-      }, Math.max(0, lateAt - System.nanoTime()), TimeUnit.NANOSECONDS);
+      src.eventLoop()
+          .schedule(
+              () -> {
+                if (!dead) {
+                  dead = true;
+                  dst.close();
+                }
+              },
+              Math.max(0, lateAt - System.nanoTime()),
+              TimeUnit.NANOSECONDS);
       return;
     }
     schedule(queue.peek().at(), System.nanoTime());

@@ -13,15 +13,18 @@ import java.util.List;
  * @param bytesPerSecond the rate cap of each direction of each connection; 0 = none
  * @param stalled bytes are read and held, none delivered, until the stall is lifted
  */
-public record LinkFaults(long delayMillis, long jitterMillis, long bytesPerSecond, boolean stalled) {
+public record LinkFaults(
+    long delayMillis, long jitterMillis, long bytesPerSecond, boolean stalled) {
   public static final LinkFaults NONE = new LinkFaults(0, 0, 0, false);
 
   public LinkFaults {
     if (delayMillis < 0 || jitterMillis < 0 || bytesPerSecond < 0) {
-      throw new IllegalArgumentException("link faults: delay, jitter and bandwidth must not be negative");
+      throw new IllegalArgumentException(
+          "link faults: delay, jitter and bandwidth must not be negative");
     }
     if (jitterMillis > delayMillis) {
-      throw new IllegalArgumentException("link faults: jitter " + jitterMillis + " ms exceeds the delay " + delayMillis + " ms");
+      throw new IllegalArgumentException(
+          "link faults: jitter " + jitterMillis + " ms exceeds the delay " + delayMillis + " ms");
     }
   }
 
@@ -44,10 +47,13 @@ public record LinkFaults(long delayMillis, long jitterMillis, long bytesPerSecon
   /** "delay 40±10 ms, bandwidth 64 KiB/s", "stall", "no faults". */
   public String describe() {
     List<String> parts = new ArrayList<>();
-    if (delayMillis > 0) parts.add("delay " + delayMillis + (jitterMillis > 0 ? "±" + jitterMillis : "") + " ms");
+    if (delayMillis > 0)
+      parts.add("delay " + delayMillis + (jitterMillis > 0 ? "±" + jitterMillis : "") + " ms");
     if (bytesPerSecond > 0) {
-      parts.add(bytesPerSecond % 1024 == 0 ? "bandwidth " + (bytesPerSecond >> 10) + " KiB/s"
-          : "bandwidth " + bytesPerSecond + " B/s");
+      parts.add(
+          bytesPerSecond % 1024 == 0
+              ? "bandwidth " + (bytesPerSecond >> 10) + " KiB/s"
+              : "bandwidth " + bytesPerSecond + " B/s");
     }
     if (stalled) parts.add("stall");
     return parts.isEmpty() ? "no faults" : String.join(", ", parts);

@@ -21,10 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A userspace TCP proxy on one directed link, in the manner of Toxiproxy (this kernel has no
  * netem): it accepts connections on its address, opens a matching connection to the target, and
- * forwards bytes both ways under the current {@link LinkFaults}. It can also reset every
- * connection in mid-stream, and reset the senders while still delivering, late, what their dead
- * connections held, so that the receiver sees bytes of an old connection after those of the new
- * one (what TCP hides within one connection but not across two).
+ * forwards bytes both ways under the current {@link LinkFaults}. It can also reset every connection
+ * in mid-stream, and reset the senders while still delivering, late, what their dead connections
+ * held, so that the receiver sees bytes of an old connection after those of the new one (what TCP
+ * hides within one connection but not across two).
  *
  * <p>Thread-safe: the fault setters may be called from any thread. Each connection pair lives on
  * one event loop of the group (the accepted channel's), where all its state is touched.
@@ -40,7 +40,8 @@ public final class LinkProxy implements AutoCloseable {
   private volatile LinkFaults faults = LinkFaults.NONE;
   private Channel listener;
 
-  private LinkProxy(String name, InetSocketAddress target, SplittableRandom random, long maxHeldBytes) {
+  private LinkProxy(
+      String name, InetSocketAddress target, SplittableRandom random, long maxHeldBytes) {
     this.name = name;
     this.target = target;
     this.random = random;
@@ -52,23 +53,35 @@ public final class LinkProxy implements AutoCloseable {
    *
    * @throws UncheckedIOException naming listen when it cannot be bound
    */
-  public static LinkProxy start(EventLoopGroup group, InetSocketAddress listen, InetSocketAddress target,
-      String name, SplittableRandom random, long maxHeldBytes) {
+  public static LinkProxy start(
+      EventLoopGroup group,
+      InetSocketAddress listen,
+      InetSocketAddress target,
+      String name,
+      SplittableRandom random,
+      long maxHeldBytes) {
     if (maxHeldBytes < 1) throw new IllegalArgumentException("maxHeldBytes must be positive");
     LinkProxy p = new LinkProxy(name, target, random, maxHeldBytes);
-    ChannelFuture bound = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_REUSEADDR, true)
-        .childOption(ChannelOption.AUTO_READ, false)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            p.accepted(ch);
-          }
-        }).bind(listen).awaitUninterruptibly();
+    ChannelFuture bound =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_REUSEADDR, true)
+            .childOption(ChannelOption.AUTO_READ, false)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    p.accepted(ch);
+                  }
+                })
+            .bind(listen)
+            .awaitUninterruptibly();
     if (!bound.isSuccess()) {
       Throwable c = bound.cause();
-      throw new UncheckedIOException("link proxy " + name + ": cannot listen on " + listen + ": " + c.getMessage(),
+      throw new UncheckedIOException(
+          "link proxy " + name + ": cannot listen on " + listen + ": " + c.getMessage(),
           c instanceof java.io.IOException io ? io : new java.io.IOException(c));
     }
     p.listener = bound.channel();
@@ -79,22 +92,28 @@ public final class LinkProxy implements AutoCloseable {
   private void accepted(SocketChannel in) {
     ProxiedConnection c = new ProxiedConnection(this, in);
     open.add(c);
-    new Bootstrap().group(in.eventLoop()).channel(NioSocketChannel.class)
+    new Bootstrap()
+        .group(in.eventLoop())
+        .channel(NioSocketChannel.class)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-        .handler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel out) {
-            c.upstream(out);
-          }
-        }).connect(target).addListener((ChannelFuture f) -> {
-          if (f.isSuccess()) {
-            c.start();
-          } else {
-            c.reset();
-          }
-        });
+        .handler(
+            new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel out) {
+                c.upstream(out);
+              }
+            })
+        .connect(target)
+        .addListener(
+            (ChannelFuture f) -> {
+              if (f.isSuccess()) {
+                c.start();
+              } else {
+                c.reset();
+              }
+            });
   }
 
   public String name() {

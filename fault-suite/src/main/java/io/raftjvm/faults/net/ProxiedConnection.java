@@ -7,9 +7,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 
 /**
- * One accepted connection of a {@link LinkProxy} and its partner to the target, with a
- * {@link Direction} each way. A side that closes normally has what it sent delivered before the
- * other side is closed; a side that fails (a reset) resets the other at once.
+ * One accepted connection of a {@link LinkProxy} and its partner to the target, with a {@link
+ * Direction} each way. A side that closes normally has what it sent delivered before the other side
+ * is closed; a side that fails (a reset) resets the other at once.
  *
  * <p>Not thread-safe: everything runs on the accepted channel's event loop, which the upstream
  * channel shares.
@@ -18,10 +18,13 @@ final class ProxiedConnection {
   private final LinkProxy proxy;
   private final Channel in;
   private Channel out;
+
   /** in → out: what the connecting server sends. */
   private Direction forward;
+
   /** out → in: what the target answers on the same connection. */
   private Direction backward;
+
   private boolean inClosed;
   private boolean outClosed;
 
@@ -29,10 +32,12 @@ final class ProxiedConnection {
     this.proxy = proxy;
     this.in = in;
     in.pipeline().addLast(new Side());
-    in.closeFuture().addListener(f -> {
-      inClosed = true;
-      maybeGone();
-    });
+    in.closeFuture()
+        .addListener(
+            f -> {
+              inClosed = true;
+              maybeGone();
+            });
   }
 
   /** The channel to the target, before it connects. */
@@ -41,10 +46,12 @@ final class ProxiedConnection {
     this.forward = new Direction(proxy, in, out);
     this.backward = new Direction(proxy, out, in);
     out.pipeline().addLast(new Side());
-    out.closeFuture().addListener(f -> {
-      outClosed = true;
-      maybeGone();
-    });
+    out.closeFuture()
+        .addListener(
+            f -> {
+              outClosed = true;
+              maybeGone();
+            });
   }
 
   /** Both sides connected: forwarding starts. */

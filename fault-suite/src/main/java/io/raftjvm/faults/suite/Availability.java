@@ -1,8 +1,8 @@
 package io.raftjvm.faults.suite;
 
-import io.raftjvm.lincheck.Operation;
 import io.raftjvm.faults.nemesis.FaultEvent;
 import io.raftjvm.faults.nemesis.FaultKind;
+import io.raftjvm.lincheck.Operation;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,21 +12,25 @@ import java.util.Map;
  * How long writes were unavailable after each fault: the time from a fault's start, and from its
  * healing, to the next successful write, that is the first acknowledgement of an add called at or
  * after that moment (an add already committed when the fault struck says nothing of the cluster
- * after it). Works on System.nanoTime values of the suite and of the benchmark process, which
- * share the machine's monotonic clock.
+ * after it). Works on System.nanoTime values of the suite and of the benchmark process, which share
+ * the machine's monotonic clock.
  */
 final class Availability {
   /** Call times of acknowledged adds, sorted. */
   private final long[] invoked;
+
   /** earliest[i]: the first completion among the adds invoked[i..]. */
   private final long[] earliest;
+
   /** When the history ends: a fault after the last acknowledgement counts until here. */
   private final long end;
 
   Availability(List<Operation> history) {
-    List<Operation> acked = history.stream()
-        .filter(o -> o.ok() && o.kind() == Operation.Kind.ADD)
-        .sorted(java.util.Comparator.comparingLong(Operation::invoke)).toList();
+    List<Operation> acked =
+        history.stream()
+            .filter(o -> o.ok() && o.kind() == Operation.Kind.ADD)
+            .sorted(java.util.Comparator.comparingLong(Operation::invoke))
+            .toList();
     this.invoked = acked.stream().mapToLong(Operation::invoke).toArray();
     this.earliest = new long[acked.size()];
     long min = Long.MAX_VALUE;

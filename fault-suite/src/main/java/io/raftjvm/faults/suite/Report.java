@@ -43,16 +43,30 @@ final class Report {
     r.faultCounts().forEach((k, n) -> faults.merge(k, n, Integer::sum));
     r.afterFault().forEach((k, ms) -> worstAfterFault.merge(k, ms, Math::max));
     r.afterHeal().forEach((k, ms) -> worstAfterHeal.merge(k, ms, Math::max));
-    out.printf(Locale.ROOT, "schedule %d: %s%n", r.seed(), r.passed() ? "PASSED" : "FAILED (kept in " + r.dir() + ")");
+    out.printf(
+        Locale.ROOT,
+        "schedule %d: %s%n",
+        r.seed(),
+        r.passed() ? "PASSED" : "FAILED (kept in " + r.dir() + ")");
     out.printf(Locale.ROOT, "  faults:        %s%n", counts(r.faultCounts()));
-    out.printf(Locale.ROOT, "  operations:    %d; adds acknowledged %d, unknown %d, failed %d; lost %d%n",
-        r.operations(), r.acked(), r.unknown(), r.failedAdds(), r.lost());
+    out.printf(
+        Locale.ROOT,
+        "  operations:    %d; adds acknowledged %d, unknown %d, failed %d; lost %d%n",
+        r.operations(),
+        r.acked(),
+        r.unknown(),
+        r.failedAdds(),
+        r.lost());
     out.printf(Locale.ROOT, "  linearizable:  %s%n", r.linearizable());
     out.printf(Locale.ROOT, "  unavailable:   %s%n", unavailability(r.afterFault(), r.afterHeal()));
     for (String p : r.problems()) out.printf(Locale.ROOT, "  PROBLEM: %s%n", p);
     if (!r.passed()) {
-      out.printf(Locale.ROOT, "  replay:        bin/fault-suite.sh --schedules 1 --seed %d --duration %ds --faults %s%s%n",
-          r.seed(), r.duration().toSeconds(), r.kinds().stream().map(FaultKind::label).collect(Collectors.joining(",")),
+      out.printf(
+          Locale.ROOT,
+          "  replay:        bin/fault-suite.sh --schedules 1 --seed %d --duration %ds --faults %s%s%n",
+          r.seed(),
+          r.duration().toSeconds(),
+          r.kinds().stream().map(FaultKind::label).collect(Collectors.joining(",")),
           replayOptions);
     }
     out.flush();
@@ -60,11 +74,24 @@ final class Report {
 
   /** The run's totals; true when every schedule passed. */
   boolean totals() {
-    out.printf(Locale.ROOT, "fault-suite: %d schedules (%d failed), %d faults (%.1f min of faults: %s), %d operations,"
-        + " %d acknowledged adds, %d unknown, lost %d, linearizability violations %d%n",
-        schedules, failedSchedules, faults.values().stream().mapToInt(Integer::intValue).sum(), faultNanos / 60e9,
-        counts(faults), operations, acked, unknown, lost, violations);
-    out.printf(Locale.ROOT, "fault-suite: worst unavailability: %s%n", unavailability(worstAfterFault, worstAfterHeal));
+    out.printf(
+        Locale.ROOT,
+        "fault-suite: %d schedules (%d failed), %d faults (%.1f min of faults: %s), %d operations,"
+            + " %d acknowledged adds, %d unknown, lost %d, linearizability violations %d%n",
+        schedules,
+        failedSchedules,
+        faults.values().stream().mapToInt(Integer::intValue).sum(),
+        faultNanos / 60e9,
+        counts(faults),
+        operations,
+        acked,
+        unknown,
+        lost,
+        violations);
+    out.printf(
+        Locale.ROOT,
+        "fault-suite: worst unavailability: %s%n",
+        unavailability(worstAfterFault, worstAfterHeal));
     out.flush();
     return failedSchedules == 0;
   }
@@ -72,16 +99,24 @@ final class Report {
   private static String counts(Map<FaultKind, Integer> m) {
     if (m.isEmpty()) return "none";
     StringBuilder sb = new StringBuilder();
-    m.forEach((k, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(k.label()).append(' ').append(n));
+    m.forEach(
+        (k, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(k.label()).append(' ').append(n));
     return sb.toString();
   }
 
-  private static String unavailability(Map<FaultKind, Long> afterFault, Map<FaultKind, Long> afterHeal) {
+  private static String unavailability(
+      Map<FaultKind, Long> afterFault, Map<FaultKind, Long> afterHeal) {
     if (afterFault.isEmpty()) return "no fault";
     StringBuilder sb = new StringBuilder();
-    afterFault.forEach((k, ms) -> sb.append(sb.length() == 0 ? "" : "; ").append(k.label()).append(' ')
-        .append(seconds(ms)).append(" after the fault, ").append(seconds(afterHeal.getOrDefault(k, 0L)))
-        .append(" after healing"));
+    afterFault.forEach(
+        (k, ms) ->
+            sb.append(sb.length() == 0 ? "" : "; ")
+                .append(k.label())
+                .append(' ')
+                .append(seconds(ms))
+                .append(" after the fault, ")
+                .append(seconds(afterHeal.getOrDefault(k, 0L)))
+                .append(" after healing"));
     return sb.toString();
   }
 

@@ -2,11 +2,7 @@ package io.raftjvm.faults.suite;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.raftjvm.lincheck.CheckResult;
-import io.raftjvm.lincheck.CounterModel;
 import io.raftjvm.faults.check.HistoryParser;
-import io.raftjvm.lincheck.LinearizabilityChecker;
-import io.raftjvm.lincheck.Operation;
 import io.raftjvm.faults.cluster.Cluster;
 import io.raftjvm.faults.cluster.ServerNode;
 import io.raftjvm.faults.host.Disk;
@@ -14,6 +10,10 @@ import io.raftjvm.faults.nemesis.Fault;
 import io.raftjvm.faults.nemesis.FaultEvent;
 import io.raftjvm.faults.nemesis.FaultKind;
 import io.raftjvm.faults.nemesis.Nemesis;
+import io.raftjvm.lincheck.CheckResult;
+import io.raftjvm.lincheck.CounterModel;
+import io.raftjvm.lincheck.LinearizabilityChecker;
+import io.raftjvm.lincheck.Operation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -32,8 +32,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Schedule {
   /** What a schedule runs. */
-  public record Settings(long seed, Duration duration, Set<FaultKind> kinds, int concurrency, int readPercent,
-      Path distRoot, Path dir) {}
+  public record Settings(
+      long seed,
+      Duration duration,
+      Set<FaultKind> kinds,
+      int concurrency,
+      int readPercent,
+      Path distRoot,
+      Path dir) {}
 
   private static final int FOUNDERS = 3;
   private static final long DISK_BYTES = 256L << 20;
@@ -60,16 +66,24 @@ public final class Schedule {
     int spares = s.kinds().contains(FaultKind.MEMBERSHIP) ? 2 : 0;
     Disk disk = null;
     int diskHost = 1 + (int) Math.floorMod(s.seed(), FOUNDERS);
-    if (s.kinds().contains(FaultKind.DISK)) disk = Disk.mount(s.dir().resolve("host" + diskHost), DISK_BYTES);
+    if (s.kinds().contains(FaultKind.DISK))
+      disk = Disk.mount(s.dir().resolve("host" + diskHost), DISK_BYTES);
     Path history = s.dir().resolve("history.jsonl");
     Path summary = s.dir().resolve("bench.json");
-    try (Cluster cluster = Cluster.start(s.dir(), s.distRoot(), FOUNDERS, spares, JAVA_OPTS, s.seed())) {
+    try (Cluster cluster =
+        Cluster.start(s.dir(), s.distRoot(), FOUNDERS, spares, JAVA_OPTS, s.seed())) {
       await("a leader", Duration.ofSeconds(90), () -> cluster.leader() != null);
       Process bench = bench(cluster, history, summary);
       long start = System.nanoTime();
       long faultsEnd = start + s.duration().toNanos() - recovery().toNanos();
-      Nemesis nemesis = new Nemesis(cluster, s.distRoot(), s.seed(), s.kinds(),
-          disk == null ? null : cluster.node(diskHost), disk);
+      Nemesis nemesis =
+          new Nemesis(
+              cluster,
+              s.distRoot(),
+              s.seed(),
+              s.kinds(),
+              disk == null ? null : cluster.node(diskHost),
+              disk);
       List<Fault> open = new ArrayList<>();
       sleep(2_000);
       while (System.nanoTime() < faultsEnd && bench.isAlive()) {
@@ -80,7 +94,9 @@ public final class Schedule {
         // counts from this moment, not from before the target was even known.
         long t0 = System.nanoTime();
         log("%6.1f s  %-10s %s", (t0 - start) / 1e9, kind.label(), f.describe());
-        long hold = Math.min(nemesis.holdMillis(kind), Math.max(0, (faultsEnd - System.nanoTime()) / 1_000_000));
+        long hold =
+            Math.min(
+                nemesis.holdMillis(kind), Math.max(0, (faultsEnd - System.nanoTime()) / 1_000_000));
         if (kind != FaultKind.MEMBERSHIP && nemesis.churnDuringFault()) {
           // Membership churn while another fault runs: the change must go through, or fail
           // cleanly, with the cluster partitioned, a server paused or down.
@@ -88,7 +104,9 @@ public final class Schedule {
           long tm = System.nanoTime();
           Fault m = nemesis.inject(FaultKind.MEMBERSHIP);
           if (m != null) {
-            log("%6.1f s  %-10s %s (during the %s fault)", (tm - start) / 1e9, "membership", m.describe(), kind.label());
+            log(
+                "%6.1f s  %-10s %s (during the %s fault)",
+                (tm - start) / 1e9, "membership", m.describe(), kind.label());
             events.add(new FaultEvent(FaultKind.MEMBERSHIP, m.describe(), tm, System.nanoTime()));
           }
           sleep(Math.max(0, hold - hold / 2 - (System.nanoTime() - tm) / 1_000_000));
@@ -119,7 +137,8 @@ public final class Schedule {
     try (var files = Files.walk(from)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         String name = f.getFileName().toString();
-        if (!Files.isRegularFile(f) || !(name.endsWith(".log") || name.endsWith(".out") || name.endsWith(".conf"))) {
+        if (!Files.isRegularFile(f)
+            || !(name.endsWith(".log") || name.endsWith(".out") || name.endsWith(".conf"))) {
           continue;
         }
         Path dest = to.resolve(from.relativize(f).toString());
@@ -132,22 +151,44 @@ public final class Schedule {
     }
   }
 
-  /** The last part of the run has no fault: time for the cluster to recover before the end checks. */
+  /**
+   * The last part of the run has no fault: time for the cluster to recover before the end checks.
+   */
   private Duration recovery() {
     return Duration.ofSeconds(Math.min(15, Math.max(5, s.duration().toSeconds() / 4)));
   }
 
   private Process bench(Cluster cluster, Path history, Path summary) throws IOException {
-    List<String> cmd = List.of(s.distRoot().resolve("bin/counter-bench.sh").toString(),
-        "--cluster", String.join(",", cluster.clientAddresses()),
-        "--concurrency", Integer.toString(s.concurrency()), "--reads", Integer.toString(s.readPercent()),
-        "--duration", s.duration().toSeconds() + "s", "--warmup", "0s", "--timeout", "5s",
-        "--verify-timeout", "90s", "--history", history.toString(), "--json");
-    return new ProcessBuilder(cmd).redirectOutput(summary.toFile())
-        .redirectError(s.dir().resolve("bench.err").toFile()).start();
+    List<String> cmd =
+        List.of(
+            s.distRoot().resolve("bin/counter-bench.sh").toString(),
+            "--cluster",
+            String.join(",", cluster.clientAddresses()),
+            "--concurrency",
+            Integer.toString(s.concurrency()),
+            "--reads",
+            Integer.toString(s.readPercent()),
+            "--duration",
+            s.duration().toSeconds() + "s",
+            "--warmup",
+            "0s",
+            "--timeout",
+            "5s",
+            "--verify-timeout",
+            "90s",
+            "--history",
+            history.toString(),
+            "--json");
+    return new ProcessBuilder(cmd)
+        .redirectOutput(summary.toFile())
+        .redirectError(s.dir().resolve("bench.err").toFile())
+        .start();
   }
 
-  /** Every fault undone: rules flushed, links normal, paused servers continued, stopped ones started. */
+  /**
+   * Every fault undone: rules flushed, links normal, paused servers continued, stopped ones
+   * started.
+   */
   private static void healAll(Cluster cluster, Disk disk) throws Exception {
     cluster.firewall().healAll();
     cluster.healLinks();
@@ -158,9 +199,11 @@ public final class Schedule {
     }
   }
 
-  private ScheduleResult check(List<FaultEvent> events, Path historyFile, Path summaryFile, List<String> problems)
+  private ScheduleResult check(
+      List<FaultEvent> events, Path historyFile, Path summaryFile, List<String> problems)
       throws Exception {
-    List<Operation> history = Files.exists(historyFile) ? HistoryParser.read(historyFile) : List.of();
+    List<Operation> history =
+        Files.exists(historyFile) ? HistoryParser.read(historyFile) : List.of();
     long acked = 0;
     long unknown = 0;
     long failed = 0;
@@ -182,19 +225,38 @@ public final class Schedule {
       problems.add("the benchmark wrote no verification (see bench.err)");
     } else {
       start = v.path("start").asLong();
-      if (!v.path("passed").asBoolean()) problems.add("benchmark verification failed: " + v.path("problems"));
-      if (v.path("leader").isNumber()) lost = Math.max(0, start + acked - v.path("leader").asLong());
+      if (!v.path("passed").asBoolean())
+        problems.add("benchmark verification failed: " + v.path("problems"));
+      if (v.path("leader").isNumber())
+        lost = Math.max(0, start + acked - v.path("leader").asLong());
     }
     if (lost > 0) problems.add(lost + " acknowledged adds lost");
     CheckResult lin = new LinearizabilityChecker(new CounterModel()).initial(start).check(history);
     Files.writeString(s.dir().resolve("lincheck.txt"), lin.explain() + "\n");
     if (!lin.linearizable()) {
-      problems.add("not linearizable: " + lin.explain().lines().findFirst().orElse("") + " (the window's operations:"
-          + " lincheck.txt)");
+      problems.add(
+          "not linearizable: "
+              + lin.explain().lines().findFirst().orElse("")
+              + " (the window's operations:"
+              + " lincheck.txt)");
     }
     Availability a = new Availability(history);
-    return new ScheduleResult(s.seed(), s.kinds(), s.duration(), s.dir(), events, history.size(), acked, unknown, failed, lost,
-        lin.linearizable(), lin.verdict().text(), a.worstAfterStart(events), a.worstAfterHeal(events), problems);
+    return new ScheduleResult(
+        s.seed(),
+        s.kinds(),
+        s.duration(),
+        s.dir(),
+        events,
+        history.size(),
+        acked,
+        unknown,
+        failed,
+        lost,
+        lin.linearizable(),
+        lin.verdict().text(),
+        a.worstAfterStart(events),
+        a.worstAfterHeal(events),
+        problems);
   }
 
   private void log(String format, Object... args) {
@@ -213,11 +275,13 @@ public final class Schedule {
     if (ms > 0) Thread.sleep(ms); // the nemesis holds faults and quiet spells for real time
   }
 
-  private static void await(String what, Duration wait, java.util.function.BooleanSupplier condition)
+  private static void await(
+      String what, Duration wait, java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new IllegalStateException("no " + what + " within " + wait.toSeconds() + " s");
+      if (System.nanoTime() > deadline)
+        throw new IllegalStateException("no " + what + " within " + wait.toSeconds() + " s");
       Thread.sleep(200); // polling a condition
     }
   }

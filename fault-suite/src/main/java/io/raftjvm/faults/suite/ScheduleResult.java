@@ -23,9 +23,22 @@ import java.util.Set;
  *     acknowledged add (ms); {@code afterHeal} the same from its healing
  * @param problems everything that makes the schedule fail, one line each (empty: passed)
  */
-public record ScheduleResult(long seed, Set<FaultKind> kinds, Duration duration, Path dir, List<FaultEvent> events, long operations, long acked,
-    long unknown, long failedAdds, long lost, boolean linearizableOk, String linearizable,
-    Map<FaultKind, Long> afterFault, Map<FaultKind, Long> afterHeal, List<String> problems) {
+public record ScheduleResult(
+    long seed,
+    Set<FaultKind> kinds,
+    Duration duration,
+    Path dir,
+    List<FaultEvent> events,
+    long operations,
+    long acked,
+    long unknown,
+    long failedAdds,
+    long lost,
+    boolean linearizableOk,
+    String linearizable,
+    Map<FaultKind, Long> afterFault,
+    Map<FaultKind, Long> afterHeal,
+    List<String> problems) {
 
   public boolean passed() {
     return problems.isEmpty();

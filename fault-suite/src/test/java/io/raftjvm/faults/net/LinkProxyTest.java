@@ -37,8 +37,14 @@ class LinkProxyTest {
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     target = new Target();
-    proxy = LinkProxy.start(group, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), target.address(),
-        "test", new SplittableRandom(7), 1 << 20);
+    proxy =
+        LinkProxy.start(
+            group,
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            target.address(),
+            "test",
+            new SplittableRandom(7),
+            1 << 20);
   }
 
   @AfterEach
@@ -60,13 +66,15 @@ class LinkProxyTest {
     new SplittableRandom(1).nextBytes(data);
     target.echo = true;
     try (Socket s = connect()) {
-      Thread writer = new Thread(() -> {
-        try {
-          s.getOutputStream().write(data);
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  s.getOutputStream().write(data);
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       writer.start();
       byte[] back = s.getInputStream().readNBytes(data.length);
       writer.join();
@@ -88,7 +96,9 @@ class LinkProxyTest {
       await(() -> target.received(0).length == 200);
       byte[] got = target.received(0);
       for (int i = 0; i < 200; i++) assertEquals((byte) i, got[i], "byte " + i);
-      assertTrue(target.firstArrival(0) - t0 >= TimeUnit.MILLISECONDS.toNanos(10), "arrived before the delay");
+      assertTrue(
+          target.firstArrival(0) - t0 >= TimeUnit.MILLISECONDS.toNanos(10),
+          "arrived before the delay");
     }
   }
 
@@ -121,13 +131,15 @@ class LinkProxyTest {
   void aStalledLinkHoldsNoMoreThanItsBound() throws Exception {
     proxy.setFaults(LinkFaults.NONE.withStall(true));
     try (Socket s = connect()) {
-      Thread writer = new Thread(() -> {
-        try {
-          s.getOutputStream().write(new byte[32 << 20]);
-        } catch (IOException e) {
-          // the socket closes at the end of the test
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  s.getOutputStream().write(new byte[32 << 20]);
+                } catch (IOException e) {
+                  // the socket closes at the end of the test
+                }
+              });
       writer.setDaemon(true);
       writer.start();
       await(() -> proxy.heldBytes() >= 1 << 20);
@@ -145,10 +157,12 @@ class LinkProxyTest {
       s.getOutputStream().write(new byte[1_000]);
       await(() -> proxy.heldBytes() == 1_000);
       proxy.reset();
-      assertThrows(IOException.class, () -> {
-        int r = s.getInputStream().read();
-        if (r == -1) throw new IOException("closed");
-      });
+      assertThrows(
+          IOException.class,
+          () -> {
+            int r = s.getInputStream().read();
+            if (r == -1) throw new IOException("closed");
+          });
       await(() -> target.closed(0));
       assertEquals(0, target.received(0).length, "held bytes of a reset connection were dropped");
       await(() -> proxy.connections() == 0);
@@ -176,7 +190,8 @@ class LinkProxyTest {
         assertEquals('A', target.received(0)[0]);
         assertEquals('B', target.received(1)[0]);
         assertTrue(target.firstArrival(1) < target.firstArrival(0), "B arrived after A");
-        assertTrue(target.firstArrival(0) - t0 >= TimeUnit.MILLISECONDS.toNanos(950), "A was not late");
+        assertTrue(
+            target.firstArrival(0) - t0 >= TimeUnit.MILLISECONDS.toNanos(950), "A was not late");
         await(() -> target.closed(0));
       }
     }
@@ -187,20 +202,23 @@ class LinkProxyTest {
     int port = proxy.localAddress().getPort();
     proxy.close();
     // The port is free once close returns; allow for the kernel's bookkeeping on a busy machine.
-    await(() -> {
-      try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
-        return again.getLocalPort() == port;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    await(
+        () -> {
+          try (ServerSocket again = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+            return again.getLocalPort() == port;
+          } catch (IOException e) {
+            return false;
+          }
+        });
   }
 
   @Test
   void badFaultsAreRefusedInOneLine() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LinkFaults.NONE.withDelay(5, 10));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> LinkFaults.NONE.withDelay(5, 10));
     assertEquals("link faults: jitter 10 ms exceeds the delay 5 ms", e.getMessage());
-    assertEquals("delay 40±10 ms, bandwidth 64 KiB/s, stall",
+    assertEquals(
+        "delay 40±10 ms, bandwidth 64 KiB/s, stall",
         LinkFaults.NONE.withDelay(40, 10).withBandwidth(64 << 10).withStall(true).describe());
   }
 
@@ -225,26 +243,30 @@ class LinkProxyTest {
     }
 
     Target() throws IOException {
-      Thread t = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            Socket s = server.accept();
-            Conn c = new Conn();
-            conns.add(c);
-            Thread r = new Thread(() -> serve(s, c));
-            r.setDaemon(true);
-            r.start();
-          } catch (IOException e) {
-            return;
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                while (!server.isClosed()) {
+                  try {
+                    Socket s = server.accept();
+                    Conn c = new Conn();
+                    conns.add(c);
+                    Thread r = new Thread(() -> serve(s, c));
+                    r.setDaemon(true);
+                    r.start();
+                  } catch (IOException e) {
+                    return;
+                  }
+                }
+              });
       t.setDaemon(true);
       t.start();
     }
 
     private void serve(Socket s, Conn c) {
-      try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+      try (s;
+          InputStream in = s.getInputStream();
+          OutputStream out = s.getOutputStream()) {
         byte[] buf = new byte[64 << 10];
         int n;
         while ((n = in.read(buf)) > 0) {

@@ -24,22 +24,25 @@ class FaultSuiteIT {
   private static final Duration DURATION = Duration.ofSeconds(40);
 
   @Test
-  void sampleSchedulesCoveringEveryFaultKindLoseNoAcknowledgedWriteAndStayLinearizable(@TempDir Path dir)
-      throws Exception {
+  void sampleSchedulesCoveringEveryFaultKindLoseNoAcknowledgedWriteAndStayLinearizable(
+      @TempDir Path dir) throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    assertTrue(Files.isExecutable(root.resolve("bin/raft-node.sh")), "no bin/raft-node.sh under " + root);
-    List<Set<FaultKind>> sample = List.of(
-        EnumSet.of(FaultKind.PARTITION, FaultKind.PAUSE),
-        EnumSet.of(FaultKind.LINK, FaultKind.KILL),
-        EnumSet.of(FaultKind.MEMBERSHIP, FaultKind.DISK, FaultKind.KILL),
-        EnumSet.allOf(FaultKind.class));
+    assertTrue(
+        Files.isExecutable(root.resolve("bin/raft-node.sh")), "no bin/raft-node.sh under " + root);
+    List<Set<FaultKind>> sample =
+        List.of(
+            EnumSet.of(FaultKind.PARTITION, FaultKind.PAUSE),
+            EnumSet.of(FaultKind.LINK, FaultKind.KILL),
+            EnumSet.of(FaultKind.MEMBERSHIP, FaultKind.DISK, FaultKind.KILL),
+            EnumSet.allOf(FaultKind.class));
     PrintWriter out = new PrintWriter(System.out, true);
     Report report = new Report(out, "--concurrency 16 --reads 20");
     List<String> failures = new ArrayList<>();
     long seed = 7001;
     for (Set<FaultKind> kinds : sample) {
       Path d = dir.resolve("schedule-" + seed);
-      ScheduleResult r = new Schedule(new Schedule.Settings(seed, DURATION, kinds, 16, 20, root, d), out).run();
+      ScheduleResult r =
+          new Schedule(new Schedule.Settings(seed, DURATION, kinds, 16, 20, root, d), out).run();
       report.schedule(r);
       if (!r.passed()) failures.add("schedule " + seed + " " + kinds + ": " + r.problems());
       seed++;

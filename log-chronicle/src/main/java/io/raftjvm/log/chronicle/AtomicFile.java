@@ -48,9 +48,12 @@ final class AtomicFile {
     if (bytes.length < 16) throw corrupt("truncated (" + bytes.length + " bytes)");
     if (b.getInt() != magic) throw corrupt("not a file of this kind (bad magic number)");
     int v = b.getInt();
-    if (v != version) throw new StorageException(path + ": unknown format version " + v + " (this server reads " + version + ")");
+    if (v != version)
+      throw new StorageException(
+          path + ": unknown format version " + v + " (this server reads " + version + ")");
     int len = b.getInt();
-    if (len < 0 || len != bytes.length - 16) throw corrupt("length " + len + " does not match size " + bytes.length);
+    if (len < 0 || len != bytes.length - 16)
+      throw corrupt("length " + len + " does not match size " + bytes.length);
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, bytes.length - 4);
     int stored = ByteBuffer.wrap(bytes, bytes.length - 4, 4).getInt();
@@ -72,8 +75,12 @@ final class AtomicFile {
     b.putInt((int) crc.getValue()).flip();
     Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.TRUNCATE_EXISTING)) {
         while (b.hasRemaining()) ch.write(b);
         if (durable) ch.force(true);
       }

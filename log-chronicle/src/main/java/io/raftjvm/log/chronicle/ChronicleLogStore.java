@@ -39,22 +39,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The Raft log on a Chronicle Queue, with the hard state in a small file beside it.
  *
- * <p>Directory layout: {@code node.id} (cluster and node the directory belongs to),
- * {@code hardstate} (term, vote, commit; see {@link HardStateFile}), {@code log.base} (the index
- * and term the log starts after: written on bootstrap and compaction), {@code snapshot.meta} (the
- * latest snapshot: see below) and {@code log/} (the queue; record format in {@link Records}).
+ * <p>Directory layout: {@code node.id} (cluster and node the directory belongs to), {@code
+ * hardstate} (term, vote, commit; see {@link HardStateFile}), {@code log.base} (the index and term
+ * the log starts after: written on bootstrap and compaction), {@code snapshot.meta} (the latest
+ * snapshot: see below) and {@code log/} (the queue; record format in {@link Records}).
  *
  * <p>Snapshots: where the log starts and the latest snapshot are kept apart, since the owner may
- * keep a margin of entries before its snapshot (for slow followers). {@code snapshot.meta}
- * ({@link SnapshotMetaFile}) holds the latest snapshot, taken here ({@link #recordSnapshot}) or
- * installed from the leader ({@link #applySnapshot}); {@link #snapshot()} and the membership of
- * {@link #initialState()} come from it. Only without one (a new cluster, or a directory written
- * before the file existed) does the base stand for the snapshot, membership included. It never names
- * an entry that is not on disk: the queue is forced first. An install appends a RESET record (which
- * carries the whole metadata) and rewrites {@code snapshot.meta} at the next {@link #sync()}, after
- * the queue is forced; a crash in between leaves a RESET newer than the file, which open takes as
- * the latest snapshot and writes to the file (completing the install). {@link #compact} writes any
- * such pending file first, so a RESET record is never deleted before the file that records it.
+ * keep a margin of entries before its snapshot (for slow followers). {@code snapshot.meta} ({@link
+ * SnapshotMetaFile}) holds the latest snapshot, taken here ({@link #recordSnapshot}) or installed
+ * from the leader ({@link #applySnapshot}); {@link #snapshot()} and the membership of {@link
+ * #initialState()} come from it. Only without one (a new cluster, or a directory written before the
+ * file existed) does the base stand for the snapshot, membership included. It never names an entry
+ * that is not on disk: the queue is forced first. An install appends a RESET record (which carries
+ * the whole metadata) and rewrites {@code snapshot.meta} at the next {@link #sync()}, after the
+ * queue is forced; a crash in between leaves a RESET newer than the file, which open takes as the
+ * latest snapshot and writes to the file (completing the install). {@link #compact} writes any such
+ * pending file first, so a RESET record is never deleted before the file that records it.
  *
  * <p>Chronicle Queue cannot truncate, so truncation is logical: replaying the queue in order, an
  * ENTRY at an index already present replaces it and drops everything after; a RESET record starts
@@ -62,17 +62,17 @@ import org.slf4j.LoggerFactory;
  * by that replay on open. A torn or corrupt record (a crash in the middle of a write) fails its
  * checksum or is never completed, and is skipped; an entry that would leave a gap is refused.
  *
- * <p>Segments: the queue rolls to a new cycle file once the current one passes
- * {@link Options#segmentBytes()}, driven by a synthetic clock (one cycle per
- * roll, never behind the newest file), so that compaction can delete whole files.
+ * <p>Segments: the queue rolls to a new cycle file once the current one passes {@link
+ * Options#segmentBytes()}, driven by a synthetic clock (one cycle per roll, never behind the newest
+ * file), so that compaction can delete whole files.
  *
  * <p>Commit index: term and vote changes rewrite {@code hardstate} (after the queue is synced, so
  * commit never points past durable entries); commit-only changes are appended as COMMIT records,
  * and on open commit is the greater of the two.
  *
- * <p>Threading: one writer thread calls the mutators; any thread may read. Each reading thread
- * gets its own tailer; the hard state, the base and the latest snapshot reach readers through
- * volatile fields.
+ * <p>Threading: one writer thread calls the mutators; any thread may read. Each reading thread gets
+ * its own tailer; the hard state, the base and the latest snapshot reach readers through volatile
+ * fields.
  */
 public final class ChronicleLogStore implements LogStore {
   private static final Logger LOG = LoggerFactory.getLogger(ChronicleLogStore.class);
@@ -82,12 +82,14 @@ public final class ChronicleLogStore implements LogStore {
   /**
    * Settings.
    *
-   * @param durable force writes to disk on sync (off: faster, loses acknowledged writes on power loss)
+   * @param durable force writes to disk on sync (off: faster, loses acknowledged writes on power
+   *     loss)
    * @param segmentBytes roll to a new queue file after about this many bytes
    */
   public record Options(boolean durable, long segmentBytes) {
     public Options {
-      if (segmentBytes < (1 << 20)) throw new IllegalArgumentException("segmentBytes must be at least 1 MiB: " + segmentBytes);
+      if (segmentBytes < (1 << 20))
+        throw new IllegalArgumentException("segmentBytes must be at least 1 MiB: " + segmentBytes);
     }
 
     public static Options defaults() {
@@ -106,26 +108,35 @@ public final class ChronicleLogStore implements LogStore {
   private final IndexMap index;
   private final Records records = new Records();
   private final ThreadLocal<ExcerptTailer> tailers;
+
   /** Queue cycle to its file, as Chronicle reports them. */
   private final Map<Integer, File> cycleFiles = new ConcurrentHashMap<>();
 
   // Writer-thread state.
   /** Created by the first write, on the writer thread. */
   private ExcerptAppender appender;
+
   /** Per queue cycle, the highest Raft index the log had when a record went into that cycle. */
   private final TreeMap<Integer, Long> cycleLastIndex = new TreeMap<>();
+
   /** Hard state as last written to its file. */
   private HardState fileHardState;
+
   /** Term/vote change not yet written to the file (written after the queue is synced). */
   private HardState pendingHardState;
+
   /** Commit index last recorded, in the file or a COMMIT record. */
   private long recordedCommit;
+
   /** Bytes appended to the current cycle file. */
   private long bytesInCycle;
+
   /** Replay found the newest cycle file closed by an end-of-file marker. */
   private boolean lastCycleClosed;
+
   /** Replay: the newest installed snapshot (RESET record) at or above the base, or null. */
   private SnapshotMetadata replayedInstall;
+
   /**
    * {@code recorded} is an installed snapshot that {@code snapshot.meta} does not hold yet: written
    * once its RESET record is forced (next sync, or before a compaction).
@@ -134,14 +145,18 @@ public final class ChronicleLogStore implements LogStore {
 
   // Published to readers.
   private volatile HardState hardState;
+
   /**
    * The (index, term) the log starts after; its membership counts only while no snapshot is
    * recorded.
    */
   private volatile SnapshotMetadata base;
+
   /** The latest snapshot taken or installed, as in {@code snapshot.meta}; null when none. */
   private volatile SnapshotMetadata recorded;
+
   private volatile boolean closed;
+
   /** Held while open: one process per data directory. */
   private final DirectoryLock dirLock;
 
@@ -171,32 +186,37 @@ public final class ChronicleLogStore implements LogStore {
   }
 
   private void openFiles(String clusterId, long nodeId) {
-    boolean fresh = !Files.exists(queueDir) && !Files.exists(dir.resolve(HardStateFile.NAME))
-        && !Files.exists(dir.resolve(LogBaseFile.NAME)) && !Files.exists(dir.resolve(SnapshotMetaFile.NAME));
+    boolean fresh =
+        !Files.exists(queueDir)
+            && !Files.exists(dir.resolve(HardStateFile.NAME))
+            && !Files.exists(dir.resolve(LogBaseFile.NAME))
+            && !Files.exists(dir.resolve(SnapshotMetaFile.NAME));
     NodeIdentity.verifyOrCreate(dir, clusterId, nodeId, fresh, options.durable());
     HardState hs = hardStateFile.read();
     this.base = baseFile.read();
     SnapshotMetadata fileSnapshot = snapshotFile.read();
     this.fileHardState = hs;
     index.reset(base.getIndex(), base.getTerm());
-    queue = SingleChronicleQueueBuilder.binary(queueDir)
-        .rollCycle(ROLL)
-        // Files are mapped (and grow) a block at a time: a block of one segment keeps what a
-        // compacted log holds on disk in proportion to the segment size (default 64 MiB blocks
-        // would keep that much per retained file).
-        .blockSize(options.segmentBytes())
-        .timeProvider(clock)
-        .syncMode(options.durable() ? SyncMode.SYNC : SyncMode.NONE)
-        .storeFileListener(new StoreFileListener() {
-          @Override
-          public void onAcquired(int cycle, File file) {
-            cycleFiles.put(cycle, file);
-          }
+    queue =
+        SingleChronicleQueueBuilder.binary(queueDir)
+            .rollCycle(ROLL)
+            // Files are mapped (and grow) a block at a time: a block of one segment keeps what a
+            // compacted log holds on disk in proportion to the segment size (default 64 MiB blocks
+            // would keep that much per retained file).
+            .blockSize(options.segmentBytes())
+            .timeProvider(clock)
+            .syncMode(options.durable() ? SyncMode.SYNC : SyncMode.NONE)
+            .storeFileListener(
+                new StoreFileListener() {
+                  @Override
+                  public void onAcquired(int cycle, File file) {
+                    cycleFiles.put(cycle, file);
+                  }
 
-          @Override
-          public void onReleased(int cycle, File file) {}
-        })
-        .build();
+                  @Override
+                  public void onReleased(int cycle, File file) {}
+                })
+            .build();
     releaseStaleWriteLocks();
     long commit = replay(hs.getCommit());
     // Appends continue in the newest cycle file, unless it was closed with an end-of-file marker
@@ -207,19 +227,35 @@ public final class ChronicleLogStore implements LogStore {
     if (cycle != lastCycle) bytesInCycle = 0;
     clock.currentTimeMillis((long) cycle * ROLL.lengthInMillis());
     openSnapshot(fileSnapshot);
-    if (recorded != null) commit = Math.max(commit, recorded.getIndex()); // a snapshot is of committed state
+    if (recorded != null)
+      commit = Math.max(commit, recorded.getIndex()); // a snapshot is of committed state
     if (commit > index.last()) {
-      throw refuse(hardStateFile.path() + ": commit index " + commit + " is beyond the last log entry "
-          + index.last() + " in " + queueDir);
+      throw refuse(
+          hardStateFile.path()
+              + ": commit index "
+              + commit
+              + " is beyond the last log entry "
+              + index.last()
+              + " in "
+              + queueDir);
     }
     this.recordedCommit = commit;
     this.hardState = hs.toBuilder().setCommit(commit).build();
     if (!options.durable()) {
-      LOG.warn("DURABILITY OFF for {}: log writes are not forced to disk; acknowledged entries can be lost "
-          + "on power failure or kernel crash. Use only for benchmarks.", dir);
+      LOG.warn(
+          "DURABILITY OFF for {}: log writes are not forced to disk; acknowledged entries can be lost "
+              + "on power failure or kernel crash. Use only for benchmarks.",
+          dir);
     }
-    LOG.info("opened Raft log {} [first index {}, last index {}, term {}, vote {}, commit {}, snapshot {}]", dir,
-        firstIndex(), lastIndex(), hs.getTerm(), hs.getVote(), commit, latestSnapshot().getIndex());
+    LOG.info(
+        "opened Raft log {} [first index {}, last index {}, term {}, vote {}, commit {}, snapshot {}]",
+        dir,
+        firstIndex(),
+        lastIndex(),
+        hs.getTerm(),
+        hs.getVote(),
+        commit,
+        latestSnapshot().getIndex());
   }
 
   /**
@@ -229,23 +265,41 @@ public final class ChronicleLogStore implements LogStore {
    */
   private void openSnapshot(SnapshotMetadata fileSnapshot) {
     SnapshotMetadata latest = fileSnapshot;
-    boolean completeInstall = replayedInstall != null
-        && (latest == null || replayedInstall.getIndex() > latest.getIndex());
+    boolean completeInstall =
+        replayedInstall != null
+            && (latest == null || replayedInstall.getIndex() > latest.getIndex());
     if (completeInstall) latest = replayedInstall;
     if (latest != null) {
       long i = latest.getIndex();
       if (i > index.last()) {
-        throw refuse(snapshotFile.path() + ": snapshot index " + i + " is beyond the last log entry " + index.last()
-            + " in " + queueDir);
+        throw refuse(
+            snapshotFile.path()
+                + ": snapshot index "
+                + i
+                + " is beyond the last log entry "
+                + index.last()
+                + " in "
+                + queueDir);
       }
       if (i >= index.base() && term(i) != latest.getTerm()) {
-        throw refuse(snapshotFile.path() + ": snapshot at index " + i + " has term " + latest.getTerm()
-            + " but the log has term " + term(i) + " there, in " + queueDir);
+        throw refuse(
+            snapshotFile.path()
+                + ": snapshot at index "
+                + i
+                + " has term "
+                + latest.getTerm()
+                + " but the log has term "
+                + term(i)
+                + " there, in "
+                + queueDir);
       }
     }
     if (completeInstall) {
-      LOG.warn("{}: completing the install of snapshot {} (term {}) that a crash interrupted", dir,
-          latest.getIndex(), latest.getTerm());
+      LOG.warn(
+          "{}: completing the install of snapshot {} (term {}) that a crash interrupted",
+          dir,
+          latest.getIndex(),
+          latest.getTerm());
       snapshotFile.write(latest, options.durable());
     }
     this.recorded = latest;
@@ -277,10 +331,14 @@ public final class ChronicleLogStore implements LogStore {
    */
   private void releaseStaleWriteLocks() {
     for (String key : new String[] {"chronicle.write.lock", TableStoreWriteLock.APPEND_LOCK_KEY}) {
-      TableStoreWriteLock lock = new TableStoreWriteLock(queue.metaStore(), Pauser::balanced, 0L, key);
+      TableStoreWriteLock lock =
+          new TableStoreWriteLock(queue.metaStore(), Pauser::balanced, 0L, key);
       try {
         if (lock.locked()) {
-          LOG.warn("{}: releasing Chronicle {} left set by a process that is gone (held by pid {})", queueDir, key,
+          LOG.warn(
+              "{}: releasing Chronicle {} left set by a process that is gone (held by pid {})",
+              queueDir,
+              key,
               lock.lockedBy());
           lock.forceUnlock();
         }
@@ -321,7 +379,10 @@ public final class ChronicleLogStore implements LogStore {
           Records.Decoded d = Records.read(dc.wire().bytes());
           if (d == null) {
             skipped++;
-            LOG.warn("{}: skipping torn or corrupt record at queue index {}", queueDir, Long.toHexString(q));
+            LOG.warn(
+                "{}: skipping torn or corrupt record at queue index {}",
+                queueDir,
+                Long.toHexString(q));
             continue;
           }
           switch (d.kind()) {
@@ -347,8 +408,13 @@ public final class ChronicleLogStore implements LogStore {
       return;
     }
     if (i > index.last() + 1) {
-      throw new StorageException(queueDir + ": entry " + i + " follows entry " + index.last()
-          + ": entries are missing (corrupt log)");
+      throw new StorageException(
+          queueDir
+              + ": entry "
+              + i
+              + " follows entry "
+              + index.last()
+              + ": entries are missing (corrupt log)");
     }
     if (i <= index.last()) index.truncateFrom(i);
     index.append(i, term, q);
@@ -360,9 +426,15 @@ public final class ChronicleLogStore implements LogStore {
       try {
         c = ConfState.parseFrom(d.conf());
       } catch (InvalidProtocolBufferException e) {
-        throw new StorageException(queueDir + ": snapshot record with unreadable membership: " + e.getMessage(), e);
+        throw new StorageException(
+            queueDir + ": snapshot record with unreadable membership: " + e.getMessage(), e);
       }
-      base = SnapshotMetadata.newBuilder().setIndex(d.index()).setTerm(d.term()).setConfState(c).build();
+      base =
+          SnapshotMetadata.newBuilder()
+              .setIndex(d.index())
+              .setTerm(d.term())
+              .setConfState(c)
+              .build();
       replayedInstall = base;
       index.reset(d.index(), d.term());
     } else {
@@ -409,8 +481,13 @@ public final class ChronicleLogStore implements LogStore {
       if (!dc.isPresent()) throw missing(i, q);
       Records.Decoded d = Records.read(dc.wire().bytes());
       if (d == null || d.kind() != Records.ENTRY || d.index() != i) {
-        throw new IllegalStateException(queueDir + ": record at queue index " + Long.toHexString(q)
-            + " is not entry " + i + " (corrupt log)");
+        throw new IllegalStateException(
+            queueDir
+                + ": record at queue index "
+                + Long.toHexString(q)
+                + " is not entry "
+                + i
+                + " (corrupt log)");
       }
       return d.entry();
     }
@@ -418,8 +495,8 @@ public final class ChronicleLogStore implements LogStore {
 
   private RuntimeException missing(long i, long q) {
     if (i <= index.base()) return new LogCompactedException(i, index.base() + 1);
-    return new IllegalStateException(queueDir + ": entry " + i + " at queue index " + Long.toHexString(q)
-        + " cannot be read");
+    return new IllegalStateException(
+        queueDir + ": entry " + i + " at queue index " + Long.toHexString(q) + " cannot be read");
   }
 
   @Override
@@ -443,8 +520,8 @@ public final class ChronicleLogStore implements LogStore {
 
   /**
    * The latest snapshot recorded or installed (the base when none is): metadata only, the state
-   * machine image is stored elsewhere. Its index may be above {@code firstIndex() - 1} (a margin kept
-   * before it) or, after a compaction beyond it, below.
+   * machine image is stored elsewhere. Its index may be above {@code firstIndex() - 1} (a margin
+   * kept before it) or, after a compaction beyond it, below.
    */
   @Override
   public Snapshot snapshot() {
@@ -466,7 +543,8 @@ public final class ChronicleLogStore implements LogStore {
       long i = e.getIndex();
       if (i <= index.base()) continue;
       if (i > index.last() + 1) {
-        throw new IllegalStateException("append of entry " + i + " would leave a gap after " + index.last());
+        throw new IllegalStateException(
+            "append of entry " + i + " would leave a gap after " + index.last());
       }
       try (DocumentContext dc = a.writingDocument()) {
         records.writeEntry(dc.wire().bytes(), e);
@@ -484,7 +562,9 @@ public final class ChronicleLogStore implements LogStore {
     if (bytesInCycle >= options.segmentBytes()) roll();
   }
 
-  /** Starts a new cycle file: the old one is synced first, since later syncs cover only the new one. */
+  /**
+   * Starts a new cycle file: the old one is synced first, since later syncs cover only the new one.
+   */
   private void roll() {
     if (options.durable()) appender.sync();
     int next = appender.cycle() + 1;
@@ -543,11 +623,19 @@ public final class ChronicleLogStore implements LogStore {
     long i = meta.getIndex();
     if (i <= latestSnapshot().getIndex()) return;
     if (i > index.last()) {
-      throw new IllegalStateException("cannot record snapshot " + i + ": beyond the last log index " + index.last());
+      throw new IllegalStateException(
+          "cannot record snapshot " + i + ": beyond the last log index " + index.last());
     }
     if (i >= index.base() && term(i) != meta.getTerm()) {
-      throw new IllegalStateException("cannot record snapshot " + i + " of term " + meta.getTerm()
-          + ": the log has term " + term(i) + " at index " + i);
+      throw new IllegalStateException(
+          "cannot record snapshot "
+              + i
+              + " of term "
+              + meta.getTerm()
+              + ": the log has term "
+              + term(i)
+              + " at index "
+              + i);
     }
     forceQueue();
     snapshotFile.write(meta, options.durable());
@@ -566,7 +654,8 @@ public final class ChronicleLogStore implements LogStore {
   public void compact(long upTo) {
     checkOpen();
     if (upTo <= base.getIndex()) return;
-    if (upTo > index.last()) throw new IllegalStateException("compact " + upTo + " beyond last index " + index.last());
+    if (upTo > index.last())
+      throw new IllegalStateException("compact " + upTo + " beyond last index " + index.last());
     if (snapshotFileBehind) {
       // The install's RESET record may be in a segment about to go: record the install first.
       forceQueue();
@@ -635,7 +724,9 @@ public final class ChronicleLogStore implements LogStore {
     if (appender != null) appender.singleThreadedCheckReset();
   }
 
-  /** Syncs (from the writer thread, or any thread once writes have stopped) and releases the queue. */
+  /**
+   * Syncs (from the writer thread, or any thread once writes have stopped) and releases the queue.
+   */
   @Override
   public void close() {
     if (closed) return;

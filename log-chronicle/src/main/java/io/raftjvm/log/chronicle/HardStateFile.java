@@ -23,8 +23,14 @@ final class HardStateFile {
   HardState read() {
     ByteBuffer b = file.read();
     if (b == null) return HardState.getDefaultInstance();
-    if (b.remaining() != 24) throw new StorageException("corrupt file " + file.path() + ": payload of " + b.remaining() + " bytes, expected 24");
-    return HardState.newBuilder().setTerm(b.getLong()).setVote(b.getLong()).setCommit(b.getLong()).build();
+    if (b.remaining() != 24)
+      throw new StorageException(
+          "corrupt file " + file.path() + ": payload of " + b.remaining() + " bytes, expected 24");
+    return HardState.newBuilder()
+        .setTerm(b.getLong())
+        .setVote(b.getLong())
+        .setCommit(b.getLong())
+        .build();
   }
 
   void write(HardState hs, boolean durable) {

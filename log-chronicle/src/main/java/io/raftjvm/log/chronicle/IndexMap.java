@@ -16,6 +16,7 @@ final class IndexMap {
   record View(long base, long baseTerm, long[] queueIndex, long[] terms) {}
 
   private volatile View view;
+
   /** Last Raft index present; {@code view.base} when empty. */
   private volatile long last;
 
@@ -43,12 +44,18 @@ final class IndexMap {
 
   /** Records that Raft index (term) is at queue index; index must be last + 1. */
   void append(long index, long term, long queueIndex) {
-    if (index != last + 1) throw new IllegalStateException("index map: appending " + index + " after " + last);
+    if (index != last + 1)
+      throw new IllegalStateException("index map: appending " + index + " after " + last);
     View v = view;
     int slot = (int) (index - v.base() - 1);
     if (slot >= v.queueIndex().length) {
       int cap = Math.max(slot + 1, v.queueIndex().length * 2);
-      v = new View(v.base(), v.baseTerm(), Arrays.copyOf(v.queueIndex(), cap), Arrays.copyOf(v.terms(), cap));
+      v =
+          new View(
+              v.base(),
+              v.baseTerm(),
+              Arrays.copyOf(v.queueIndex(), cap),
+              Arrays.copyOf(v.terms(), cap));
       view = v;
     }
     v.queueIndex()[slot] = queueIndex;
@@ -58,7 +65,9 @@ final class IndexMap {
 
   /** Drops every index from index on. */
   void truncateFrom(long index) {
-    if (index <= view.base()) throw new IllegalStateException("index map: truncating " + index + " at or below base " + view.base());
+    if (index <= view.base())
+      throw new IllegalStateException(
+          "index map: truncating " + index + " at or below base " + view.base());
     if (index <= last) last = index - 1;
   }
 
@@ -67,7 +76,8 @@ final class IndexMap {
     View v = view;
     if (index <= v.base()) return;
     long l = last;
-    if (index > l) throw new IllegalStateException("index map: compacting to " + index + " beyond last " + l);
+    if (index > l)
+      throw new IllegalStateException("index map: compacting to " + index + " beyond last " + l);
     long term = termIn(v, index);
     int from = (int) (index - v.base());
     int count = (int) (l - index);

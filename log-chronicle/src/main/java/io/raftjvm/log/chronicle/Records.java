@@ -10,14 +10,16 @@ import net.openhft.chronicle.bytes.Bytes;
 /**
  * The records of the queue, one per excerpt, each ending with a CRC32C of its preceding bytes
  * (big-endian):
+ *
  * <pre>
  *   ENTRY   kind=1 (1) | index (8) | term (8) | type (1) | length (4) | data | crc (4)
  *   COMMIT  kind=2 (1) | commit (8) | crc (4)
  *   RESET   kind=3 (1) | index (8) | term (8) | length (4) | ConfState bytes | crc (4)
  * </pre>
- * Replayed in queue order: an ENTRY at an index the log already has replaces it and everything after
- * it (logical truncation); RESET empties the log, which then starts after (index, term) (a snapshot
- * was installed); COMMIT raises the commit index.
+ *
+ * Replayed in queue order: an ENTRY at an index the log already has replaces it and everything
+ * after it (logical truncation); RESET empties the log, which then starts after (index, term) (a
+ * snapshot was installed); COMMIT raises the commit index.
  *
  * <p>Records are assembled in a heap buffer, checksummed there and copied into the excerpt in one
  * write; reads copy the excerpt out once and wrap entry data without a further copy.
@@ -33,10 +35,12 @@ final class Records {
 
   /** Reusable buffer of the writing thread. */
   private ByteBuffer scratch = ByteBuffer.allocate(64 << 10);
+
   private final CRC32C crc = new CRC32C();
 
   private ByteBuffer buffer(int size) {
-    if (scratch.capacity() < size) scratch = ByteBuffer.allocate(Math.max(size, scratch.capacity() * 2));
+    if (scratch.capacity() < size)
+      scratch = ByteBuffer.allocate(Math.max(size, scratch.capacity() * 2));
     scratch.clear();
     return scratch;
   }
@@ -44,7 +48,11 @@ final class Records {
   void writeEntry(Bytes<?> out, Entry e) {
     int len = e.getData().size();
     ByteBuffer b = buffer(ENTRY_OVERHEAD + len);
-    b.put(ENTRY).putLong(e.getIndex()).putLong(e.getTerm()).put((byte) e.getTypeValue()).putInt(len);
+    b.put(ENTRY)
+        .putLong(e.getIndex())
+        .putLong(e.getTerm())
+        .put((byte) e.getTypeValue())
+        .putInt(len);
     e.getData().copyTo(b);
     finish(b, out);
   }
@@ -90,8 +98,13 @@ final class Records {
         EntryType type = EntryType.forNumber(b.get());
         int len = b.getInt();
         if (type == null || len != raw.length - ENTRY_OVERHEAD) return null;
-        Entry entry = Entry.newBuilder().setIndex(index).setTerm(term).setType(type)
-            .setData(UnsafeByteOperations.unsafeWrap(raw, b.position(), len)).build();
+        Entry entry =
+            Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setType(type)
+                .setData(UnsafeByteOperations.unsafeWrap(raw, b.position(), len))
+                .build();
         return new Decoded(ENTRY, index, term, entry, null);
       }
       case COMMIT -> {

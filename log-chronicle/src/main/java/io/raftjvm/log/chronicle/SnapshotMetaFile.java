@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * The latest snapshot of the state machine (index, term, membership then), in an
- * {@link AtomicFile}: written when the owner records a snapshot it took and when a snapshot from the
+ * The latest snapshot of the state machine (index, term, membership then), in an {@link
+ * AtomicFile}: written when the owner records a snapshot it took and when a snapshot from the
  * leader is installed. The snapshot's data is kept elsewhere, by the owner.
  *
  * <p>Invariant: it never names an entry that is not on disk (the queue is forced before it is

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The storage contract on Chronicle Queue; a reopen closes the queue and replays it from disk. */
 @DisplayName("Storage contract: ChronicleLogStore")
 class ChronicleLogStoreContractTest extends LogStoreContract {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   static ChronicleLogStore.Options options() {
     return new ChronicleLogStore.Options(true, 1 << 20);

@@ -33,13 +33,16 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the Chronicle store does beyond the storage contract: identity, corrupt files, segments, threads. */
+/**
+ * What the Chronicle store does beyond the storage contract: identity, corrupt files, segments,
+ * threads.
+ */
 @DisplayName("ChronicleLogStore")
 class ChronicleLogStoreTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
-  private static final ChronicleLogStore.Options SMALL_SEGMENTS = new ChronicleLogStore.Options(true, 1 << 20);
+  private static final ChronicleLogStore.Options SMALL_SEGMENTS =
+      new ChronicleLogStore.Options(true, 1 << 20);
 
   private ChronicleLogStore open() {
     return ChronicleLogStore.open(dir, "c1", 1, SMALL_SEGMENTS);
@@ -50,7 +53,8 @@ class ChronicleLogStoreTest {
     for (long i = lo; i <= hi; i++) {
       byte[] data = new byte[size];
       ByteBuffer.wrap(data).putLong(0, i);
-      out.add(Entry.newBuilder().setIndex(i).setTerm(term).setData(ByteString.copyFrom(data)).build());
+      out.add(
+          Entry.newBuilder().setIndex(i).setTerm(term).setData(ByteString.copyFrom(data)).build());
     }
     return out;
   }
@@ -67,8 +71,9 @@ class ChronicleLogStoreTest {
   @Test
   void refusesADirectoryOfAnotherCluster() {
     seed();
-    StorageException e = assertThrows(StorageException.class,
-        () -> ChronicleLogStore.open(dir, "other", 1, SMALL_SEGMENTS));
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> ChronicleLogStore.open(dir, "other", 1, SMALL_SEGMENTS));
     assertTrue(e.getMessage().contains(dir.resolve("node.id").toString()), e.getMessage());
     assertTrue(e.getMessage().contains("cluster 'c1'"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
@@ -77,8 +82,9 @@ class ChronicleLogStoreTest {
   @Test
   void refusesADirectoryOfAnotherNode() {
     seed();
-    StorageException e = assertThrows(StorageException.class,
-        () -> ChronicleLogStore.open(dir, "c1", 2, SMALL_SEGMENTS));
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> ChronicleLogStore.open(dir, "c1", 2, SMALL_SEGMENTS));
     assertTrue(e.getMessage().contains("belongs to node 1, not node 2"), e.getMessage());
   }
 
@@ -119,7 +125,9 @@ class ChronicleLogStoreTest {
     seed();
     try (ChronicleLogStore first = open()) {
       StorageException e = assertThrows(StorageException.class, this::open);
-      assertEquals(dir.resolve("LOCK") + " is locked: another server is using this data directory", e.getMessage());
+      assertEquals(
+          dir.resolve("LOCK") + " is locked: another server is using this data directory",
+          e.getMessage());
       assertEquals(3, first.lastIndex());
     }
     try (ChronicleLogStore again = open()) {
@@ -164,9 +172,11 @@ class ChronicleLogStoreTest {
     // new file held anything. Reproduced with Chronicle directly, then the new file removed.
     RollCycle roll = RollCycles.FAST_HOURLY;
     SetTimeProvider clock = new SetTimeProvider(roll.lengthInMillis() * 1_000_000L);
-    try (SingleChronicleQueue q = SingleChronicleQueueBuilder.binary(queueDir).rollCycle(roll).timeProvider(clock).build()) {
+    try (SingleChronicleQueue q =
+        SingleChronicleQueueBuilder.binary(queueDir).rollCycle(roll).timeProvider(clock).build()) {
       clock.currentTimeMillis((long) (q.lastCycle() + 1) * roll.lengthInMillis());
-      try (ExcerptAppender a = q.createAppender(); DocumentContext dc = a.writingDocument()) {
+      try (ExcerptAppender a = q.createAppender();
+          DocumentContext dc = a.writingDocument()) {
         dc.wire().bytes().writeLong(0);
       }
     }
@@ -194,22 +204,29 @@ class ChronicleLogStoreTest {
       s.sync();
     }
     try (ChronicleLogStore s = open()) {
-      assertEquals(HardState.newBuilder().setTerm(1).setVote(1).setCommit(3).build(), s.initialState().hardState());
+      assertEquals(
+          HardState.newBuilder().setTerm(1).setVote(1).setCommit(3).build(),
+          s.initialState().hardState());
     }
   }
 
-  /** The server writes a new cluster's founding entry on its main thread, then the log writer takes over. */
+  /**
+   * The server writes a new cluster's founding entry on its main thread, then the log writer takes
+   * over.
+   */
   @Test
   void anotherThreadWritesAfterReleaseWriter() throws Exception {
     try (ChronicleLogStore s = open()) {
       s.append(entries(1, 1, 1, 10));
       s.sync();
       s.releaseWriter();
-      Thread writer = new Thread(() -> {
-        s.append(entries(2, 5, 1, 10));
-        s.sync();
-        s.releaseWriter();
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                s.append(entries(2, 5, 1, 10));
+                s.sync();
+                s.releaseWriter();
+              });
       AtomicReference<Throwable> failure = new AtomicReference<>();
       writer.setUncaughtExceptionHandler((t, e) -> failure.set(e));
       writer.start();
@@ -230,7 +247,9 @@ class ChronicleLogStoreTest {
         s.sync();
       }
       int before = s.segmentCount();
-      assertTrue(before >= 3, "4 MB of entries in 1 MiB segments should make several files, got " + before);
+      assertTrue(
+          before >= 3,
+          "4 MB of entries in 1 MiB segments should make several files, got " + before);
       s.compact(3000);
       int after = s.segmentCount();
       assertTrue(after < before, "compaction deleted nothing: " + before + " -> " + after);
@@ -249,8 +268,8 @@ class ChronicleLogStoreTest {
   }
 
   /**
-   * A reader thread reads only what the writer thread has published as durable, as the node's
-   * loop does, while the writer keeps appending and sometimes overwrites above the durable point.
+   * A reader thread reads only what the writer thread has published as durable, as the node's loop
+   * does, while the writer keeps appending and sometimes overwrites above the durable point.
    */
   @Test
   void readerThreadSeesEverythingPublishedDurable() throws Exception {
@@ -258,19 +277,22 @@ class ChronicleLogStoreTest {
     AtomicReference<Throwable> failure = new AtomicReference<>();
     try (ChronicleLogStore s = open()) {
       s.bootstrap(ConfState.newBuilder().addVoters(1).build());
-      Thread writer = new Thread(() -> {
-        try {
-          long last = 0;
-          for (int batch = 0; batch < 300; batch++) {
-            s.append(entries(last + 1, last + 20, 1, 200));
-            last += 20;
-            s.sync();
-            durable.set(last);
-          }
-        } catch (Throwable t) {
-          failure.set(t);
-        }
-      }, "writer");
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  long last = 0;
+                  for (int batch = 0; batch < 300; batch++) {
+                    s.append(entries(last + 1, last + 20, 1, 200));
+                    last += 20;
+                    s.sync();
+                    durable.set(last);
+                  }
+                } catch (Throwable t) {
+                  failure.set(t);
+                }
+              },
+              "writer");
       writer.start();
       long checked = 0;
       while ((writer.isAlive() || checked < durable.get()) && failure.get() == null) {
@@ -292,7 +314,8 @@ class ChronicleLogStoreTest {
   // ------------------------------------------------------------------ snapshots
 
   private static final ConfState FOUNDERS = ConfState.newBuilder().addVoters(1).build();
-  private static final ConfState LATER = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(4).build();
+  private static final ConfState LATER =
+      ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(4).build();
 
   private static SnapshotMetadata snap(long index, long term, ConfState conf) {
     return SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf).build();
@@ -337,11 +360,16 @@ class ChronicleLogStoreTest {
     SnapshotMetaFile file = new SnapshotMetaFile(dir);
     file.write(snap(41, 2, LATER), true);
     StorageException e = assertThrows(StorageException.class, this::open);
-    assertEquals(file.path() + ": snapshot index 41 is beyond the last log entry 40 in " + dir.resolve("log"),
+    assertEquals(
+        file.path()
+            + ": snapshot index 41 is beyond the last log entry 40 in "
+            + dir.resolve("log"),
         e.getMessage());
     file.write(snap(30, 3, LATER), true);
     e = assertThrows(StorageException.class, this::open);
-    assertTrue(e.getMessage().startsWith(file.path() + ": snapshot at index 30 has term 3 but the log has term 2"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(file.path() + ": snapshot at index 30 has term 3 but the log has term 2"),
         e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
     // The refusals left the directory usable.
@@ -355,8 +383,10 @@ class ChronicleLogStoreTest {
   void recordingASnapshotWithAWrongTermOrBeyondTheLogIsRefused() {
     seedForty();
     try (ChronicleLogStore s = open()) {
-      IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.recordSnapshot(snap(30, 1, LATER)));
-      assertEquals("cannot record snapshot 30 of term 1: the log has term 2 at index 30", e.getMessage());
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> s.recordSnapshot(snap(30, 1, LATER)));
+      assertEquals(
+          "cannot record snapshot 30 of term 1: the log has term 2 at index 30", e.getMessage());
       e = assertThrows(IllegalStateException.class, () -> s.recordSnapshot(snap(41, 2, LATER)));
       assertEquals("cannot record snapshot 41: beyond the last log index 40", e.getMessage());
       assertEquals(0, s.snapshot().getMetadata().getIndex());
@@ -386,13 +416,15 @@ class ChronicleLogStoreTest {
       assertEquals(2, s.term(35));
       assertEquals(snap(25, 2, LATER), s.snapshot().getMetadata());
       assertEquals(LATER, s.initialState().confState());
-      assertEquals(FOUNDERS, new LogBaseFile(dir).read().getConfState(), "the base keeps what it held");
+      assertEquals(
+          FOUNDERS, new LogBaseFile(dir).read().getConfState(), "the base keeps what it held");
     }
   }
 
   /** recordSnapshot then compact, with a crash between the two: log.base never written. */
   @Test
-  void aCrashBetweenRecordingASnapshotAndCompactingReopensWithTheSnapshotAndTheWholeLog() throws Exception {
+  void aCrashBetweenRecordingASnapshotAndCompactingReopensWithTheSnapshotAndTheWholeLog()
+      throws Exception {
     seedForty();
     byte[] oldBase = Files.readAllBytes(dir.resolve("log.base"));
     try (ChronicleLogStore s = open()) {
@@ -452,7 +484,8 @@ class ChronicleLogStoreTest {
    * taken from the RESET record, and completes the file.
    */
   @Test
-  void aCrashBetweenAnInstallsResetRecordAndItsSnapshotMetaReopensWithTheInstall() throws Exception {
+  void aCrashBetweenAnInstallsResetRecordAndItsSnapshotMetaReopensWithTheInstall()
+      throws Exception {
     seedForty();
     Path file = dir.resolve("snapshot.meta");
     for (boolean hadOne : new boolean[] {false, true}) {
@@ -469,13 +502,19 @@ class ChronicleLogStoreTest {
       if (hadOne) Files.write(file, before);
       else Files.delete(file);
       try (ChronicleLogStore s = open()) {
-        assertEquals(snap(installAt, 7, LATER), s.snapshot().getMetadata(), "had a snapshot.meta: " + hadOne);
+        assertEquals(
+            snap(installAt, 7, LATER),
+            s.snapshot().getMetadata(),
+            "had a snapshot.meta: " + hadOne);
         assertEquals(LATER, s.initialState().confState());
         assertEquals(installAt + 1, s.firstIndex());
         assertEquals(installAt + 5, s.lastIndex());
         assertEquals(7, s.term(installAt));
       }
-      assertEquals(snap(installAt, 7, LATER), new SnapshotMetaFile(dir).read(), "open completed the install");
+      assertEquals(
+          snap(installAt, 7, LATER),
+          new SnapshotMetaFile(dir).read(),
+          "open completed the install");
     }
   }
 

@@ -16,8 +16,8 @@ import java.util.TreeMap;
 import java.util.zip.CRC32;
 
 /**
- * What a log must hold, built from the {@link CrashChild} protocol (or from writes made in-process),
- * and the check of a reopened {@link ChronicleLogStore} against it.
+ * What a log must hold, built from the {@link CrashChild} protocol (or from writes made
+ * in-process), and the check of a reopened {@link ChronicleLogStore} against it.
  *
  * <p>A confirmed write ({@code P} line) must survive exactly. The one write announced but not
  * confirmed when the child was killed may have reached the queue in part: since SIGKILL keeps the
@@ -27,8 +27,8 @@ import java.util.zip.CRC32;
  * shorter). An announced hard state is either fully there or not at all. Anything else (a lost
  * confirmed entry, a resurrected superseded one, a torn entry returned as data) fails.
  *
- * <p>Not thread-safe: the child's reader thread fills it, the test thread reads it after joining that
- * thread.
+ * <p>Not thread-safe: the child's reader thread fills it, the test thread reads it after joining
+ * that thread.
  */
 final class ExpectedLog {
   /** One entry as the test knows it: its term, type, data length and CRC32 of the data. */
@@ -42,9 +42,14 @@ final class ExpectedLog {
     static Rec parse(String token, long expectedIndex) {
       String[] f = token.split(":");
       if (f.length != 5 || Long.parseLong(f[0]) != expectedIndex) {
-        throw new IllegalArgumentException("bad entry token '" + token + "' (expected index " + expectedIndex + ")");
+        throw new IllegalArgumentException(
+            "bad entry token '" + token + "' (expected index " + expectedIndex + ")");
       }
-      return new Rec(Long.parseLong(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]), Long.parseLong(f[4]));
+      return new Rec(
+          Long.parseLong(f[1]),
+          Integer.parseInt(f[2]),
+          Integer.parseInt(f[3]),
+          Long.parseLong(f[4]));
     }
   }
 
@@ -53,17 +58,25 @@ final class ExpectedLog {
 
   /** The log as last confirmed durable: Raft index to entry, for (base, lastIndex()]. */
   private final TreeMap<Long, Rec> log = new TreeMap<>();
+
   /** Index and term the log starts after (compaction). */
   private long base;
+
   private long baseTerm;
+
   /** Every entry that a durable overwrite replaced, per index: none may ever be read again. */
   private final Map<Long, Set<Rec>> superseded = new HashMap<>();
+
   private HardState hardState = HardState.getDefaultInstance();
+
   /** Announced, not yet confirmed; null when none. */
   private Batch pendingBatch;
+
   private HardState pendingHardState;
+
   /** Outcomes of {@link #verifyRecovered}, for the summary. */
   int cleanKills;
+
   int pendingNoneWritten;
   int pendingPartlyWritten;
   int pendingAllWritten;
@@ -91,22 +104,49 @@ final class ExpectedLog {
   void onLine(String line) {
     String[] f = line.split(" ");
     switch (f[0]) {
-      case "O", "B", "T", "E" -> { }
+      case "O", "B", "T", "E" -> {}
       case "S" -> {
         long first = Long.parseLong(f[1]);
         long last = Long.parseLong(f[2]);
         long lastTerm = Long.parseLong(f[3]);
-        HardState hs = HardState.newBuilder().setTerm(Long.parseLong(f[4])).setVote(Long.parseLong(f[5]))
-            .setCommit(Long.parseLong(f[6])).build();
-        if (first != base + 1 || last != lastIndex() || lastTerm != lastTerm() || !hs.equals(hardState)) {
-          throw new IllegalStateException("child opened [first " + first + ", last " + last + ", last term " + lastTerm
-              + ", hard state " + str(hs) + "], expected [" + (base + 1) + ", " + lastIndex() + ", " + lastTerm() + ", " + str(hardState) + "]");
+        HardState hs =
+            HardState.newBuilder()
+                .setTerm(Long.parseLong(f[4]))
+                .setVote(Long.parseLong(f[5]))
+                .setCommit(Long.parseLong(f[6]))
+                .build();
+        if (first != base + 1
+            || last != lastIndex()
+            || lastTerm != lastTerm()
+            || !hs.equals(hardState)) {
+          throw new IllegalStateException(
+              "child opened [first "
+                  + first
+                  + ", last "
+                  + last
+                  + ", last term "
+                  + lastTerm
+                  + ", hard state "
+                  + str(hs)
+                  + "], expected ["
+                  + (base + 1)
+                  + ", "
+                  + lastIndex()
+                  + ", "
+                  + lastTerm()
+                  + ", "
+                  + str(hardState)
+                  + "]");
         }
       }
       case "H" -> {
         requireNoPending(line);
-        pendingHardState = HardState.newBuilder().setTerm(Long.parseLong(f[1])).setVote(Long.parseLong(f[2]))
-            .setCommit(Long.parseLong(f[3])).build();
+        pendingHardState =
+            HardState.newBuilder()
+                .setTerm(Long.parseLong(f[1]))
+                .setVote(Long.parseLong(f[2]))
+                .setCommit(Long.parseLong(f[3]))
+                .build();
       }
       case "W" -> {
         if (pendingBatch != null) throw new IllegalStateException("two W lines without P: " + line);
@@ -121,21 +161,27 @@ final class ExpectedLog {
         pendingBatch = null;
         pendingHardState = null;
         long last = Long.parseLong(f[1]);
-        if (last != lastIndex()) throw new IllegalStateException("child reports last index " + last + ", expected " + lastIndex());
+        if (last != lastIndex())
+          throw new IllegalStateException(
+              "child reports last index " + last + ", expected " + lastIndex());
       }
       default -> throw new IllegalStateException("unexpected line from child: " + line);
     }
   }
 
   private void requireNoPending(String line) {
-    if (pendingBatch != null || pendingHardState != null) throw new IllegalStateException("unconfirmed write before " + line);
+    if (pendingBatch != null || pendingHardState != null)
+      throw new IllegalStateException("unconfirmed write before " + line);
   }
 
   // ------------------------------------------------------------------ in-process writes
 
-  /** Records a durable append of entries starting at from (an overwrite when from <= lastIndex()). */
+  /**
+   * Records a durable append of entries starting at from (an overwrite when from <= lastIndex()).
+   */
   void apply(long from, List<Rec> recs) {
-    if (from > lastIndex() + 1 || from <= base) throw new IllegalArgumentException("append at " + from + " after " + lastIndex());
+    if (from > lastIndex() + 1 || from <= base)
+      throw new IllegalArgumentException("append at " + from + " after " + lastIndex());
     for (Map.Entry<Long, Rec> e : new ArrayList<>(log.tailMap(from, true).entrySet())) {
       superseded.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue());
       log.remove(e.getKey());
@@ -172,8 +218,13 @@ final class ExpectedLog {
     TreeMap<Long, Rec> actual = readAll(store);
     HardState hs = store.initialState().hardState();
     if (!hs.equals(hardState) && !hs.equals(pendingHardState)) {
-      fail("hard state after crash is " + str(hs) + "; confirmed " + str(hardState) + ", announced "
-          + (pendingHardState == null ? "none" : str(pendingHardState)));
+      fail(
+          "hard state after crash is "
+              + str(hs)
+              + "; confirmed "
+              + str(hardState)
+              + ", announced "
+              + (pendingHardState == null ? "none" : str(pendingHardState)));
     }
     hardState = hs;
     pendingHardState = null;
@@ -185,13 +236,24 @@ final class ExpectedLog {
       return "no write in progress";
     }
     if (b.from() <= lastIndex()) pendingOverwrites++;
-    String what = (b.from() <= lastIndex() ? "overwrite" : "append") + " at " + b.from() + " of " + b.recs().size();
-    // k = number of announced entries that made it: 0 unless the entry at b.from() is the announced one.
+    String what =
+        (b.from() <= lastIndex() ? "overwrite" : "append")
+            + " at "
+            + b.from()
+            + " of "
+            + b.recs().size();
+    // k = number of announced entries that made it: 0 unless the entry at b.from() is the announced
+    // one.
     int k = 0;
     if (b.recs().get(0).equals(actual.get(b.from()))) {
       k = (int) (actual.lastKey() - b.from() + 1);
       if (k > b.recs().size()) {
-        fail(what + ": log ends at " + actual.lastKey() + ", past the last announced entry " + (b.from() + b.recs().size() - 1));
+        fail(
+            what
+                + ": log ends at "
+                + actual.lastKey()
+                + ", past the last announced entry "
+                + (b.from() + b.recs().size() - 1));
       }
       apply(b.from(), b.recs().subList(0, k));
     }
@@ -205,23 +267,33 @@ final class ExpectedLog {
   /** Checks that the store holds exactly the expected log and hard state. */
   void verifyExact(ChronicleLogStore store, String context) {
     HardState hs = store.initialState().hardState();
-    if (!hs.equals(hardState)) fail(context + ": hard state " + str(hs) + ", expected " + str(hardState));
+    if (!hs.equals(hardState))
+      fail(context + ": hard state " + str(hs) + ", expected " + str(hardState));
     checkEquals(readAll(store), context);
   }
 
-  /** Every entry of the store, read in one range and checked against term(i); checks where the log starts. */
+  /**
+   * Every entry of the store, read in one range and checked against term(i); checks where the log
+   * starts.
+   */
   private TreeMap<Long, Rec> readAll(ChronicleLogStore store) {
     assertEquals(base + 1, store.firstIndex(), "first index");
     assertEquals(baseTerm, store.term(base), "term of the index the log starts after");
     long first = store.firstIndex();
     long last = store.lastIndex();
     List<Entry> entries = first > last ? List.of() : store.entries(first, last + 1, Long.MAX_VALUE);
-    assertEquals(last - first + 1, entries.size(), "entries(firstIndex, lastIndex + 1) must return the whole log");
+    assertEquals(
+        last - first + 1,
+        entries.size(),
+        "entries(firstIndex, lastIndex + 1) must return the whole log");
     TreeMap<Long, Rec> out = new TreeMap<>();
     for (int k = 0; k < entries.size(); k++) {
       Entry e = entries.get(k);
       assertEquals(first + k, e.getIndex(), "index of the entry read at position " + k);
-      assertEquals(e.getTerm(), store.term(e.getIndex()), "term(" + e.getIndex() + ") disagrees with the entry");
+      assertEquals(
+          e.getTerm(),
+          store.term(e.getIndex()),
+          "term(" + e.getIndex() + ") disagrees with the entry");
       out.put(e.getIndex(), Rec.of(e));
     }
     return out;
@@ -236,14 +308,37 @@ final class ExpectedLog {
       Rec want = log.get(i);
       if (Objects.equals(got, want)) continue;
       if (superseded.getOrDefault(i, Set.of()).contains(got)) {
-        fail(context + ": entry " + i + " " + got + " was superseded by a durable overwrite, yet it came back (expected "
-            + (want == null ? "no entry: log ends at " + expectedLast : want.toString()) + ")");
+        fail(
+            context
+                + ": entry "
+                + i
+                + " "
+                + got
+                + " was superseded by a durable overwrite, yet it came back (expected "
+                + (want == null ? "no entry: log ends at " + expectedLast : want.toString())
+                + ")");
       }
-      if (want == null) fail(context + ": log ends at " + actualLast + ", expected " + expectedLast + "; entry " + i + " is " + got);
+      if (want == null)
+        fail(
+            context
+                + ": log ends at "
+                + actualLast
+                + ", expected "
+                + expectedLast
+                + "; entry "
+                + i
+                + " is "
+                + got);
       fail(context + ": entry " + i + " is " + got + ", expected " + want);
     }
     if (actualLast != expectedLast) {
-      fail(context + ": log ends at " + actualLast + ", expected " + expectedLast + " (durable entries lost)");
+      fail(
+          context
+              + ": log ends at "
+              + actualLast
+              + ", expected "
+              + expectedLast
+              + " (durable entries lost)");
     }
   }
 

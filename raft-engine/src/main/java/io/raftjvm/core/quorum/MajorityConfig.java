@@ -40,7 +40,8 @@ public final class MajorityConfig {
 
   /**
    * The highest index that a majority of voters have acknowledged, given each voter's acked index.
-   * An empty config commits everything (Long.MAX_VALUE), so that joining it with another is neutral.
+   * An empty config commits everything (Long.MAX_VALUE), so that joining it with another is
+   * neutral.
    */
   public long committedIndex(LongUnaryOperator ackedIndex) {
     int n = voters.length;

@@ -10,19 +10,26 @@ package io.raftjvm.core.tracker;
 public final class Inflights {
   /** Cap on the number of appends in flight. */
   private final int maxCount;
+
   /** Cap on the payload bytes in flight; 0 means no byte cap. */
   private final long maxBytes;
+
   private final long[] index;
   private final long[] bytes;
+
   /** Ring position of the oldest inflight append. */
   private int start;
+
   private int count;
+
   /** Sum of the bytes of the appends in flight. */
   private long totalBytes;
 
   public Inflights(int maxCount, long maxBytes) {
-    if (maxCount <= 0) throw new IllegalArgumentException("inflight count cap must be positive: " + maxCount);
-    if (maxBytes < 0) throw new IllegalArgumentException("inflight byte cap must not be negative: " + maxBytes);
+    if (maxCount <= 0)
+      throw new IllegalArgumentException("inflight count cap must be positive: " + maxCount);
+    if (maxBytes < 0)
+      throw new IllegalArgumentException("inflight byte cap must not be negative: " + maxBytes);
     this.maxCount = maxCount;
     this.maxBytes = maxBytes;
     this.index = new long[maxCount];
@@ -31,7 +38,8 @@ public final class Inflights {
 
   /** Records an append whose last entry is lastIndex. */
   public void add(long lastIndex, long size) {
-    if (count == maxCount) throw new IllegalStateException("cannot add into a full inflights window");
+    if (count == maxCount)
+      throw new IllegalStateException("cannot add into a full inflights window");
     if (count > 0 && lastIndex <= index[(start + count - 1) % maxCount]) {
       throw new IllegalStateException("inflight index " + lastIndex + " is not increasing");
     }

@@ -1,25 +1,31 @@
 package io.raftjvm.core.tracker;
 
 /**
- * The leader's view of one follower: §5.3's matchIndex and nextIndex plus flow control. Every
- * state transition lives in this class.
+ * The leader's view of one follower: §5.3's matchIndex and nextIndex plus flow control. Every state
+ * transition lives in this class.
  *
- * <p>Invariant: {@code match < next}. In PROBE at most one append is in flight; in REPLICATE
- * {@code next} advances on send and {@link Inflights} bounds the pipeline; in SNAPSHOT nothing is
- * sent until the snapshot is reported done or failed.
+ * <p>Invariant: {@code match < next}. In PROBE at most one append is in flight; in REPLICATE {@code
+ * next} advances on send and {@link Inflights} bounds the pipeline; in SNAPSHOT nothing is sent
+ * until the snapshot is reported done or failed.
  */
 public final class Progress {
   /** Highest index known replicated on the follower. Only grows while this leader lasts. */
   private long match;
+
   /** Index of the next entry to send. */
   private long next;
+
   private ProgressState state = ProgressState.PROBE;
+
   /** In SNAPSHOT: index of the snapshot being sent. */
   private long pendingSnapshot;
+
   /** In PROBE: an append is in flight and unanswered. */
   private boolean probeSent;
+
   /** Heard from since the last CheckQuorum round (thesis §6.2). */
   private boolean recentActive;
+
   private boolean learner;
   private final Inflights inflights;
 
@@ -121,14 +127,15 @@ public final class Progress {
         }
       }
       case PROBE -> probeSent = true;
-      case SNAPSHOT -> throw new IllegalStateException("sending append to a follower in SNAPSHOT state");
+      case SNAPSHOT ->
+          throw new IllegalStateException("sending append to a follower in SNAPSHOT state");
     }
   }
 
   /**
-   * An acknowledgement that the follower's log matches up to index. Acks may be stale,
-   * duplicated or out of order: match only grows. Moves PROBE to REPLICATE, and SNAPSHOT to PROBE
-   * once the follower has the snapshot.
+   * An acknowledgement that the follower's log matches up to index. Acks may be stale, duplicated
+   * or out of order: match only grows. Moves PROBE to REPLICATE, and SNAPSHOT to PROBE once the
+   * follower has the snapshot.
    *
    * @return whether match grew
    */
@@ -152,8 +159,8 @@ public final class Progress {
   }
 
   /**
-   * A rejection of the append whose prevLogIndex was rejected; hint is where the follower's log
-   * may match at the latest. Ignored when stale (the rejection is for an append already superseded).
+   * A rejection of the append whose prevLogIndex was rejected; hint is where the follower's log may
+   * match at the latest. Ignored when stale (the rejection is for an append already superseded).
    *
    * @return whether next moved back (the caller then resends)
    */
@@ -190,9 +197,14 @@ public final class Progress {
 
   @Override
   public String toString() {
-    return state + " match=" + match + " next=" + next
+    return state
+        + " match="
+        + match
+        + " next="
+        + next
         + (state == ProgressState.SNAPSHOT ? " snapshot=" + pendingSnapshot : "")
-        + (learner ? " learner" : "") + (isPaused() ? " paused" : "")
+        + (learner ? " learner" : "")
+        + (isPaused() ? " paused" : "")
         + (inflights.count() > 0 ? " inflight=" + inflights.count() : "");
   }
 }

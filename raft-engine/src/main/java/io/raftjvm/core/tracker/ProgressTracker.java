@@ -16,11 +16,15 @@ import java.util.TreeMap;
  */
 public final class ProgressTracker {
   private MajorityConfig voters;
+
   /** Learners: receive the log, never vote, never count for commitment. */
   private long[] learners;
+
   private final TreeMap<Long, Progress> progress = new TreeMap<>();
+
   /** Votes of the current election: id to granted. Cleared by resetVotes. */
   private final Map<Long, Boolean> votes = new HashMap<>();
+
   private final int maxInflight;
   private final long maxInflightBytes;
 
@@ -37,7 +41,8 @@ public final class ProgressTracker {
     long[] l = conf.getLearnersList().stream().mapToLong(Long::longValue).sorted().toArray();
     MajorityConfig mc = new MajorityConfig(v);
     for (long id : l) {
-      if (mc.contains(id)) throw new IllegalArgumentException("node " + id + " is both voter and learner");
+      if (mc.contains(id))
+        throw new IllegalArgumentException("node " + id + " is both voter and learner");
     }
     voters = mc;
     learners = l;
@@ -52,12 +57,14 @@ public final class ProgressTracker {
    * that CheckQuorum gives them an election timeout to answer.
    */
   public void reconfigure(ConfState conf, long next) {
-    MajorityConfig mc = new MajorityConfig(conf.getVotersList().stream().mapToLong(Long::longValue).toArray());
+    MajorityConfig mc =
+        new MajorityConfig(conf.getVotersList().stream().mapToLong(Long::longValue).toArray());
     long[] l = conf.getLearnersList().stream().mapToLong(Long::longValue).sorted().toArray();
     TreeMap<Long, Progress> updated = new TreeMap<>();
     for (long id : mc.ids()) updated.put(id, keepOrAdd(id, next, false));
     for (long id : l) {
-      if (mc.contains(id)) throw new IllegalArgumentException("node " + id + " is both voter and learner");
+      if (mc.contains(id))
+        throw new IllegalArgumentException("node " + id + " is both voter and learner");
       updated.put(id, keepOrAdd(id, next, true));
     }
     voters = mc;
@@ -116,18 +123,20 @@ public final class ProgressTracker {
 
   /** The highest index a majority of voters hold (§5.3). */
   public long committed() {
-    return voters.committedIndex(id -> {
-      Progress pr = progress.get(id);
-      return pr == null ? 0 : pr.match();
-    });
+    return voters.committedIndex(
+        id -> {
+          Progress pr = progress.get(id);
+          return pr == null ? 0 : pr.match();
+        });
   }
 
   /** Whether a majority of voters were heard from recently; self counts as active (CheckQuorum). */
   public boolean quorumActive(long self) {
     Map<Long, Boolean> active = new HashMap<>();
-    progress.forEach((id, pr) -> {
-      if (!pr.isLearner()) active.put(id, id == self || pr.recentActive());
-    });
+    progress.forEach(
+        (id, pr) -> {
+          if (!pr.isLearner()) active.put(id, id == self || pr.recentActive());
+        });
     return voters.voteResult(active) == VoteResult.WON;
   }
 

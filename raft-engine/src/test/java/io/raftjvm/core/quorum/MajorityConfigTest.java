@@ -20,7 +20,9 @@ class MajorityConfigTest {
 
   static long[] parse(String s) {
     s = s.trim();
-    return s.isEmpty() ? new long[0] : Arrays.stream(s.split(" +")).mapToLong(Long::parseLong).toArray();
+    return s.isEmpty()
+        ? new long[0]
+        : Arrays.stream(s.split(" +")).mapToLong(Long::parseLong).toArray();
   }
 
   /** Voters 1..n acked the given indexes (in id order). */
@@ -33,12 +35,25 @@ class MajorityConfigTest {
   /** The highest index acknowledged by a majority. Ref: §5.3. */
   @ParameterizedTest(name = "acked [{0}] -> {1}")
   @CsvSource({
-      "5, 5", "0, 0",
-      "5 3, 3", "3 5, 3",
-      "1 2 3, 2", "3 2 1, 2", "9 9 0, 9", "0 0 9, 0", "7 7 7, 7",
-      "1 2 3 4, 2", "4 4 1 1, 1", "4 4 4 1, 4",
-      "5 1 4 2 3, 3", "10 10 2 2 2, 2", "10 10 10 2 2, 10",
-      "1 2 3 4 5 6, 3", "6 6 6 6 1 1 1, 6", "6 6 6 1 1 1 1, 1"})
+    "5, 5",
+    "0, 0",
+    "5 3, 3",
+    "3 5, 3",
+    "1 2 3, 2",
+    "3 2 1, 2",
+    "9 9 0, 9",
+    "0 0 9, 0",
+    "7 7 7, 7",
+    "1 2 3 4, 2",
+    "4 4 1 1, 1",
+    "4 4 4 1, 4",
+    "5 1 4 2 3, 3",
+    "10 10 2 2 2, 2",
+    "10 10 10 2 2, 10",
+    "1 2 3 4 5 6, 3",
+    "6 6 6 6 1 1 1, 6",
+    "6 6 6 1 1 1 1, 1"
+  })
   void committedIndexTable(String acked, long want) {
     assertEquals(want, committed(parse(acked)));
   }
@@ -64,10 +79,20 @@ class MajorityConfigTest {
    */
   @ParameterizedTest(name = "voters [{0}] granted [{1}] rejected [{2}] -> {3}")
   @CsvSource({
-      "1, , , PENDING", "1, 1, , WON", "1, , 1, LOST",
-      "1 2 3, 1, , PENDING", "1 2 3, 1 2, , WON", "1 2 3, 1, 2, PENDING", "1 2 3, 1, 2 3, LOST",
-      "1 2 3 4, 1 2, 3, PENDING", "1 2 3 4, 1 2, 3 4, LOST", "1 2 3 4, 1 2 3, 4, WON",
-      "1 2 3 4 5, 1 2, 3 4, PENDING", "1 2 3 4 5, 1, 3 4 5, LOST", "1 2 3, 1 7 8, , PENDING"})
+    "1, , , PENDING",
+    "1, 1, , WON",
+    "1, , 1, LOST",
+    "1 2 3, 1, , PENDING",
+    "1 2 3, 1 2, , WON",
+    "1 2 3, 1, 2, PENDING",
+    "1 2 3, 1, 2 3, LOST",
+    "1 2 3 4, 1 2, 3, PENDING",
+    "1 2 3 4, 1 2, 3 4, LOST",
+    "1 2 3 4, 1 2 3, 4, WON",
+    "1 2 3 4 5, 1 2, 3 4, PENDING",
+    "1 2 3 4 5, 1, 3 4 5, LOST",
+    "1 2 3, 1 7 8, , PENDING"
+  })
   void voteResultTable(String voters, String granted, String rejected, VoteResult want) {
     Map<Long, Boolean> votes = new HashMap<>();
     for (long id : parse(granted == null ? "" : granted)) votes.put(id, true);
@@ -120,7 +145,9 @@ class MajorityConfigTest {
         byId.put(ids[k], acked[k]);
       }
       long got = new MajorityConfig(ids).committedIndex(byId::get);
-      assertEquals(naiveCommitted(acked), got,
+      assertEquals(
+          naiveCommitted(acked),
+          got,
           "seed=" + seed + " ids=" + Arrays.toString(ids) + " acked=" + Arrays.toString(acked));
     }
   }

@@ -27,18 +27,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Log agreement on a simulated cluster, in the shape of the classic lab suite (6.824 2B): basic
- * agreement, a follower that misses entries, no commitment without a majority, proposals in bulk,
- * a deposed leader rejoining with entries nobody else has, and fast backtracking over long
- * divergent logs. Every failure message carries the seed (via {@link SimCluster#describe()}).
+ * agreement, a follower that misses entries, no commitment without a majority, proposals in bulk, a
+ * deposed leader rejoining with entries nobody else has, and fast backtracking over long divergent
+ * logs. Every failure message carries the seed (via {@link SimCluster#describe()}).
  */
 @DisplayName("Scenarios: log agreement (§5.3, §5.4)")
 class AgreementScenarioTest {
   static final int ELECTION_TICKS = 10;
+
   /** Rounds (one tick per node each) one proposal may take to be applied: 10 election timeouts. */
   static final int ROUNDS = 10 * ELECTION_TICKS;
 
   static Stream<Arguments> sizesAndSeeds() {
-    return Stream.of(3, 5).flatMap(n -> LongStream.rangeClosed(1, 5).mapToObj(s -> Arguments.of(n, s)));
+    return Stream.of(3, 5)
+        .flatMap(n -> LongStream.rangeClosed(1, 5).mapToObj(s -> Arguments.of(n, s)));
   }
 
   static LongStream seeds() {
@@ -57,7 +59,8 @@ class AgreementScenarioTest {
   /** Ticks until every node of group follows one leader in it; returns that leader. */
   static long electLeader(SimCluster sim, long... group) {
     int rounds = sim.tickUntil(5 * ELECTION_TICKS, () -> sim.agreedLeader(group) != 0);
-    assertTrue(rounds >= 0, "no leader agreed on by " + Arrays.toString(group) + "\n" + sim.describe());
+    assertTrue(
+        rounds >= 0, "no leader agreed on by " + Arrays.toString(group) + "\n" + sim.describe());
     return sim.agreedLeader(group);
   }
 
@@ -67,8 +70,8 @@ class AgreementScenarioTest {
   }
 
   /**
-   * Proposals are committed at consecutive indexes and applied identically on every server.
-   * Ref: §5.3 (log replication, Figure 2 AppendEntries), lab test BasicAgree.
+   * Proposals are committed at consecutive indexes and applied identically on every server. Ref:
+   * §5.3 (log replication, Figure 2 AppendEntries), lab test BasicAgree.
    */
   @ParameterizedTest(name = "{0} nodes, seed {1}")
   @MethodSource("sizesAndSeeds")
@@ -79,15 +82,20 @@ class AgreementScenarioTest {
     long expected = sim.node(leader).lastIndex() + 1;
     for (int i = 0; i < 10; i++) {
       for (SimNode n : sim.upNodes()) {
-        assertNull(SimCluster.appliedAt(n, expected), "node " + n.id + " applied " + expected
-            + " before it was proposed\n" + sim.describe());
+        assertNull(
+            SimCluster.appliedAt(n, expected),
+            "node " + n.id + " applied " + expected + " before it was proposed\n" + sim.describe());
       }
       long index = sim.one(cmd("basic-" + i), size, ROUNDS);
-      assertEquals(expected, index, "proposal " + i + " landed at the wrong index\n" + sim.describe());
+      assertEquals(
+          expected, index, "proposal " + i + " landed at the wrong index\n" + sim.describe());
       expected++;
     }
     sim.assertAllApplied(expected - 1);
-    assertEquals(term, sim.node(leader).node.status().term(), "a reliable network changed leader\n" + sim.describe());
+    assertEquals(
+        term,
+        sim.node(leader).node.status().term(),
+        "a reliable network changed leader\n" + sim.describe());
   }
 
   /**
@@ -109,7 +117,9 @@ class AgreementScenarioTest {
     sim.tickAll(2 * ELECTION_TICKS);
     for (int i = 106; i <= 107; i++) last = sim.one(cmd(Integer.toString(i)), 2, ROUNDS);
     long behind = sim.node(away).applied.size();
-    assertTrue(behind < last, "the disconnected follower applied " + behind + " entries\n" + sim.describe());
+    assertTrue(
+        behind < last,
+        "the disconnected follower applied " + behind + " entries\n" + sim.describe());
 
     sim.connectOnly(sim.ids);
     last = sim.one(cmd("108"), 3, ROUNDS);
@@ -117,7 +127,9 @@ class AgreementScenarioTest {
     Set<String> got = new HashSet<>();
     for (Entry e : sim.node(away).applied) got.add(e.getData().toStringUtf8());
     for (int i = 101; i <= 108; i++) {
-      assertTrue(got.contains(Integer.toString(i)), "rejoined follower lacks " + i + "\n" + sim.describe());
+      assertTrue(
+          got.contains(Integer.toString(i)),
+          "rejoined follower lacks " + i + "\n" + sim.describe());
     }
   }
 
@@ -140,26 +152,38 @@ class AgreementScenarioTest {
 
     sim.tickAll(2 * ELECTION_TICKS);
     for (SimNode n : sim.upNodes()) {
-      assertTrue(n.node.status().commit() < at.index(), "node " + n.id + " committed " + at + " with only 2 of 5"
-          + " connected\n" + sim.describe());
+      assertTrue(
+          n.node.status().commit() < at.index(),
+          "node "
+              + n.id
+              + " committed "
+              + at
+              + " with only 2 of 5"
+              + " connected\n"
+              + sim.describe());
     }
     for (int k = 1; k <= 3; k++) {
-      assertNotEquals(Role.LEADER, sim.node(after(sim, leader, k)).node.status().role(),
+      assertNotEquals(
+          Role.LEADER,
+          sim.node(after(sim, leader, k)).node.status().role(),
           "an isolated server became leader\n" + sim.describe());
     }
 
     sim.connectOnly(sim.ids);
     long l2 = electLeader(sim, sim.ids);
     long i30 = sim.one(cmd("30"), 5, ROUNDS);
-    assertTrue(i30 > at.index(), "new proposal at " + i30 + " not after " + at + "\n" + sim.describe());
+    assertTrue(
+        i30 > at.index(), "new proposal at " + i30 + " not after " + at + "\n" + sim.describe());
     long last = sim.one(cmd("1000"), 5, ROUNDS);
     sim.assertAllApplied(last);
     Entry there = SimCluster.appliedAt(sim.node(l2), at.index());
     boolean survived = there.getTerm() == at.term() && there.getData().equals(cmd("20"));
     long copies = sim.node(l2).applied.stream().filter(e -> e.getData().equals(cmd("20"))).count();
-    assertEquals(survived ? 1 : 0, copies, "entry 20 applied " + copies + " times\n" + sim.describe());
-    System.out.printf("noCommitWithoutMajority seed=%d: uncommitted entry %s was %s%n", seed, at,
-        survived ? "committed after healing" : "overwritten");
+    assertEquals(
+        survived ? 1 : 0, copies, "entry 20 applied " + copies + " times\n" + sim.describe());
+    System.out.printf(
+        "noCommitWithoutMajority seed=%d: uncommitted entry %s was %s%n",
+        seed, at, survived ? "committed after healing" : "overwritten");
   }
 
   /**
@@ -180,29 +204,37 @@ class AgreementScenarioTest {
     }
     sim.stabilize(100_000);
     long last = ids.get(ids.size() - 1).index();
-    int rounds = sim.tickUntil(ROUNDS, () -> sim.upNodes().stream().allMatch(n -> n.applied.size() >= last));
+    int rounds =
+        sim.tickUntil(ROUNDS, () -> sim.upNodes().stream().allMatch(n -> n.applied.size() >= last));
     assertTrue(rounds >= 0, "200 proposals not applied everywhere\n" + sim.describe());
     sim.assertAllApplied(last);
     for (int i = 0; i < ids.size(); i++) {
-      assertEquals(new EntryId(term, ids.get(0).index() + i), ids.get(i), "proposal " + i + "\n" + sim.describe());
+      assertEquals(
+          new EntryId(term, ids.get(0).index() + i),
+          ids.get(i),
+          "proposal " + i + "\n" + sim.describe());
     }
     // proposeBatch proposes cmd-0, cmd-1, ... in order: each once, in proposal order.
     Set<ByteString> seen = new HashSet<>();
     int previous = -1;
     for (Entry e : sim.node(leader).applied) {
       if (e.getData().isEmpty()) continue;
-      assertTrue(seen.add(e.getData()), "applied twice: " + Invariants.brief(e) + "\n" + sim.describe());
+      assertTrue(
+          seen.add(e.getData()), "applied twice: " + Invariants.brief(e) + "\n" + sim.describe());
       int k = Integer.parseInt(e.getData().toStringUtf8().substring("cmd-".length()));
-      assertTrue(k > previous, "applied out of proposal order: " + Invariants.brief(e) + "\n" + sim.describe());
+      assertTrue(
+          k > previous,
+          "applied out of proposal order: " + Invariants.brief(e) + "\n" + sim.describe());
       previous = k;
     }
-    assertEquals(ids.size(), seen.size(), "not every proposal applied exactly once\n" + sim.describe());
+    assertEquals(
+        ids.size(), seen.size(), "not every proposal applied exactly once\n" + sim.describe());
   }
 
   /**
    * A leader cut off with uncommitted entries, rejoining after others moved on, steps down and its
-   * entries are replaced by the new leader's (§5.3: "the leader forces followers' logs to
-   * duplicate its own"; §5.4.1: it cannot win an election with its stale log). Lab test Rejoin.
+   * entries are replaced by the new leader's (§5.3: "the leader forces followers' logs to duplicate
+   * its own"; §5.4.1: it cannot win an election with its stale log). Lab test Rejoin.
    */
   @ParameterizedTest(name = "preVote={0}, checkQuorum={1}, seed {2}")
   @MethodSource("variantsAndSeeds")
@@ -214,8 +246,11 @@ class AgreementScenarioTest {
     long b = after(sim, l1, 2);
     sim.connectOnly(a, b);
     List<EntryId> stale = new ArrayList<>();
-    for (String c : List.of("stale-102", "stale-103", "stale-104")) stale.add(sim.propose(l1, cmd(c)));
-    assertTrue(stale.stream().allMatch(x -> x != null), "isolated leader refused proposals\n" + sim.describe());
+    for (String c : List.of("stale-102", "stale-103", "stale-104"))
+      stale.add(sim.propose(l1, cmd(c)));
+    assertTrue(
+        stale.stream().allMatch(x -> x != null),
+        "isolated leader refused proposals\n" + sim.describe());
     long staleTerm = stale.get(0).term();
 
     long i103 = sim.one(cmd("103"), 2, ROUNDS);
@@ -224,19 +259,30 @@ class AgreementScenarioTest {
     sim.connectOnly(l1, third);
     sim.one(cmd("104"), 2, ROUNDS);
     assertNotEquals(l1, sim.agreedLeader(l1, third), "stale leader won again\n" + sim.describe());
-    assertNotEquals(Role.LEADER, sim.node(l1).node.status().role(), "old leader did not step down\n" + sim.describe());
+    assertNotEquals(
+        Role.LEADER,
+        sim.node(l1).node.status().role(),
+        "old leader did not step down\n" + sim.describe());
 
     sim.connectOnly(sim.ids);
     long last = sim.one(cmd("105"), 3, ROUNDS);
     sim.assertAllApplied(last);
     SimNode old = sim.node(l1);
-    assertTrue(old.node.status().term() > staleTerm, "old leader's term did not move on\n" + sim.describe());
-    assertEquals(cmd("103"), SimCluster.appliedAt(old, i103).getData(), "new leader's entry lost\n" + sim.describe());
+    assertTrue(
+        old.node.status().term() > staleTerm,
+        "old leader's term did not move on\n" + sim.describe());
+    assertEquals(
+        cmd("103"),
+        SimCluster.appliedAt(old, i103).getData(),
+        "new leader's entry lost\n" + sim.describe());
     for (EntryId e : stale) {
-      assertNotEquals(staleTerm, SimCluster.appliedAt(old, e.index()).getTerm(), "stale entry " + e
-          + " survived\n" + sim.describe());
+      assertNotEquals(
+          staleTerm,
+          SimCluster.appliedAt(old, e.index()).getTerm(),
+          "stale entry " + e + " survived\n" + sim.describe());
     }
-    assertTrue(old.applied.stream().noneMatch(e -> e.getData().toStringUtf8().startsWith("stale-")),
+    assertTrue(
+        old.applied.stream().noneMatch(e -> e.getData().toStringUtf8().startsWith("stale-")),
         "a stale proposal was applied\n" + sim.describe());
   }
 
@@ -252,14 +298,16 @@ class AgreementScenarioTest {
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   void backupOverDivergentLogsIsFast(long seed) {
-    SimCluster sim = new SimCluster(5, seed, b -> b.preVote((seed & 1) == 0).checkQuorum((seed & 2) == 0));
+    SimCluster sim =
+        new SimCluster(5, seed, b -> b.preVote((seed & 1) == 0).checkQuorum((seed & 2) == 0));
     MessageTally tally = MessageTally.install(sim);
     electLeader(sim, sim.ids);
     sim.one(cmd("first"), 5, ROUNDS);
     long l1 = sim.leader().id;
     long f1 = after(sim, l1, 1);
     sim.connectOnly(l1, f1);
-    for (int i = 0; i < 50; i++) assertNotNull(sim.propose(l1, cmd("p1-" + i)), "leader refused\n" + sim.describe());
+    for (int i = 0; i < 50; i++)
+      assertNotNull(sim.propose(l1, cmd("p1-" + i)), "leader refused\n" + sim.describe());
     sim.stabilize(100_000);
     sim.tickAll(ELECTION_TICKS / 2);
 
@@ -269,7 +317,8 @@ class AgreementScenarioTest {
     long l2 = electLeader(sim, g);
     long other = l2 == g[0] ? after(sim, l2, 1) : g[0];
     sim.connectOnly(Arrays.stream(g).filter(x -> x != other).toArray());
-    for (int i = 0; i < 50; i++) assertNotNull(sim.propose(l2, cmd("p2-" + i)), "leader refused\n" + sim.describe());
+    for (int i = 0; i < 50; i++)
+      assertNotNull(sim.propose(l2, cmd("p2-" + i)), "leader refused\n" + sim.describe());
     sim.stabilize(100_000);
     sim.tickAll(ELECTION_TICKS / 2);
 
@@ -290,11 +339,12 @@ class AgreementScenarioTest {
   }
 
   /**
-   * Backtracking over a suffix that spans many terms (Figure 7's followers (e) and (f), scaled
-   * up): nodes X and Y take turns winning an election with the votes of two lagging nodes, are cut
-   * off before their no-op reaches anyone, take 10 proposals and crash; after k turns each, Y (with
-   * the newest last term) restarts and wins an election among all five. X's k divergent terms must cost it at most 2k + 2
-   * rejections, though it holds 11k divergent entries. Ref: §5.3, Figure 7, thesis §3.5.
+   * Backtracking over a suffix that spans many terms (Figure 7's followers (e) and (f), scaled up):
+   * nodes X and Y take turns winning an election with the votes of two lagging nodes, are cut off
+   * before their no-op reaches anyone, take 10 proposals and crash; after k turns each, Y (with the
+   * newest last term) restarts and wins an election among all five. X's k divergent terms must cost
+   * it at most 2k + 2 rejections, though it holds 11k divergent entries. Ref: §5.3, Figure 7,
+   * thesis §3.5.
    */
   @ParameterizedTest(name = "{0} terms each, seed {1}")
   @MethodSource("termsAndSeeds")
@@ -310,7 +360,8 @@ class AgreementScenarioTest {
     for (int round = 0; round < 2 * k; round++) {
       long c = round % 2 == 0 ? x : y;
       winAndIsolate(sim, c, v1, v2);
-      for (int i = 0; i < 10; i++) assertNotNull(sim.propose(c, cmd("d" + round + "-" + i)), sim.describe());
+      for (int i = 0; i < 10; i++)
+        assertNotNull(sim.propose(c, cmd("d" + round + "-" + i)), sim.describe());
     }
     Map<Long, List<Entry>> before = logs(sim, x);
     tally.reset();
@@ -323,20 +374,30 @@ class AgreementScenarioTest {
     sim.drain(ny);
     long last = sim.one(cmd("last"), 5, ROUNDS);
     sim.assertAllApplied(last);
-    assertEquals(y, sim.agreedLeader(sim.ids), "Y, with the newest last term, should lead\n" + sim.describe());
+    assertEquals(
+        y,
+        sim.agreedLeader(sim.ids),
+        "Y, with the newest last term, should lead\n" + sim.describe());
     List<Entry> xlog = before.get(x);
-    long xterms = xlog.stream().filter(e -> e.getIndex() > prefix).mapToLong(Entry::getTerm).distinct().count();
+    long xterms =
+        xlog.stream()
+            .filter(e -> e.getIndex() > prefix)
+            .mapToLong(Entry::getTerm)
+            .distinct()
+            .count();
     assertEquals(k, xterms, "construction: X's divergent terms\n" + sim.describe());
     checkBackup(sim, tally, before, y, k + " terms", seed);
   }
 
   static Stream<Arguments> termsAndSeeds() {
-    return IntStream.of(1, 3, 6).boxed().flatMap(k -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(k, s)));
+    return IntStream.of(1, 3, 6)
+        .boxed()
+        .flatMap(k -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(k, s)));
   }
 
   /**
-   * Makes c leader with the votes of v1 and v2 only, then cuts every link before its no-op
-   * leaves: c leads a term nobody else has entries of.
+   * Makes c leader with the votes of v1 and v2 only, then cuts every link before its no-op leaves:
+   * c leads a term nobody else has entries of.
    */
   private static void winAndIsolate(SimCluster sim, long c, long v1, long v2) {
     SimNode cand = sim.node(c);
@@ -355,7 +416,8 @@ class AgreementScenarioTest {
     cand.node.campaign();
     sim.drain(cand);
     for (int i = 0; i < 1_000 && cand.node.status().role() != Role.LEADER; i++) sim.stabilize(1);
-    assertEquals(Role.LEADER, cand.node.status().role(), "node " + c + " did not win\n" + sim.describe());
+    assertEquals(
+        Role.LEADER, cand.node.status().role(), "node " + c + " did not win\n" + sim.describe());
     sim.connectOnly();
   }
 
@@ -366,8 +428,13 @@ class AgreementScenarioTest {
   }
 
   /** Asserts the rejection bound for every node whose log before healing is in before. */
-  private static void checkBackup(SimCluster sim, MessageTally tally, Map<Long, List<Entry>> before, long leader,
-      String phase, long seed) {
+  private static void checkBackup(
+      SimCluster sim,
+      MessageTally tally,
+      Map<Long, List<Entry>> before,
+      long leader,
+      String phase,
+      long seed) {
     assertNotEquals(0, leader, phase + ": no agreed leader\n" + sim.describe());
     List<Entry> fin = sim.node(leader).view;
     for (Map.Entry<Long, List<Entry>> e : before.entrySet()) {
@@ -378,10 +445,22 @@ class AgreementScenarioTest {
       List<Entry> divergent = log.subList(d, log.size());
       long terms = divergent.stream().mapToLong(Entry::getTerm).distinct().count();
       long rejections = tally.appendRejectionsFrom(id);
-      System.out.printf("backup seed=%d %s: node %d%s had %d divergent entries in %d terms, sent %d rejections%n",
+      System.out.printf(
+          "backup seed=%d %s: node %d%s had %d divergent entries in %d terms, sent %d rejections%n",
           seed, phase, id, id == leader ? " (leader)" : "", divergent.size(), terms, rejections);
-      assertTrue(rejections <= 2 * terms + 2, phase + ": node " + id + " sent " + rejections + " rejections for "
-          + divergent.size() + " divergent entries in " + terms + " terms\n" + sim.describe());
+      assertTrue(
+          rejections <= 2 * terms + 2,
+          phase
+              + ": node "
+              + id
+              + " sent "
+              + rejections
+              + " rejections for "
+              + divergent.size()
+              + " divergent entries in "
+              + terms
+              + " terms\n"
+              + sim.describe());
     }
   }
 }

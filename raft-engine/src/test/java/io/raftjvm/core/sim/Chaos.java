@@ -8,48 +8,74 @@ import io.raftjvm.proto.Message;
 import java.util.List;
 
 /**
- * The fault schedule: each call to {@link #step()} performs one random event on the cluster
- * (tick, deliver, disk write completes, propose, partition or heal, crash or restart), then checks
- * every invariant.
+ * The fault schedule: each call to {@link #step()} performs one random event on the cluster (tick,
+ * deliver, disk write completes, propose, partition or heal, crash or restart), then checks every
+ * invariant.
  */
 final class Chaos {
   private final SimCluster sim;
+
   /** Probability that a step changes the network's partitions. */
   double partitionRate = 0.01;
+
   /** Probability that a step crashes a server, and that one restarts a crashed server. */
   double crashRate = 0.01;
+
   double restartRate = 0.01;
-  /** Probability that a step asks the leader to hand leadership to a random voter (thesis §3.10). */
-  double transferRate = 0.003;
+
   /**
-   * Probability that a step asks the leader for a membership change: add a non-member as a
-   * learner, promote a learner, or remove a member (thesis ch. 4). 0 unless the cluster has spares.
+   * Probability that a step asks the leader to hand leadership to a random voter (thesis §3.10).
+   */
+  double transferRate = 0.003;
+
+  /**
+   * Probability that a step asks the leader for a membership change: add a non-member as a learner,
+   * promote a learner, or remove a member (thesis ch. 4). 0 unless the cluster has spares.
    */
   double membershipRate = 0;
-  /** Probability that a step asks a server (the leader more often) for a linearizable read (thesis §6.4). */
+
+  /**
+   * Probability that a step asks a server (the leader more often) for a linearizable read (thesis
+   * §6.4).
+   */
   double readRate = 0.03;
+
   /** Probability that a step has a random server snapshot and compact its log (thesis ch. 5). */
   double snapshotRate = 0;
-  /** Probability that a step pauses a server (the leader half the time) for longer than an election timeout. */
+
+  /**
+   * Probability that a step pauses a server (the leader half the time) for longer than an election
+   * timeout.
+   */
   double pauseRate = 0;
+
   /**
    * Probability that a step stalls a server's disk (the leader half the time) for longer than an
    * election timeout; the cluster must keep serving and the stalled server's memory stay bounded.
    */
   double diskStallRate = 0;
+
   /** Probability that a step slows a server's state machine down for a while. */
   double applyStallRate = 0;
+
   /** Most entries a server may hold beyond what its disk has, checked every step (0: unchecked). */
   long maxUnwritten = 0;
+
   /** Probability that a step is a client's (needs sim.clients). */
   double clientRate = 0;
+
   /**
    * Every server ticks once every this many steps, all together, instead of at random steps: the
    * servers' clocks then run at one rate, as lease reads require (thesis §6.4.1). 0: random ticks.
    */
   int lockstepTicks = 0;
-  /** Messages a delivery step delivers (at most): more keeps a busy cluster's network from lagging its clocks. */
+
+  /**
+   * Messages a delivery step delivers (at most): more keeps a busy cluster's network from lagging
+   * its clocks.
+   */
   int deliveries = 1;
+
   /** Virtual time per step, in microseconds (the clock that stamps session entries). */
   long microsPerStep = 1_000;
 
@@ -100,9 +126,12 @@ final class Chaos {
       if (n.writesPending()) sim.completeWrites(n);
     } else if (r < (p += 0.10)) {
       // Any server that believes it leads takes proposals, deposed ones too.
-      List<SimNode> leaders = sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
-      long target = !leaders.isEmpty() && sim.random.nextInt(4) != 0
-          ? leaders.get(sim.random.nextInt(leaders.size())).id : randomId();
+      List<SimNode> leaders =
+          sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
+      long target =
+          !leaders.isEmpty() && sim.random.nextInt(4) != 0
+              ? leaders.get(sim.random.nextInt(leaders.size())).id
+              : randomId();
       sim.propose(target, sim.nextCommand());
     } else if (r < (p += partitionRate)) {
       changeNetwork();
@@ -144,8 +173,17 @@ final class Chaos {
     if (maxUnwritten > 0) {
       for (SimNode n : sim.nodes.values()) {
         if (n.unwritten() > maxUnwritten) {
-          throw new AssertionError("node " + n.id + " holds " + n.unwritten() + " entries its disk does not have"
-              + (n.diskStalled() ? " (its disk is stalled)" : "") + ", more than " + maxUnwritten + "\n" + sim.describe());
+          throw new AssertionError(
+              "node "
+                  + n.id
+                  + " holds "
+                  + n.unwritten()
+                  + " entries its disk does not have"
+                  + (n.diskStalled() ? " (its disk is stalled)" : "")
+                  + ", more than "
+                  + maxUnwritten
+                  + "\n"
+                  + sim.describe());
         }
       }
     }
@@ -155,14 +193,16 @@ final class Chaos {
   private void changeMembership() {
     // Deposed leaders that have not heard the news try too: two leaders of different terms each
     // appending a change is the case the "commit an entry of your term first" rule exists for.
-    List<SimNode> leaders = sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
+    List<SimNode> leaders =
+        sim.upNodes().stream().filter(n -> n.node.status().role() == Role.LEADER).toList();
     if (leaders.isEmpty()) return;
     SimNode leader = leaders.get(sim.random.nextInt(leaders.size()));
     ConfState conf = leader.node.confState();
     List<Long> learners = conf.getLearnersList();
     List<Long> members = new java.util.ArrayList<>(conf.getVotersList());
     members.addAll(learners);
-    List<Long> others = java.util.Arrays.stream(sim.ids).boxed().filter(id -> !members.contains(id)).toList();
+    List<Long> others =
+        java.util.Arrays.stream(sim.ids).boxed().filter(id -> !members.contains(id)).toList();
     int op = sim.random.nextInt(3);
     ConfChange cc;
     if (op == 0 && !learners.isEmpty()) {
@@ -199,7 +239,8 @@ final class Chaos {
         long[] a = java.util.Arrays.copyOfRange(shuffled, 0, cut);
         long[] b = java.util.Arrays.copyOfRange(shuffled, cut, shuffled.length);
         sim.net.partition(a, b);
-        sim.trace("partition " + java.util.Arrays.toString(a) + " | " + java.util.Arrays.toString(b));
+        sim.trace(
+            "partition " + java.util.Arrays.toString(a) + " | " + java.util.Arrays.toString(b));
       }
       default -> {
         long from = randomId();
@@ -247,8 +288,9 @@ final class Chaos {
       SimNode leader = sim.leader();
       if (leader == null) continue;
       // A proposal made under an earlier leader may have been lost with it: propose again.
-      if (target == null || (target.term() != leader.node.status().term() && leader.termAt(
-          Math.min(target.index(), leader.lastIndex())) != target.term())) {
+      if (target == null
+          || (target.term() != leader.node.status().term()
+              && leader.termAt(Math.min(target.index(), leader.lastIndex())) != target.term())) {
         target = sim.propose(leader.id, sim.nextCommand());
         sim.stabilize(10_000);
       }
@@ -257,8 +299,11 @@ final class Chaos {
         return;
       }
     }
-    throw new AssertionError("cluster did not converge within " + maxRounds + " rounds after healing\n"
-        + sim.describe());
+    throw new AssertionError(
+        "cluster did not converge within "
+            + maxRounds
+            + " rounds after healing\n"
+            + sim.describe());
   }
 
   /**
@@ -270,8 +315,13 @@ final class Chaos {
     sim.clients.stopping = true;
     for (int round = 0; !sim.clients.idle(); round++) {
       if (round > maxRounds) {
-        throw new AssertionError("clients did not finish within " + maxRounds + " rounds after healing: "
-            + sim.clients + "\n" + sim.describe());
+        throw new AssertionError(
+            "clients did not finish within "
+                + maxRounds
+                + " rounds after healing: "
+                + sim.clients
+                + "\n"
+                + sim.describe());
       }
       sim.tickAll();
       for (int i = 0; i < 20; i++) {
@@ -287,11 +337,16 @@ final class Chaos {
     }
     SimNode leader = sim.leader();
     ConfState conf = leader.node.confState();
-    List<SimNode> members = sim.nodes.values().stream()
-        .filter(n -> conf.getVotersList().contains(n.id) || conf.getLearnersList().contains(n.id)).toList();
+    List<SimNode> members =
+        sim.nodes.values().stream()
+            .filter(
+                n -> conf.getVotersList().contains(n.id) || conf.getLearnersList().contains(n.id))
+            .toList();
     sim.clients.checkExactlyOnce(members);
-    io.raftjvm.lincheck.CheckResult lin = new io.raftjvm.lincheck.LinearizabilityChecker(
-        new io.raftjvm.lincheck.CounterModel()).timeLimit(java.time.Duration.ofMinutes(1)).check(sim.clients.history);
+    io.raftjvm.lincheck.CheckResult lin =
+        new io.raftjvm.lincheck.LinearizabilityChecker(new io.raftjvm.lincheck.CounterModel())
+            .timeLimit(java.time.Duration.ofMinutes(1))
+            .check(sim.clients.history);
     if (!lin.linearizable()) throw new AssertionError(lin.explain() + "\n" + sim.describe());
   }
 
@@ -301,10 +356,12 @@ final class Chaos {
     List<io.raftjvm.proto.Entry> reference = null;
     for (SimNode n : sim.nodes.values()) {
       if (!conf.getVotersList().contains(n.id) && !conf.getLearnersList().contains(n.id)) continue;
-      if (n.applied.isEmpty() || n.applied.get(n.applied.size() - 1).getIndex() < index) return false;
+      if (n.applied.isEmpty() || n.applied.get(n.applied.size() - 1).getIndex() < index)
+        return false;
       List<io.raftjvm.proto.Entry> mine = n.applied.subList(0, (int) index);
       if (reference == null) reference = mine;
-      else if (!reference.equals(mine)) throw new AssertionError("applied logs differ\n" + sim.describe());
+      else if (!reference.equals(mine))
+        throw new AssertionError("applied logs differ\n" + sim.describe());
     }
     return true;
   }

@@ -21,8 +21,11 @@ class DiskStallScenarioTest {
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {1, 2, 3, 4, 5})
   void theClusterKeepsServingAndTheStalledLeaderStaysSmall(long seed) {
-    SimCluster sim = new SimCluster(3, seed,
-        b -> b.preVote(true).checkQuorum(true).maxInflightMsgs(4).maxInflightBytes(1024));
+    SimCluster sim =
+        new SimCluster(
+            3,
+            seed,
+            b -> b.preVote(true).checkQuorum(true).maxInflightMsgs(4).maxInflightBytes(1024));
     long stalled = AgreementScenarioTest.electLeader(sim, sim.ids);
     sim.one(ByteString.copyFromUtf8("before"), 3, ROUNDS);
     sim.stallDisk(stalled, 0);
@@ -32,7 +35,8 @@ class DiskStallScenarioTest {
       // Clients keep proposing to whoever leads; every round is a tick of each server.
       for (int i = 0; i < 5; i++) {
         SimNode leader = sim.leader();
-        if (leader != null && sim.propose(leader.id, ByteString.copyFromUtf8("r" + round + "-" + i)) != null) {
+        if (leader != null
+            && sim.propose(leader.id, ByteString.copyFromUtf8("r" + round + "-" + i)) != null) {
           committed++;
         }
       }
@@ -40,18 +44,23 @@ class DiskStallScenarioTest {
       maxUnwritten = Math.max(maxUnwritten, sim.node(stalled).unwritten());
     }
     SimNode now = sim.leader();
-    assertTrue(now != null && now.id != stalled, "a server with a working disk leads\n" + sim.describe());
+    assertTrue(
+        now != null && now.id != stalled, "a server with a working disk leads\n" + sim.describe());
     assertNotEquals(Role.LEADER, sim.node(stalled).node.status().role(), sim.describe());
     long done = sim.one(ByteString.copyFromUtf8("during"), 2, ROUNDS);
-    assertTrue(done > 300, "the others committed through the stall: " + done + "\n" + sim.describe());
+    assertTrue(
+        done > 300, "the others committed through the stall: " + done + "\n" + sim.describe());
     // Bounded: what it accepted before handing over, plus the new leader's in-flight window.
-    assertTrue(maxUnwritten < 120, "the stalled server held " + maxUnwritten + " unwritten entries\n"
-        + sim.describe());
+    assertTrue(
+        maxUnwritten < 120,
+        "the stalled server held " + maxUnwritten + " unwritten entries\n" + sim.describe());
     sim.unstallDisk(stalled);
     long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
     sim.assertAllApplied(last);
     sim.invariants.checkViews();
-    System.out.printf("disk stall, seed %d: %d proposals taken, %d entries committed meanwhile, at most %d"
-        + " unwritten entries on the stalled server%n", seed, committed, done, maxUnwritten);
+    System.out.printf(
+        "disk stall, seed %d: %d proposals taken, %d entries committed meanwhile, at most %d"
+            + " unwritten entries on the stalled server%n",
+        seed, committed, done, maxUnwritten);
   }
 }

@@ -14,21 +14,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Figure 8 under an unreliable network, in the shape of the lab test Figure8Unreliable: five
- * servers, every server is offered a proposal each iteration, the leader is crashed or cut off
- * half the time, servers come back whenever fewer than three are reachable, and the network
- * drops, duplicates, reorders and (after the first fifth) holds messages back for a long time.
- * Leaders come and go with long uncommitted suffixes of different terms: exactly the setting in
- * which counting replicas of an old-term entry would commit something a later leader overwrites.
- * Every Figure 3 invariant is checked after every event; at the end the network heals (still
- * lossy) and one more proposal must be applied on all five within a bound.
+ * servers, every server is offered a proposal each iteration, the leader is crashed or cut off half
+ * the time, servers come back whenever fewer than three are reachable, and the network drops,
+ * duplicates, reorders and (after the first fifth) holds messages back for a long time. Leaders
+ * come and go with long uncommitted suffixes of different terms: exactly the setting in which
+ * counting replicas of an old-term entry would commit something a later leader overwrites. Every
+ * Figure 3 invariant is checked after every event; at the end the network heals (still lossy) and
+ * one more proposal must be applied on all five within a bound.
  *
- * <p>Replay one seed: {@code -Dtest=Figure8ScenarioTest -Draft.fig8.seed=N}; run more with
- * {@code -Draft.fig8.seeds=500 -Draft.fig8.iterations=5000}.
+ * <p>Replay one seed: {@code -Dtest=Figure8ScenarioTest -Draft.fig8.seed=N}; run more with {@code
+ * -Draft.fig8.seeds=500 -Draft.fig8.iterations=5000}.
  */
 @DisplayName("Scenarios: Figure 8, unreliable network (§5.4.2)")
 class Figure8ScenarioTest {
   static final int ELECTION_TICKS = 10;
   static final int ITERATIONS = Integer.getInteger("raft.fig8.iterations", 2_000);
+
   /**
    * Network events after each round of ticks during the storm. A slow network (few messages per
    * tick) keeps a new leader's no-op in flight longer, which is when Figure 8 histories form: with
@@ -36,11 +37,13 @@ class Figure8ScenarioTest {
    * events on 11.
    */
   static final int EVENTS = 40;
+
   /**
    * Network events per round once the storm is over: the network is fast again (still lossy), so
    * that replicating a backlog of hundreds of one-entry appends fits the bound below.
    */
   static final int FINAL_EVENTS = 10 * EVENTS;
+
   /**
    * maxSizePerMsg by seed. 1 byte sends one entry per append, so a new leader's followers
    * acknowledge old-term entries before its own no-op: without that, every acknowledgement covers
@@ -48,12 +51,15 @@ class Figure8ScenarioTest {
    * that mistake planted in the core, 11 of the 40 default seeds fail.
    */
   static final long[] MSG_SIZES = {1, 1, 64, 1 << 20};
+
   /** Rounds allowed for the final proposal to be applied on all five once everything is back. */
   static final int FINAL_ROUNDS = 50 * ELECTION_TICKS;
 
   static LongStream seeds() {
     String one = System.getProperty("raft.fig8.seed");
-    return one != null ? LongStream.of(Long.parseLong(one)) : LongStream.rangeClosed(1, Integer.getInteger("raft.fig8.seeds", 40));
+    return one != null
+        ? LongStream.of(Long.parseLong(one))
+        : LongStream.rangeClosed(1, Integer.getInteger("raft.fig8.seeds", 40));
   }
 
   /**
@@ -67,8 +73,15 @@ class Figure8ScenarioTest {
     boolean preVote = (seed & 1) == 0;
     boolean checkQuorum = (seed & 2) == 0;
     long maxSize = MSG_SIZES[(int) ((seed >> 2) % MSG_SIZES.length)];
-    SimCluster sim = new SimCluster(5, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum).maxSizePerMsg(maxSize)
-        .maxInflightMsgs(8));
+    SimCluster sim =
+        new SimCluster(
+            5,
+            seed,
+            b ->
+                b.preVote(preVote)
+                    .checkQuorum(checkQuorum)
+                    .maxSizePerMsg(maxSize)
+                    .maxInflightMsgs(8));
     SplittableRandom rnd = sim.random;
     sim.net.dropRate = 0.1;
     sim.net.duplicateRate = 0.02;
@@ -122,19 +135,35 @@ class Figure8ScenarioTest {
       connect(sim, cutOff);
       sim.net.delayRate = 0;
       sim.trace("all back; network still lossy");
-      long index = sim.one(ByteString.copyFromUtf8("final"), 5, FINAL_ROUNDS, () -> {
-        finalRounds[0]++;
-        sim.run(1, FINAL_EVENTS);
-      });
+      long index =
+          sim.one(
+              ByteString.copyFromUtf8("final"),
+              5,
+              FINAL_ROUNDS,
+              () -> {
+                finalRounds[0]++;
+                sim.run(1, FINAL_EVENTS);
+              });
       sim.assertAllApplied(index);
       sim.invariants.checkViews();
     } catch (RuntimeException e) {
       throw new AssertionError("unexpected exception\n" + sim.describe(), e);
     }
     long committed = sim.invariants.committed().size();
-    System.out.printf("figure8 seed=%d preVote=%b checkQuorum=%b maxSizePerMsg=%d: %d proposals, %d committed, %d leader crashes,"
-        + " %d leader cut-offs, final agreement after %d rounds, net %d sent/%d dropped%n", seed, preVote, checkQuorum,
-        maxSize, sim.proposed, committed, crashes, cuts, finalRounds[0], sim.net.sent, sim.net.dropped);
+    System.out.printf(
+        "figure8 seed=%d preVote=%b checkQuorum=%b maxSizePerMsg=%d: %d proposals, %d committed, %d leader crashes,"
+            + " %d leader cut-offs, final agreement after %d rounds, net %d sent/%d dropped%n",
+        seed,
+        preVote,
+        checkQuorum,
+        maxSize,
+        sim.proposed,
+        committed,
+        crashes,
+        cuts,
+        finalRounds[0],
+        sim.net.sent,
+        sim.net.dropped);
     assertTrue(committed > 10, "hardly anything committed (" + committed + ")\n" + sim.describe());
   }
 

@@ -6,8 +6,8 @@ import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.HardState;
-import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.Message;
+import io.raftjvm.proto.MessageType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,52 +15,64 @@ import java.util.Map;
 
 /**
  * The safety properties of Raft (Figure 3), checked as the simulation runs:
+ *
  * <ul>
- *   <li>Election Safety: at most one leader per term.</li>
- *   <li>Leader Append-Only: a leader never overwrites or deletes entries in its log.</li>
+ *   <li>Election Safety: at most one leader per term.
+ *   <li>Leader Append-Only: a leader never overwrites or deletes entries in its log.
  *   <li>Log Matching: two logs with an entry of the same index and term agree on it and on every
  *       entry before it. Checked incrementally: each entry any log ever holds is recorded under
  *       (index, term) with its data and the term of its predecessor; a second entry with the same
- *       (index, term) must agree on both, which by induction makes the prefixes identical.</li>
- *   <li>Leader Completeness: a committed entry is in the log of every leader of a later term.</li>
- *   <li>State Machine Safety: no two servers apply different entries at one index, and each
- *       server applies indexes in order without gaps.</li>
- *   <li>Commit indexes never go backwards (per incarnation of a server).</li>
+ *       (index, term) must agree on both, which by induction makes the prefixes identical.
+ *   <li>Leader Completeness: a committed entry is in the log of every leader of a later term.
+ *   <li>State Machine Safety: no two servers apply different entries at one index, and each server
+ *       applies indexes in order without gaps.
+ *   <li>Commit indexes never go backwards (per incarnation of a server).
  * </ul>
+ *
  * And for membership changes (thesis ch. 4), across configurations:
+ *
  * <ul>
  *   <li>Election Safety holds across configurations: the term-to-leader map spans every server,
- *       members or not.</li>
- *   <li>Each server casts at most one durable vote per term.</li>
- *   <li>A leader was elected by a majority of the voters of its configuration (votes granted on
- *       the wire, once durable; its own durable vote): the votes of learners and of servers
- *       outside it never count. A server grants at most one vote per term.</li>
- *   <li>A server that is not a voter in its own configuration never asks for votes.</li>
+ *       members or not.
+ *   <li>Each server casts at most one durable vote per term.
+ *   <li>A leader was elected by a majority of the voters of its configuration (votes granted on the
+ *       wire, once durable; its own durable vote): the votes of learners and of servers outside it
+ *       never count. A server grants at most one vote per term.
+ *   <li>A server that is not a voter in its own configuration never asks for votes.
  *   <li>At most one configuration change is in flight: no leader's log holds two configuration
- *       entries beyond the committed prefix.</li>
+ *       entries beyond the committed prefix.
  * </ul>
+ *
  * A violation throws AssertionError carrying the seed, step and latest events.
  */
 final class Invariants {
   private final SimCluster sim;
+
   /** term -> leader id seen in that term. */
   private final Map<Long, Long> leaders = new HashMap<>();
+
   /** Every (index, term) ever seen in a log -> its data and predecessor's term. */
   private final Map<EntryKey, EntryFacts> seen = new HashMap<>();
+
   /** The committed prefix, as any server reported it: committed.get(i) has index i + 1. */
   private final List<Entry> committed = new ArrayList<>();
+
   /** The term in which each committed index was first seen committed (for Leader Completeness). */
   private final List<Long> committedInTerm = new ArrayList<>();
+
   /** Per node: (term, lastIndex, last entry) when it was last checked as leader. */
   private final Map<Long, long[]> leaderLogs = new HashMap<>();
+
   long checks;
+
   /** (term, voter) -> the candidate it durably voted for. */
   private final Map<VoteKey, Long> votes = new HashMap<>();
+
   /**
    * (term, voter) -> the candidate it granted its vote to, as sent (a grant leaves only once the
    * vote is durable). The log writer writes only the newest hard state of a batch, so a vote
-   * followed in the same batch by a newer term is never on disk itself, yet the grant was sent,
-   * and the newer term keeps the voter from voting again in the old one.
+   * followed in the same batch by a newer term is never on disk itself, yet the grant was sent, and
+   * the newer term keeps the voter from voting again in the old one.
    */
   private final Map<VoteKey, Long> grants = new HashMap<>();
 
@@ -81,21 +93,49 @@ final class Invariants {
   /** Log Matching, incrementally: entries of node n from index from on are new in its log. */
   void onAppended(SimNode n, long from) {
     if (from <= n.verifiedCommit) {
-      throw fail("node " + n.id + " overwrites its log from index " + from + " though " + n.verifiedCommit
-          + " is committed");
+      throw fail(
+          "node "
+              + n.id
+              + " overwrites its log from index "
+              + from
+              + " though "
+              + n.verifiedCommit
+              + " is committed");
     }
     for (long i = from; i <= n.lastIndex(); i++) {
       Entry e = n.view.get((int) i - 1);
-      if (e.getIndex() != i) throw fail("node " + n.id + " holds entry " + e.getIndex() + " at position " + i);
+      if (e.getIndex() != i)
+        throw fail("node " + n.id + " holds entry " + e.getIndex() + " at position " + i);
       long prevTerm = n.termAt(i - 1);
       if (e.getTerm() < prevTerm) {
-        throw fail("node " + n.id + " log terms decrease at index " + i + ": " + prevTerm + " then " + e.getTerm());
+        throw fail(
+            "node "
+                + n.id
+                + " log terms decrease at index "
+                + i
+                + ": "
+                + prevTerm
+                + " then "
+                + e.getTerm());
       }
       EntryFacts facts = new EntryFacts(e, prevTerm);
       EntryFacts old = seen.putIfAbsent(new EntryKey(i, e.getTerm()), facts);
       if (old != null && (!old.entry().equals(e) || old.prevTerm() != prevTerm)) {
-        throw fail("Log Matching violated at index " + i + " term " + e.getTerm() + " on node " + n.id + ": "
-            + brief(old.entry()) + " after term " + old.prevTerm() + " vs " + brief(e) + " after term " + prevTerm);
+        throw fail(
+            "Log Matching violated at index "
+                + i
+                + " term "
+                + e.getTerm()
+                + " on node "
+                + n.id
+                + ": "
+                + brief(old.entry())
+                + " after term "
+                + old.prevTerm()
+                + " vs "
+                + brief(e)
+                + " after term "
+                + prevTerm);
       }
     }
   }
@@ -109,8 +149,14 @@ final class Invariants {
     recordCommitted(n, e.getIndex());
     Entry c = committed.get((int) e.getIndex() - 1);
     if (!c.equals(e)) {
-      throw fail("State Machine Safety violated: node " + n.id + " applies " + brief(e) + " but " + brief(c)
-          + " was committed at that index");
+      throw fail(
+          "State Machine Safety violated: node "
+              + n.id
+              + " applies "
+              + brief(e)
+              + " but "
+              + brief(c)
+              + " was committed at that index");
     }
     n.applied.add(e);
   }
@@ -120,7 +166,15 @@ final class Invariants {
     if (hs.getVote() == 0) return;
     Long old = votes.putIfAbsent(new VoteKey(hs.getTerm(), n.id), hs.getVote());
     if (old != null && old != hs.getVote()) {
-      throw fail("node " + n.id + " voted for both " + old + " and " + hs.getVote() + " in term " + hs.getTerm());
+      throw fail(
+          "node "
+              + n.id
+              + " voted for both "
+              + old
+              + " and "
+              + hs.getVote()
+              + " in term "
+              + hs.getTerm());
     }
   }
 
@@ -129,8 +183,15 @@ final class Invariants {
     if (m.getType() != MessageType.MSG_VOTE_RESPONSE || m.getReject()) return;
     Long old = grants.putIfAbsent(new VoteKey(m.getTerm(), m.getFrom()), m.getTo());
     if (old != null && old != m.getTo()) {
-      throw fail("node " + m.getFrom() + " granted its vote to both " + old + " and " + m.getTo() + " in term "
-          + m.getTerm());
+      throw fail(
+          "node "
+              + m.getFrom()
+              + " granted its vote to both "
+              + old
+              + " and "
+              + m.getTo()
+              + " in term "
+              + m.getTerm());
     }
   }
 
@@ -149,8 +210,14 @@ final class Invariants {
           if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1;
         }
         if (removedAt == 0 || n.node.status().commit() >= removedAt) {
-          throw fail("node " + n.id + " campaigns (" + brief(m) + ") but is not a voter in its configuration "
-              + conf.getVotersList() + (removedAt == 0 ? "" : ", committed at " + removedAt));
+          throw fail(
+              "node "
+                  + n.id
+                  + " campaigns ("
+                  + brief(m)
+                  + ") but is not a voter in its configuration "
+                  + conf.getVotersList()
+                  + (removedAt == 0 ? "" : ", committed at " + removedAt));
         }
       }
     }
@@ -161,7 +228,10 @@ final class Invariants {
     onAppended(n, 1);
   }
 
-  /** Records n's committed prefix up to index as committed, checking it agrees with what others committed. */
+  /**
+   * Records n's committed prefix up to index as committed, checking it agrees with what others
+   * committed.
+   */
   private void recordCommitted(SimNode n, long upTo) {
     if (upTo > n.lastIndex()) {
       throw fail("node " + n.id + " commits " + upTo + " beyond its last index " + n.lastIndex());
@@ -171,7 +241,14 @@ final class Invariants {
       if (i <= committed.size()) {
         Entry c = committed.get((int) i - 1);
         if (!c.equals(e)) {
-          throw fail("node " + n.id + " has " + brief(e) + " committed where " + brief(c) + " was committed");
+          throw fail(
+              "node "
+                  + n.id
+                  + " has "
+                  + brief(e)
+                  + " committed where "
+                  + brief(c)
+                  + " was committed");
         }
       } else {
         committed.add(e);
@@ -192,16 +269,26 @@ final class Invariants {
         throw fail("node " + n.id + " stopped: " + n.driver.failure());
       }
       if (!n.stateMachine.duplicates.isEmpty()) {
-        throw fail("exactly-once violated: node " + n.id + " applied an add twice: " + n.stateMachine.duplicates);
+        throw fail(
+            "exactly-once violated: node "
+                + n.id
+                + " applied an add twice: "
+                + n.stateMachine.duplicates);
       }
       RaftNode.Status st = n.node.status();
       if (st.lastIndex() != n.lastIndex()) {
-        throw fail("node " + n.id + " reports last index " + st.lastIndex() + " but its Readies built "
-            + n.lastIndex());
+        throw fail(
+            "node "
+                + n.id
+                + " reports last index "
+                + st.lastIndex()
+                + " but its Readies built "
+                + n.lastIndex());
       }
       // Commit never goes backwards, and what is committed agrees everywhere.
       if (st.commit() < n.seenCommit) {
-        throw fail("node " + n.id + " commit went back from " + n.seenCommit + " to " + st.commit());
+        throw fail(
+            "node " + n.id + " commit went back from " + n.seenCommit + " to " + st.commit());
       }
       if (st.commit() > n.seenCommit) {
         recordCommitted(n, st.commit());
@@ -215,33 +302,67 @@ final class Invariants {
   private void checkLeader(SimNode n, RaftNode.Status st) {
     Long other = leaders.putIfAbsent(st.term(), n.id);
     if (other != null && other != n.id) {
-      throw fail("Election Safety violated: nodes " + other + " and " + n.id + " both lead term " + st.term());
+      throw fail(
+          "Election Safety violated: nodes "
+              + other
+              + " and "
+              + n.id
+              + " both lead term "
+              + st.term());
     }
     long[] prev = leaderLogs.get(n.id);
     if (prev == null || prev[0] != st.term()) {
       // Elected by a majority of the voters of its own configuration.
       List<Long> voters = n.node.confState().getVotersList();
-      long granted = voters.stream().filter(v -> Long.valueOf(n.id).equals(grants.get(new VoteKey(st.term(), v)))
-          || (v == n.id && Long.valueOf(n.id).equals(votes.get(new VoteKey(st.term(), v))))).count();
+      long granted =
+          voters.stream()
+              .filter(
+                  v ->
+                      Long.valueOf(n.id).equals(grants.get(new VoteKey(st.term(), v)))
+                          || (v == n.id
+                              && Long.valueOf(n.id).equals(votes.get(new VoteKey(st.term(), v)))))
+              .count();
       if (granted <= voters.size() / 2) {
-        throw fail("leader " + n.id + " of term " + st.term() + " holds durable votes from only " + granted
-            + " of its voters " + voters + " (granted, or its own durable vote)");
+        throw fail(
+            "leader "
+                + n.id
+                + " of term "
+                + st.term()
+                + " holds durable votes from only "
+                + granted
+                + " of its voters "
+                + voters
+                + " (granted, or its own durable vote)");
       }
       // Newly elected: Leader Completeness over everything committed in earlier terms.
       for (int i = 0; i < committed.size(); i++) {
         if (committedInTerm.get(i) >= st.term()) continue;
         Entry c = committed.get(i);
         if (i >= n.lastIndex() || !n.view.get(i).equals(c)) {
-          throw fail("Leader Completeness violated: leader " + n.id + " of term " + st.term() + " lacks committed "
-              + brief(c));
+          throw fail(
+              "Leader Completeness violated: leader "
+                  + n.id
+                  + " of term "
+                  + st.term()
+                  + " lacks committed "
+                  + brief(c));
         }
       }
     } else {
       // Leader Append-Only: the log only grows while it leads.
       long prevLast = prev[1];
       if (n.lastIndex() < prevLast || n.view.get((int) prevLast - 1).getTerm() != prev[2]) {
-        throw fail("Leader Append-Only violated: leader " + n.id + " of term " + st.term() + " had last entry "
-            + prevLast + "/" + prev[2] + ", now its log ends at " + n.lastIndex());
+        throw fail(
+            "Leader Append-Only violated: leader "
+                + n.id
+                + " of term "
+                + st.term()
+                + " had last entry "
+                + prevLast
+                + "/"
+                + prev[2]
+                + ", now its log ends at "
+                + n.lastIndex());
       }
     }
     long last = n.lastIndex();
@@ -251,8 +372,15 @@ final class Invariants {
       if (n.view.get((int) i - 1).getType() == EntryType.ENTRY_CONF_CHANGE) inFlight++;
     }
     if (inFlight > 1) {
-      throw fail("leader " + n.id + " of term " + st.term() + " has " + inFlight
-          + " configuration entries beyond the committed prefix " + committed.size());
+      throw fail(
+          "leader "
+              + n.id
+              + " of term "
+              + st.term()
+              + " has "
+              + inFlight
+              + " configuration entries beyond the committed prefix "
+              + committed.size());
     }
   }
 
@@ -274,21 +402,43 @@ final class Invariants {
   }
 
   static String brief(Entry e) {
-    return e.getIndex() + "/" + e.getTerm() + (e.getData().isEmpty() ? "" : "(" + e.getData().toStringUtf8() + ")");
+    return e.getIndex()
+        + "/"
+        + e.getTerm()
+        + (e.getData().isEmpty() ? "" : "(" + e.getData().toStringUtf8() + ")");
   }
 
   static String brief(Message m) {
-    StringBuilder sb = new StringBuilder().append(m.getType().name().substring(4)).append(' ')
-        .append(m.getFrom()).append("->").append(m.getTo()).append(" t").append(m.getTerm());
+    StringBuilder sb =
+        new StringBuilder()
+            .append(m.getType().name().substring(4))
+            .append(' ')
+            .append(m.getFrom())
+            .append("->")
+            .append(m.getTo())
+            .append(" t")
+            .append(m.getTerm());
     switch (m.getType()) {
-      case MSG_APPEND -> sb.append(" prev=").append(m.getIndex()).append('/').append(m.getLogTerm())
-          .append(" n=").append(m.getEntriesCount()).append(" commit=").append(m.getCommit());
-      case MSG_APPEND_RESPONSE -> sb.append(m.getReject() ? " reject " + m.getIndex() + " hint="
-          + m.getRejectHint() + "/" + m.getLogTerm() : " ack " + m.getIndex());
-      case MSG_VOTE, MSG_PRE_VOTE -> sb.append(" last=").append(m.getIndex()).append('/').append(m.getLogTerm());
-      case MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE -> sb.append(m.getReject() ? " reject" : " grant");
+      case MSG_APPEND ->
+          sb.append(" prev=")
+              .append(m.getIndex())
+              .append('/')
+              .append(m.getLogTerm())
+              .append(" n=")
+              .append(m.getEntriesCount())
+              .append(" commit=")
+              .append(m.getCommit());
+      case MSG_APPEND_RESPONSE ->
+          sb.append(
+              m.getReject()
+                  ? " reject " + m.getIndex() + " hint=" + m.getRejectHint() + "/" + m.getLogTerm()
+                  : " ack " + m.getIndex());
+      case MSG_VOTE, MSG_PRE_VOTE ->
+          sb.append(" last=").append(m.getIndex()).append('/').append(m.getLogTerm());
+      case MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE ->
+          sb.append(m.getReject() ? " reject" : " grant");
       case MSG_HEARTBEAT -> sb.append(" commit=").append(m.getCommit());
-      default -> { }
+      default -> {}
     }
     return sb.toString();
   }

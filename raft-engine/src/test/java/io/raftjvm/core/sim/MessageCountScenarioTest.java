@@ -27,15 +27,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 class MessageCountScenarioTest {
   static final int ELECTION_TICKS = 10;
   static final int PROPOSALS = 1_000;
+
   /** With the default 1 MiB maxSizePerMsg, the most appends one follower may get for the burst. */
   static final int MAX_APPENDS_PER_FOLLOWER = 10;
 
   static Stream<Arguments> heartbeatsAndSeeds() {
-    return IntStream.of(1, 2, 3, 5).boxed().flatMap(h -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(h, s)));
+    return IntStream.of(1, 2, 3, 5)
+        .boxed()
+        .flatMap(h -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(h, s)));
   }
 
   static Stream<Arguments> sizesAndSeeds() {
-    return LongStream.of(64, 256, 1024).boxed().flatMap(m -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(m, s)));
+    return LongStream.of(64, 256, 1024)
+        .boxed()
+        .flatMap(m -> LongStream.rangeClosed(1, 3).mapToObj(s -> Arguments.of(m, s)));
   }
 
   static LongStream seeds() {
@@ -69,22 +74,31 @@ class MessageCountScenarioTest {
     long beats = ticks / heartbeatTicks;
     for (long f : sim.ids) {
       if (f == leader) continue;
-      assertEquals(beats, tally.count(MSG_HEARTBEAT, leader, f), "heartbeats to " + f + ": " + tally.byType()
-          + "\n" + sim.describe());
-      assertEquals(beats, tally.count(MSG_HEARTBEAT_RESPONSE, f, leader), "heartbeat responses from " + f + ": "
-          + tally.byType() + "\n" + sim.describe());
+      assertEquals(
+          beats,
+          tally.count(MSG_HEARTBEAT, leader, f),
+          "heartbeats to " + f + ": " + tally.byType() + "\n" + sim.describe());
+      assertEquals(
+          beats,
+          tally.count(MSG_HEARTBEAT_RESPONSE, f, leader),
+          "heartbeat responses from " + f + ": " + tally.byType() + "\n" + sim.describe());
     }
-    assertEquals(4 * beats, tally.count(m -> true), "unexpected traffic " + tally.byType() + "\n" + sim.describe());
+    assertEquals(
+        4 * beats,
+        tally.count(m -> true),
+        "unexpected traffic " + tally.byType() + "\n" + sim.describe());
     assertEquals(term, sim.node(leader).node.status().term(), "term changed\n" + sim.describe());
     if (seed == 1) {
-      System.out.printf("idle seed=%d heartbeatTicks=%d: %d ticks, %s%n", seed, heartbeatTicks, ticks, tally.byType());
+      System.out.printf(
+          "idle seed=%d heartbeatTicks=%d: %d ticks, %s%n",
+          seed, heartbeatTicks, ticks, tally.byType());
     }
   }
 
   /**
-   * 1,000 proposals made between two drains of the leader reach each follower in at most
-   * {@value #MAX_APPENDS_PER_FOLLOWER} appends (empty commit-carrying ones included) with the default
-   * 1 MiB maxSizePerMsg, and all are applied everywhere. Ref: §5.3, thesis §10.2.1 (batching).
+   * 1,000 proposals made between two drains of the leader reach each follower in at most {@value
+   * #MAX_APPENDS_PER_FOLLOWER} appends (empty commit-carrying ones included) with the default 1 MiB
+   * maxSizePerMsg, and all are applied everywhere. Ref: §5.3, thesis §10.2.1 (batching).
    */
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
@@ -97,10 +111,19 @@ class MessageCountScenarioTest {
     for (long f : sim.ids) {
       if (f == leader) continue;
       long appends = tally.appendsTo(f);
-      System.out.printf("burst seed=%d: %d proposals reached follower %d in %d appends (%d with entries)%n", seed,
-          PROPOSALS, f, appends, tally.appendsWithEntriesTo(f));
-      assertTrue(appends <= MAX_APPENDS_PER_FOLLOWER, "follower " + f + " got " + appends + " appends for "
-          + PROPOSALS + " proposals\n" + sim.describe());
+      System.out.printf(
+          "burst seed=%d: %d proposals reached follower %d in %d appends (%d with entries)%n",
+          seed, PROPOSALS, f, appends, tally.appendsWithEntriesTo(f));
+      assertTrue(
+          appends <= MAX_APPENDS_PER_FOLLOWER,
+          "follower "
+              + f
+              + " got "
+              + appends
+              + " appends for "
+              + PROPOSALS
+              + " proposals\n"
+              + sim.describe());
     }
     sim.assertAllApplied(last);
   }
@@ -128,8 +151,10 @@ class MessageCountScenarioTest {
     for (long f : sim.ids) {
       if (f == leader) continue;
       long withEntries = tally.appendsWithEntriesTo(f);
-      System.out.printf("maxSizePerMsg=%d seed=%d: %d bytes -> follower %d got %d appends with entries (expected %d,"
-          + " bytes/max=%d), %d in all%n", maxSize, seed, bytes, f, withEntries, expected, lowerBound, tally.appendsTo(f));
+      System.out.printf(
+          "maxSizePerMsg=%d seed=%d: %d bytes -> follower %d got %d appends with entries (expected %d,"
+              + " bytes/max=%d), %d in all%n",
+          maxSize, seed, bytes, f, withEntries, expected, lowerBound, tally.appendsTo(f));
       assertEquals(expected, withEntries, "appends with entries to " + f + "\n" + sim.describe());
     }
   }
@@ -139,7 +164,10 @@ class MessageCountScenarioTest {
     List<EntryId> ids = sim.proposeBatch(leader, PROPOSALS);
     long last = ids.get(ids.size() - 1).index();
     sim.stabilize(1_000_000);
-    int rounds = sim.tickUntil(2 * ELECTION_TICKS, () -> sim.upNodes().stream().allMatch(n -> n.applied.size() >= last));
+    int rounds =
+        sim.tickUntil(
+            2 * ELECTION_TICKS,
+            () -> sim.upNodes().stream().allMatch(n -> n.applied.size() >= last));
     assertTrue(rounds >= 0, "burst not applied everywhere\n" + sim.describe());
     sim.assertAllApplied(last);
     return last;

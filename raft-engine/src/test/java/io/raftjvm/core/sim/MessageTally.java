@@ -30,11 +30,12 @@ final class MessageTally {
   static MessageTally install(SimCluster sim) {
     MessageTally tally = new MessageTally();
     Consumer<Ready> previous = sim.readyObserver;
-    sim.readyObserver = rd -> {
-      previous.accept(rd);
-      tally.sent.addAll(rd.sendNow());
-      tally.sent.addAll(rd.sendAfterPersist());
-    };
+    sim.readyObserver =
+        rd -> {
+          previous.accept(rd);
+          tally.sent.addAll(rd.sendNow());
+          tally.sent.addAll(rd.sendAfterPersist());
+        };
     return tally;
   }
 

@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The whole-node simulation's checks can fail: each deliberate bug, planted in every node, must be
- * caught by some of the same seeds the clean runs pass (a checker that never fails proves
- * nothing). Prints, per bug, how many seeds caught it and the first failure's message.
+ * caught by some of the same seeds the clean runs pass (a checker that never fails proves nothing).
+ * Prints, per bug, how many seeds caught it and the first failure's message.
  */
 @DisplayName("Simulation: planted bugs are caught")
 class PlantedFaultsTest {
@@ -29,7 +29,8 @@ class PlantedFaultsTest {
       // CheckQuorum (seed & 2 == 0) and (seed / 16) odd; snapshots, (seed / 8) even.
       boolean five = candidate % 2 == 1;
       long seed = (five ? 1_000 : 0) + candidate;
-      if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
+      if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE
+              || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
           && (seed / 8) % 2 != 0) {
         continue;
       }
@@ -39,7 +40,8 @@ class PlantedFaultsTest {
           // The random runs rarely line up a pause, a new leader's acknowledged write and a read
           // sent to the paused leader (one seed in forty); the lease scenario always does.
           if (LeaseReadScenarioTest.staleReads(seed, fault) > 0) {
-            throw new AssertionError("stale read: the resumed leader answered on its expired lease");
+            throw new AssertionError(
+                "stale read: the resumed leader answered on its expired lease");
           }
         } else {
           SimulationTest.run(five ? 5 : 3, 0, seed, fault);
@@ -50,7 +52,10 @@ class PlantedFaultsTest {
         if (first == null) first = e.getMessage().lines().findFirst().orElse("");
       }
     }
-    System.out.printf("planted %s: caught by %d of %d seeds %s; first: %s%n", fault, caught, SEEDS, caughtBy, first);
-    assertTrue(caught > 0, fault + " was planted in every node, yet no seed of " + SEEDS + " caught it");
+    System.out.printf(
+        "planted %s: caught by %d of %d seeds %s; first: %s%n",
+        fault, caught, SEEDS, caughtBy, first);
+    assertTrue(
+        caught > 0, fault + " was planted in every node, yet no seed of " + SEEDS + " caught it");
   }
 }

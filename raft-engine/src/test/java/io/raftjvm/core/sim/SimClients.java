@@ -29,40 +29,65 @@ import java.util.concurrent.CompletableFuture;
 final class SimClients {
   private final SimCluster sim;
   private final List<Client> clients = new ArrayList<>();
+
   /** Replies on their way back, by arrival step. */
   private final PriorityQueue<Reply> inbox = new PriorityQueue<>();
+
   private long replySeq;
   final List<Operation> history = new ArrayList<>();
-  /** The result of each add where it was first applied, by tag (every replica must compute the same). */
+
+  /**
+   * The result of each add where it was first applied, by tag (every replica must compute the
+   * same).
+   */
   final Map<String, Long> firstResults = new HashMap<>();
+
   /** Which replica (and at which index) first applied each add. */
   private final Map<String, String> firstWhere = new HashMap<>();
+
   /** Tags of adds acknowledged to a client. */
   final List<String> acked = new ArrayList<>();
+
   /** Steps an attempt may take before the client tries another server. */
   int attemptTimeout = 400;
+
   /** Attempts per operation before the client gives up on it. */
   int maxAttempts = 30;
+
   /** Steps an answer takes to leave its server: a crash within them loses it. */
   private static final int REPLY_LEAVES = 3;
+
   /** Probability that a reply is lost on its way back (the connection broke). */
   double replyLossRate = 0.02;
+
   /** Share of reads among the operations. */
   double readRate = 0.3;
+
   /** Clients finish what they started and start nothing new. */
   boolean stopping;
+
   /** Counters. */
   long ok;
+
   long failed;
   long unknown;
   long retries;
   long sessions;
   long expired;
+
   /** Adds acknowledged: the lower bound every read that starts later must see. */
   private long ackedAdds;
 
-  private record Reply(long at, long seq, Client client, Op op, int attempt, Object value, Throwable error,
-      SimNode server, long sent)
+  private record Reply(
+      long at,
+      long seq,
+      Client client,
+      Op op,
+      int attempt,
+      Object value,
+      Throwable error,
+      SimNode server,
+      long sent)
       implements Comparable<Reply> {
     @Override
     public int compareTo(Reply o) {
@@ -76,12 +101,16 @@ final class SimClients {
     final long sequence;
     final String tag;
     final long invoke;
+
     /** Adds acknowledged before it began (what a read must see). */
     final long mustSee;
+
     int attempts;
     long attemptStarted;
+
     /** Try again at this step (a back-off), 0 if not waiting for one. */
     long retryAt;
+
     /** Some attempt of this add may have reached a log. */
     boolean mayHaveApplied;
 
@@ -103,6 +132,7 @@ final class SimClients {
     long nextSequence = 1;
     long target;
     Op op;
+
     /** Idle until this step. */
     long idleUntil;
 
@@ -121,7 +151,9 @@ final class SimClients {
     return sim.step;
   }
 
-  /** One client event: a reply arrives, or a client times out, starts, or sends its next operation. */
+  /**
+   * One client event: a reply arrives, or a client times out, starts, or sends its next operation.
+   */
   void step() {
     if (!inbox.isEmpty() && inbox.peek().at() <= now() && sim.random.nextInt(3) != 0) {
       Reply r = inbox.poll();
@@ -140,7 +172,8 @@ final class SimClients {
     }
     if (c.op == null) {
       if (sim.random.nextInt(200) == 0) {
-        c.idleUntil = now() + sim.random.nextInt(4 * attemptTimeout); // a pause: sessions may expire
+        c.idleUntil =
+            now() + sim.random.nextInt(4 * attemptTimeout); // a pause: sessions may expire
         return;
       }
       start(c);
@@ -182,7 +215,11 @@ final class SimClients {
   private void start(Client c) {
     boolean read = sim.random.nextDouble() < readRate;
     long seq = read ? 0 : c.nextSequence++;
-    String tag = read ? null : new String(SimStateMachine.add(c.process, seq), java.nio.charset.StandardCharsets.UTF_8);
+    String tag =
+        read
+            ? null
+            : new String(
+                SimStateMachine.add(c.process, seq), java.nio.charset.StandardCharsets.UTF_8);
     c.op = new Op(read, seq, tag, now(), ackedAdds);
     // Half the reads go to any server (reads are served by followers too): so some reach a
     // server that is cut off or paused, however the client fared before.
@@ -193,7 +230,8 @@ final class SimClients {
   private void attempt(Client c) {
     Op op = c.op;
     if (op.attempts >= maxAttempts) {
-      finish(c, op.read || !op.mayHaveApplied ? Operation.Status.FAIL : Operation.Status.UNKNOWN, 0);
+      finish(
+          c, op.read || !op.mayHaveApplied ? Operation.Status.FAIL : Operation.Status.UNKNOWN, 0);
       return;
     }
     if (op.attempts > 0) retries++;
@@ -213,8 +251,12 @@ final class SimClients {
     } else {
       // Sent: from here on it may reach a log, whatever this attempt is told.
       op.mayHaveApplied = true;
-      d.proposeInSession(c.session, op.sequence, op.sequence, ByteString.copyFrom(SimStateMachine.add(c.process,
-          op.sequence))).whenComplete((p, t) -> send(c, op, attempt, p, t, n));
+      d.proposeInSession(
+              c.session,
+              op.sequence,
+              op.sequence,
+              ByteString.copyFrom(SimStateMachine.add(c.process, op.sequence)))
+          .whenComplete((p, t) -> send(c, op, attempt, p, t, n));
     }
     sim.settle(n); // the server takes the request now
   }
@@ -222,9 +264,19 @@ final class SimClients {
   /** A server's answer leaves for the client: it arrives later, or is lost with the connection. */
   private void send(Client c, Op op, int attempt, Object value, Throwable error, SimNode server) {
     if (sim.random.nextDouble() < replyLossRate) return;
-    inbox.add(new Reply(now() + 1 + sim.random.nextInt(20), replySeq++, c, op, attempt, value,
-        error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error,
-        server, now()));
+    inbox.add(
+        new Reply(
+            now() + 1 + sim.random.nextInt(20),
+            replySeq++,
+            c,
+            op,
+            attempt,
+            value,
+            error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error,
+            server,
+            now()));
   }
 
   private void onReply(Reply r) {
@@ -243,15 +295,29 @@ final class SimClients {
       if (op.read) {
         value = ByteBuffer.wrap((byte[]) r.value()).getLong();
         if (value < op.mustSee) {
-          throw new AssertionError("stale read: client " + c.process + " read " + value + " but " + op.mustSee
-              + " adds were acknowledged before the read began\n" + sim.describe());
+          throw new AssertionError(
+              "stale read: client "
+                  + c.process
+                  + " read "
+                  + value
+                  + " but "
+                  + op.mustSee
+                  + " adds were acknowledged before the read began\n"
+                  + sim.describe());
         }
       } else {
         value = ByteBuffer.wrap(((Proposal) r.value()).result()).getLong();
         Long first = firstResults.get(op.tag);
         if (first == null || first != value) {
-          throw new AssertionError("add " + op.tag + " returned " + value + " but its first application returned "
-              + first + "\n" + sim.describe());
+          throw new AssertionError(
+              "add "
+                  + op.tag
+                  + " returned "
+                  + value
+                  + " but its first application returned "
+                  + first
+                  + "\n"
+                  + sim.describe());
         }
         acked.add(op.tag);
         ackedAdds++;
@@ -268,7 +334,8 @@ final class SimClients {
       // No leader known there (an election is under way): back off, then ask another server.
       c.target = otherThan(c.target);
       op.retryAt = now() + 20 + sim.random.nextInt(40);
-    } else if (t instanceof ProposalFailedException pf && pf.kind() == ProposalFailedException.Kind.SESSION_EXPIRED) {
+    } else if (t instanceof ProposalFailedException pf
+        && pf.kind() == ProposalFailedException.Kind.SESSION_EXPIRED) {
       // The session is gone: an earlier attempt may have applied, and this one cannot tell.
       expired++;
       c.session = 0;
@@ -287,7 +354,8 @@ final class SimClients {
       sessions++;
       return;
     }
-    if (r.error() instanceof NotLeaderException nl && nl.leaderHint() != 0) c.target = nl.leaderHint();
+    if (r.error() instanceof NotLeaderException nl && nl.leaderHint() != 0)
+      c.target = nl.leaderHint();
     else c.target = otherThan(c.target);
     register(c);
   }
@@ -297,8 +365,10 @@ final class SimClients {
     c.op = null;
     long complete = status == Operation.Status.UNKNOWN ? Long.MAX_VALUE : now();
     // Times in the history are steps, scaled to read as milliseconds in reports.
-    history.add(op.read ? Operation.get(c.process, value, op.invoke * 1_000_000, scaled(complete), status)
-        : Operation.add(c.process, 1, value, op.invoke * 1_000_000, scaled(complete), status));
+    history.add(
+        op.read
+            ? Operation.get(c.process, value, op.invoke * 1_000_000, scaled(complete), status)
+            : Operation.add(c.process, 1, value, op.invoke * 1_000_000, scaled(complete), status));
     switch (status) {
       case OK -> ok++;
       case FAIL -> failed++;
@@ -319,14 +389,26 @@ final class SimClients {
     return next;
   }
 
-  /** A replica applied an add for the first time, with this result (its state machine reports it). */
+  /**
+   * A replica applied an add for the first time, with this result (its state machine reports it).
+   */
   void onFirstApplied(String tag, long result, String where) {
     Long before = firstResults.putIfAbsent(tag, result);
     if (before == null) firstWhere.put(tag, where);
     if (before != null && before != result) {
-      // Noted, not thrown: this runs inside the applier, which would take it for a state machine failure.
-      sim.violation("add " + tag + " returned " + before + " on " + firstWhere.get(tag) + " and " + result + " on "
-          + where);
+      // Noted, not thrown: this runs inside the applier, which would take it for a state machine
+      // failure.
+      sim.violation(
+          "add "
+              + tag
+              + " returned "
+              + before
+              + " on "
+              + firstWhere.get(tag)
+              + " and "
+              + result
+              + " on "
+              + where);
     }
   }
 
@@ -334,12 +416,18 @@ final class SimClients {
   void checkExactlyOnce(List<SimNode> replicas) {
     for (SimNode n : replicas) {
       if (!n.stateMachine.duplicates.isEmpty()) {
-        throw new AssertionError("node " + n.id + " applied adds twice: " + n.stateMachine.duplicates + "\n"
-            + sim.describe());
+        throw new AssertionError(
+            "node "
+                + n.id
+                + " applied adds twice: "
+                + n.stateMachine.duplicates
+                + "\n"
+                + sim.describe());
       }
       for (String tag : acked) {
         if (!n.stateMachine.adds.containsKey(tag)) {
-          throw new AssertionError("acknowledged add " + tag + " is missing on node " + n.id + "\n" + sim.describe());
+          throw new AssertionError(
+              "acknowledged add " + tag + " is missing on node " + n.id + "\n" + sim.describe());
         }
       }
     }
@@ -347,7 +435,21 @@ final class SimClients {
 
   @Override
   public String toString() {
-    return clients.size() + " clients: " + history.size() + " operations (" + ok + " ok, " + failed + " failed, "
-        + unknown + " unknown), " + retries + " retries, " + sessions + " sessions, " + expired + " expired";
+    return clients.size()
+        + " clients: "
+        + history.size()
+        + " operations ("
+        + ok
+        + " ok, "
+        + failed
+        + " failed, "
+        + unknown
+        + " unknown), "
+        + retries
+        + " retries, "
+        + sessions
+        + " sessions, "
+        + expired
+        + " expired";
   }
 }

@@ -36,10 +36,10 @@ import java.util.function.Supplier;
 /**
  * A cluster of {@link SimNode}s on a {@link SimNetwork}, driven one event at a time by a seeded
  * generator: no threads, no sleeps, the same seed gives the same run. Each node is the real
- * runtime, a {@link NodeDriver} with its log writer and applier, on lanes of a {@link
- * SimScheduler} with manual ticks: an event runs a node's lanes (its loop until it is idle, its
- * applier, and its log writer when the seed says the disk is done) and the simulation watches the
- * Readies the driver carries out.
+ * runtime, a {@link NodeDriver} with its log writer and applier, on lanes of a {@link SimScheduler}
+ * with manual ticks: an event runs a node's lanes (its loop until it is idle, its applier, and its
+ * log writer when the seed says the disk is done) and the simulation watches the Readies the driver
+ * carries out.
  */
 final class SimCluster {
   final long seed;
@@ -49,31 +49,45 @@ final class SimCluster {
   final TreeMap<Long, SimNode> nodes = new TreeMap<>();
   final long[] ids;
   final Invariants invariants;
+
   /** The latest events, printed when something fails. */
   private final ArrayDeque<String> trace = new ArrayDeque<>();
+
   private static final int TRACE_LINES = 60;
   long step;
+
   /** Probability that a disk write completes as soon as it is handed out. */
   double syncWriteRate = 0.5;
+
   /** Proposals made, accepted by a leader. */
   long proposed;
+
   /** Membership changes a leader accepted. */
   long confChanges;
+
   /** Reads served, and of those by a follower. */
   long readsServed;
+
   long followerReads;
+
   /** Pauses, and disk stalls. */
   long pauses;
+
   long diskStalls;
   long applyStalls;
+
   /** Snapshots taken by nodes, and snapshots installed from a leader. */
   long snapshotsTaken;
+
   long snapshotsInstalled;
   private int nextCommand;
+
   /** The clients, if the run has any. */
   SimClients clients;
+
   /** Sessions idle this long, by the leader's clock in the entries, expire. */
   final long sessionTimeoutMs;
+
   /** Observer of every node's Ready, for tests that count messages. */
   Consumer<Ready> readyObserver = rd -> {};
 
@@ -82,17 +96,18 @@ final class SimCluster {
   }
 
   /**
-   * size founding voters (ids 1..size) and spares servers (the next ids) that run with an empty
-   * log and no configuration until a leader adds them. With spares, the founders bootstrap as a
-   * server does, with the founding configuration as entry 1 of the log, so that a joining server
-   * learns it from the leader; without, it is stored as the initial snapshot's.
+   * size founding voters (ids 1..size) and spares servers (the next ids) that run with an empty log
+   * and no configuration until a leader adds them. With spares, the founders bootstrap as a server
+   * does, with the founding configuration as entry 1 of the log, so that a joining server learns it
+   * from the leader; without, it is stored as the initial snapshot's.
    */
   SimCluster(int size, int spares, long seed, Consumer<RaftConfig.Builder> tune) {
     this(size, spares, seed, tune, io.raftjvm.runtime.ApplyWorker.DEFAULT_SESSION_TIMEOUT_MS);
   }
 
   /** As above, with client sessions expiring after sessionTimeoutMs idle. */
-  SimCluster(int size, int spares, long seed, Consumer<RaftConfig.Builder> tune, long sessionTimeoutMs) {
+  SimCluster(
+      int size, int spares, long seed, Consumer<RaftConfig.Builder> tune, long sessionTimeoutMs) {
     this.seed = seed;
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.random = new SplittableRandom(seed);
@@ -105,8 +120,12 @@ final class SimCluster {
     ConfState.Builder founding = ConfState.newBuilder();
     for (long id : founders) founding.addVoters(id);
     for (long id : ids) {
-      RaftConfig.Builder b = RaftConfig.builder(id).electionTicks(10).heartbeatTicks(2)
-          .random(random.split()).logger(logger(id));
+      RaftConfig.Builder b =
+          RaftConfig.builder(id)
+              .electionTicks(10)
+              .heartbeatTicks(2)
+              .random(random.split())
+              .logger(logger(id));
       tune.accept(b);
       MemoryStorage disk;
       if (spares == 0) {
@@ -159,7 +178,8 @@ final class SimCluster {
 
   /** Context for a failure: the seed, the step and the latest events. */
   String describe() {
-    StringBuilder sb = new StringBuilder("seed=" + seed + ", step=" + step + ", nodes=" + ids.length + "\n");
+    StringBuilder sb =
+        new StringBuilder("seed=" + seed + ", step=" + step + ", nodes=" + ids.length + "\n");
     for (SimNode n : nodes.values()) {
       sb.append("  ").append(n.up ? brief(n.node.status()) : "node " + n.id + " down");
       if (n.up && n.driver.failure() != null) sb.append(" STOPPED: ").append(n.driver.failure());
@@ -171,9 +191,26 @@ final class SimCluster {
   }
 
   private static String brief(RaftNode.Status st) {
-    return "node " + st.id() + " " + st.role() + " term=" + st.term() + " vote=" + st.vote() + " lead=" + st.lead()
-        + " commit=" + st.commit() + " applied=" + st.applied() + " last=" + st.lastIndex() + " voters="
-        + st.conf().getVotersList() + " learners=" + st.conf().getLearnersList()
+    return "node "
+        + st.id()
+        + " "
+        + st.role()
+        + " term="
+        + st.term()
+        + " vote="
+        + st.vote()
+        + " lead="
+        + st.lead()
+        + " commit="
+        + st.commit()
+        + " applied="
+        + st.applied()
+        + " last="
+        + st.lastIndex()
+        + " voters="
+        + st.conf().getVotersList()
+        + " learners="
+        + st.conf().getLearnersList()
         + (st.progress().isEmpty() ? "" : " progress=" + st.progress());
   }
 
@@ -193,13 +230,26 @@ final class SimCluster {
     n.node = RaftNode.create(n.config, n.disk);
     n.stateMachine = new SimStateMachine();
     SimStateMachine sm = n.stateMachine;
-    sm.onAdd = (tag, result) -> {
-      if (clients != null) {
-        clients.onFirstApplied(tag, result, "node " + n.id + " (restart " + n.restarts + ") at index " + sm.applying);
-      }
-    };
-    n.driver = new NodeDriver(n.id, n.node, new ObservedStore(n), n.stateMachine, n.snapshots,
-        new SnapshotPolicy(0, 0, 0, sessionTimeoutMs), n.lanes, TICK_MILLIS, n.config.logger());
+    sm.onAdd =
+        (tag, result) -> {
+          if (clients != null) {
+            clients.onFirstApplied(
+                tag,
+                result,
+                "node " + n.id + " (restart " + n.restarts + ") at index " + sm.applying);
+          }
+        };
+    n.driver =
+        new NodeDriver(
+            n.id,
+            n.node,
+            new ObservedStore(n),
+            n.stateMachine,
+            n.snapshots,
+            new SnapshotPolicy(0, 0, 0, sessionTimeoutMs),
+            n.lanes,
+            TICK_MILLIS,
+            n.config.logger());
     n.driver.observeReadies(rd -> observe(n, rd));
     n.up = true;
     long base = n.disk.snapshot().getMetadata().getIndex();
@@ -208,7 +258,8 @@ final class SimCluster {
     n.view.clear();
     RaftNode.Status st = n.node.status();
     n.view.addAll(committed.subList(0, (int) st.firstIndex() - 1));
-    if (st.lastIndex() >= st.firstIndex()) n.view.addAll(n.node.entries(st.firstIndex(), st.lastIndex() + 1));
+    if (st.lastIndex() >= st.firstIndex())
+      n.view.addAll(n.node.entries(st.firstIndex(), st.lastIndex() + 1));
     n.seenCommit = st.commit();
     n.verifiedCommit = 0;
     n.driver.start(transport(n));
@@ -216,7 +267,10 @@ final class SimCluster {
 
   private static final long TICK_MILLIS = 10;
 
-  /** The node's transport: into the simulated network; a snapshot's data goes straight into the receiver's store. */
+  /**
+   * The node's transport: into the simulated network; a snapshot's data goes straight into the
+   * receiver's store.
+   */
   private Transport transport(SimNode n) {
     return new Transport() {
       @Override
@@ -232,7 +286,8 @@ final class SimCluster {
         SimNode to = nodes.get(m.getTo());
         if (to != null) {
           try (java.io.InputStream in = snapshot.open()) {
-            SnapshotStore.Writer w = to.snapshots.begin(snapshot.metadata().getIndex(), snapshot.metadata().getTerm());
+            SnapshotStore.Writer w =
+                to.snapshots.begin(snapshot.metadata().getIndex(), snapshot.metadata().getTerm());
             w.out().write(in.readAllBytes());
             w.finishReceived(snapshot.metadata(), snapshot.size(), snapshot.crc32c());
           } catch (java.io.IOException e) {
@@ -251,8 +306,14 @@ final class SimCluster {
   private void observe(SimNode n, Ready rd) {
     readyObserver.accept(rd);
     if (rd.softState() != null) trace("node " + n.id + " is now " + rd.softState());
-    if (rd.confState() != null) trace("node " + n.id + " switches to voters " + rd.confState().getVotersList()
-        + " learners " + rd.confState().getLearnersList());
+    if (rd.confState() != null)
+      trace(
+          "node "
+              + n.id
+              + " switches to voters "
+              + rd.confState().getVotersList()
+              + " learners "
+              + rd.confState().getLearnersList());
     invariants.onSend(n, rd.sendNow());
     invariants.onSend(n, rd.sendAfterPersist());
     if (rd.snapshot() != null) {
@@ -269,8 +330,15 @@ final class SimCluster {
       long from = rd.toPersist().get(0).getIndex();
       while (n.view.size() >= from) n.view.remove(n.view.size() - 1);
       if (n.view.size() != from - 1) {
-        throw new AssertionError("node " + n.id + " hands out entries from " + from + " but its log ends at "
-            + n.view.size() + "\n" + describe());
+        throw new AssertionError(
+            "node "
+                + n.id
+                + " hands out entries from "
+                + from
+                + " but its log ends at "
+                + n.view.size()
+                + "\n"
+                + describe());
       }
       n.view.addAll(rd.toPersist());
       invariants.onAppended(n, from);
@@ -333,7 +401,13 @@ final class SimCluster {
     n.paused = true;
     n.pausedUntil = step + steps;
     pauses++;
-    trace("pause " + id + " for " + steps + " steps" + (n.driver.role() == Role.LEADER ? " (the leader)" : ""));
+    trace(
+        "pause "
+            + id
+            + " for "
+            + steps
+            + " steps"
+            + (n.driver.role() == Role.LEADER ? " (the leader)" : ""));
   }
 
   /** Node id's disk finishes no write for the given steps (0: until {@link #unstallDisk}). */
@@ -341,7 +415,11 @@ final class SimCluster {
     SimNode n = nodes.get(id);
     n.diskStalledUntil = steps > 0 ? step + steps : Long.MAX_VALUE;
     diskStalls++;
-    trace("disk of " + id + " stalls" + (n.up && n.driver.role() == Role.LEADER ? " (the leader)" : ""));
+    trace(
+        "disk of "
+            + id
+            + " stalls"
+            + (n.up && n.driver.role() == Role.LEADER ? " (the leader)" : ""));
   }
 
   void unstallDisk(long id) {
@@ -419,7 +497,10 @@ final class SimCluster {
     return f;
   }
 
-  /** Proposes on node id; returns null when it is not the leader or refuses (transfer under way, log full). */
+  /**
+   * Proposes on node id; returns null when it is not the leader or refuses (transfer under way, log
+   * full).
+   */
   EntryId propose(long id, ByteString data) {
     SimNode n = nodes.get(id);
     if (!n.up || n.paused) return null;
@@ -442,12 +523,28 @@ final class SimCluster {
     if (!n.up || n.paused) return false;
     CompletableFuture<?> f = onLoop(n, () -> n.driver.changeMembership(cc));
     if (f.isCompletedExceptionally()) {
-      trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " refused: " + cause(f));
+      trace(
+          "conf change "
+              + cc.getType()
+              + " "
+              + cc.getNodeId()
+              + " on "
+              + id
+              + " refused: "
+              + cause(f));
       settle(n);
       return false;
     }
     confChanges++;
-    trace("conf change " + cc.getType() + " " + cc.getNodeId() + " on " + id + " -> " + n.node.status().lastIndex());
+    trace(
+        "conf change "
+            + cc.getType()
+            + " "
+            + cc.getNodeId()
+            + " on "
+            + id
+            + " -> "
+            + n.node.status().lastIndex());
     settle(n);
     return true;
   }
@@ -457,9 +554,9 @@ final class SimCluster {
   }
 
   /**
-   * Node id snapshots its state machine as of what it applied, then compacts its log up to
-   * margin entries before it (the margin serves slow followers from the log). The snapshot goes
-   * through the applier and the log writer, which run (with the writes queued before) until done.
+   * Node id snapshots its state machine as of what it applied, then compacts its log up to margin
+   * entries before it (the margin serves slow followers from the log). The snapshot goes through
+   * the applier and the log writer, which run (with the writes queued before) until done.
    */
   void snapshot(long id, int margin) {
     SimNode n = nodes.get(id);
@@ -467,9 +564,13 @@ final class SimCluster {
     long before = n.disk.snapshot().getMetadata().getIndex();
     CompletableFuture<Long> f = onLoop(n, () -> n.driver.snapshot(margin));
     for (int guard = 0; !f.isDone() && n.up; guard++) {
-      if (guard > 10_000) throw new AssertionError("node " + id + " never finishes its snapshot\n" + describe());
-      boolean ran = scheduler.runAll(n.loopLane()) + (n.applyStalledUntil > step ? 0 : scheduler.runAll(n.applyLane()))
-          + (n.diskStalled() ? 0 : scheduler.runAll(n.writerLane())) > 0;
+      if (guard > 10_000)
+        throw new AssertionError("node " + id + " never finishes its snapshot\n" + describe());
+      boolean ran =
+          scheduler.runAll(n.loopLane())
+                  + (n.applyStalledUntil > step ? 0 : scheduler.runAll(n.applyLane()))
+                  + (n.diskStalled() ? 0 : scheduler.runAll(n.writerLane()))
+              > 0;
       if (!ran) break;
     }
     settle(n);
@@ -482,8 +583,8 @@ final class SimCluster {
 
   /**
    * Node id asks for a linearizable read. The state machine answers with the index of the last
-   * command it applied: every command known committed anywhere when the read began must be
-   * covered (checked when the answer comes).
+   * command it applied: every command known committed anywhere when the read began must be covered
+   * (checked when the answer comes).
    */
   void read(long id) {
     SimNode n = nodes.get(id);
@@ -495,16 +596,24 @@ final class SimCluster {
       return;
     }
     trace("read on " + id + " (commands committed so far: up to " + mustSee + ")");
-    f.thenAccept(answer -> {
-      long seen = java.nio.ByteBuffer.wrap(answer).getLong(8);
-      if (seen < mustSee) {
-        throw new AssertionError("stale read on node " + n.id + ": its state machine had applied commands up to "
-            + seen + " but the command at " + mustSee + " was known committed when the read began\n" + describe());
-      }
-      readsServed++;
-      if (n.driver.role() != Role.LEADER) followerReads++;
-      trace("read on " + id + " served with commands up to " + seen);
-    });
+    f.thenAccept(
+        answer -> {
+          long seen = java.nio.ByteBuffer.wrap(answer).getLong(8);
+          if (seen < mustSee) {
+            throw new AssertionError(
+                "stale read on node "
+                    + n.id
+                    + ": its state machine had applied commands up to "
+                    + seen
+                    + " but the command at "
+                    + mustSee
+                    + " was known committed when the read began\n"
+                    + describe());
+          }
+          readsServed++;
+          if (n.driver.role() != Role.LEADER) followerReads++;
+          trace("read on " + id + " served with commands up to " + seen);
+        });
     settle(n);
   }
 
@@ -614,7 +723,10 @@ final class SimCluster {
 
   // ------------------------------------------------------------------ scenario helpers
 
-  /** Calls tickAll rounds times: every up node ticks rounds times, with the network drained after each. */
+  /**
+   * Calls tickAll rounds times: every up node ticks rounds times, with the network drained after
+   * each.
+   */
   void tickAll(int rounds) {
     for (int i = 0; i < rounds; i++) tickAll();
   }
@@ -653,7 +765,8 @@ final class SimCluster {
     List<EntryId> out = new ArrayList<>(count);
     for (CompletableFuture<?> f : futures) {
       scheduler.runOne(n.loopLane()); // this proposal; the drain it asks for runs after the last
-      if (f.isCompletedExceptionally()) throw new AssertionError("proposal refused: " + cause(f) + "\n" + describe());
+      if (f.isCompletedExceptionally())
+        throw new AssertionError("proposal refused: " + cause(f) + "\n" + describe());
       RaftNode.Status st = n.node.status();
       out.add(new EntryId(st.term(), st.lastIndex()));
       proposed++;
@@ -680,8 +793,8 @@ final class SimCluster {
 
   /**
    * The labs' {@code one()}: proposes data on the leader, proposing again if a later leader lost
-   * the entry, until at least expected up nodes applied it. Each round is one tickAll. Returns
-   * the entry's index; fails, naming the seed, after maxRounds rounds.
+   * the entry, until at least expected up nodes applied it. Each round is one tickAll. Returns the
+   * entry's index; fails, naming the seed, after maxRounds rounds.
    */
   long one(ByteString data, int expected, int maxRounds) {
     return one(data, expected, maxRounds, this::tickAll);
@@ -701,16 +814,27 @@ final class SimCluster {
       }
       if (i < maxRounds) round.run();
     }
-    throw new AssertionError("proposal " + data.toStringUtf8() + (at == null ? " was never accepted" : " at " + at)
-        + " not applied on " + expected + " nodes within " + maxRounds + " rounds\n" + describe());
+    throw new AssertionError(
+        "proposal "
+            + data.toStringUtf8()
+            + (at == null ? " was never accepted" : " at " + at)
+            + " not applied on "
+            + expected
+            + " nodes within "
+            + maxRounds
+            + " rounds\n"
+            + describe());
   }
 
-  /** The up leader of the highest term among those whose links reach a majority, both ways, or null. */
+  /**
+   * The up leader of the highest term among those whose links reach a majority, both ways, or null.
+   */
   private SimNode reachableLeader() {
     SimNode best = null;
     for (SimNode n : upNodes()) {
       RaftNode.Status st = n.node.status();
-      if (st.role() != Role.LEADER || (best != null && st.term() <= best.node.status().term())) continue;
+      if (st.role() != Role.LEADER || (best != null && st.term() <= best.node.status().term()))
+        continue;
       int reach = 1;
       for (SimNode o : upNodes()) {
         if (o != n && !net.isCut(n.id, o.id) && !net.isCut(o.id, n.id)) reach++;
@@ -794,12 +918,20 @@ final class SimCluster {
     List<Entry> reference = null;
     for (SimNode n : upNodes()) {
       if (n.applied.size() < index) {
-        throw new AssertionError("node " + n.id + " applied " + n.applied.size() + " entries, expected at least "
-            + index + "\n" + describe());
+        throw new AssertionError(
+            "node "
+                + n.id
+                + " applied "
+                + n.applied.size()
+                + " entries, expected at least "
+                + index
+                + "\n"
+                + describe());
       }
       List<Entry> mine = n.applied.subList(0, (int) index);
       if (reference == null) reference = mine;
-      else if (!reference.equals(mine)) throw new AssertionError("applied logs differ\n" + describe());
+      else if (!reference.equals(mine))
+        throw new AssertionError("applied logs differ\n" + describe());
     }
   }
 }

@@ -8,31 +8,42 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A simulated network: messages in flight, delivered one at a time in an order the seeded
- * generator picks. It drops, duplicates and reorders messages and cuts links (one direction at a
- * time, so partitions can be asymmetric). No threads, no clock.
+ * A simulated network: messages in flight, delivered one at a time in an order the seeded generator
+ * picks. It drops, duplicates and reorders messages and cuts links (one direction at a time, so
+ * partitions can be asymmetric). No threads, no clock.
  */
 final class SimNetwork {
   private final SplittableRandom random;
   private final List<Message> inFlight = new ArrayList<>();
+
   /** Directed links that drop everything: from * 1000 + to. */
   private final Set<Long> cut = new HashSet<>();
+
   /** Probability that a sent message is lost. */
   double dropRate;
+
   /** Probability that a sent message is delivered twice. */
   double duplicateRate;
+
   /** How far from the head of the queue delivery may pick: 1 keeps FIFO order. */
   int reorderWindow = 1;
+
   /** Probability that a sent message is held back for a long time (maxDelay events at most). */
   double delayRate;
+
   int maxDelay = 500;
+
   /** Held-back messages and the event count at which each rejoins the queue. */
   private final List<Message> delayed = new ArrayList<>();
+
   private final List<Long> delayedUntil = new ArrayList<>();
+
   /** Event counter, advanced by {@link #advance}. */
   private long now;
+
   /** Counters, for tests that measure traffic. */
   long sent;
+
   long dropped;
   long delivered;
 

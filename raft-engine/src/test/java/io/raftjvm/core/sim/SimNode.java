@@ -20,36 +20,53 @@ import java.util.List;
 final class SimNode {
   final long id;
   final RaftConfig config;
+
   /** What survives a crash. */
   final MemoryStorage disk;
+
   final MemorySnapshotStore snapshots = new MemorySnapshotStore();
+
   /** The running incarnation; null while down. */
   RaftNode node;
+
   NodeDriver driver;
   SimScheduler.NodeLanes lanes;
   SimStateMachine stateMachine;
   boolean up;
-  /** Entries applied, in order, since the last restart (entries up to a snapshot count as applied). */
+
+  /**
+   * Entries applied, in order, since the last restart (entries up to a snapshot count as applied).
+   */
   final List<Entry> applied = new ArrayList<>();
+
   /**
    * The node's whole log as the sim has seen it change through Readies (the core changes its log
    * only in ways a Ready reports): view.get(i) has index i + 1.
    */
   final List<Entry> view = new ArrayList<>();
+
   /** Highest commit index seen from this incarnation. */
   long seenCommit;
+
   /** Entries up to here were checked against the cluster's committed prefix. */
   long verifiedCommit;
+
   int restarts;
+
   /** The step of its latest crash (-1: never). */
   long crashedAt = -1;
+
   /** Paused (SIGSTOP, a long GC) until this step: nothing of it runs, work queues up. */
   long pausedUntil;
+
   boolean paused;
+
   /** Its disk finishes no write before this step (a stalled sync). */
   long diskStalledUntil;
+
   /** Its state machine applies nothing before this step (a slow apply). */
   long applyStalledUntil;
+
   /** Messages that reached it while paused, not read yet (they wait in its sockets). */
   final List<io.raftjvm.proto.Message> held = new ArrayList<>();
 
@@ -80,7 +97,10 @@ final class SimNode {
     return diskStalledUntil > 0;
   }
 
-  /** Entries in its log that its disk does not hold yet (what a stalled disk makes it keep in memory). */
+  /**
+   * Entries in its log that its disk does not hold yet (what a stalled disk makes it keep in
+   * memory).
+   */
   long unwritten() {
     return up ? node.status().lastIndex() - disk.lastIndex() : 0;
   }

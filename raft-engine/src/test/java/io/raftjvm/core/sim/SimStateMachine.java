@@ -28,13 +28,18 @@ final class SimStateMachine implements StateMachine {
   record Applied(long index, long term, byte[] data) {}
 
   final List<Applied> commands = new ArrayList<>();
+
   /** Adds applied: tag -> position in commands. */
   final Map<String, Integer> adds = new HashMap<>();
+
   long counter;
+
   /** Adds applied twice, with where. */
   final List<String> duplicates = new ArrayList<>();
+
   /** Told of each add this replica applies for the first time, with its result. */
-  java.util.function.BiConsumer<String, Long> onAdd = (tag, result) -> { };
+  java.util.function.BiConsumer<String, Long> onAdd = (tag, result) -> {};
+
   /** Index of the entry being applied (for reports). */
   long applying;
 
@@ -52,12 +57,14 @@ final class SimStateMachine implements StateMachine {
     List<byte[]> out = new ArrayList<>(entries.size());
     for (CommittedEntry e : entries) {
       long last = lastApplied();
-      if (e.index() <= last) throw new IllegalStateException("applies " + e.index() + " after " + last);
+      if (e.index() <= last)
+        throw new IllegalStateException("applies " + e.index() + " after " + last);
       String tag = tagOf(e.data());
       if (tag != null) {
         Integer before = adds.putIfAbsent(tag, commands.size());
         if (before != null) {
-          duplicates.add(tag + " at index " + e.index() + ", first at " + commands.get(before).index());
+          duplicates.add(
+              tag + " at index " + e.index() + ", first at " + commands.get(before).index());
         }
         counter++;
         applying = e.index();

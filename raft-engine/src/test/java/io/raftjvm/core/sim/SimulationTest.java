@@ -23,15 +23,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  * every retry answered with its first result, no read older than a write acknowledged before it.
  *
  * <p>Replay one seed: {@code bin/raft-sim.sh --seed N --nodes 5} (or {@code --membership}). The
- * failure message starts with that command line, then names the seed and step and prints the
- * latest events.
+ * failure message starts with that command line, then names the seed and step and prints the latest
+ * events.
  */
 @DisplayName("Simulation: Figure 3 properties under faults")
 class SimulationTest {
   static final int STEPS = Integer.getInteger("raft.sim.steps", 20_000);
   static final int SEEDS_PER_SIZE = Integer.getInteger("raft.sim.seeds", 150);
 
-  /** Append size caps: 1 byte means one entry per append, which splits what a leader sends the most. */
+  /**
+   * Append size caps: 1 byte means one entry per append, which splits what a leader sends the most.
+   */
   private static final long[] MSG_SIZES = {1, 64, 4096};
 
   static Stream<Arguments> seeds() {
@@ -69,15 +71,26 @@ class SimulationTest {
 
   private static void run(int nodes, int spares, long seed) {
     String plant = System.getProperty("raft.sim.plant", "");
-    PlantedFault[] planted = plant.isBlank() ? new PlantedFault[0]
-        : java.util.Arrays.stream(plant.split(",")).map(String::trim).map(PlantedFault::valueOf)
-            .toArray(PlantedFault[]::new);
+    PlantedFault[] planted =
+        plant.isBlank()
+            ? new PlantedFault[0]
+            : java.util.Arrays.stream(plant.split(","))
+                .map(String::trim)
+                .map(PlantedFault::valueOf)
+                .toArray(PlantedFault[]::new);
     try {
       run(nodes, spares, seed, planted);
     } catch (AssertionError e) {
-      throw new AssertionError("replay: bin/raft-sim.sh --seed " + seed + " --nodes " + nodes
-          + (spares > 0 ? " --membership" : "") + (plant.isBlank() ? "" : " --plant " + plant) + "\n"
-          + e.getMessage(), e.getCause() != null ? e.getCause() : e);
+      throw new AssertionError(
+          "replay: bin/raft-sim.sh --seed "
+              + seed
+              + " --nodes "
+              + nodes
+              + (spares > 0 ? " --membership" : "")
+              + (plant.isBlank() ? "" : " --plant " + plant)
+              + "\n"
+              + e.getMessage(),
+          e.getCause() != null ? e.getCause() : e);
     }
   }
 
@@ -87,9 +100,20 @@ class SimulationTest {
     boolean preVote = (seed & 1) == 0;
     boolean checkQuorum = (seed & 2) == 0;
     boolean leaseReads = checkQuorum && (seed / 16) % 2 == 1;
-    SimCluster sim = new SimCluster(nodes, spares, seed, b -> b.preVote(preVote).checkQuorum(checkQuorum).leaseReads(leaseReads).plant(planted)
-        .maxSizePerMsg(MSG_SIZES[(int) (seed % MSG_SIZES.length)]).maxInflightMsgs(4).maxInflightBytes(1024),
-        seed % 5 == 0 ? 2_000 : io.raftjvm.runtime.ApplyWorker.DEFAULT_SESSION_TIMEOUT_MS);
+    SimCluster sim =
+        new SimCluster(
+            nodes,
+            spares,
+            seed,
+            b ->
+                b.preVote(preVote)
+                    .checkQuorum(checkQuorum)
+                    .leaseReads(leaseReads)
+                    .plant(planted)
+                    .maxSizePerMsg(MSG_SIZES[(int) (seed % MSG_SIZES.length)])
+                    .maxInflightMsgs(4)
+                    .maxInflightBytes(1024),
+            seed % 5 == 0 ? 2_000 : io.raftjvm.runtime.ApplyWorker.DEFAULT_SESSION_TIMEOUT_MS);
     sim.net.dropRate = (seed % 3) * 0.05;
     sim.net.duplicateRate = 0.03;
     sim.net.reorderWindow = 1 + (int) (seed % 4);
@@ -102,9 +126,12 @@ class SimulationTest {
     chaos.crashRate = stormy ? 0.01 + (seed % 3) * 0.01 : 0.002 + (seed % 3) * 0.002;
     chaos.restartRate = stormy ? 0.03 : 0.01;
     chaos.partitionRate = stormy ? 0.02 : 0.01;
-    // Half the seeds snapshot and compact now and then: lagging followers then need InstallSnapshot.
+    // Half the seeds snapshot and compact now and then: lagging followers then need
+    // InstallSnapshot.
     if ((seed / 8) % 2 == 0) chaos.snapshotRate = 0.005;
-    if (spares > 0) chaos.membershipRate = Double.parseDouble(System.getProperty("raft.sim.membership.rate", "0.01"));
+    if (spares > 0)
+      chaos.membershipRate =
+          Double.parseDouble(System.getProperty("raft.sim.membership.rate", "0.01"));
     // Clients on every seed: sessions, retries, reads on leaders and followers. Some seeds expire
     // idle sessions quickly; some serve reads from the leader's lease, with the clocks in step.
     sim.clients = new SimClients(sim, 2 + (int) (seed % 3));
@@ -189,12 +216,32 @@ class SimulationTest {
 
     @Override
     public String toString() {
-      return String.format("simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
-          + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
-          + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses, %d disk stalls, %d slow appliers; "
-          + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired", runs,
-          steps, invariantChecks, committed, terms, restarts, sent, dropped, confChanges, snapshotsTaken,
-          snapshotsInstalled, reads, followerReads, pauses, diskStalls, applyStalls, clientOps, clientOk, clientUnknown, clientRetries, sessionsExpired);
+      return String.format(
+          "simulation: %d runs, %d fault steps, %d invariant checks, %d entries committed, "
+              + "%d terms, %d restarts, %d messages sent (%d dropped), %d membership changes accepted, "
+              + "%d snapshots taken, %d installed from a leader, %d linearizable reads served (%d by followers), %d pauses, %d disk stalls, %d slow appliers; "
+              + "clients: %d operations checked linearizable (%d ok, %d unknown), %d retries, %d sessions expired",
+          runs,
+          steps,
+          invariantChecks,
+          committed,
+          terms,
+          restarts,
+          sent,
+          dropped,
+          confChanges,
+          snapshotsTaken,
+          snapshotsInstalled,
+          reads,
+          followerReads,
+          pauses,
+          diskStalls,
+          applyStalls,
+          clientOps,
+          clientOk,
+          clientUnknown,
+          clientRetries,
+          sessionsExpired);
     }
   }
 

@@ -8,7 +8,9 @@ import io.raftjvm.core.ConfChanges;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** Thesis ch. 5 (log compaction): followers the leader's log no longer reaches catch up by snapshot. */
+/**
+ * Thesis ch. 5 (log compaction): followers the leader's log no longer reaches catch up by snapshot.
+ */
 @DisplayName("Scenarios: snapshots and InstallSnapshot (thesis ch. 5)")
 class SnapshotScenarioTest {
   private static final int ROUNDS = 100;
@@ -22,7 +24,8 @@ class SnapshotScenarioTest {
     sim.net.isolate(lagging, sim.ids);
     for (int i = 0; i < 50; i++) sim.one(ByteString.copyFromUtf8("a" + i), 2, ROUNDS);
     for (long id : sim.ids) if (id != lagging) sim.snapshot(id, 0);
-    assertTrue(sim.node(leader).disk.firstIndex() > sim.node(lagging).lastIndex() + 1,
+    assertTrue(
+        sim.node(leader).disk.firstIndex() > sim.node(lagging).lastIndex() + 1,
         "the leader's log no longer holds what the follower needs");
     sim.net.heal();
     long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
@@ -39,15 +42,21 @@ class SnapshotScenarioTest {
     for (int i = 0; i < 20; i++) sim.one(ByteString.copyFromUtf8("b" + i), 3, ROUNDS);
     for (long id = 1; id <= 3; id++) sim.snapshot(id, 0);
     assertTrue(sim.changeMembership(leader, ConfChanges.addLearner(4, "sim-4:1", "")));
-    sim.tickUntil(ROUNDS, () -> sim.node(4).node.confState().getLearnersList().contains(4L)
-        && sim.node(4).node.commitIndex() >= sim.node(leader).node.commitIndex());
+    sim.tickUntil(
+        ROUNDS,
+        () ->
+            sim.node(4).node.confState().getLearnersList().contains(4L)
+                && sim.node(4).node.commitIndex() >= sim.node(leader).node.commitIndex());
     assertEquals(1, sim.snapshotsInstalled);
     assertEquals(sim.node(leader).node.confState(), sim.node(4).node.confState());
     long last = sim.one(ByteString.copyFromUtf8("after"), 4, ROUNDS);
     sim.assertAllApplied(last);
   }
 
-  /** A server restarts from its snapshot and the log after it; entries kept before it (the margin) are not re-applied. */
+  /**
+   * A server restarts from its snapshot and the log after it; entries kept before it (the margin)
+   * are not re-applied.
+   */
   @Test
   void restartRestoresTheSnapshotThenReplaysTheLog() {
     SimCluster sim = SimCluster.of(3, 13);
@@ -55,7 +64,8 @@ class SnapshotScenarioTest {
     for (int i = 0; i < 30; i++) sim.one(ByteString.copyFromUtf8("c" + i), 3, ROUNDS);
     sim.snapshot(2, 10);
     long snap = sim.node(2).disk.snapshot().getMetadata().getIndex();
-    assertTrue(sim.node(2).disk.firstIndex() < snap, "a margin of entries stays before the snapshot");
+    assertTrue(
+        sim.node(2).disk.firstIndex() < snap, "a margin of entries stays before the snapshot");
     for (int i = 0; i < 5; i++) sim.one(ByteString.copyFromUtf8("d" + i), 3, ROUNDS);
     sim.crash(2);
     sim.restart(2); // Invariants.onApply fails if it applies anything at or below snap again

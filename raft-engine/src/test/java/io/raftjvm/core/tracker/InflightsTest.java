@@ -100,14 +100,15 @@ class InflightsTest {
     long next = 1;
     for (int round = 0; round < 10; round++) {
       while (!in.full()) in.add(next++, 1);
-      in.freeLE(next - 3);  // frees the oldest of three
+      in.freeLE(next - 3); // frees the oldest of three
       assertEquals(2, in.count(), "round " + round);
       in.add(next++, 1);
-      in.freeLE(next - 2);  // leaves only the newest
+      in.freeLE(next - 2); // leaves only the newest
       assertEquals(1, in.count(), "round " + round);
     }
     long newest = next - 1;
-    assertThrows(IllegalStateException.class, () -> in.add(newest, 1), "order is checked across the wrap");
+    assertThrows(
+        IllegalStateException.class, () -> in.add(newest, 1), "order is checked across the wrap");
   }
 
   @Test

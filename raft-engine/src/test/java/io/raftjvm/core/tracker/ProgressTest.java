@@ -95,7 +95,10 @@ class ProgressTest {
     }
   }
 
-  /** A rejection in REPLICATE falls back to PROBE, from the follower's hint but never below match + 1. */
+  /**
+   * A rejection in REPLICATE falls back to PROBE, from the follower's hint but never below match +
+   * 1.
+   */
   @ParameterizedTest(name = "match 5, reject {0} hint {1} -> next {2}")
   @CsvSource({"9, 7, 8", "9, 2, 6", "9, 20, 9", "7, 6, 7"})
   void rejectInReplicate(long rejected, long hint, long next) {
@@ -134,7 +137,10 @@ class ProgressTest {
     assertEquals(3, p.next(), "never below match + 1");
   }
 
-  /** In SNAPSHOT nothing is sent, rejections are ignored, and an ack covering the snapshot resumes probing. */
+  /**
+   * In SNAPSHOT nothing is sent, rejections are ignored, and an ack covering the snapshot resumes
+   * probing.
+   */
   @Test
   void snapshotStateWaitsForTheSnapshot() {
     Progress p = replicate(3, 4);
@@ -151,7 +157,10 @@ class ProgressTest {
     assertEquals(0, p.pendingSnapshot());
   }
 
-  /** Snapshot reported: probe after it on success, from match on failure; paused until the next heartbeat. */
+  /**
+   * Snapshot reported: probe after it on success, from match on failure; paused until the next
+   * heartbeat.
+   */
   @ParameterizedTest(name = "success={0} -> next {1}")
   @CsvSource({"true, 11", "false, 4"})
   void snapshotReported(boolean success, long next) {
@@ -212,11 +221,13 @@ class ProgressTest {
               p.onAppendSent(n, p.next() - 1 + n, n);
             }
           }
-          case 2 -> p.onAppendAck(Math.max(0, Math.min(p.next() - 1, p.match() + rnd.nextInt(6) - 2)));
+          case 2 ->
+              p.onAppendAck(Math.max(0, Math.min(p.next() - 1, p.match() + rnd.nextInt(6) - 2)));
           case 3 -> p.onAppendReject(p.next() - 1 - rnd.nextInt(2), rnd.nextInt((int) p.next()));
           case 4 -> p.onHeartbeatResponse();
           case 5 -> {
-            if (p.state() == ProgressState.REPLICATE && rnd.nextInt(4) == 0) p.becomeSnapshot(p.match() + 3);
+            if (p.state() == ProgressState.REPLICATE && rnd.nextInt(4) == 0)
+              p.becomeSnapshot(p.match() + 3);
             else if (p.state() == ProgressState.SNAPSHOT) p.onSnapshotReported(rnd.nextBoolean());
           }
           default -> {

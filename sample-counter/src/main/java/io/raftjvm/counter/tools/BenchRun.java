@@ -25,13 +25,13 @@ import org.HdrHistogram.Recorder;
  * The benchmark's load loop: keeps exactly {@code concurrency} requests outstanding for the warm-up
  * and the measured duration, then lets them finish.
  *
- * <p>Each outstanding slot is a worker numbered 0..N-1 (the history's {@code process}). A slot sends
- * one request; when its future completes (on the client's I/O thread) the completion is counted
- * (wait-free: HdrHistogram {@link Recorder}s and {@link LongAdder}s), the history record is handed
- * to the {@link HistoryWriter} (never blocking), and the slot sends its next request. After a
- * failure the next request waits 1 ms on the timer thread, so a cluster that refuses everything at
- * once cannot spin the I/O thread. One timer thread prints progress every second and switches the
- * phases (warm-up, measure, stop); the latency of the measured window is only read at the end.
+ * <p>Each outstanding slot is a worker numbered 0..N-1 (the history's {@code process}). A slot
+ * sends one request; when its future completes (on the client's I/O thread) the completion is
+ * counted (wait-free: HdrHistogram {@link Recorder}s and {@link LongAdder}s), the history record is
+ * handed to the {@link HistoryWriter} (never blocking), and the slot sends its next request. After
+ * a failure the next request waits 1 ms on the timer thread, so a cluster that refuses everything
+ * at once cannot spin the I/O thread. One timer thread prints progress every second and switches
+ * the phases (warm-up, measure, stop); the latency of the measured window is only read at the end.
  */
 final class BenchRun {
   /** Where requests go: a RaftClient, or a fake in tests. Futures must never block the caller. */
@@ -42,7 +42,12 @@ final class BenchRun {
   }
 
   /** What the run needs to know. */
-  record Settings(int concurrency, Duration warmup, Duration duration, int payload, int readPercent,
+  record Settings(
+      int concurrency,
+      Duration warmup,
+      Duration duration,
+      int payload,
+      int readPercent,
       Duration drainTimeout) {}
 
   /** Every add adds 1, so the verification's unknown range is simply the count of unknown adds. */
@@ -66,8 +71,10 @@ final class BenchRun {
 
   private final Recorder addRecorder = new Recorder(3);
   private final Recorder getRecorder = new Recorder(3);
+
   /** Every acknowledged operation; folded by the timer thread into {@link #progressTotal}. */
   private final Recorder progressRecorder = new Recorder(3);
+
   private final LongAdder completed = new LongAdder();
   private final LongAdder errorsTotal = new LongAdder();
   private final LongAdder measuredAdds = new LongAdder();
@@ -80,8 +87,10 @@ final class BenchRun {
   private final LongAdder getsFailed = new LongAdder();
   private final LongAdder ackedDelta = new LongAdder();
   private final LongAdder unknownDelta = new LongAdder();
+
   /** Deltas of adds sent and not completed. */
   private final LongAdder inFlightDelta = new LongAdder();
+
   private final LongAdder inFlight = new LongAdder();
   private final ConcurrentHashMap<String, LongAdder> errorsByKind = new ConcurrentHashMap<>();
   private final Stalls stalls = new Stalls();
@@ -95,7 +104,10 @@ final class BenchRun {
   private long lastTickNanos;
   private long lastCompleted;
 
-  BenchRun(Settings settings, List<? extends Target> targets, HistoryWriter history,
+  BenchRun(
+      Settings settings,
+      List<? extends Target> targets,
+      HistoryWriter history,
       PrintWriter progress) {
     if (targets.isEmpty()) {
       throw new IllegalArgumentException("no target");
@@ -106,11 +118,13 @@ final class BenchRun {
     this.progress = progress;
     this.addCommand = CounterWire.add(DELTA, settings.payload());
     this.slotsDone = new CountDownLatch(settings.concurrency());
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "counter-bench-timer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "counter-bench-timer");
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -169,12 +183,19 @@ final class BenchRun {
     lastTickNanos = now;
     progressRecycle = progressRecorder.getIntervalHistogram(progressRecycle);
     progressTotal.add(progressRecycle);
-    String p99 = progressTotal.getTotalCount() == 0 ? "-"
-        : BenchSummary.ms(progressTotal.getValueAtPercentile(99)) + " ms";
-    progress.println(String.format(Locale.ROOT,
-        "counter-bench: %4d s  %-7s %9.0f ops/s  p99 so far %s  errors %d",
-        Math.round((now - startNanos) / 1e9), phase == WARMUP ? "warm-up" : "measure", rate, p99,
-        errorsTotal.sum()));
+    String p99 =
+        progressTotal.getTotalCount() == 0
+            ? "-"
+            : BenchSummary.ms(progressTotal.getValueAtPercentile(99)) + " ms";
+    progress.println(
+        String.format(
+            Locale.ROOT,
+            "counter-bench: %4d s  %-7s %9.0f ops/s  p99 so far %s  errors %d",
+            Math.round((now - startNanos) / 1e9),
+            phase == WARMUP ? "warm-up" : "measure",
+            rate,
+            p99,
+            errorsTotal.sum()));
     progress.flush();
   }
 
@@ -290,9 +311,10 @@ final class BenchRun {
         then.run();
         return;
       }
-      HistoryRecord r = read
-          ? HistoryRecord.get(process, invoke, done, status, value)
-          : HistoryRecord.add(process, DELTA, invoke, done, status, value);
+      HistoryRecord r =
+          read
+              ? HistoryRecord.get(process, invoke, done, status, value)
+              : HistoryRecord.add(process, DELTA, invoke, done, status, value);
       history.submit(r, then);
     }
 

@@ -12,9 +12,9 @@ import org.HdrHistogram.Histogram;
  * What a benchmark run measured, printed as text or as one JSON object ({@code --json}).
  *
  * <p>Throughput and latency cover the measured window only (after the warm-up, before the stop);
- * latency is that of acknowledged operations (call to answer, in the client). Errors and the
- * totals cover the whole run (warm-up and the final drain included), as does the verification.
- * JSON latencies are in microseconds, text ones in milliseconds.
+ * latency is that of acknowledged operations (call to answer, in the client). Errors and the totals
+ * cover the whole run (warm-up and the final drain included), as does the verification. JSON
+ * latencies are in microseconds, text ones in milliseconds.
  */
 final class BenchSummary {
   // settings
@@ -32,11 +32,17 @@ final class BenchSummary {
   long measuredAdds;
   long measuredGets;
   long measuredErrors;
-  /** Longest time in the window with no operation acknowledged, and when it ended (into the window). */
+
+  /**
+   * Longest time in the window with no operation acknowledged, and when it ended (into the window).
+   */
   long longestStallNanos;
+
   long longestStallEndNanos;
+
   /** Latencies of acknowledged operations in the window, in nanoseconds. */
   Histogram addLatency = new Histogram(3);
+
   Histogram getLatency = new Histogram(3);
 
   // whole run
@@ -46,6 +52,7 @@ final class BenchSummary {
   long addsUnknown;
   long getsOk;
   long getsFailed;
+
   /** Requests that had no answer at all when the run gave up waiting (counted as unknown). */
   long unanswered;
 
@@ -138,15 +145,26 @@ final class BenchSummary {
 
   String toText() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT,
-        "counter-bench: %d server%s, concurrency %d (%d client%s), %d-byte adds, reads %d%%,"
-            + " warm-up %s, measured %.3f s%n",
-        cluster.size(), cluster.size() == 1 ? "" : "s", concurrency, clients,
-        clients == 1 ? "" : "s", payload, readPercent, Durations.human(warmup), seconds()));
-    sb.append(String.format(Locale.ROOT, "throughput:   %.0f ops/s", rate(measuredAdds + measuredGets)));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "counter-bench: %d server%s, concurrency %d (%d client%s), %d-byte adds, reads %d%%,"
+                + " warm-up %s, measured %.3f s%n",
+            cluster.size(),
+            cluster.size() == 1 ? "" : "s",
+            concurrency,
+            clients,
+            clients == 1 ? "" : "s",
+            payload,
+            readPercent,
+            Durations.human(warmup),
+            seconds()));
+    sb.append(
+        String.format(Locale.ROOT, "throughput:   %.0f ops/s", rate(measuredAdds + measuredGets)));
     if (readPercent > 0) {
-      sb.append(String.format(Locale.ROOT, " (adds %.0f/s, gets %.0f/s)", rate(measuredAdds),
-          rate(measuredGets)));
+      sb.append(
+          String.format(
+              Locale.ROOT, " (adds %.0f/s, gets %.0f/s)", rate(measuredAdds), rate(measuredGets)));
     }
     sb.append(System.lineSeparator());
     sb.append("latency:      ").append(latencyText(allLatency())).append(System.lineSeparator());
@@ -166,13 +184,24 @@ final class BenchSummary {
       sb.append(" (whole run; ").append(measuredErrors).append(" in the measured window)");
     }
     sb.append(System.lineSeparator());
-    sb.append(String.format(Locale.ROOT, "longest stall: %.0f ms with nothing acknowledged (ended %.1f s into the"
-        + " measured window)%n", longestStallNanos / 1e6, longestStallEndNanos / 1e9));
-    sb.append(String.format(Locale.ROOT,
-        "totals:       adds %d ok, %d failed, %d unknown; gets %d ok, %d failed"
-            + " (whole run, warm-up included)%s%n",
-        addsOk, addsFailed, addsUnknown, getsOk, getsFailed,
-        unanswered > 0 ? "; " + unanswered + " never answered" : ""));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "longest stall: %.0f ms with nothing acknowledged (ended %.1f s into the"
+                + " measured window)%n",
+            longestStallNanos / 1e6,
+            longestStallEndNanos / 1e9));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "totals:       adds %d ok, %d failed, %d unknown; gets %d ok, %d failed"
+                + " (whole run, warm-up included)%s%n",
+            addsOk,
+            addsFailed,
+            addsUnknown,
+            getsOk,
+            getsFailed,
+            unanswered > 0 ? "; " + unanswered + " never answered" : ""));
     if (historyFile != null) {
       sb.append("history:      ").append(historyLines).append(" lines in ").append(historyFile);
       if (historyParked > 0) {
@@ -209,10 +238,14 @@ final class BenchSummary {
     if (h.getTotalCount() == 0) {
       return "no acknowledged operations";
     }
-    return String.format(Locale.ROOT,
+    return String.format(
+        Locale.ROOT,
         "p50 %s ms  p90 %s ms  p99 %s ms  p99.9 %s ms  max %s ms  (%d ops)",
-        ms(h.getValueAtPercentile(50)), ms(h.getValueAtPercentile(90)),
-        ms(h.getValueAtPercentile(99)), ms(h.getValueAtPercentile(99.9)), ms(h.getMaxValue()),
+        ms(h.getValueAtPercentile(50)),
+        ms(h.getValueAtPercentile(90)),
+        ms(h.getValueAtPercentile(99)),
+        ms(h.getValueAtPercentile(99.9)),
+        ms(h.getMaxValue()),
         h.getTotalCount());
   }
 

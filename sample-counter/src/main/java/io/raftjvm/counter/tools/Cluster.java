@@ -53,7 +53,8 @@ public final class Cluster implements ITypeConverter<List<String>> {
       throw new TypeConversionException("bad port in '" + a + "'");
     }
     if (port <= 0 || port > 65_535 || host(a).isEmpty()) {
-      throw new TypeConversionException("expected host:port with a port in 1..65535, got '" + a + "'");
+      throw new TypeConversionException(
+          "expected host:port with a port in 1..65535, got '" + a + "'");
     }
   }
 }

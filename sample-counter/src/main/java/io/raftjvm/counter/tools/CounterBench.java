@@ -27,93 +27,135 @@ import picocli.CommandLine.TypeConversionException;
  * <ol>
  *   <li>Reads the counter's starting value (a get through the leader).
  *   <li>Keeps exactly {@code --concurrency} requests outstanding (async {@link RaftClient} API;
- *       {@code --clients} clients share them) for {@code --warmup} then {@code --duration}: adds
- *       of 1 padded to {@code --payload} bytes, and {@code --reads} percent gets. A progress line
- *       goes to stderr every second. {@code --history FILE} records every completed operation.
+ *       {@code --clients} clients share them) for {@code --warmup} then {@code --duration}: adds of
+ *       1 padded to {@code --payload} bytes, and {@code --reads} percent gets. A progress line goes
+ *       to stderr every second. {@code --history FILE} records every completed operation.
  *   <li>Waits for the outstanding requests, then for every replica named in {@code --cluster} to
  *       settle, reading each one's own value (local queries), and checks that every replica equals
- *       start + acknowledged adds; adds of unknown outcome widen that to a range (see
- *       {@link Verification}). Nobody else may write to the counter meanwhile.
+ *       start + acknowledged adds; adds of unknown outcome widen that to a range (see {@link
+ *       Verification}). Nobody else may write to the counter meanwhile.
  *   <li>Prints the summary (text, or one JSON object with {@code --json}) on stdout.
  * </ol>
  *
  * <p>Exit codes: 0 verification passed; 1 verification failed, or the run could not start (no
  * starting value) or its history could not be written; 2 usage error.
  */
-@Command(name = "counter-bench", mixinStandardHelpOptions = true, version = "counter-bench 0.1.0",
+@Command(
+    name = "counter-bench",
+    mixinStandardHelpOptions = true,
+    version = "counter-bench 0.1.0",
     sortOptions = false,
     description = "Benchmarks the replicated counter and verifies every replica at the end.",
     exitCodeListHeading = "Exit codes:%n",
-    exitCodeList = {"0:verification passed", "1:verification failed, or the benchmark could not start",
-        "2:usage error"},
+    exitCodeList = {
+      "0:verification passed",
+      "1:verification failed, or the benchmark could not start",
+      "2:usage error"
+    },
     footerHeading = "%nVerification:%n",
-    footer = {"Before the run the counter is read (start); every add adds 1. After it, every server"
-        + " named in --cluster is read locally (its own state machine) until all equal the"
-        + " leader's value and stop changing. Each must then lie in [start + acked, start + acked"
-        + " + unknown]: acked counts acknowledged adds, unknown the adds whose outcome is unknown"
-        + " (no answer in time, connection or leadership lost). Nobody else may write to the"
-        + " counter during the run.",
-        "Progress lines go to stderr, the summary to stdout. --history writes every operation,"
-        + " warm-up included: {\"process\",\"op\",\"delta\",\"value\",\"invoke\",\"complete\","
-        + "\"status\"} with status ok, fail (certainly no effect) or timeout (unknown)."})
+    footer = {
+      "Before the run the counter is read (start); every add adds 1. After it, every server"
+          + " named in --cluster is read locally (its own state machine) until all equal the"
+          + " leader's value and stop changing. Each must then lie in [start + acked, start + acked"
+          + " + unknown]: acked counts acknowledged adds, unknown the adds whose outcome is unknown"
+          + " (no answer in time, connection or leadership lost). Nobody else may write to the"
+          + " counter during the run.",
+      "Progress lines go to stderr, the summary to stdout. --history writes every operation,"
+          + " warm-up included: {\"process\",\"op\",\"delta\",\"value\",\"invoke\",\"complete\","
+          + "\"status\"} with status ok, fail (certainly no effect) or timeout (unknown)."
+    })
 public final class CounterBench implements Callable<Integer> {
   static final int MAX_PAYLOAD = 1 << 20;
 
-  @Option(names = "--cluster", required = true, paramLabel = "HOST:PORT[,HOST:PORT...]",
-      description = "Client addresses of the cluster's servers. After the run every member of the"
-          + " configuration then in force is verified, at the address the configuration names.")
+  @Option(
+      names = "--cluster",
+      required = true,
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description =
+          "Client addresses of the cluster's servers. After the run every member of the"
+              + " configuration then in force is verified, at the address the configuration names.")
   String cluster;
 
-  @Option(names = "--concurrency", defaultValue = "256", paramLabel = "N",
+  @Option(
+      names = "--concurrency",
+      defaultValue = "256",
+      paramLabel = "N",
       description = "Requests kept outstanding (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
-  @Option(names = "--duration", defaultValue = "10s", converter = Durations.class,
-      paramLabel = "DURATION", description = "Measured time (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--duration",
+      defaultValue = "10s",
+      converter = Durations.class,
+      paramLabel = "DURATION",
+      description = "Measured time (default: ${DEFAULT-VALUE}).")
   Duration duration;
 
-  @Option(names = "--warmup", defaultValue = "2s", converter = Durations.class,
-      paramLabel = "DURATION", description = "Unmeasured load first (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      defaultValue = "2s",
+      converter = Durations.class,
+      paramLabel = "DURATION",
+      description = "Unmeasured load first (default: ${DEFAULT-VALUE}).")
   Duration warmup;
 
-  @Option(names = "--payload", defaultValue = "16", paramLabel = "BYTES",
+  @Option(
+      names = "--payload",
+      defaultValue = "16",
+      paramLabel = "BYTES",
       description = "Size of each add command, >= 9 (default: ${DEFAULT-VALUE}).")
   int payload;
 
-  @Option(names = "--reads", defaultValue = "0", paramLabel = "PERCENT",
+  @Option(
+      names = "--reads",
+      defaultValue = "0",
+      paramLabel = "PERCENT",
       description = "Share of operations that are gets, 0-100 (default: ${DEFAULT-VALUE}).")
   int reads;
 
-  @Option(names = "--history", paramLabel = "FILE",
+  @Option(
+      names = "--history",
+      paramLabel = "FILE",
       description = "Write one JSON line per completed operation to FILE.")
   Path history;
 
   @Option(names = "--json", description = "Print the summary as one JSON object.")
   boolean json;
 
-  @Option(names = "--timeout", defaultValue = "5s", converter = Durations.class,
+  @Option(
+      names = "--timeout",
+      defaultValue = "5s",
+      converter = Durations.class,
       paramLabel = "DURATION",
       description = "Deadline of each request, retries included (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--clients", defaultValue = "1", paramLabel = "N",
-      description = "RaftClient instances (one I/O thread each) sharing the load"
-          + " (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--clients",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "RaftClient instances (one I/O thread each) sharing the load"
+              + " (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--verify-timeout", defaultValue = "30s", converter = Durations.class,
+  @Option(
+      names = "--verify-timeout",
+      defaultValue = "30s",
+      converter = Durations.class,
       paramLabel = "DURATION",
-      description = "How long to wait for the cluster before the run and for the replicas to"
-          + " settle after it (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long to wait for the cluster before the run and for the replicas to"
+              + " settle after it (default: ${DEFAULT-VALUE}).")
   Duration verifyTimeout;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   public static void main(String[] args) {
     Tools.configureLogging();
-    System.exit(commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
-        .execute(args));
+    System.exit(
+        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+            .execute(args));
   }
 
   /** The picocli command line, writing to the given streams (tests pass their own). */
@@ -137,8 +179,13 @@ public final class CounterBench implements Callable<Integer> {
       throw usage("--concurrency must be between 1 and 1000000, got " + concurrency);
     }
     if (payload < CounterWire.MIN_COMMAND_BYTES || payload > MAX_PAYLOAD) {
-      throw usage("--payload must be between " + CounterWire.MIN_COMMAND_BYTES
-          + " (1-byte op + 8-byte delta) and " + MAX_PAYLOAD + " bytes, got " + payload);
+      throw usage(
+          "--payload must be between "
+              + CounterWire.MIN_COMMAND_BYTES
+              + " (1-byte op + 8-byte delta) and "
+              + MAX_PAYLOAD
+              + " bytes, got "
+              + payload);
     }
     if (reads < 0 || reads > 100) {
       throw usage("--reads must be a percentage between 0 and 100, got " + reads);
@@ -156,12 +203,12 @@ public final class CounterBench implements Callable<Integer> {
       throw usage("--verify-timeout must be positive");
     }
     if (clients < 1 || clients > concurrency) {
-      throw usage("--clients must be between 1 and --concurrency (" + concurrency + "), got "
-          + clients);
+      throw usage(
+          "--clients must be between 1 and --concurrency (" + concurrency + "), got " + clients);
     }
     // Every request fails at its deadline, so the last ones finish within it; a margin for stalls.
-    return new BenchRun.Settings(concurrency, warmup, duration, payload, reads,
-        timeout.plusSeconds(10));
+    return new BenchRun.Settings(
+        concurrency, warmup, duration, payload, reads, timeout.plusSeconds(10));
   }
 
   private ParameterException usage(String message) {
@@ -185,8 +232,11 @@ public final class CounterBench implements Callable<Integer> {
       }
     }
     int perClient = (concurrency + clients - 1) / clients;
-    RaftClientOptions options = RaftClientOptions.builder(servers).requestTimeout(timeout)
-        .maxPendingRequests(Math.max(10_000, perClient + 1_000)).build();
+    RaftClientOptions options =
+        RaftClientOptions.builder(servers)
+            .requestTimeout(timeout)
+            .maxPendingRequests(Math.max(10_000, perClient + 1_000))
+            .build();
     List<RaftClient> raftClients = new ArrayList<>();
     List<ReplicaClient> replicas = new ArrayList<>();
     try {
@@ -230,17 +280,28 @@ public final class CounterBench implements Callable<Integer> {
       for (String s : verifiedReplicas(servers, err)) {
         replicas.add(new ReplicaClient(s, timeout));
       }
-      ReplicaChecker.Observation seen = ReplicaChecker.await(
-          () -> CounterWire.value(first.querySync(CounterWire.get())), replicas, verifyTimeout,
-          Duration.ofMillis(100));
-      summary.verification = Verification.check(start, run.ackedDelta(), run.unknownDelta(),
-          seen.leader(), seen.replicas(), seen.settled());
+      ReplicaChecker.Observation seen =
+          ReplicaChecker.await(
+              () -> CounterWire.value(first.querySync(CounterWire.get())),
+              replicas,
+              verifyTimeout,
+              Duration.ofMillis(100));
+      summary.verification =
+          Verification.check(
+              start,
+              run.ackedDelta(),
+              run.unknownDelta(),
+              seen.leader(),
+              seen.replicas(),
+              seen.settled());
       out.print(json ? summary.toJson() + System.lineSeparator() : summary.toText());
       out.flush();
       if (json && !summary.passed()) { // the text summary already says so on stdout
-        err.println("counter-bench: " + (summary.historyError != null
-            ? "the history could not be written: " + summary.historyError
-            : summary.verification.toText()));
+        err.println(
+            "counter-bench: "
+                + (summary.historyError != null
+                    ? "the history could not be written: " + summary.historyError
+                    : summary.verification.toText()));
         err.flush();
       }
       return summary.passed() ? Tools.OK : Tools.FAILED;
@@ -262,7 +323,9 @@ public final class CounterBench implements Callable<Integer> {
         NodeStatus st = probe.status();
         boolean leads = "LEADER".equals(st.getRole());
         boolean bestLeads = best != null && "LEADER".equals(best.getRole());
-        if (best == null || (leads && !bestLeads) || (leads == bestLeads && st.getTerm() > best.getTerm())) {
+        if (best == null
+            || (leads && !bestLeads)
+            || (leads == bestLeads && st.getTerm() > best.getTerm())) {
           best = st;
         }
       } catch (IOException e) {
@@ -279,7 +342,8 @@ public final class CounterBench implements Callable<Integer> {
       }
     }
     for (String s : servers) {
-      if (!members.contains(s)) err.println("counter-bench: " + s + " is not a member now: not verified");
+      if (!members.contains(s))
+        err.println("counter-bench: " + s + " is not a member now: not verified");
     }
     return members;
   }

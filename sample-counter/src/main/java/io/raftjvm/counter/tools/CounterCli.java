@@ -19,34 +19,50 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code counter --cluster host:port,... add DELTA | get}: adds to the replicated counter and prints
- * the new value, or prints its value.
+ * {@code counter --cluster host:port,... add DELTA | get}: adds to the replicated counter and
+ * prints the new value, or prints its value.
  *
  * <p>Exit codes: 0 done; 1 failed (nothing was changed: the cluster was unreachable, had no leader,
  * or the counter refused the add because it would overflow); 2 usage error; 3 outcome unknown (the
  * add was sent but no answer came: it may or may not have been applied; read the value to find out,
  * and do not simply retry).
  */
-@Command(name = "counter", mixinStandardHelpOptions = true, version = "counter 0.1.0",
-    sortOptions = false, synopsisSubcommandLabel = "(add DELTA | get)",
+@Command(
+    name = "counter",
+    mixinStandardHelpOptions = true,
+    version = "counter 0.1.0",
+    sortOptions = false,
+    synopsisSubcommandLabel = "(add DELTA | get)",
     description = "Adds to or reads the replicated counter of a Raft cluster.",
     subcommands = {CounterCli.Add.class, CounterCli.Get.class},
     exitCodeListHeading = "Exit codes:%n",
-    exitCodeList = {"0:done", "1:failed (nothing changed)", "2:usage error",
-        "3:outcome unknown: the add may or may not have been applied"})
+    exitCodeList = {
+      "0:done",
+      "1:failed (nothing changed)",
+      "2:usage error",
+      "3:outcome unknown: the add may or may not have been applied"
+    })
 public final class CounterCli implements Callable<Integer> {
 
-  @Option(names = "--cluster", required = true, scope = ScopeType.INHERIT, paramLabel = "HOST:PORT[,HOST:PORT...]",
+  @Option(
+      names = "--cluster",
+      required = true,
+      scope = ScopeType.INHERIT,
+      paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "Client addresses of the cluster's servers (any subset; the leader is found).")
   String cluster;
 
-  @Option(names = "--timeout", defaultValue = "5s", scope = ScopeType.INHERIT, converter = Durations.class,
+  @Option(
+      names = "--timeout",
+      defaultValue = "5s",
+      scope = ScopeType.INHERIT,
+      converter = Durations.class,
       paramLabel = "DURATION",
-      description = "How long to wait for the answer, retries included (default: ${DEFAULT-VALUE}).")
+      description =
+          "How long to wait for the answer, retries included (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   public static void main(String[] args) {
     Tools.configureLogging();
@@ -64,17 +80,17 @@ public final class CounterCli implements Callable<Integer> {
   }
 
   /** {@code add DELTA}. */
-  @Command(name = "add", mixinStandardHelpOptions = true,
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
       description = "Adds DELTA (a 64-bit integer, may be negative) and prints the new value.")
   static final class Add implements Callable<Integer> {
-    @ParentCommand
-    CounterCli parent;
+    @ParentCommand CounterCli parent;
 
     @Parameters(index = "0", paramLabel = "DELTA", description = "The amount to add.")
     long delta;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -85,11 +101,9 @@ public final class CounterCli implements Callable<Integer> {
   /** {@code get}. */
   @Command(name = "get", mixinStandardHelpOptions = true, description = "Prints the value.")
   static final class Get implements Callable<Integer> {
-    @ParentCommand
-    CounterCli parent;
+    @ParentCommand CounterCli parent;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -102,8 +116,8 @@ public final class CounterCli implements Callable<Integer> {
     try {
       return Cluster.parse(cluster);
     } catch (TypeConversionException e) {
-      throw new ParameterException(where.commandLine(),
-          "Invalid value for option '--cluster': " + e.getMessage());
+      throw new ParameterException(
+          where.commandLine(), "Invalid value for option '--cluster': " + e.getMessage());
     }
   }
 
@@ -120,7 +134,8 @@ public final class CounterCli implements Callable<Integer> {
     PrintWriter err = where.commandLine().getErr();
     byte[] result;
     try (RaftClient client = RaftClient.create(options)) {
-      result = add ? client.proposeSync(CounterWire.add(delta)) : client.querySync(CounterWire.get());
+      result =
+          add ? client.proposeSync(CounterWire.add(delta)) : client.querySync(CounterWire.get());
     } catch (ClientException e) {
       boolean unknown = add && Outcomes.status(e, true) == HistoryRecord.Status.TIMEOUT;
       err.println("counter: " + failureMessage(e, add, timeout));
@@ -128,8 +143,10 @@ public final class CounterCli implements Callable<Integer> {
       return unknown ? Tools.OUTCOME_UNKNOWN : Tools.FAILED;
     }
     if (CounterWire.isRefused(result)) {
-      err.println("counter: the counter refused the add of " + delta
-          + " (the value would overflow); nothing changed");
+      err.println(
+          "counter: the counter refused the add of "
+              + delta
+              + " (the value would overflow); nothing changed");
       err.flush();
       return Tools.FAILED;
     }
@@ -137,8 +154,10 @@ public final class CounterCli implements Callable<Integer> {
     try {
       value = CounterWire.value(result);
     } catch (IllegalArgumentException e) {
-      err.println("counter: unexpected answer from the cluster (" + e.getMessage()
-          + (add ? "); the add was applied" : ")"));
+      err.println(
+          "counter: unexpected answer from the cluster ("
+              + e.getMessage()
+              + (add ? "); the add was applied" : ")"));
       err.flush();
       return Tools.FAILED;
     }
@@ -156,7 +175,9 @@ public final class CounterCli implements Callable<Integer> {
     if (add && Outcomes.status(e, true) == HistoryRecord.Status.TIMEOUT) {
       switch (e.kind()) {
         case TIMEOUT_OUTCOME_UNKNOWN:
-          return "no answer from the cluster within " + Durations.human(timeout) + ": "
+          return "no answer from the cluster within "
+              + Durations.human(timeout)
+              + ": "
               + unknownTail;
         case CONNECTION_LOST_OUTCOME_UNKNOWN:
           return "the connection was lost after the add was sent: " + unknownTail;

@@ -37,9 +37,11 @@ final class CounterWire {
   /** Decodes an 8-byte value result; IllegalArgumentException for anything else. */
   static long value(byte[] result) {
     if (result == null || result.length != CounterCommands.VALUE_SIZE) {
-      throw new IllegalArgumentException("expected an 8-byte counter value, got "
-          + (result == null ? "nothing" : isRefused(result) ? "a refusal (0xFF)"
-              : result.length + " byte(s)"));
+      throw new IllegalArgumentException(
+          "expected an 8-byte counter value, got "
+              + (result == null
+                  ? "nothing"
+                  : isRefused(result) ? "a refusal (0xFF)" : result.length + " byte(s)"));
     }
     return CounterCommands.decodeValue(result);
   }

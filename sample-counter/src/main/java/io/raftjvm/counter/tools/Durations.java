@@ -23,13 +23,14 @@ public final class Durations implements ITypeConverter<Duration> {
     Matcher m = SIMPLE.matcher(v);
     if (m.matches()) {
       double n = Double.parseDouble(m.group(1));
-      double nanosPerUnit = switch (m.group(2)) {
-        case "us" -> 1e3;
-        case "ms" -> 1e6;
-        case "s" -> 1e9;
-        case "m" -> 60e9;
-        default -> 3600e9;
-      };
+      double nanosPerUnit =
+          switch (m.group(2)) {
+            case "us" -> 1e3;
+            case "ms" -> 1e6;
+            case "s" -> 1e9;
+            case "m" -> 60e9;
+            default -> 3600e9;
+          };
       double nanos = n * nanosPerUnit;
       if (nanos > Long.MAX_VALUE / 2) {
         throw new TypeConversionException("duration too long: '" + value + "'");
@@ -43,8 +44,8 @@ public final class Durations implements ITypeConverter<Duration> {
         // fall through to the error below
       }
     }
-    throw new TypeConversionException("expected a duration such as 10s, 500ms, 2m or 1h, got '"
-        + value + "'");
+    throw new TypeConversionException(
+        "expected a duration such as 10s, 500ms, 2m or 1h, got '" + value + "'");
   }
 
   /** "5 s", "500 ms", "1.5 s", "250 us". */

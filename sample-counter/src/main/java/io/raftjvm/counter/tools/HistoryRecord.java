@@ -2,9 +2,9 @@ package io.raftjvm.counter.tools;
 
 /**
  * One completed operation of the benchmark, as written to {@code --history FILE}: one JSON object
- * per line with exactly the keys {@code process}, {@code op}, {@code delta} (adds only),
- * {@code value} (only when ok), {@code invoke}, {@code complete} (System.nanoTime of the call and of
- * its completion) and {@code status}. Immutable.
+ * per line with exactly the keys {@code process}, {@code op}, {@code delta} (adds only), {@code
+ * value} (only when ok), {@code invoke}, {@code complete} (System.nanoTime of the call and of its
+ * completion) and {@code status}. Immutable.
  */
 public final class HistoryRecord {
   /** How an operation ended. */
@@ -36,8 +36,15 @@ public final class HistoryRecord {
   final long complete;
   final Status status;
 
-  private HistoryRecord(int process, boolean add, long delta, boolean hasValue, long value,
-      long invoke, long complete, Status status) {
+  private HistoryRecord(
+      int process,
+      boolean add,
+      long delta,
+      boolean hasValue,
+      long value,
+      long invoke,
+      long complete,
+      Status status) {
     this.process = process;
     this.add = add;
     this.delta = delta;
@@ -49,32 +56,39 @@ public final class HistoryRecord {
   }
 
   /** An add; {@code value} is used only when the status is OK. */
-  public static HistoryRecord add(int process, long delta, long invoke, long complete, Status status,
-      long value) {
-    return new HistoryRecord(process, true, delta, status == Status.OK, value, invoke, complete,
-        status);
+  public static HistoryRecord add(
+      int process, long delta, long invoke, long complete, Status status, long value) {
+    return new HistoryRecord(
+        process, true, delta, status == Status.OK, value, invoke, complete, status);
   }
 
   /** A get; {@code value} is used only when the status is OK. */
-  public static HistoryRecord get(int process, long invoke, long complete, Status status,
-      long value) {
-    return new HistoryRecord(process, false, 0, status == Status.OK, value, invoke, complete,
-        status);
+  public static HistoryRecord get(
+      int process, long invoke, long complete, Status status, long value) {
+    return new HistoryRecord(
+        process, false, 0, status == Status.OK, value, invoke, complete, status);
   }
 
   /** Appends the JSON line, without the line break. */
   public void appendJson(StringBuilder sb) {
-    sb.append("{\"process\":").append(process)
-        .append(",\"op\":\"").append(add ? "add" : "get").append('"');
+    sb.append("{\"process\":")
+        .append(process)
+        .append(",\"op\":\"")
+        .append(add ? "add" : "get")
+        .append('"');
     if (add) {
       sb.append(",\"delta\":").append(delta);
     }
     if (hasValue) {
       sb.append(",\"value\":").append(value);
     }
-    sb.append(",\"invoke\":").append(invoke)
-        .append(",\"complete\":").append(complete)
-        .append(",\"status\":\"").append(status.json()).append("\"}");
+    sb.append(",\"invoke\":")
+        .append(invoke)
+        .append(",\"complete\":")
+        .append(complete)
+        .append(",\"status\":\"")
+        .append(status.json())
+        .append("\"}");
   }
 
   public String toJson() {

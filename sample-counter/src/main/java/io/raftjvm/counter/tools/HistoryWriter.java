@@ -31,8 +31,10 @@ final class HistoryWriter implements AutoCloseable {
   private final Thread thread;
   private final StringBuilder line = new StringBuilder(160);
   private volatile boolean closing;
+
   /** Written on the writer thread; read after join. */
   private long written;
+
   private long parkedCount;
   private IOException failure;
 
@@ -45,8 +47,9 @@ final class HistoryWriter implements AutoCloseable {
   }
 
   static HistoryWriter open(Path file, int capacity) throws IOException {
-    return new HistoryWriter(new BufferedWriter(
-        new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16),
+    return new HistoryWriter(
+        new BufferedWriter(
+            new OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8), 1 << 16),
         capacity);
   }
 

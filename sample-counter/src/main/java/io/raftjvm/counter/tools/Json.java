@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * Minimal JSON writer for the tools' output: maps (written in their iteration order; use
- * LinkedHashMap), collections, strings, numbers, booleans and null. Doubles print in plain notation;
- * NaN and infinities print as null.
+ * LinkedHashMap), collections, strings, numbers, booleans and null. Doubles print in plain
+ * notation; NaN and infinities print as null.
  */
 final class Json {
   private Json() {}

@@ -9,8 +9,10 @@ import java.util.concurrent.ExecutionException;
 final class Outcomes {
   /** The state machine answered 0xFF: it refused the command, which changed nothing. */
   static final String REFUSED = "REFUSED";
+
   /** The answer was not an 8-byte value. */
   static final String BAD_RESULT = "BAD_RESULT";
+
   /** Anything but a ClientException (a bug): counted as unknown for adds. */
   static final String OTHER = "OTHER";
 

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 
 /**
- * Waits until every replica has applied everything: polls the leader's value and each replica's
- * own value (local reads) until, in two consecutive rounds, every replica equals the leader and the
+ * Waits until every replica has applied everything: polls the leader's value and each replica's own
+ * value (local reads) until, in two consecutive rounds, every replica equals the leader and the
  * leader's value did not change; or until the timeout. A replica that cannot be read (a stopped
  * server) is polled until the timeout too, so that one coming back is checked; if it never answers,
  * the others count as settled once they are. Blocking; runs on the benchmark's main thread.
@@ -27,8 +27,12 @@ final class ReplicaChecker {
 
   private ReplicaChecker() {}
 
-  static Observation await(Callable<Long> leaderValue, List<? extends Reader> replicas,
-      Duration timeout, Duration interval) throws InterruptedException {
+  static Observation await(
+      Callable<Long> leaderValue,
+      List<? extends Reader> replicas,
+      Duration timeout,
+      Duration interval)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Long previous = null;
     while (true) {

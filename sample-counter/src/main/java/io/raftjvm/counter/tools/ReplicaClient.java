@@ -18,14 +18,14 @@ import java.net.Socket;
 import java.time.Duration;
 
 /**
- * A tiny synchronous client of ONE server's client port, for reading that replica's own state:
- * it sends {@code Query} requests with {@code local = true}, which any replica (not only the
- * leader) answers from its own state machine.
+ * A tiny synchronous client of ONE server's client port, for reading that replica's own state: it
+ * sends {@code Query} requests with {@code local = true}, which any replica (not only the leader)
+ * answers from its own state machine.
  *
- * <p>Frames are the server's client protocol: a 4-byte big-endian length, then a protobuf
- * {@link ClientRequest} (out) or {@link ClientResponse} (in). One request at a time; the
- * connection opens on first use and is dropped after any failure (the next call reconnects).
- * Not thread-safe; blocking (plain {@link Socket}), never used on a Netty thread.
+ * <p>Frames are the server's client protocol: a 4-byte big-endian length, then a protobuf {@link
+ * ClientRequest} (out) or {@link ClientResponse} (in). One request at a time; the connection opens
+ * on first use and is dropped after any failure (the next call reconnects). Not thread-safe;
+ * blocking (plain {@link Socket}), never used on a Netty thread.
  */
 final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
   /** Largest response accepted (the server's default frame limit). */
@@ -54,14 +54,18 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
    * (e.g. a NotLeader from a server that does not serve local reads).
    */
   byte[] queryLocal(byte[] query) throws IOException {
-    ClientResponse response = call(ClientRequest.newBuilder()
-        .setQuery(Query.newBuilder().setQuery(ByteString.copyFrom(query)).setLocal(true)));
+    ClientResponse response =
+        call(
+            ClientRequest.newBuilder()
+                .setQuery(Query.newBuilder().setQuery(ByteString.copyFrom(query)).setLocal(true)));
     switch (response.getBodyCase()) {
       case APPLIED:
         return response.getApplied().getResult().toByteArray();
       case NOT_LEADER:
-        throw new IOException(address + " answered NotLeader to a local query"
-            + " (does this server support local reads?)");
+        throw new IOException(
+            address
+                + " answered NotLeader to a local query"
+                + " (does this server support local reads?)");
       default:
         throw unexpected(response);
     }
@@ -69,16 +73,22 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
 
   /** The replica's own status: role, term, log and the configuration in force there. */
   NodeStatus status() throws IOException {
-    ClientResponse response = call(ClientRequest.newBuilder()
-        .setAdmin(Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance())));
+    ClientResponse response =
+        call(
+            ClientRequest.newBuilder()
+                .setAdmin(Admin.newBuilder().setStatus(StatusRequest.getDefaultInstance())));
     if (response.getBodyCase() != ClientResponse.BodyCase.ADMIN) throw unexpected(response);
     return response.getAdmin().getStatus();
   }
 
   private IOException unexpected(ClientResponse response) {
     if (response.getBodyCase() == ClientResponse.BodyCase.ERROR) {
-      return new IOException(address + " answered " + response.getError().getCode() + ": "
-          + response.getError().getMessage());
+      return new IOException(
+          address
+              + " answered "
+              + response.getError().getCode()
+              + ": "
+              + response.getError().getMessage());
     }
     return new IOException(address + " sent an unexpected " + response.getBodyCase() + " response");
   }

@@ -10,9 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Stalls {
   /** System.nanoTime of the latest acknowledgement, or of the window's start. */
   private final AtomicLong lastOk = new AtomicLong();
+
   private final AtomicLong longest = new AtomicLong();
+
   /** When the longest stall ended (System.nanoTime); written after {@link #longest}. */
   private volatile long longestEnd;
+
   private volatile long start;
 
   /** The measured window starts now: a stall counts from here. */

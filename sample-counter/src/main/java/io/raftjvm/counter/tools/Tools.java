@@ -18,8 +18,8 @@ final class Tools {
   private Tools() {}
 
   /**
-   * Points logback at the tools' quiet configuration unless the user chose one with
-   * {@code -Dlogback.configurationFile}. Call before anything creates a logger.
+   * Points logback at the tools' quiet configuration unless the user chose one with {@code
+   * -Dlogback.configurationFile}. Call before anything creates a logger.
    */
   static void configureLogging() {
     if (System.getProperty("logback.configurationFile") == null) {

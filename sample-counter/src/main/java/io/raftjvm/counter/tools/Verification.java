@@ -14,9 +14,9 @@ import java.util.Objects;
  * leadership lost) zero times or once. So with a starting value {@code start}, the sum of the
  * acknowledged deltas {@code acked} and the sum of the deltas of unknown outcome {@code unknown}
  * (all deltas positive: the benchmark adds 1), a correct cluster ends, once every replica has
- * applied everything, with the same value V on every replica and
- * {@code start + acked <= V <= start + acked + unknown}. With no unknown outcome the range is the
- * single value {@code start + acked}. It assumes nobody else writes to the counter during the run.
+ * applied everything, with the same value V on every replica and {@code start + acked <= V <= start
+ * + acked + unknown}. With no unknown outcome the range is the single value {@code start + acked}.
+ * It assumes nobody else writes to the counter during the run.
  */
 public final class Verification {
   /** One replica's own value (a local read), or why it could not be read. */
@@ -38,8 +38,14 @@ public final class Verification {
   private final boolean settled;
   private final List<String> problems;
 
-  private Verification(long start, long ackedDelta, long unknownDelta, Long leader,
-      List<Reading> replicas, boolean settled, List<String> problems) {
+  private Verification(
+      long start,
+      long ackedDelta,
+      long unknownDelta,
+      Long leader,
+      List<Reading> replicas,
+      boolean settled,
+      List<String> problems) {
     this.start = start;
     this.ackedDelta = ackedDelta;
     this.unknownDelta = unknownDelta;
@@ -59,11 +65,16 @@ public final class Verification {
    * @param replicas every replica's own value at the end
    * @param settled whether the values stopped changing (and matched) before the wait ended
    */
-  public static Verification check(long start, long ackedDelta, long unknownDelta, Long leader,
-      List<Reading> replicas, boolean settled) {
+  public static Verification check(
+      long start,
+      long ackedDelta,
+      long unknownDelta,
+      Long leader,
+      List<Reading> replicas,
+      boolean settled) {
     if (ackedDelta < 0 || unknownDelta < 0) {
-      throw new IllegalArgumentException("deltas must be >= 0: acked " + ackedDelta + ", unknown "
-          + unknownDelta);
+      throw new IllegalArgumentException(
+          "deltas must be >= 0: acked " + ackedDelta + ", unknown " + unknownDelta);
     }
     long min = start + ackedDelta;
     long max = min + unknownDelta;
@@ -165,24 +176,52 @@ public final class Verification {
   /** One line, "verification: PASSED: ..." or "verification: FAILED: ...". */
   String toText() {
     StringBuilder sb = new StringBuilder("verification: ");
-    String expected = "start " + start + " + acked adds " + ackedDelta
-        + (unknownDelta > 0 ? " (+ up to " + unknownDelta + " of unknown outcome)" : "");
+    String expected =
+        "start "
+            + start
+            + " + acked adds "
+            + ackedDelta
+            + (unknownDelta > 0 ? " (+ up to " + unknownDelta + " of unknown outcome)" : "");
     List<Reading> unreached = unreached();
     if (passed()) {
-      Long v = replicas.stream().map(Reading::value).filter(Objects::nonNull).findFirst().orElse(null);
-      sb.append("PASSED: every replica ").append(unreached.isEmpty() ? "(" + replicas.size() + ")"
-          : "reached (" + (replicas.size() - unreached.size()) + " of " + replicas.size() + ")").append(" = ").append(v)
-          .append(", expected ").append(range(expectedMin(), expectedMax())).append(" = ")
+      Long v =
+          replicas.stream().map(Reading::value).filter(Objects::nonNull).findFirst().orElse(null);
+      sb.append("PASSED: every replica ")
+          .append(
+              unreached.isEmpty()
+                  ? "(" + replicas.size() + ")"
+                  : "reached ("
+                      + (replicas.size() - unreached.size())
+                      + " of "
+                      + replicas.size()
+                      + ")")
+          .append(" = ")
+          .append(v)
+          .append(", expected ")
+          .append(range(expectedMin(), expectedMax()))
+          .append(" = ")
           .append(expected);
       for (Reading r : unreached) {
-        sb.append("; not reached, so not checked: ").append(r.address()).append(" (").append(r.error()).append(')');
+        sb.append("; not reached, so not checked: ")
+            .append(r.address())
+            .append(" (")
+            .append(r.error())
+            .append(')');
       }
     } else {
-      sb.append("FAILED: ").append(String.join("; ", problems)).append(" [expected ")
-          .append(range(expectedMin(), expectedMax())).append(" = ").append(expected)
-          .append("; leader ").append(leader).append("; replicas");
+      sb.append("FAILED: ")
+          .append(String.join("; ", problems))
+          .append(" [expected ")
+          .append(range(expectedMin(), expectedMax()))
+          .append(" = ")
+          .append(expected)
+          .append("; leader ")
+          .append(leader)
+          .append("; replicas");
       for (Reading r : replicas) {
-        sb.append(' ').append(r.address()).append('=')
+        sb.append(' ')
+            .append(r.address())
+            .append('=')
             .append(r.value() != null ? String.valueOf(r.value()) : "?");
       }
       sb.append(']');
@@ -197,9 +236,14 @@ public final class Verification {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Verification v && v.start == start && v.ackedDelta == ackedDelta
-        && v.unknownDelta == unknownDelta && Objects.equals(v.leader, leader)
-        && v.replicas.equals(replicas) && v.settled == settled && v.problems.equals(problems);
+    return o instanceof Verification v
+        && v.start == start
+        && v.ackedDelta == ackedDelta
+        && v.unknownDelta == unknownDelta
+        && Objects.equals(v.leader, leader)
+        && v.replicas.equals(replicas)
+        && v.settled == settled
+        && v.problems.equals(problems);
   }
 
   @Override

@@ -29,15 +29,18 @@ import org.junit.jupiter.api.Test;
  * verification must all agree with what the fake really applied.
  */
 class BenchRunTest {
-  private static final Pattern LINE = Pattern.compile(
-      "\\{\"process\":(\\d+),\"op\":\"(add|get)\"(,\"delta\":1)?(,\"value\":(-?\\d+))?"
-          + ",\"invoke\":(-?\\d+),\"complete\":(-?\\d+),\"status\":\"(ok|fail|timeout)\"}");
+  private static final Pattern LINE =
+      Pattern.compile(
+          "\\{\"process\":(\\d+),\"op\":\"(add|get)\"(,\"delta\":1)?(,\"value\":(-?\\d+))?"
+              + ",\"invoke\":(-?\\d+),\"complete\":(-?\\d+),\"status\":\"(ok|fail|timeout)\"}");
 
-  private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "fake-io");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService io =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-io");
+            t.setDaemon(true);
+            return t;
+          });
 
   @AfterEach
   void stop() {
@@ -57,14 +60,15 @@ class BenchRunTest {
       int now = outstanding.incrementAndGet();
       maxOutstanding.accumulateAndGet(now, Math::max);
       CompletableFuture<byte[]> f = new CompletableFuture<>();
-      io.execute(() -> {
-        outstanding.decrementAndGet();
-        try {
-          f.complete(work.get());
-        } catch (RuntimeException e) {
-          f.completeExceptionally(e);
-        }
-      });
+      io.execute(
+          () -> {
+            outstanding.decrementAndGet();
+            try {
+              f.complete(work.get());
+            } catch (RuntimeException e) {
+              f.completeExceptionally(e);
+            }
+          });
       return f;
     }
 
@@ -74,33 +78,35 @@ class BenchRunTest {
       if (command.length != 16 || CounterCommands.decodeCommand(command).delta() != 1) {
         badPayloads.incrementAndGet();
       }
-      return answer(() -> {
-        if (n % 10 == 0) { // applied, but the answer is lost
-          value.incrementAndGet();
-          throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer");
-        }
-        if (n % 10 == 5) { // leadership lost, not applied
-          throw new ClientException(Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, "lost");
-        }
-        if (n % 13 == 0) { // the state machine refuses
-          return CounterCommands.rejected();
-        }
-        if (n % 17 == 0) { // never sent
-          throw new ClientException(Kind.UNAVAILABLE, "overloaded");
-        }
-        return CounterCommands.encodeValue(value.incrementAndGet());
-      });
+      return answer(
+          () -> {
+            if (n % 10 == 0) { // applied, but the answer is lost
+              value.incrementAndGet();
+              throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer");
+            }
+            if (n % 10 == 5) { // leadership lost, not applied
+              throw new ClientException(Kind.LEADERSHIP_LOST_OUTCOME_UNKNOWN, "lost");
+            }
+            if (n % 13 == 0) { // the state machine refuses
+              return CounterCommands.rejected();
+            }
+            if (n % 17 == 0) { // never sent
+              throw new ClientException(Kind.UNAVAILABLE, "overloaded");
+            }
+            return CounterCommands.encodeValue(value.incrementAndGet());
+          });
     }
 
     @Override
     public CompletableFuture<byte[]> query(byte[] query) {
       int n = queries.incrementAndGet();
-      return answer(() -> {
-        if (n % 7 == 0) {
-          throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer");
-        }
-        return CounterCommands.encodeValue(value.get());
-      });
+      return answer(
+          () -> {
+            if (n % 7 == 0) {
+              throw new ClientException(Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer");
+            }
+            return CounterCommands.encodeValue(value.get());
+          });
     }
   }
 
@@ -111,9 +117,13 @@ class BenchRunTest {
     StringWriter historyOut = new StringWriter();
     StringWriter progress = new StringWriter();
     HistoryWriter history = new HistoryWriter(historyOut, 1 << 16);
-    BenchRun run = new BenchRun(new BenchRun.Settings(8, Duration.ofMillis(200),
-        Duration.ofMillis(1000), 16, 30, Duration.ofSeconds(30)), List.of(fake, fake), history,
-        new PrintWriter(progress, true));
+    BenchRun run =
+        new BenchRun(
+            new BenchRun.Settings(
+                8, Duration.ofMillis(200), Duration.ofMillis(1000), 16, 30, Duration.ofSeconds(30)),
+            List.of(fake, fake),
+            history,
+            new PrintWriter(progress, true));
     BenchSummary s = run.run();
     history.close();
 
@@ -130,8 +140,12 @@ class BenchRunTest {
     assertEquals(s.measuredAdds, s.addLatency.getTotalCount());
     assertEquals(s.measuredGets, s.getLatency.getTotalCount());
     assertTrue(s.measuredNanos >= Duration.ofMillis(900).toNanos(), "" + s.measuredNanos);
-    for (String kind : List.of("TIMEOUT_OUTCOME_UNKNOWN", "LEADERSHIP_LOST_OUTCOME_UNKNOWN",
-        "REFUSED", "UNAVAILABLE")) {
+    for (String kind :
+        List.of(
+            "TIMEOUT_OUTCOME_UNKNOWN",
+            "LEADERSHIP_LOST_OUTCOME_UNKNOWN",
+            "REFUSED",
+            "UNAVAILABLE")) {
       assertTrue(s.errors.getOrDefault(kind, 0L) > 0, kind + " in " + s.errors);
     }
     assertEquals(s.addsFailed + s.addsUnknown + s.getsFailed, s.totalErrors());
@@ -139,8 +153,8 @@ class BenchRunTest {
     // the end check passes on the fake's real value, and would fail with one add too many
     long end = fake.value.get();
     List<Reading> replicas = List.of(Reading.of("a:1", end), Reading.of("b:2", end));
-    Verification v = Verification.check(start, run.ackedDelta(), run.unknownDelta(), end,
-        replicas, true);
+    Verification v =
+        Verification.check(start, run.ackedDelta(), run.unknownDelta(), end, replicas, true);
     assertTrue(v.passed(), v.toText());
     assertTrue(end > start + run.ackedDelta(), "some unknown adds were applied");
     assertTrue(end < start + run.ackedDelta() + run.unknownDelta(), "some were not");
@@ -171,60 +185,78 @@ class BenchRunTest {
     assertEquals(s.addsFailed, (long) statuses.getOrDefault("add:fail", 0));
     assertEquals(s.addsUnknown, (long) statuses.getOrDefault("add:timeout", 0));
     assertEquals(s.getsOk, (long) statuses.getOrDefault("get:ok", 0));
-    assertEquals(s.getsFailed, (long) statuses.getOrDefault("get:timeout", 0)
-        + statuses.getOrDefault("get:fail", 0));
+    assertEquals(
+        s.getsFailed,
+        (long) statuses.getOrDefault("get:timeout", 0) + statuses.getOrDefault("get:fail", 0));
 
     // a progress line after the first second
-    assertTrue(progress.toString().matches(
-            "(?s)counter-bench: +\\d+ s  measure +\\d+ ops/s  p99 so far (\\d+\\.\\d{3} ms|-)  errors \\d+\n.*"),
+    assertTrue(
+        progress
+            .toString()
+            .matches(
+                "(?s)counter-bench: +\\d+ s  measure +\\d+ ops/s  p99 so far (\\d+\\.\\d{3} ms|-)  errors \\d+\n.*"),
         progress.toString());
   }
 
   @Test
   void failuresThatComeAtOnceDoNotSpinOrOverflowTheStack() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    BenchRun.Target refusing = new BenchRun.Target() {
-      @Override
-      public CompletableFuture<byte[]> propose(byte[] command) {
-        calls.incrementAndGet();
-        return CompletableFuture.failedFuture(new ClientException(Kind.UNAVAILABLE, "full"));
-      }
+    BenchRun.Target refusing =
+        new BenchRun.Target() {
+          @Override
+          public CompletableFuture<byte[]> propose(byte[] command) {
+            calls.incrementAndGet();
+            return CompletableFuture.failedFuture(new ClientException(Kind.UNAVAILABLE, "full"));
+          }
 
-      @Override
-      public CompletableFuture<byte[]> query(byte[] query) {
-        throw new IllegalStateException("boom");
-      }
-    };
-    BenchRun run = new BenchRun(new BenchRun.Settings(4, Duration.ZERO, Duration.ofMillis(300),
-        9, 50, Duration.ofSeconds(30)), List.of(refusing), null, new PrintWriter(new StringWriter()));
+          @Override
+          public CompletableFuture<byte[]> query(byte[] query) {
+            throw new IllegalStateException("boom");
+          }
+        };
+    BenchRun run =
+        new BenchRun(
+            new BenchRun.Settings(
+                4, Duration.ZERO, Duration.ofMillis(300), 9, 50, Duration.ofSeconds(30)),
+            List.of(refusing),
+            null,
+            new PrintWriter(new StringWriter()));
     long began = System.nanoTime();
     BenchSummary s = run.run();
     long elapsedMs = (System.nanoTime() - began) / 1_000_000;
     assertEquals(0, s.addsOk + s.getsOk);
     assertEquals(calls.get(), s.addsFailed);
     assertTrue(s.getsFailed > 0);
-    assertEquals("OTHER", s.errors.keySet().stream().filter(k -> !k.equals("UNAVAILABLE"))
-        .findFirst().orElse(""));
+    assertEquals(
+        "OTHER",
+        s.errors.keySet().stream().filter(k -> !k.equals("UNAVAILABLE")).findFirst().orElse(""));
     // each failure waits 1 ms before the worker's next request: at most 4 per ms, not a spin
-    assertTrue(calls.get() + s.getsFailed <= 4 * (elapsedMs + 1),
+    assertTrue(
+        calls.get() + s.getsFailed <= 4 * (elapsedMs + 1),
         (calls.get() + s.getsFailed) + " requests in " + elapsedMs + " ms");
   }
 
   @Test
   void requestsThatNeverFinishCountAsUnknownAfterTheDrainTimeout() throws Exception {
-    BenchRun.Target silent = new BenchRun.Target() {
-      @Override
-      public CompletableFuture<byte[]> propose(byte[] command) {
-        return new CompletableFuture<>();
-      }
+    BenchRun.Target silent =
+        new BenchRun.Target() {
+          @Override
+          public CompletableFuture<byte[]> propose(byte[] command) {
+            return new CompletableFuture<>();
+          }
 
-      @Override
-      public CompletableFuture<byte[]> query(byte[] query) {
-        return new CompletableFuture<>();
-      }
-    };
-    BenchRun run = new BenchRun(new BenchRun.Settings(5, Duration.ZERO, Duration.ofMillis(100),
-        16, 0, Duration.ofMillis(100)), List.of(silent), null, new PrintWriter(new StringWriter()));
+          @Override
+          public CompletableFuture<byte[]> query(byte[] query) {
+            return new CompletableFuture<>();
+          }
+        };
+    BenchRun run =
+        new BenchRun(
+            new BenchRun.Settings(
+                5, Duration.ZERO, Duration.ofMillis(100), 16, 0, Duration.ofMillis(100)),
+            List.of(silent),
+            null,
+            new PrintWriter(new StringWriter()));
     BenchSummary s = run.run();
     assertEquals(5, s.unanswered);
     assertEquals(0, run.ackedDelta());

@@ -7,7 +7,9 @@ import java.io.StringWriter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs the benchmark in this JVM for integration tests, and reads numbers from its JSON summary. */
+/**
+ * Runs the benchmark in this JVM for integration tests, and reads numbers from its JSON summary.
+ */
 final class BenchRuns {
   private BenchRuns() {}
 
@@ -17,7 +19,9 @@ final class BenchRuns {
   static Run bench(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = CounterBench.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    int exit =
+        CounterBench.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
     System.out.print(err);
     System.out.print(out);
     return new Run(exit, out.toString(), err.toString());

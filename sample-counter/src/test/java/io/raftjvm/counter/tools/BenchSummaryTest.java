@@ -47,8 +47,14 @@ class BenchSummaryTest {
     s.addsFailed = 0;
     s.addsUnknown = 1;
     s.getsOk = reads > 0 ? 2 : 0;
-    s.verification = Verification.check(5, 10, 1, 16L,
-        List.of(Reading.of("127.0.0.1:7201", 16), Reading.of("127.0.0.1:7202", 16)), true);
+    s.verification =
+        Verification.check(
+            5,
+            10,
+            1,
+            16L,
+            List.of(Reading.of("127.0.0.1:7201", 16), Reading.of("127.0.0.1:7202", 16)),
+            true);
     return s;
   }
 
@@ -57,22 +63,33 @@ class BenchSummaryTest {
     BenchSummary s = summary(0);
     long p50 = s.addLatency.getValueAtPercentile(50);
     long max = s.addLatency.getMaxValue();
-    String expected = "{\"cluster\":[\"127.0.0.1:7201\",\"127.0.0.1:7202\"],\"concurrency\":4,"
-        + "\"clients\":1,\"payloadBytes\":16,\"readPercent\":0,\"warmupSeconds\":2,"
-        + "\"durationSeconds\":10,\"timeoutSeconds\":5,\"measuredSeconds\":2,"
-        + "\"throughput\":{\"ops\":1.5,\"adds\":1.5,\"gets\":0},"
-        + "\"measured\":{\"adds\":3,\"gets\":0,\"errors\":1},"
-        + "\"longestStall\":{\"millis\":1934,\"endSeconds\":1.5},"
-        + "\"latencyMicros\":{\"count\":3,\"mean\":" + micros(s.addLatency.getMean())
-        + ",\"p50\":" + micros(p50) + ",\"p90\":" + micros(max) + ",\"p99\":" + micros(max)
-        + ",\"p99.9\":" + micros(max) + ",\"max\":" + micros(max) + "},"
-        + "\"errors\":{\"TIMEOUT_OUTCOME_UNKNOWN\":1},"
-        + "\"totals\":{\"addsOk\":10,\"addsFailed\":0,\"addsUnknown\":1,\"getsOk\":0,"
-        + "\"getsFailed\":0,\"unanswered\":0},"
-        + "\"verification\":{\"passed\":true,\"start\":5,\"ackedDelta\":10,\"unknownDelta\":1,"
-        + "\"expectedMin\":15,\"expectedMax\":16,\"leader\":16,"
-        + "\"replicas\":{\"127.0.0.1:7201\":16,\"127.0.0.1:7202\":16},\"unreached\":{},\"settled\":true,"
-        + "\"problems\":[]},\"passed\":true}";
+    String expected =
+        "{\"cluster\":[\"127.0.0.1:7201\",\"127.0.0.1:7202\"],\"concurrency\":4,"
+            + "\"clients\":1,\"payloadBytes\":16,\"readPercent\":0,\"warmupSeconds\":2,"
+            + "\"durationSeconds\":10,\"timeoutSeconds\":5,\"measuredSeconds\":2,"
+            + "\"throughput\":{\"ops\":1.5,\"adds\":1.5,\"gets\":0},"
+            + "\"measured\":{\"adds\":3,\"gets\":0,\"errors\":1},"
+            + "\"longestStall\":{\"millis\":1934,\"endSeconds\":1.5},"
+            + "\"latencyMicros\":{\"count\":3,\"mean\":"
+            + micros(s.addLatency.getMean())
+            + ",\"p50\":"
+            + micros(p50)
+            + ",\"p90\":"
+            + micros(max)
+            + ",\"p99\":"
+            + micros(max)
+            + ",\"p99.9\":"
+            + micros(max)
+            + ",\"max\":"
+            + micros(max)
+            + "},"
+            + "\"errors\":{\"TIMEOUT_OUTCOME_UNKNOWN\":1},"
+            + "\"totals\":{\"addsOk\":10,\"addsFailed\":0,\"addsUnknown\":1,\"getsOk\":0,"
+            + "\"getsFailed\":0,\"unanswered\":0},"
+            + "\"verification\":{\"passed\":true,\"start\":5,\"ackedDelta\":10,\"unknownDelta\":1,"
+            + "\"expectedMin\":15,\"expectedMax\":16,\"leader\":16,"
+            + "\"replicas\":{\"127.0.0.1:7201\":16,\"127.0.0.1:7202\":16},\"unreached\":{},\"settled\":true,"
+            + "\"problems\":[]},\"passed\":true}";
     assertEquals(expected, s.toJson());
     // values about right: 2 ms median, 3 ms max (HdrHistogram keeps 3 significant digits)
     assertEquals(2000.0, Double.parseDouble(micros(p50)), 2.0);
@@ -94,35 +111,46 @@ class BenchSummaryTest {
     assertTrue(json.contains("\"latencyMicros\":{\"count\":4,"), json);
     assertTrue(json.contains("\"latencyMicrosAdd\":{\"count\":3,"), json);
     assertTrue(json.contains("\"latencyMicrosGet\":{\"count\":1,"), json);
-    assertTrue(json.contains("\"history\":{\"file\":\"h.jsonl\",\"lines\":12,\"parked\":0,"
-        + "\"error\":null}"), json);
+    assertTrue(
+        json.contains(
+            "\"history\":{\"file\":\"h.jsonl\",\"lines\":12,\"parked\":0," + "\"error\":null}"),
+        json);
   }
 
   @Test
   void emptyLatencyIsNull() {
     BenchSummary s = summary(0);
     s.addLatency = new Histogram(3);
-    assertTrue(s.toJson().contains("\"latencyMicros\":{\"count\":0,\"mean\":null,\"p50\":null,"
-        + "\"p90\":null,\"p99\":null,\"p99.9\":null,\"max\":null}"), s.toJson());
+    assertTrue(
+        s.toJson()
+            .contains(
+                "\"latencyMicros\":{\"count\":0,\"mean\":null,\"p50\":null,"
+                    + "\"p90\":null,\"p99\":null,\"p99.9\":null,\"max\":null}"),
+        s.toJson());
   }
 
   @Test
   void text() {
     String text = summary(25).toText();
     String[] lines = text.split(System.lineSeparator());
-    assertEquals("counter-bench: 2 servers, concurrency 4 (1 client), 16-byte adds, reads 25%,"
-        + " warm-up 2 s, measured 2.000 s", lines[0]);
+    assertEquals(
+        "counter-bench: 2 servers, concurrency 4 (1 client), 16-byte adds, reads 25%,"
+            + " warm-up 2 s, measured 2.000 s",
+        lines[0]);
     assertEquals("throughput:   2 ops/s (adds 2/s, gets 1/s)", lines[1]);
     assertTrue(lines[2].startsWith("latency:      p50 1.00"), lines[2]);
     assertTrue(lines[2].endsWith(" ms  (4 ops)"), lines[2]);
     assertTrue(lines[3].startsWith("latency add:  p50 2.0"), lines[3]);
     assertTrue(lines[4].startsWith("latency get:  p50 0.500 ms"), lines[4]);
-    assertEquals("errors:       TIMEOUT_OUTCOME_UNKNOWN 1 (whole run; 1 in the measured window)",
-        lines[5]);
-    assertEquals("longest stall: 1934 ms with nothing acknowledged (ended 1.5 s into the measured window)",
+    assertEquals(
+        "errors:       TIMEOUT_OUTCOME_UNKNOWN 1 (whole run; 1 in the measured window)", lines[5]);
+    assertEquals(
+        "longest stall: 1934 ms with nothing acknowledged (ended 1.5 s into the measured window)",
         lines[6]);
-    assertEquals("totals:       adds 10 ok, 0 failed, 1 unknown; gets 2 ok, 0 failed (whole run,"
-        + " warm-up included)", lines[7]);
+    assertEquals(
+        "totals:       adds 10 ok, 0 failed, 1 unknown; gets 2 ok, 0 failed (whole run,"
+            + " warm-up included)",
+        lines[7]);
     assertTrue(lines[8].startsWith("verification: PASSED: every replica (2) = 16"), lines[8]);
     assertEquals(9, lines.length);
   }

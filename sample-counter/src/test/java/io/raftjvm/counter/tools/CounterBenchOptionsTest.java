@@ -26,8 +26,9 @@ class CounterBenchOptionsTest {
   }
 
   private static CounterBench parse(String... args) {
-    CommandLine cl = CounterBench.commandLine(new PrintWriter(new StringWriter()),
-        new PrintWriter(new StringWriter()));
+    CommandLine cl =
+        CounterBench.commandLine(
+            new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
     cl.parseArgs(args);
     return cl.getCommand();
   }
@@ -51,9 +52,29 @@ class CounterBenchOptionsTest {
 
   @Test
   void everyOption() {
-    CounterBench b = parse("--cluster", "h:1", "--concurrency", "1", "--duration", "500ms",
-        "--warmup", "0s", "--payload", "9", "--reads", "100", "--history", "h.jsonl", "--json",
-        "--timeout", "1.5s", "--clients", "1", "--verify-timeout", "1m");
+    CounterBench b =
+        parse(
+            "--cluster",
+            "h:1",
+            "--concurrency",
+            "1",
+            "--duration",
+            "500ms",
+            "--warmup",
+            "0s",
+            "--payload",
+            "9",
+            "--reads",
+            "100",
+            "--history",
+            "h.jsonl",
+            "--json",
+            "--timeout",
+            "1.5s",
+            "--clients",
+            "1",
+            "--verify-timeout",
+            "1m");
     BenchRun.Settings s = b.settings();
     assertEquals(1, s.concurrency());
     assertEquals(Duration.ofMillis(500), s.duration());
@@ -69,32 +90,38 @@ class CounterBenchOptionsTest {
   @Test
   void missingCluster() {
     assertEquals(2, run("--concurrency", "4"));
-    assertEquals("counter-bench: Missing required option: '--cluster=HOST:PORT[,HOST:PORT...]'"
-        + " (see counter-bench --help)", err.toString().strip());
+    assertEquals(
+        "counter-bench: Missing required option: '--cluster=HOST:PORT[,HOST:PORT...]'"
+            + " (see counter-bench --help)",
+        err.toString().strip());
     assertEquals("", out.toString());
   }
 
   @ParameterizedTest
-  @CsvSource(delimiter = '|', value = {
-      "--payload|8|--payload must be between 9 (1-byte op + 8-byte delta) and 1048576 bytes, got 8",
-      "--payload|0|--payload must be between 9",
-      "--payload|2000000|--payload must be between 9",
-      "--payload|x|Invalid value for option '--payload': 'x' is not an int",
-      "--concurrency|0|--concurrency must be between 1 and 1000000, got 0",
-      "--reads|101|--reads must be a percentage between 0 and 100, got 101",
-      "--reads|-1|--reads must be a percentage between 0 and 100, got -1",
-      "--duration|0s|--duration must be positive",
-      "--duration|10x|expected a duration such as 10s, 500ms, 2m or 1h, got '10x'",
-      "--timeout|0ms|--timeout must be positive",
-      "--clients|300|--clients must be between 1 and --concurrency (256), got 300",
-      "--cluster|localhost|Invalid value for option '--cluster': expected host:port, got 'localhost'",
-      "--cluster|h:0|expected host:port with a port in 1..65535, got 'h:0'",
-      "--cluster|h:p|bad port in 'h:p'",
-      "--cluster|,|expected host:port[,host:port...], got ','",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--payload|8|--payload must be between 9 (1-byte op + 8-byte delta) and 1048576 bytes, got 8",
+        "--payload|0|--payload must be between 9",
+        "--payload|2000000|--payload must be between 9",
+        "--payload|x|Invalid value for option '--payload': 'x' is not an int",
+        "--concurrency|0|--concurrency must be between 1 and 1000000, got 0",
+        "--reads|101|--reads must be a percentage between 0 and 100, got 101",
+        "--reads|-1|--reads must be a percentage between 0 and 100, got -1",
+        "--duration|0s|--duration must be positive",
+        "--duration|10x|expected a duration such as 10s, 500ms, 2m or 1h, got '10x'",
+        "--timeout|0ms|--timeout must be positive",
+        "--clients|300|--clients must be between 1 and --concurrency (256), got 300",
+        "--cluster|localhost|Invalid value for option '--cluster': expected host:port, got 'localhost'",
+        "--cluster|h:0|expected host:port with a port in 1..65535, got 'h:0'",
+        "--cluster|h:p|bad port in 'h:p'",
+        "--cluster|,|expected host:port[,host:port...], got ','",
+      })
   void badValuesAreOneLineUsageErrors(String option, String value, String message) {
-    String[] args = option.equals("--cluster") ? new String[] {"--cluster", value}
-        : new String[] {"--cluster", "127.0.0.1:1", option, value};
+    String[] args =
+        option.equals("--cluster")
+            ? new String[] {"--cluster", value}
+            : new String[] {"--cluster", "127.0.0.1:1", option, value};
     assertEquals(2, run(args));
     String e = err.toString();
     assertEquals(1, e.lines().count(), e);
@@ -106,7 +133,8 @@ class CounterBenchOptionsTest {
   @Test
   void unknownOption() {
     assertEquals(2, run("--cluster", "h:1", "--bogus"));
-    assertTrue(err.toString().startsWith("counter-bench: Unknown option: '--bogus'"), err.toString());
+    assertTrue(
+        err.toString().startsWith("counter-bench: Unknown option: '--bogus'"), err.toString());
   }
 
   @Test
@@ -117,8 +145,16 @@ class CounterBenchOptionsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"10s,10000", "500ms,500", "2m,120000", "1h,3600000", "1.5s,1500", "PT3S,3000",
-      "0s,0", "250us,0"})
+  @CsvSource({
+    "10s,10000",
+    "500ms,500",
+    "2m,120000",
+    "1h,3600000",
+    "1.5s,1500",
+    "PT3S,3000",
+    "0s,0",
+    "250us,0"
+  })
   void durations(String text, long millis) {
     assertEquals(millis, Durations.parse(text).toMillis());
   }

@@ -2,15 +2,13 @@ package io.raftjvm.counter.tools;
 
 import static io.raftjvm.counter.tools.BenchRuns.bench;
 import static io.raftjvm.counter.tools.BenchRuns.number;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.core.Role;
 import io.raftjvm.server.RaftServer;
-import io.raftjvm.server.TestClusters;
 import io.raftjvm.server.ServerConfig;
-import java.io.IOException;
+import io.raftjvm.server.TestClusters;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -32,15 +30,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CLI and the benchmark against a real 3-node cluster in this JVM running the counter plugin
- * (found on the classpath by ServiceLoader): Chronicle logs in temp directories with sync on,
- * Netty on loopback. Waits on conditions, never fixed sleeps.
+ * (found on the classpath by ServiceLoader): Chronicle logs in temp directories with sync on, Netty
+ * on loopback. Waits on conditions, never fixed sleeps.
  */
 @Tag("integration")
 class CounterToolsIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
   private String cluster;
@@ -53,10 +50,16 @@ class CounterToolsIT {
     for (int i = 1; i <= 3; i++) clients.add("127.0.0.1:" + ports[i + 2]);
     cluster = String.join(",", clients);
     for (long id = 1; id <= 3; id++) {
-      String hocon = peers + "raft.cluster-id = counter-it\nraft.node-id = " + id
-          + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
-          + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\n"
-          + "raft.election-ticks = 10\nraft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n";
+      String hocon =
+          peers
+              + "raft.cluster-id = counter-it\nraft.node-id = "
+              + id
+              + "\nraft.data-dir = "
+              + TestClusters.quoted(tmp.resolve("node" + id))
+              + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\n"
+              + "raft.election-ticks = 10\nraft.plugins-dir = "
+              + TestClusters.quoted(tmp.resolve("no-plugins"))
+              + "\n";
       ServerConfig config = TestClusters.config(hocon);
       configs.put(id, config);
       servers.put(id, RaftServer.start(config));
@@ -65,7 +68,9 @@ class CounterToolsIT {
   }
 
   private RaftServer leader() {
-    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst()
+    return servers.values().stream()
+        .filter(s -> s.driver().role() == Role.LEADER)
+        .findFirst()
         .orElse(null);
   }
 
@@ -81,8 +86,9 @@ class CounterToolsIT {
   private static BenchRuns.Run cli(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exit = CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-        .execute(args);
+    int exit =
+        CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
     return new BenchRuns.Run(exit, out.toString(), err.toString());
   }
 
@@ -99,18 +105,34 @@ class CounterToolsIT {
     assertTrue(overflow.err().startsWith("counter: the counter refused the add"), overflow.err());
 
     Path history = tmp.resolve("history.jsonl");
-    BenchRuns.Run json = bench("--cluster", cluster, "--concurrency", "32", "--warmup", "500ms",
-        "--duration", "2s", "--reads", "10", "--history", history.toString(), "--json");
+    BenchRuns.Run json =
+        bench(
+            "--cluster",
+            cluster,
+            "--concurrency",
+            "32",
+            "--warmup",
+            "500ms",
+            "--duration",
+            "2s",
+            "--reads",
+            "10",
+            "--history",
+            history.toString(),
+            "--json");
     assertEquals(0, json.exit(), json.out() + json.err());
     String summary = json.out().strip();
     assertEquals(1, summary.lines().count(), summary);
-    assertTrue(summary.startsWith("{\"cluster\":[") && summary.endsWith("\"passed\":true}"),
-        summary);
+    assertTrue(
+        summary.startsWith("{\"cluster\":[") && summary.endsWith("\"passed\":true}"), summary);
     assertEquals(5, number(summary, "start"));
     long lines = Files.readAllLines(history, StandardCharsets.UTF_8).size();
-    long ops = number(summary, "addsOk") + number(summary, "addsFailed")
-        + number(summary, "addsUnknown") + number(summary, "getsOk")
-        + number(summary, "getsFailed");
+    long ops =
+        number(summary, "addsOk")
+            + number(summary, "addsFailed")
+            + number(summary, "addsUnknown")
+            + number(summary, "getsOk")
+            + number(summary, "getsFailed");
     assertEquals(ops, lines);
     assertEquals(lines, number(summary, "lines"));
     assertTrue(json.err().contains("ops/s  p99 so far"), json.err());
@@ -118,8 +140,8 @@ class CounterToolsIT {
     long after = Long.parseLong(cli("--cluster", cluster, "get").out().strip());
     assertEquals(5 + number(summary, "ackedDelta"), after, "no add of unknown outcome here");
 
-    BenchRuns.Run text = bench("--cluster", cluster, "--concurrency", "1", "--warmup", "0s", "--duration",
-        "1s");
+    BenchRuns.Run text =
+        bench("--cluster", cluster, "--concurrency", "1", "--warmup", "0s", "--duration", "1s");
     assertEquals(0, text.exit(), text.out() + text.err());
     assertTrue(text.out().contains("verification: PASSED: every replica (3) = "), text.out());
     assertTrue(text.out().contains("latency:      p50 "), text.out());
@@ -134,9 +156,25 @@ class CounterToolsIT {
   void benchmarkSurvivesTheLeaderStoppingAndRestarting() throws Exception {
     Path history = tmp.resolve("history.jsonl");
     CompletableFuture<BenchRuns.Run> result = new CompletableFuture<>();
-    Thread runner = new Thread(() -> result.complete(bench("--cluster", cluster, "--concurrency",
-        "16", "--warmup", "0s", "--duration", "6s", "--timeout", "20s", "--history", history.toString(), "--json")),
-        "bench-runner");
+    Thread runner =
+        new Thread(
+            () ->
+                result.complete(
+                    bench(
+                        "--cluster",
+                        cluster,
+                        "--concurrency",
+                        "16",
+                        "--warmup",
+                        "0s",
+                        "--duration",
+                        "6s",
+                        "--timeout",
+                        "20s",
+                        "--history",
+                        history.toString(),
+                        "--json")),
+            "bench-runner");
     runner.start();
     RaftServer old = leader();
     long oldId = old.config().nodeId();
@@ -155,12 +193,19 @@ class CounterToolsIT {
     assertTrue(summary.endsWith("\"passed\":true}"), summary);
     long unknown = number(summary, "addsUnknown");
     // Exactly once (thesis §6.3): adds in flight when the leader stopped were retried in their
-    // session until decided, never applied twice; the counter is the start plus the acknowledged adds.
+    // session until decided, never applied twice; the counter is the start plus the acknowledged
+    // adds.
     assertEquals(0, unknown, "every add was retried to a decision");
     assertEquals(0, number(summary, "unknownDelta"));
-    System.out.println("CounterToolsIT: leader " + oldId + " stopped and restarted; "
-        + number(summary, "addsOk") + " adds acknowledged, " + unknown + " of unknown outcome");
-    assertEquals(Files.readAllLines(history, StandardCharsets.UTF_8).size(),
-        number(summary, "lines"));
+    System.out.println(
+        "CounterToolsIT: leader "
+            + oldId
+            + " stopped and restarted; "
+            + number(summary, "addsOk")
+            + " adds acknowledged, "
+            + unknown
+            + " of unknown outcome");
+    assertEquals(
+        Files.readAllLines(history, StandardCharsets.UTF_8).size(), number(summary, "lines"));
   }
 }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class CounterWireTest {
   @Test
   void addIsOpDeltaAndPadding() {
-    assertArrayEquals(new byte[] {1, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0},
-        CounterWire.add(258, 16));
+    assertArrayEquals(
+        new byte[] {1, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0}, CounterWire.add(258, 16));
     assertArrayEquals(new byte[] {1, -1, -1, -1, -1, -1, -1, -1, -5}, CounterWire.add(-5));
     assertThrows(IllegalArgumentException.class, () -> CounterWire.add(1, 8));
   }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +41,10 @@ class DiskBoundIT {
    * see the printed maximum.
    */
   static final long BOUND_MIB = 16;
+
   private static final int SECONDS = Integer.getInteger("raft.disk.seconds", 60);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
 
   @AfterEach
@@ -58,7 +57,8 @@ class DiskBoundIT {
     try {
       Process p = new ProcessBuilder("du", "-sk", dir.toString()).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (p.waitFor() == 0 && out.matches("\\d+\\s+.*")) return Long.parseLong(out.split("\\s+")[0]);
+      if (p.waitFor() == 0 && out.matches("\\d+\\s+.*"))
+        return Long.parseLong(out.split("\\s+")[0]);
     } catch (IOException e) {
       // no du here
     }
@@ -93,16 +93,36 @@ class DiskBoundIT {
     List<String> clients = new ArrayList<>();
     for (long id = 1; id <= 3; id++) {
       clients.add("127.0.0.1:" + ports[3 + (int) id - 1]);
-      ServerConfig c = TestClusters.config(TestClusters.peers(ports) + "raft.cluster-id = disk-it\nraft.node-id = " + id
-          + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
-          + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 10\n"
-          + "raft.snapshot.entries = 20000\nraft.snapshot.trailing-entries = 2000\nraft.log.segment-size = 1MiB\n"
-          + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
+      ServerConfig c =
+          TestClusters.config(
+              TestClusters.peers(ports)
+                  + "raft.cluster-id = disk-it\nraft.node-id = "
+                  + id
+                  + "\nraft.data-dir = "
+                  + TestClusters.quoted(tmp.resolve("node" + id))
+                  + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 10\n"
+                  + "raft.snapshot.entries = 20000\nraft.snapshot.trailing-entries = 2000\nraft.log.segment-size = 1MiB\n"
+                  + "raft.plugins-dir = "
+                  + TestClusters.quoted(tmp.resolve("no-plugins"))
+                  + "\n");
       servers.put(id, RaftServer.start(c));
     }
     CompletableFuture<BenchRuns.Run> run = new CompletableFuture<>();
-    Thread runner = new Thread(() -> run.complete(bench("--cluster", String.join(",", clients), "--concurrency", "64",
-        "--warmup", "0s", "--duration", SECONDS + "s", "--json")), "bench-runner");
+    Thread runner =
+        new Thread(
+            () ->
+                run.complete(
+                    bench(
+                        "--cluster",
+                        String.join(",", clients),
+                        "--concurrency",
+                        "64",
+                        "--warmup",
+                        "0s",
+                        "--duration",
+                        SECONDS + "s",
+                        "--json")),
+            "bench-runner");
     runner.start();
     long maxKib = 0;
     long maxApparentKib = 0;
@@ -122,13 +142,24 @@ class DiskBoundIT {
       if (s.driver().role() == Role.LEADER) entries = s.driver().commitIndex();
     }
     long firstIndex = servers.values().iterator().next().driver().status().get().firstIndex();
-    System.out.printf("DiskBoundIT: %d s, %d adds acknowledged, %d entries committed; largest data directory %.1f MiB"
-        + " allocated, %.1f MiB apparent, over %d samples (bound %d MiB); log now starts at %d%n", SECONDS,
-        number(result.out(), "addsOk"), entries, maxKib / 1024.0, maxApparentKib / 1024.0, samples, BOUND_MIB,
+    System.out.printf(
+        "DiskBoundIT: %d s, %d adds acknowledged, %d entries committed; largest data directory %.1f MiB"
+            + " allocated, %.1f MiB apparent, over %d samples (bound %d MiB); log now starts at %d%n",
+        SECONDS,
+        number(result.out(), "addsOk"),
+        entries,
+        maxKib / 1024.0,
+        maxApparentKib / 1024.0,
+        samples,
+        BOUND_MIB,
         firstIndex);
     assertTrue(firstIndex > 1, "the log was compacted");
-    assertTrue(maxKib <= BOUND_MIB * 1024, "a data directory reached " + maxKib / 1024 + " MiB allocated");
-    assertTrue(maxApparentKib <= BOUND_MIB * 1024, "a data directory reached " + maxApparentKib / 1024
-        + " MiB of file sizes (sparse files counted in full)");
+    assertTrue(
+        maxKib <= BOUND_MIB * 1024, "a data directory reached " + maxKib / 1024 + " MiB allocated");
+    assertTrue(
+        maxApparentKib <= BOUND_MIB * 1024,
+        "a data directory reached "
+            + maxApparentKib / 1024
+            + " MiB of file sizes (sparse files counted in full)");
   }
 }

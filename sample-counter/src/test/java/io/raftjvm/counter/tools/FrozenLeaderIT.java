@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A leader whose process is frozen (SIGSTOP) keeps its connections open and answers nothing. Its
- * clients must move to the leader the others elect, while it is still frozen: each attempt waits
- * an attempt timeout, not the request deadline, and the silent server is passed over. Three server
+ * clients must move to the leader the others elect, while it is still frozen: each attempt waits an
+ * attempt timeout, not the request deadline, and the silent server is passed over. Three server
  * processes with the default timing (100 ms ticks, elections after 1-2 s), sixteen adds
  * outstanding; the leader stays stopped until a hundred adds were acknowledged after it stopped, or
  * the wait runs out. Then every replica must agree on a value covering every acknowledged add.
@@ -36,8 +36,7 @@ class FrozenLeaderIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int OUTSTANDING = 16;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private int[] ports;
   private final Map<Long, Process> processes = new TreeMap<>();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -58,9 +57,17 @@ class FrozenLeaderIT {
 
   private void start(long id) throws Exception {
     Path conf = tmp.resolve("node" + id + ".conf");
-    Files.writeString(conf, TestClusters.peers(ports) + "raft.cluster-id = frozen-it\nraft.node-id = " + id
-        + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id)) + "\nraft.state-machine = counter\n"
-        + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
+    Files.writeString(
+        conf,
+        TestClusters.peers(ports)
+            + "raft.cluster-id = frozen-it\nraft.node-id = "
+            + id
+            + "\nraft.data-dir = "
+            + TestClusters.quoted(tmp.resolve("node" + id))
+            + "\nraft.state-machine = counter\n"
+            + "raft.plugins-dir = "
+            + TestClusters.quoted(tmp.resolve("no-plugins"))
+            + "\n");
     processes.put(id, TestClusters.serverProcess(conf, tmp.resolve("node" + id + ".out")));
   }
 
@@ -80,8 +87,10 @@ class FrozenLeaderIT {
     final LongAdder ok = new LongAdder();
     final LongAdder unknown = new LongAdder();
     final LongAdder inFlight = new LongAdder();
+
     /** Acknowledged adds completed after {@link #frozenAt} (System.nanoTime; 0: not frozen yet). */
     final LongAdder okWhileFrozen = new LongAdder();
+
     final AtomicLong firstOkAfterFreeze = new AtomicLong();
     volatile long frozenAt;
 
@@ -92,20 +101,23 @@ class FrozenLeaderIT {
     void issue() {
       if (stopping.get()) return;
       inFlight.increment();
-      client.propose(CounterWire.add(1)).whenComplete((r, t) -> {
-        long now = System.nanoTime();
-        if (t == null) {
-          ok.increment();
-          if (frozenAt != 0 && now > frozenAt) {
-            okWhileFrozen.increment();
-            firstOkAfterFreeze.compareAndSet(0, now);
-          }
-        } else if (t instanceof ClientException e && e.outcomeUnknown()) {
-          unknown.increment();
-        }
-        inFlight.decrement();
-        issue();
-      });
+      client
+          .propose(CounterWire.add(1))
+          .whenComplete(
+              (r, t) -> {
+                long now = System.nanoTime();
+                if (t == null) {
+                  ok.increment();
+                  if (frozenAt != 0 && now > frozenAt) {
+                    okWhileFrozen.increment();
+                    firstOkAfterFreeze.compareAndSet(0, now);
+                  }
+                } else if (t instanceof ClientException e && e.outcomeUnknown()) {
+                  unknown.increment();
+                }
+                inFlight.decrement();
+                issue();
+              });
     }
   }
 
@@ -127,12 +139,14 @@ class FrozenLeaderIT {
       load.frozenAt = System.nanoTime();
       TestClusters.signal(p, "STOP");
       try {
-        await("adds acknowledged by another leader while node " + frozen + " is stopped",
+        await(
+            "adds acknowledged by another leader while node " + frozen + " is stopped",
             () -> load.okWhileFrozen.sum() >= 100);
       } finally {
         TestClusters.signal(p, "CONT");
       }
-      System.out.printf("FrozenLeaderIT: the first add acknowledged %d ms after the leader froze%n",
+      System.out.printf(
+          "FrozenLeaderIT: the first add acknowledged %d ms after the leader froze%n",
           TimeUnit.NANOSECONDS.toMillis(load.firstOkAfterFreeze.get() - load.frozenAt));
       stopping.set(true);
       await("every add answered", () -> load.inFlight.sum() == 0);
@@ -140,18 +154,21 @@ class FrozenLeaderIT {
       long unknown = load.unknown.sum();
       List<ReplicaClient> replicas = new ArrayList<>();
       try {
-        for (long id = 1; id <= 3; id++) replicas.add(new ReplicaClient(client(id), Duration.ofSeconds(10)));
-        await("every replica at one value covering every acknowledged add", () -> {
-          try {
-            long v = replicas.get(0).value();
-            for (ReplicaClient r : replicas) {
-              if (r.value() != v) return false;
-            }
-            return v >= start + ok && v <= start + ok + unknown;
-          } catch (Exception e) {
-            return false;
-          }
-        });
+        for (long id = 1; id <= 3; id++)
+          replicas.add(new ReplicaClient(client(id), Duration.ofSeconds(10)));
+        await(
+            "every replica at one value covering every acknowledged add",
+            () -> {
+              try {
+                long v = replicas.get(0).value();
+                for (ReplicaClient r : replicas) {
+                  if (r.value() != v) return false;
+                }
+                return v >= start + ok && v <= start + ok + unknown;
+              } catch (Exception e) {
+                return false;
+              }
+            });
       } finally {
         for (ReplicaClient r : replicas) r.close();
       }

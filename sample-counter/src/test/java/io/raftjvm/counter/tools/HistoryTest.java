@@ -21,37 +21,40 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The --history line format and the writer that keeps it off the hot path. */
 class HistoryTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void addOk() {
-    assertEquals("{\"process\":3,\"op\":\"add\",\"delta\":1,\"value\":42,\"invoke\":1000,"
+    assertEquals(
+        "{\"process\":3,\"op\":\"add\",\"delta\":1,\"value\":42,\"invoke\":1000,"
             + "\"complete\":2500,\"status\":\"ok\"}",
         HistoryRecord.add(3, 1, 1000, 2500, Status.OK, 42).toJson());
   }
 
   @Test
   void addWithUnknownOutcomeHasNoValue() {
-    assertEquals("{\"process\":0,\"op\":\"add\",\"delta\":1,\"invoke\":-5,\"complete\":7,"
+    assertEquals(
+        "{\"process\":0,\"op\":\"add\",\"delta\":1,\"invoke\":-5,\"complete\":7,"
             + "\"status\":\"timeout\"}",
         HistoryRecord.add(0, 1, -5, 7, Status.TIMEOUT, 99).toJson());
   }
 
   @Test
   void failedAddHasNoValue() {
-    assertEquals("{\"process\":255,\"op\":\"add\",\"delta\":-2,\"invoke\":1,\"complete\":2,"
+    assertEquals(
+        "{\"process\":255,\"op\":\"add\",\"delta\":-2,\"invoke\":1,\"complete\":2,"
             + "\"status\":\"fail\"}",
         HistoryRecord.add(255, -2, 1, 2, Status.FAIL, 0).toJson());
   }
 
   @Test
   void getHasNoDelta() {
-    assertEquals("{\"process\":1,\"op\":\"get\",\"value\":-9,\"invoke\":10,\"complete\":20,"
+    assertEquals(
+        "{\"process\":1,\"op\":\"get\",\"value\":-9,\"invoke\":10,\"complete\":20,"
             + "\"status\":\"ok\"}",
         HistoryRecord.get(1, 10, 20, Status.OK, -9).toJson());
-    assertEquals("{\"process\":1,\"op\":\"get\",\"invoke\":10,\"complete\":20,"
-            + "\"status\":\"fail\"}",
+    assertEquals(
+        "{\"process\":1,\"op\":\"get\",\"invoke\":10,\"complete\":20," + "\"status\":\"fail\"}",
         HistoryRecord.get(1, 10, 20, Status.FAIL, 0).toJson());
   }
 
@@ -77,50 +80,53 @@ class HistoryTest {
   void aFullQueueParksTheWorkerInsteadOfBlocking() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     // A writer whose first write blocks until released: the queue (capacity 1) fills up.
-    Writer slow = new Writer() {
-      private final StringBuilder sb = new StringBuilder();
-      private boolean first = true;
+    Writer slow =
+        new Writer() {
+          private final StringBuilder sb = new StringBuilder();
+          private boolean first = true;
 
-      @Override
-      public void write(char[] cbuf, int off, int len) throws IOException {
-        if (first) {
-          first = false;
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            throw new IOException(e);
+          @Override
+          public void write(char[] cbuf, int off, int len) throws IOException {
+            if (first) {
+              first = false;
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+            sb.append(cbuf, off, len);
           }
-        }
-        sb.append(cbuf, off, len);
-      }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
+          @Override
+          public void close() {}
 
-      @Override
-      public String toString() {
-        return sb.toString();
-      }
-    };
+          @Override
+          public String toString() {
+            return sb.toString();
+          }
+        };
     AtomicInteger ranInline = new AtomicInteger();
     List<String> ranOn = new ArrayList<>();
     CountDownLatch allContinued = new CountDownLatch(50);
     HistoryWriter w = new HistoryWriter(slow, 1);
     Thread caller = Thread.currentThread();
     for (int i = 0; i < 50; i++) {
-      w.submit(HistoryRecord.get(i, 0, 1, Status.OK, i), () -> {
-        if (Thread.currentThread() == caller) {
-          ranInline.incrementAndGet();
-        } else {
-          synchronized (ranOn) {
-            ranOn.add(Thread.currentThread().getName());
-          }
-        }
-        allContinued.countDown();
-      });
+      w.submit(
+          HistoryRecord.get(i, 0, 1, Status.OK, i),
+          () -> {
+            if (Thread.currentThread() == caller) {
+              ranInline.incrementAndGet();
+            } else {
+              synchronized (ranOn) {
+                ranOn.add(Thread.currentThread().getName());
+              }
+            }
+            allContinued.countDown();
+          });
     }
     // submit() returned 50 times while the writer was stuck: it never blocked
     assertTrue(ranInline.get() < 50, "some continuations were parked");
@@ -141,24 +147,28 @@ class HistoryTest {
       w.submit(HistoryRecord.get(1, 3, 4, Status.TIMEOUT, 0), () -> {});
     }
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    assertEquals(List.of(HistoryRecord.add(0, 1, 1, 2, Status.OK, 1).toJson(),
-        HistoryRecord.get(1, 3, 4, Status.TIMEOUT, 0).toJson()), lines);
+    assertEquals(
+        List.of(
+            HistoryRecord.add(0, 1, 1, 2, Status.OK, 1).toJson(),
+            HistoryRecord.get(1, 3, 4, Status.TIMEOUT, 0).toJson()),
+        lines);
   }
 
   @Test
   void aWriteFailureIsReportedAtCloseAndNoWorkerStaysParked() throws Exception {
-    Writer broken = new Writer() {
-      @Override
-      public void write(char[] cbuf, int off, int len) throws IOException {
-        throw new IOException("disk full");
-      }
+    Writer broken =
+        new Writer() {
+          @Override
+          public void write(char[] cbuf, int off, int len) throws IOException {
+            throw new IOException("disk full");
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     CountDownLatch continued = new CountDownLatch(20);
     HistoryWriter w = new HistoryWriter(broken, 1);
     for (int i = 0; i < 20; i++) {

@@ -28,16 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
  * down. Session proposes reach the leader (appended, not yet committed: its followers are down),
  * then the leader stops too, and no server runs for longer than the client's deadline, so every
  * retry meets a refused connection. Every propose must end acknowledged or outcome-unknown, never
- * "certainly failed": once restarted, the cluster may well commit them. The counter then equals
- * the start plus the acknowledged adds plus some of the unknown ones.
+ * "certainly failed": once restarted, the cluster may well commit them. The counter then equals the
+ * start plus the acknowledged adds plus some of the unknown ones.
  */
 @Tag("integration")
 class LeaderLossOutcomesIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int IN_FLIGHT = 32;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private int[] ports;
 
@@ -47,17 +46,27 @@ class LeaderLossOutcomesIT {
   }
 
   private RaftServer start(long id) throws Exception {
-    ServerConfig c = TestClusters.config(TestClusters.peers(ports) + "raft.cluster-id = loss-it\nraft.node-id = " + id
-        + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
-        + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 40\n"
-        + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
+    ServerConfig c =
+        TestClusters.config(
+            TestClusters.peers(ports)
+                + "raft.cluster-id = loss-it\nraft.node-id = "
+                + id
+                + "\nraft.data-dir = "
+                + TestClusters.quoted(tmp.resolve("node" + id))
+                + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 40\n"
+                + "raft.plugins-dir = "
+                + TestClusters.quoted(tmp.resolve("no-plugins"))
+                + "\n");
     RaftServer s = RaftServer.start(c);
     servers.put(id, s);
     return s;
   }
 
   private RaftServer leader() {
-    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst().orElse(null);
+    return servers.values().stream()
+        .filter(s -> s.driver().role() == Role.LEADER)
+        .findFirst()
+        .orElse(null);
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -71,7 +80,8 @@ class LeaderLossOutcomesIT {
     await("a leader", () -> leader() != null);
     List<String> addresses = new ArrayList<>();
     for (int i = 3; i < 6; i++) addresses.add("127.0.0.1:" + ports[i]);
-    RaftClientOptions options = RaftClientOptions.builder(addresses).requestTimeout(Duration.ofSeconds(3)).build();
+    RaftClientOptions options =
+        RaftClientOptions.builder(addresses).requestTimeout(Duration.ofSeconds(3)).build();
 
     int ok = 0;
     int unknown = 0;
@@ -88,7 +98,9 @@ class LeaderLossOutcomesIT {
       long base = leader.driver().status().get(10, TimeUnit.SECONDS).lastIndex();
       List<CompletableFuture<byte[]>> adds = new ArrayList<>();
       for (int i = 0; i < IN_FLIGHT; i++) adds.add(client.propose(CounterWire.add(1)));
-      await("every add appended on the leader", () -> leader.driver().status().join().lastIndex() >= base + IN_FLIGHT);
+      await(
+          "every add appended on the leader",
+          () -> leader.driver().status().join().lastIndex() >= base + IN_FLIGHT);
       servers.remove(leaderId).close();
 
       List<String> certainFailures = new ArrayList<>();
@@ -102,19 +114,41 @@ class LeaderLossOutcomesIT {
           else certainFailures.add(ce.toString());
         }
       }
-      assertTrue(certainFailures.isEmpty(), certainFailures.size() + " adds that reached the leader were reported as"
-          + " certainly failed, the first: " + (certainFailures.isEmpty() ? "" : certainFailures.get(0)));
+      assertTrue(
+          certainFailures.isEmpty(),
+          certainFailures.size()
+              + " adds that reached the leader were reported as"
+              + " certainly failed, the first: "
+              + (certainFailures.isEmpty() ? "" : certainFailures.get(0)));
     }
 
     for (long id = 1; id <= 3; id++) start(id);
     await("a leader after the restart", () -> leader() != null);
-    try (RaftClient client = RaftClient.create(RaftClientOptions.builder(addresses)
-        .requestTimeout(Duration.ofSeconds(30)).build())) {
+    try (RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(addresses).requestTimeout(Duration.ofSeconds(30)).build())) {
       long value = CounterWire.value(client.querySync(CounterWire.get()));
-      assertTrue(value >= start + ok && value <= start + ok + unknown, "counter " + value + ", expected "
-          + (start + ok) + ".." + (start + ok + unknown) + " (" + ok + " acknowledged, " + unknown + " unknown)");
-      System.out.println("LeaderLossOutcomesIT: " + ok + " acknowledged, " + unknown + " unknown, of which "
-          + (value - start - ok) + " applied after the restart");
+      assertTrue(
+          value >= start + ok && value <= start + ok + unknown,
+          "counter "
+              + value
+              + ", expected "
+              + (start + ok)
+              + ".."
+              + (start + ok + unknown)
+              + " ("
+              + ok
+              + " acknowledged, "
+              + unknown
+              + " unknown)");
+      System.out.println(
+          "LeaderLossOutcomesIT: "
+              + ok
+              + " acknowledged, "
+              + unknown
+              + " unknown, of which "
+              + (value - start - ok)
+              + " applied after the restart");
     }
   }
 }

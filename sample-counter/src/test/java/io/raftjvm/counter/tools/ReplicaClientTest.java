@@ -28,9 +28,12 @@ class ReplicaClientTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
   private static ClientResponse value(long requestId, long value) {
-    return ClientResponse.newBuilder().setRequestId(requestId)
-        .setApplied(Applied.newBuilder().setIndex(7)
-            .setResult(ByteString.copyFrom(CounterCommands.encodeValue(value))))
+    return ClientResponse.newBuilder()
+        .setRequestId(requestId)
+        .setApplied(
+            Applied.newBuilder()
+                .setIndex(7)
+                .setResult(ByteString.copyFrom(CounterCommands.encodeValue(value))))
         .build();
   }
 
@@ -55,35 +58,41 @@ class ReplicaClientTest {
   void exactBytesOnTheWire() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       CompletableFuture<byte[]> frame = new CompletableFuture<>();
-      Thread t = new Thread(() -> {
-        try (Socket s = ss.accept()) {
-          DataInputStream in = new DataInputStream(s.getInputStream());
-          byte[] prefix = new byte[4];
-          in.readFully(prefix);
-          int n = ((prefix[0] & 0xFF) << 24) | ((prefix[1] & 0xFF) << 16) | ((prefix[2] & 0xFF) << 8)
-              | (prefix[3] & 0xFF);
-          byte[] body = new byte[n];
-          in.readFully(body);
-          byte[] all = new byte[4 + n];
-          System.arraycopy(prefix, 0, all, 0, 4);
-          System.arraycopy(body, 0, all, 4, n);
-          frame.complete(all);
-          byte[] answer = value(1, -3).toByteArray();
-          DataOutputStream out = new DataOutputStream(s.getOutputStream());
-          out.writeInt(answer.length);
-          out.write(answer);
-          out.flush();
-          in.read(); // wait for the client to close
-        } catch (IOException e) {
-          frame.completeExceptionally(e);
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket s = ss.accept()) {
+                  DataInputStream in = new DataInputStream(s.getInputStream());
+                  byte[] prefix = new byte[4];
+                  in.readFully(prefix);
+                  int n =
+                      ((prefix[0] & 0xFF) << 24)
+                          | ((prefix[1] & 0xFF) << 16)
+                          | ((prefix[2] & 0xFF) << 8)
+                          | (prefix[3] & 0xFF);
+                  byte[] body = new byte[n];
+                  in.readFully(body);
+                  byte[] all = new byte[4 + n];
+                  System.arraycopy(prefix, 0, all, 0, 4);
+                  System.arraycopy(body, 0, all, 4, n);
+                  frame.complete(all);
+                  byte[] answer = value(1, -3).toByteArray();
+                  DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                  out.writeInt(answer.length);
+                  out.write(answer);
+                  out.flush();
+                  in.read(); // wait for the client to close
+                } catch (IOException e) {
+                  frame.completeExceptionally(e);
+                }
+              });
       t.setDaemon(true);
       t.start();
       try (ReplicaClient client = new ReplicaClient("127.0.0.1:" + ss.getLocalPort(), TIMEOUT)) {
         assertEquals(-3, client.value());
       }
-      // ClientRequest{request_id=1 (field 1 varint), query (field 3) = Query{query=0x02, local=true}}
+      // ClientRequest{request_id=1 (field 1 varint), query (field 3) = Query{query=0x02,
+      // local=true}}
       byte[] expected = {0, 0, 0, 9, 0x08, 0x01, 0x1a, 0x05, 0x0a, 0x01, 0x02, 0x10, 0x01};
       assertArrayEquals(expected, frame.get(10, TimeUnit.SECONDS));
     }
@@ -92,15 +101,24 @@ class ReplicaClientTest {
   @Test
   void notLeaderAndErrorsAreIoExceptionsNamingTheServer() throws Exception {
     AtomicLong calls = new AtomicLong();
-    try (FakeServer server = new FakeServer(r -> {
-      if (calls.incrementAndGet() == 1) {
-        return ClientResponse.newBuilder().setRequestId(r.getRequestId())
-            .setNotLeader(NotLeader.newBuilder().setLeaderId(2)).build();
-      }
-      return ClientResponse.newBuilder().setRequestId(r.getRequestId())
-          .setError(ClientError.newBuilder().setCode(ClientError.Code.BAD_REQUEST)
-              .setMessage("query failed")).build();
-    }); ReplicaClient client = new ReplicaClient(server.address(), TIMEOUT)) {
+    try (FakeServer server =
+            new FakeServer(
+                r -> {
+                  if (calls.incrementAndGet() == 1) {
+                    return ClientResponse.newBuilder()
+                        .setRequestId(r.getRequestId())
+                        .setNotLeader(NotLeader.newBuilder().setLeaderId(2))
+                        .build();
+                  }
+                  return ClientResponse.newBuilder()
+                      .setRequestId(r.getRequestId())
+                      .setError(
+                          ClientError.newBuilder()
+                              .setCode(ClientError.Code.BAD_REQUEST)
+                              .setMessage("query failed"))
+                      .build();
+                });
+        ReplicaClient client = new ReplicaClient(server.address(), TIMEOUT)) {
       IOException notLeader = assertThrows(IOException.class, client::value);
       assertTrue(notLeader.getMessage().contains(server.address()), notLeader.getMessage());
       assertTrue(notLeader.getMessage().contains("NotLeader"), notLeader.getMessage());
@@ -111,10 +129,16 @@ class ReplicaClientTest {
 
   @Test
   void aRefusalOrAWrongSizedResultIsNotAValue() throws Exception {
-    try (FakeServer server = new FakeServer(r -> ClientResponse.newBuilder()
-        .setRequestId(r.getRequestId())
-        .setApplied(Applied.newBuilder().setResult(ByteString.copyFrom(new byte[] {(byte) 0xFF})))
-        .build()); ReplicaClient client = new ReplicaClient(server.address(), TIMEOUT)) {
+    try (FakeServer server =
+            new FakeServer(
+                r ->
+                    ClientResponse.newBuilder()
+                        .setRequestId(r.getRequestId())
+                        .setApplied(
+                            Applied.newBuilder()
+                                .setResult(ByteString.copyFrom(new byte[] {(byte) 0xFF})))
+                        .build());
+        ReplicaClient client = new ReplicaClient(server.address(), TIMEOUT)) {
       IOException e = assertThrows(IOException.class, client::value);
       assertTrue(e.getMessage().contains("refusal"), e.getMessage());
     }
@@ -123,8 +147,8 @@ class ReplicaClientTest {
   @Test
   void noAnswerTimesOutAndTheNextCallReconnects() throws Exception {
     AtomicLong calls = new AtomicLong();
-    try (FakeServer server = new FakeServer(r -> calls.incrementAndGet() == 1 ? null
-        : value(r.getRequestId(), 5));
+    try (FakeServer server =
+            new FakeServer(r -> calls.incrementAndGet() == 1 ? null : value(r.getRequestId(), 5));
         ReplicaClient client = new ReplicaClient(server.address(), Duration.ofMillis(300))) {
       IOException e = assertThrows(IOException.class, client::value);
       assertTrue(e.getMessage().contains(server.address()), e.getMessage());
@@ -147,18 +171,20 @@ class ReplicaClientTest {
   @Test
   void oversizedFrameIsRefused() throws Exception {
     try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread t = new Thread(() -> {
-        try (Socket s = ss.accept()) {
-          DataInputStream in = new DataInputStream(s.getInputStream());
-          in.readFully(new byte[4 + 9]);
-          DataOutputStream out = new DataOutputStream(s.getOutputStream());
-          out.writeInt(Integer.MAX_VALUE);
-          out.flush();
-          in.read();
-        } catch (IOException e) {
-          // closed
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                try (Socket s = ss.accept()) {
+                  DataInputStream in = new DataInputStream(s.getInputStream());
+                  in.readFully(new byte[4 + 9]);
+                  DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                  out.writeInt(Integer.MAX_VALUE);
+                  out.flush();
+                  in.read();
+                } catch (IOException e) {
+                  // closed
+                }
+              });
       t.setDaemon(true);
       t.start();
       try (ReplicaClient client = new ReplicaClient("127.0.0.1:" + ss.getLocalPort(), TIMEOUT)) {

@@ -28,18 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Thesis ch. 5 on real servers: snapshots, compaction and InstallSnapshot. A follower is stopped
- * while 200,000 increments commit and the others snapshot and compact their logs past it; restarted,
- * it can only catch up by receiving the leader's snapshot, and then every replica holds the same
- * value, which is every acknowledged increment. Servers run in this JVM on loopback with Chronicle
- * logs (sync on) in temp directories. Waits on conditions, never fixed sleeps.
+ * while 200,000 increments commit and the others snapshot and compact their logs past it;
+ * restarted, it can only catch up by receiving the leader's snapshot, and then every replica holds
+ * the same value, which is every acknowledged increment. Servers run in this JVM on loopback with
+ * Chronicle logs (sync on) in temp directories. Waits on conditions, never fixed sleeps.
  */
 @Tag("integration")
 class SnapshotIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final int COMMANDS = 200_000;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
   private int[] ports;
@@ -50,15 +49,24 @@ class SnapshotIT {
   }
 
   private ServerConfig config(long id) {
-    return TestClusters.config(TestClusters.peers(ports) + "raft.cluster-id = snapshot-it\nraft.node-id = " + id
-        + "\nraft.data-dir = " + TestClusters.quoted(tmp.resolve("node" + id))
-        + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 10\n"
-        + "raft.snapshot.entries = 20000\nraft.snapshot.trailing-entries = 1000\nraft.snapshot.chunk-size = 4KiB\n"
-        + "raft.plugins-dir = " + TestClusters.quoted(tmp.resolve("no-plugins")) + "\n");
+    return TestClusters.config(
+        TestClusters.peers(ports)
+            + "raft.cluster-id = snapshot-it\nraft.node-id = "
+            + id
+            + "\nraft.data-dir = "
+            + TestClusters.quoted(tmp.resolve("node" + id))
+            + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.election-ticks = 10\n"
+            + "raft.snapshot.entries = 20000\nraft.snapshot.trailing-entries = 1000\nraft.snapshot.chunk-size = 4KiB\n"
+            + "raft.plugins-dir = "
+            + TestClusters.quoted(tmp.resolve("no-plugins"))
+            + "\n");
   }
 
   private RaftServer leader() {
-    return servers.values().stream().filter(s -> s.driver().role() == Role.LEADER).findFirst().orElse(null);
+    return servers.values().stream()
+        .filter(s -> s.driver().role() == Role.LEADER)
+        .findFirst()
+        .orElse(null);
   }
 
   private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -85,37 +93,47 @@ class SnapshotIT {
       servers.put(id, RaftServer.start(configs.get(id)));
     }
     await("a leader", () -> leader() != null);
-    long lagging = servers.keySet().stream().filter(id -> id != leader().config().nodeId()).findFirst().orElseThrow();
+    long lagging =
+        servers.keySet().stream()
+            .filter(id -> id != leader().config().nodeId())
+            .findFirst()
+            .orElseThrow();
     servers.remove(lagging).close();
 
     List<String> addresses = new ArrayList<>();
     for (long id = 1; id <= 3; id++) addresses.add(client(id));
     AtomicLong acked = new AtomicLong();
     AtomicLong unknown = new AtomicLong();
-    try (RaftClient c = RaftClient.create(RaftClientOptions.builder(addresses)
-        .requestTimeout(Duration.ofSeconds(30)).build())) {
+    try (RaftClient c =
+        RaftClient.create(
+            RaftClientOptions.builder(addresses).requestTimeout(Duration.ofSeconds(30)).build())) {
       Semaphore window = new Semaphore(256);
       List<CompletableFuture<byte[]>> all = new ArrayList<>();
       for (int i = 0; i < COMMANDS; i++) {
         window.acquire();
-        all.add(c.propose(CounterWire.add(1)).whenComplete((r, t) -> {
-          if (t == null) acked.incrementAndGet();
-          else unknown.incrementAndGet();
-          window.release();
-        }));
+        all.add(
+            c.propose(CounterWire.add(1))
+                .whenComplete(
+                    (r, t) -> {
+                      if (t == null) acked.incrementAndGet();
+                      else unknown.incrementAndGet();
+                      window.release();
+                    }));
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).handle((v, t) -> null).join();
     }
     assertEquals(COMMANDS, acked.get() + unknown.get());
     RaftServer l = leader();
     long leaderFirst = l.driver().status().get().firstIndex();
-    assertTrue(leaderFirst > 1000, "the leader compacted its log (first index " + leaderFirst + ")");
+    assertTrue(
+        leaderFirst > 1000, "the leader compacted its log (first index " + leaderFirst + ")");
     assertTrue(snapshotsOf(configs.get(l.config().nodeId()).dataDir()) >= 1);
 
     servers.put(lagging, RaftServer.start(configs.get(lagging)));
     RaftServer back = servers.get(lagging);
     long target = l.driver().commitIndex();
-    await("the restarted follower applied everything", () -> back.driver().appliedIndex() >= target);
+    await(
+        "the restarted follower applied everything", () -> back.driver().appliedIndex() >= target);
     assertTrue(snapshotsOf(configs.get(lagging).dataDir()) >= 1, "it holds the leader's snapshot");
     assertTrue(back.driver().status().get().firstIndex() > 1, "its log starts after the snapshot");
 
@@ -124,25 +142,35 @@ class SnapshotIT {
     for (long id = 1; id <= 3; id++) {
       try (ReplicaClient r = new ReplicaClient(client(id), Duration.ofSeconds(10))) {
         long id2 = id;
-        await("replica " + id + " settles", () -> {
-          try {
-            return r.value() >= expected && servers.get(id2).driver().appliedIndex() >= target;
-          } catch (Exception e) {
-            return false;
-          }
-        });
+        await(
+            "replica " + id + " settles",
+            () -> {
+              try {
+                return r.value() >= expected && servers.get(id2).driver().appliedIndex() >= target;
+              } catch (Exception e) {
+                return false;
+              }
+            });
         values.add(r.value());
       }
     }
     assertEquals(1, values.stream().distinct().count(), "replicas agree: " + values);
-    assertTrue(values.get(0) >= expected && values.get(0) <= expected + unknown.get(), values + " vs acked " + expected);
+    assertTrue(
+        values.get(0) >= expected && values.get(0) <= expected + unknown.get(),
+        values + " vs acked " + expected);
     // On demand, through the admin tool: every server snapshots now.
     java.io.ByteArrayOutputStream adminOut = new java.io.ByteArrayOutputStream();
-    int exit = io.raftjvm.tools.RaftAdmin.execute(new java.io.PrintStream(adminOut, true), System.err, "--cluster",
-        String.join(",", addresses), "snapshot");
+    int exit =
+        io.raftjvm.tools.RaftAdmin.execute(
+            new java.io.PrintStream(adminOut, true),
+            System.err,
+            "--cluster",
+            String.join(",", addresses),
+            "snapshot");
     String said = adminOut.toString();
     assertEquals(0, exit, said);
-    assertEquals(3, said.lines().filter(line -> line.contains(": snapshot at index ")).count(), said);
+    assertEquals(
+        3, said.lines().filter(line -> line.contains(": snapshot at index ")).count(), said);
 
     // A full restart: each state machine comes back from its latest snapshot plus the log after it.
     long before = values.get(0);
@@ -152,17 +180,29 @@ class SnapshotIT {
     await("a leader after the restart", () -> leader() != null);
     for (long id = 1; id <= 3; id++) {
       try (ReplicaClient r = new ReplicaClient(client(id), Duration.ofSeconds(10))) {
-        await("replica " + id + " restored", () -> {
-          try {
-            return r.value() == before;
-          } catch (Exception e) {
-            return false;
-          }
-        });
+        await(
+            "replica " + id + " restored",
+            () -> {
+              try {
+                return r.value() == before;
+              } catch (Exception e) {
+                return false;
+              }
+            });
       }
     }
-    System.out.println("SnapshotIT: " + acked.get() + " increments acknowledged, " + unknown.get()
-        + " unknown; leader log starts at " + leaderFirst + "; follower " + lagging + " caught up by snapshot"
-        + " (" + snapshotsOf(configs.get(lagging).dataDir()) + " snapshot kept there)");
+    System.out.println(
+        "SnapshotIT: "
+            + acked.get()
+            + " increments acknowledged, "
+            + unknown.get()
+            + " unknown; leader log starts at "
+            + leaderFirst
+            + "; follower "
+            + lagging
+            + " caught up by snapshot"
+            + " ("
+            + snapshotsOf(configs.get(lagging).dataDir())
+            + " snapshot kept there)");
   }
 }

@@ -27,13 +27,15 @@ import net.openhft.chronicle.wire.DocumentContext;
 /**
  * Append throughput of the Raft log: 1,000,000 entries of 100 bytes, measured three ways in one
  * run, each repeated and reported as the median:
+ *
  * <ol>
- *   <li>raw: a bare Chronicle appender loop writing index, term and the 100 bytes (the ceiling);</li>
- *   <li>store, sync off: {@link ChronicleLogStore#append} in batches of 64, as Readies arrive;</li>
+ *   <li>raw: a bare Chronicle appender loop writing index, term and the 100 bytes (the ceiling);
+ *   <li>store, sync off: {@link ChronicleLogStore#append} in batches of 64, as Readies arrive;
  *   <li>group commit: Readies of 64 entries through {@link LogWriter} on a durable store, with up
  *       to 64 Readies in flight as a busy node would have; reports entries/s and syncs/s; then with
- *       one Ready in flight, which shows the cost of a single sync.</li>
+ *       one Ready in flight, which shows the cost of a single sync.
  * </ol>
+ *
  * Usage: {@code bin/log-bench.sh [--entries N] [--runs N] [--dir DIR]}.
  */
 public final class LogAppendBenchmark {
@@ -54,8 +56,9 @@ public final class LogAppendBenchmark {
     }
     Files.createDirectories(root);
     List<Entry> log = buildEntries(entries);
-    System.out.printf("appending %,d entries of %d bytes, %d runs each, in %s (load average %s)%n", entries, PAYLOAD,
-        runs, root.toAbsolutePath(), loadAverage());
+    System.out.printf(
+        "appending %,d entries of %d bytes, %d runs each, in %s (load average %s)%n",
+        entries, PAYLOAD, runs, root.toAbsolutePath(), loadAverage());
     double[] raw = new double[runs];
     double[] store = new double[runs];
     double[] group = new double[runs];
@@ -68,16 +71,27 @@ public final class LogAppendBenchmark {
       group[r] = g[0];
       syncs[r] = g[1];
       // One Ready in flight: every batch waits for its own sync, which shows what one sync costs.
-      serialSyncs[r] = groupCommit(root.resolve("serial-" + r), log.subList(0, Math.min(log.size(), 64 * 500)), 1)[1];
-      System.out.printf("run %d: raw %,.0f/s, store sync off %,.0f/s, group commit %,.0f entries/s %,.0f syncs/s,"
-          + " one batch in flight %,.0f syncs/s%n", r + 1, raw[r], store[r], group[r], syncs[r], serialSyncs[r]);
+      serialSyncs[r] =
+          groupCommit(
+              root.resolve("serial-" + r), log.subList(0, Math.min(log.size(), 64 * 500)), 1)[1];
+      System.out.printf(
+          "run %d: raw %,.0f/s, store sync off %,.0f/s, group commit %,.0f entries/s %,.0f syncs/s,"
+              + " one batch in flight %,.0f syncs/s%n",
+          r + 1, raw[r], store[r], group[r], syncs[r], serialSyncs[r]);
     }
     double rawMedian = median(raw);
     double storeMedian = median(store);
-    System.out.printf("median: raw Chronicle %,.0f appends/s; store (sync off) %,.0f appends/s = %.0f%% of raw;"
-        + " group commit (durable, 64 batches of 64 in flight) %,.0f entries/s, %,.0f syncs/s; one batch in flight"
-        + " %,.0f syncs/s; load average %s%n", rawMedian, storeMedian, 100 * storeMedian / rawMedian, median(group),
-        median(syncs), median(serialSyncs), loadAverage());
+    System.out.printf(
+        "median: raw Chronicle %,.0f appends/s; store (sync off) %,.0f appends/s = %.0f%% of raw;"
+            + " group commit (durable, 64 batches of 64 in flight) %,.0f entries/s, %,.0f syncs/s; one batch in flight"
+            + " %,.0f syncs/s; load average %s%n",
+        rawMedian,
+        storeMedian,
+        100 * storeMedian / rawMedian,
+        median(group),
+        median(syncs),
+        median(serialSyncs),
+        loadAverage());
   }
 
   private static String value(String[] args, int i) {
@@ -90,7 +104,8 @@ public final class LogAppendBenchmark {
     byte[] payload = new byte[PAYLOAD];
     for (int i = 1; i <= n; i++) {
       payload[0] = (byte) i;
-      out.add(Entry.newBuilder().setIndex(i).setTerm(1).setData(ByteString.copyFrom(payload)).build());
+      out.add(
+          Entry.newBuilder().setIndex(i).setTerm(1).setData(ByteString.copyFrom(payload)).build());
     }
     return out;
   }
@@ -98,7 +113,8 @@ public final class LogAppendBenchmark {
   /** The ceiling: Chronicle alone, writing the same fields with no bookkeeping. */
   private static double rawChronicle(Path dir, List<Entry> log) {
     byte[] payload = new byte[PAYLOAD];
-    try (SingleChronicleQueue q = SingleChronicleQueueBuilder.binary(dir).syncMode(SyncMode.NONE).build();
+    try (SingleChronicleQueue q =
+            SingleChronicleQueueBuilder.binary(dir).syncMode(SyncMode.NONE).build();
         ExcerptAppender a = q.createAppender()) {
       long start = System.nanoTime();
       for (Entry e : log) {
@@ -114,10 +130,12 @@ public final class LogAppendBenchmark {
   }
 
   private static double storeSyncOff(Path dir, List<Entry> log) {
-    try (ChronicleLogStore s = ChronicleLogStore.open(dir, "bench", 1, new ChronicleLogStore.Options(false, 1L << 30))) {
+    try (ChronicleLogStore s =
+        ChronicleLogStore.open(dir, "bench", 1, new ChronicleLogStore.Options(false, 1L << 30))) {
       s.bootstrap(ConfState.newBuilder().addVoters(1).build());
       long start = System.nanoTime();
-      for (int i = 0; i < log.size(); i += BATCH) s.append(log.subList(i, Math.min(log.size(), i + BATCH)));
+      for (int i = 0; i < log.size(); i += BATCH)
+        s.append(log.subList(i, Math.min(log.size(), i + BATCH)));
       s.sync();
       return log.size() / seconds(start);
     } finally {
@@ -126,24 +144,34 @@ public final class LogAppendBenchmark {
   }
 
   /** Returns {entries/s, syncs/s}. */
-  private static double[] groupCommit(Path dir, List<Entry> log, int inFlight) throws InterruptedException {
+  private static double[] groupCommit(Path dir, List<Entry> log, int inFlight)
+      throws InterruptedException {
     Semaphore window = new Semaphore(inFlight);
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (ChronicleLogStore s = ChronicleLogStore.open(dir, "bench", 1, new ChronicleLogStore.Options(true, 1L << 30))) {
+    try (ChronicleLogStore s =
+        ChronicleLogStore.open(dir, "bench", 1, new ChronicleLogStore.Options(true, 1L << 30))) {
       s.bootstrap(ConfState.newBuilder().addVoters(1).build());
       long[] lastDurable = {0};
-      LogWriter writer = new LogWriter(s, "bench-writer", n -> {
-        int done = (int) (n - lastDurable[0]);
-        lastDurable[0] = n;
-        window.release(done);
-      }, failure::set);
+      LogWriter writer =
+          new LogWriter(
+              s,
+              "bench-writer",
+              n -> {
+                int done = (int) (n - lastDurable[0]);
+                lastDurable[0] = n;
+                window.release(done);
+              },
+              failure::set);
       long start = System.nanoTime();
       long number = 0;
       for (int i = 0; i < log.size(); i += BATCH) {
         window.acquire();
         List<Entry> batch = log.subList(i, Math.min(log.size(), i + BATCH));
         HardState hs = HardState.newBuilder().setTerm(1).setCommit(Math.max(0, i - BATCH)).build();
-        writer.submit(new Ready(++number, null, hs, batch, null, List.of(), List.of(), List.of(), true, null, List.of()));
+        writer.submit(
+            new Ready(
+                ++number, null, hs, batch, null, List.of(), List.of(), List.of(), true, null,
+                List.of()));
       }
       window.acquire(inFlight);
       double elapsed = seconds(start);
