@@ -25,7 +25,7 @@ fi
 ensure_dist() {
   local root="$1"
   if [ ! -d "$root/dist/lib" ] || [ -z "$(ls -A "$root/dist/plugins" 2>/dev/null)" ]; then
-    echo "building the distribution (mvn -B -DskipTests package)..." >&2
-    (cd "$root" && mvn -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
+    echo "building the distribution (./mvnw -B -DskipTests package)..." >&2
+    (cd "$root" && ./mvnw -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
   fi
 }

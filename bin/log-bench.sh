@@ -7,9 +7,9 @@
 # a real disk (not tmpfs) for the group-commit figures to mean anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -ntp -q install -DskipTests -pl raft-engine,log-chronicle -am >/dev/null
+./mvnw -B -ntp -q install -DskipTests -pl raft-engine,log-chronicle -am >/dev/null
 cp_file="$PWD/log-chronicle/target/bench.classpath"
-mvn -B -ntp -q -pl log-chronicle dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
+./mvnw -B -ntp -q -pl log-chronicle dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file" >/dev/null
 source bin/common.sh
 exec java "${CHRONICLE_JVM_ARGS[@]}" -Xms1g -Xmx2g \
   -cp "log-chronicle/target/test-classes:log-chronicle/target/classes:$(cat "$cp_file")" \

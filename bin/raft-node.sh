@@ -3,7 +3,7 @@
 #
 #   bin/raft-node.sh --config conf/node1.conf
 #
-# Runs the distribution in dist/ (built with `mvn -B -DskipTests package` when missing): the server
+# Runs the distribution in dist/ (built with `./mvnw -B -DskipTests package` when missing): the server
 # from dist/lib, state machines from the plugins directory the config names. The node writes
 # node.pid and node.log into its data directory. JAVA_OPTS adds JVM options (e.g. -Xmx1g).
 # Relative paths in the config (data-dir, plugins-dir) resolve against the current directory.

@@ -21,7 +21,7 @@ A failure prints the seed, the step, every server's state and the latest events.
                   TICKS_FOLLOW_THE_TIMER, SNAPSHOT_OVER_NEWER_STATE
   -h, --help      this text
 
-Runs through Maven (the simulation is a test of raft-engine): mvn -pl raft-engine test.
+Runs through Maven (the simulation is a test of raft-engine): ./mvnw -pl raft-engine test.
 Exit code: 0 the seed passed, 1 it failed, 2 usage error.
 USAGE
 }
@@ -48,7 +48,7 @@ if [ $membership = 1 ]; then args+=(-Draft.sim.membership.seed="$seed"); else ar
 [ -n "$steps" ] && args+=(-Draft.sim.steps="$steps")
 [ -n "$plant" ] && args+=(-Draft.sim.plant="$plant")
 cd "$root"
-if mvn "${args[@]}"; then
+if ./mvnw "${args[@]}"; then
   echo "raft-sim: seed $seed passed"
 else
   echo "raft-sim: seed $seed FAILED (details above and in raft-engine/target/surefire-reports)" >&2

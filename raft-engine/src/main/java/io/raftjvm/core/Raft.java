@@ -474,6 +474,8 @@ final class Raft {
    * Switches the tracker to the log's latest configuration if it changed (append, truncation,
    * snapshot).
    */
+  // The log replaces its ConfState whenever the configuration changes: identity is the change test.
+  @SuppressWarnings("ReferenceEquality")
   void syncConf() {
     ConfState conf = log.confs.current();
     if (conf == trackedConf) return;

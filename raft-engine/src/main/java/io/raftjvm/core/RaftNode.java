@@ -219,6 +219,8 @@ public final class RaftNode {
     pr.onSnapshotReported(success);
   }
 
+  // The log replaces its ConfState whenever the configuration changes: identity is the change test.
+  @SuppressWarnings("ReferenceEquality")
   public boolean hasReady() {
     RaftLog log = raft.log;
     return (raft.role == Role.LEADER && (raft.hasPendingAppends() || raft.hasReadRoundPending()))
@@ -237,6 +239,8 @@ public final class RaftNode {
   }
 
   /** Hands out the pending work and marks it in progress. Call only when {@link #hasReady()}. */
+  // The log replaces its ConfState whenever the configuration changes: identity is the change test.
+  @SuppressWarnings("ReferenceEquality")
   public Ready ready() {
     raft.flushAppends();
     RaftLog log = raft.log;

@@ -78,6 +78,8 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
   }
 
   @Override
+  // Only this writer thread updates the counters; others only read them.
+  @SuppressWarnings("NonAtomicVolatileUpdate")
   protected void process(List<Task> batch) {
     boolean mustSync = false;
     HardState hard = null;

@@ -50,9 +50,6 @@ public final class NodeDriver implements AutoCloseable {
   private final LogWriter writer;
   private final ApplyWorker applier;
 
-  /** Null when the node has no snapshot store. */
-  private final SnapshotStore snapshots;
-
   private final SnapshotKeeper keeper;
 
   /** Linearizable reads. Loop only. */
@@ -135,7 +132,6 @@ public final class NodeDriver implements AutoCloseable {
     this.loop = runtime.loop();
     this.tickMillis = tickMillis;
     this.logger = logger;
-    this.snapshots = snapshots;
     this.writer =
         new LogWriter(
             store,

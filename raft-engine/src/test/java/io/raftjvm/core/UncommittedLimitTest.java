@@ -54,7 +54,7 @@ class UncommittedLimitTest {
   void zeroMeansNoLimit() {
     TestNode n = leader(0);
     for (int i = 0; i < 100; i++) n.node.propose(KB);
-    assertTrue(n.raft().uncommittedBytes() >= 100 * KB.size(), "all 100 proposals were accepted");
+    assertTrue(n.raft().uncommittedBytes() >= 100L * KB.size(), "all 100 proposals were accepted");
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -62,7 +63,7 @@ class NodeDriverTest {
       for (CommittedEntry e : entries) {
         String s = new String(e.data(), StandardCharsets.UTF_8);
         applied.add(s);
-        out.add(s.toUpperCase().getBytes(StandardCharsets.UTF_8));
+        out.add(s.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
         last = e.index();
       }
       return out;

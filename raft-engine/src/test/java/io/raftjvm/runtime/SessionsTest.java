@@ -1,5 +1,6 @@
 package io.raftjvm.runtime;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -39,13 +40,13 @@ class SessionsTest {
     @Override
     public List<byte[]> apply(List<CommittedEntry> entries) {
       List<byte[]> out = new ArrayList<>();
-      for (CommittedEntry e : entries) out.add(Long.toString(++count).getBytes());
+      for (CommittedEntry unused : entries) out.add(Long.toString(++count).getBytes(UTF_8));
       return out;
     }
 
     @Override
     public byte[] query(byte[] query) {
-      return Long.toString(count).getBytes();
+      return Long.toString(count).getBytes(UTF_8);
     }
 
     @Override
@@ -127,11 +128,11 @@ class SessionsTest {
           List.of(command(5, 1_004, 1, 3, 3), command(6, 1_004, 1, 3, 3))); // twice in one batch
       assertArrayEquals(
           new byte[] {0, 0, 0, 0, 0, 0, 0, 1}, next().value(), "the session id is the index");
-      assertArrayEquals("1".getBytes(), next().value());
-      assertArrayEquals("2".getBytes(), next().value());
-      assertArrayEquals("1".getBytes(), next().value(), "the saved result, not a new apply");
-      assertArrayEquals("3".getBytes(), next().value());
-      assertArrayEquals("3".getBytes(), next().value());
+      assertArrayEquals("1".getBytes(UTF_8), next().value());
+      assertArrayEquals("2".getBytes(UTF_8), next().value());
+      assertArrayEquals("1".getBytes(UTF_8), next().value(), "the saved result, not a new apply");
+      assertArrayEquals("3".getBytes(UTF_8), next().value());
+      assertArrayEquals("3".getBytes(UTF_8), next().value());
     }
     assertEquals(3, sm.count);
   }
@@ -173,10 +174,10 @@ class SessionsTest {
       w.restore(stored);
       w.submit(List.of(command(3, 1_002, 1, 1, 1), command(4, 1_003, 1, 2, 1)));
       assertArrayEquals(
-          "1".getBytes(),
+          "1".getBytes(UTF_8),
           next().value(),
           "the retry after a restore still returns the saved result");
-      assertArrayEquals("2".getBytes(), next().value());
+      assertArrayEquals("2".getBytes(UTF_8), next().value());
     }
     assertEquals(2, restored.count);
   }
@@ -234,7 +235,10 @@ class SessionsTest {
             TIMEOUT,
             a ->
                 a.results()
-                    .forEach(r -> out.add(r.refused() != null ? "refused" : new String(r.value()))),
+                    .forEach(
+                        r ->
+                            out.add(
+                                r.refused() != null ? "refused" : new String(r.value(), UTF_8))),
             t -> {
               throw new AssertionError(t);
             });

@@ -81,11 +81,10 @@ public final class SimScheduler {
     }
   }
 
-  private record Timer(
-      long due, long seq, Lane lane, Runnable task, long period, boolean[] cancelled)
-      implements Comparable<Timer> {
+  private record Due(long due, long seq, Lane lane, Runnable task, long period, boolean[] cancelled)
+      implements Comparable<Due> {
     @Override
-    public int compareTo(Timer o) {
+    public int compareTo(Due o) {
       return due != o.due ? Long.compare(due, o.due) : Long.compare(seq, o.seq);
     }
   }
@@ -95,7 +94,7 @@ public final class SimScheduler {
   /** Lanes with tasks, in no order that matters (the seed picks). */
   private final List<Lane> runnable = new ArrayList<>();
 
-  private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+  private final PriorityQueue<Due> timers = new PriorityQueue<>();
   private long timerSeq;
 
   /** Virtual time, in microseconds. */
@@ -161,14 +160,13 @@ public final class SimScheduler {
 
   /** Queues task on lane after delayMicros. */
   public void schedule(Lane lane, long delayMicros, Runnable task) {
-    timers.add(
-        new Timer(now + Math.max(0, delayMicros), timerSeq++, lane, task, 0, new boolean[1]));
+    timers.add(new Due(now + Math.max(0, delayMicros), timerSeq++, lane, task, 0, new boolean[1]));
   }
 
   /** Queues task on lane every periodMicros, first after one period; cancel through the handle. */
   NodeLoop.Timer every(Lane lane, long periodMicros, Runnable task) {
     boolean[] cancelled = new boolean[1];
-    timers.add(new Timer(now + periodMicros, timerSeq++, lane, task, periodMicros, cancelled));
+    timers.add(new Due(now + periodMicros, timerSeq++, lane, task, periodMicros, cancelled));
     return () -> cancelled[0] = true;
   }
 
@@ -232,12 +230,12 @@ public final class SimScheduler {
 
   private void fireDue() {
     while (!timers.isEmpty() && timers.peek().due() <= now) {
-      Timer t = timers.poll();
+      Due t = timers.poll();
       if (t.cancelled()[0] || t.lane().dead) continue;
       t.lane().execute(t.task());
       if (t.period() > 0) {
         timers.add(
-            new Timer(
+            new Due(
                 t.due() + t.period(), timerSeq++, t.lane(), t.task(), t.period(), t.cancelled()));
       }
     }
@@ -285,7 +283,7 @@ public final class SimScheduler {
         }
 
         @Override
-        public Timer every(long periodMillis, Runnable task) {
+        public NodeLoop.Timer every(long periodMillis, Runnable task) {
           if (!manualTicks) return SimScheduler.this.every(loop, periodMillis * 1000, task);
           tickTask = task;
           tickPeriodMicros = periodMillis * 1000;

@@ -88,7 +88,9 @@ public final class ClientException extends RuntimeException {
     return kind.outcomeUnknown();
   }
 
+  /** Logs show the kind; {@link #getMessage()} stays the plain sentence the tools print. */
   @Override
+  @SuppressWarnings("OverrideThrowableToString")
   public String toString() {
     return "ClientException[" + kind + "]: " + getMessage();
   }

@@ -474,8 +474,8 @@ public final class RaftClient implements AutoCloseable {
       return future.get(waitMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof ClientException) {
-        ClientException ce = (ClientException) cause;
+      if (cause instanceof ClientException ce) {
+
         throw new ClientException(ce.kind(), ce.getMessage(), ce); // with the caller's stack
       }
       throw new ClientException(Kind.SERVER_ERROR_OUTCOME_UNKNOWN, String.valueOf(cause), cause);

@@ -14,7 +14,7 @@ final class Slf4jLoggers {
     Logger log = LoggerFactory.getLogger(name);
     return new RaftLogger() {
       @Override
-      public void log(Level level, String line) {
+      public void log(RaftLogger.Level level, String line) {
         switch (level) {
           case DEBUG -> log.debug(line);
           case INFO -> log.info(line);
@@ -23,7 +23,7 @@ final class Slf4jLoggers {
       }
 
       @Override
-      public boolean isEnabled(Level level) {
+      public boolean isEnabled(RaftLogger.Level level) {
         return switch (level) {
           case DEBUG -> log.isDebugEnabled();
           case INFO -> log.isInfoEnabled();
@@ -42,7 +42,7 @@ final class Slf4jLoggers {
       }
 
       @Override
-      public boolean isLoggable(Level level) {
+      public boolean isLoggable(System.Logger.Level level) {
         return switch (level) {
           case ALL, TRACE -> log.isTraceEnabled();
           case DEBUG -> log.isDebugEnabled();
@@ -54,19 +54,21 @@ final class Slf4jLoggers {
       }
 
       @Override
-      public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+      public void log(
+          System.Logger.Level level, ResourceBundle bundle, String msg, Throwable thrown) {
         emit(level, msg, thrown);
       }
 
       @Override
-      public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+      public void log(
+          System.Logger.Level level, ResourceBundle bundle, String format, Object... params) {
         emit(
             level,
             params == null || params.length == 0 ? format : MessageFormat.format(format, params),
             null);
       }
 
-      private void emit(Level level, String msg, Throwable t) {
+      private void emit(System.Logger.Level level, String msg, Throwable t) {
         switch (level) {
           case ALL, TRACE -> log.trace(msg, t);
           case DEBUG -> log.debug(msg, t);

@@ -37,30 +37,30 @@ public final class RaftAdmin {
   static final int OUTCOME_UNKNOWN = 3;
 
   static final String USAGE_TEXT =
-      String.join(
-          "\n",
-          "Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND",
-          "Administers a Raft cluster through its servers' client ports.",
-          "",
-          "Commands:",
-          "  status                                  one row per member: role, term, commit, applied",
-          "                                          and, from the leader, MATCH, LAG and STATE",
-          "  snapshot                                every server given snapshots and compacts now",
-          "  add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)",
-          "  promote ID                              makes learner ID a voter once it has caught up",
-          "  remove ID                               removes voter or learner ID",
-          "  transfer-leader ID                      hands leadership to voter ID; waits until it leads",
-          "Membership changes are retried while the leader refuses them for now (learner not caught",
-          "up, another change pending) until the timeout.",
-          "",
-          "Options:",
-          "  --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers",
-          "  --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m",
-          "                             (default 30s)",
-          "  -h, --help                 prints this help",
-          "",
-          "Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the",
-          "membership change may or may not have taken effect (check with status).");
+      """
+      Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND
+      Administers a Raft cluster through its servers' client ports.
+
+      Commands:
+        status                                  one row per member: role, term, commit, applied
+                                                and, from the leader, MATCH, LAG and STATE
+        snapshot                                every server given snapshots and compacts now
+        add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)
+        promote ID                              makes learner ID a voter once it has caught up
+        remove ID                               removes voter or learner ID
+        transfer-leader ID                      hands leadership to voter ID; waits until it leads
+      Membership changes are retried while the leader refuses them for now (learner not caught
+      up, another change pending) until the timeout.
+
+      Options:
+        --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers
+        --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m
+                                   (default 30s)
+        -h, --help                 prints this help
+
+      Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the
+      membership change may or may not have taken effect (check with status).\
+      """;
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 

@@ -11,6 +11,7 @@ import io.raftjvm.proto.ClientResponse;
 import io.raftjvm.proto.NotLeader;
 import io.raftjvm.transport.ClientServer;
 import io.raftjvm.transport.ClientService;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -115,7 +116,8 @@ final class FakeServers implements AutoCloseable {
     fake.server =
         new ClientServer(group, NioServerSocketChannel.class, fake, 1 << 20, 64 << 20, 10_000);
     started.add(fake);
-    InetSocketAddress bound = fake.server.bind(new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress bound =
+        fake.server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     fake.address = "127.0.0.1:" + bound.getPort();
     return fake;
   }

@@ -144,7 +144,7 @@ class LargeSnapshotIT {
         try (RaftClient one =
             RaftClient.create(
                 RaftClientOptions.builder(List.of(client(id)))
-                    .requestTimeout(Duration.ofSeconds(120))
+                    .requestTimeout(Duration.ofMinutes(2))
                     .build())) {
           one.snapshot().get(150, TimeUnit.SECONDS);
         }
@@ -174,7 +174,7 @@ class LargeSnapshotIT {
     assertTrue(processes.get(lagging).isAlive(), "no out-of-memory exit");
     System.out.println(
         "LargeSnapshotIT: a "
-            + (COMMANDS)
+            + COMMANDS
             + " MiB snapshot installed on a 256 MB heap in "
             + millis
             + " ms (restart included)");

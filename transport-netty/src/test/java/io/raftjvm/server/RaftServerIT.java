@@ -255,17 +255,9 @@ class RaftServerIT {
     }
   }
 
-  private static boolean canConnect(InetSocketAddress address) {
-    try (java.net.Socket s = new java.net.Socket()) {
-      s.connect(new InetSocketAddress(address.getHostString(), address.getPort()), 1_000);
-      return true;
-    } catch (java.io.IOException e) {
-      return false;
-    }
-  }
-
   @ParameterizedTest(name = "raft.transport.native = {0}")
   @ValueSource(booleans = {true, false})
+  @SuppressWarnings("try") // the socket only holds the port
   void aTakenPeerAddressIsNamedWithItsKey(boolean nativeTransport) throws Exception {
     configure("raft.transport.native = " + nativeTransport + "\n");
     InetSocketAddress peer = configs.get(1L).self().peerAddress();
@@ -285,6 +277,7 @@ class RaftServerIT {
    * The client port is bound after the peer port: a failed start lets go of the peer port again.
    */
   @Test
+  @SuppressWarnings("try") // the socket only holds the port
   void aTakenClientAddressIsNamedWithItsKeyAndTheFailedStartReleasesThePeerPort() throws Exception {
     configure("");
     InetSocketAddress client = configs.get(2L).self().clientAddress();

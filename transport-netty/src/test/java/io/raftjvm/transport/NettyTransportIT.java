@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.raftjvm.proto.Message;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,8 @@ class NettyTransportIT {
   private static final int MAX_FRAME = 1 << 20;
   private static final int HIGH_WATER = 8 << 20;
   private static final long TIMEOUT_MILLIS = 30_000;
-  private static final InetSocketAddress ANY_PORT = new InetSocketAddress("127.0.0.1", 0);
+  private static final InetSocketAddress ANY_PORT =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
 
   private final List<Node> nodes = new ArrayList<>();
 

@@ -41,7 +41,6 @@ public final class Cluster implements AutoCloseable {
 
   private final Net net;
   private final Firewall firewall;
-  private final Path dir;
 
   /** The source tree or unpacked distribution whose bin/ and dist/ the servers run from. */
   private final Path distRoot;
@@ -66,10 +65,9 @@ public final class Cluster implements AutoCloseable {
   /** What {@link #voters()} found last; the founders at first. */
   private List<ServerNode> lastVoters;
 
-  private Cluster(Net net, Path dir, Path distRoot, int founders, SplittableRandom random) {
+  private Cluster(Net net, Path distRoot, int founders, SplittableRandom random) {
     this.net = net;
     this.firewall = new Firewall(net);
-    this.dir = dir;
     this.distRoot = distRoot;
     this.founders = founders;
     this.proxyGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -103,7 +101,7 @@ public final class Cluster implements AutoCloseable {
     Net net = Net.create(founders + spares);
     Cluster c;
     try {
-      c = new Cluster(net, dir, distRoot, founders, new SplittableRandom(seed));
+      c = new Cluster(net, distRoot, founders, new SplittableRandom(seed));
     } catch (RuntimeException e) {
       net.close();
       throw e;
@@ -112,7 +110,7 @@ public final class Cluster implements AutoCloseable {
       c.nodes.add(new ServerNode(net, h, h, distRoot, dir.resolve("host" + h), javaOpts));
     }
     Runtime.getRuntime().addShutdownHook(c.killOnExit);
-    c.nextId = founders + spares + 1;
+    c.nextId = (long) founders + spares + 1;
     c.lastVoters = new ArrayList<>(c.nodes.subList(0, founders));
     for (ServerNode n : c.nodes) c.start(n);
     return c;

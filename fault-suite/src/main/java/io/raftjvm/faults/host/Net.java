@@ -128,8 +128,7 @@ public final class Net implements AutoCloseable {
       if (!m.matches()) continue;
       String t = PREFIX + m.group(1);
       long pid = Long.parseLong(m.group(1), 36);
-      if (!tags.contains(t)
-          && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) == Boolean.FALSE) {
+      if (!tags.contains(t) && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
         tags.add(t);
       }
     }

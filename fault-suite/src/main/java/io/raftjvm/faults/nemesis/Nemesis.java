@@ -94,6 +94,6 @@ public final class Nemesis {
 
   /** Quiet time between faults, in milliseconds. */
   public long quietMillis() {
-    return 1_000 + random.nextInt(3_000);
+    return 1_000L + random.nextInt(3_000);
   }
 }

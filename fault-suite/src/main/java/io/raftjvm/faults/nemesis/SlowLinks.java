@@ -27,7 +27,7 @@ final class SlowLinks {
     int shape = random.nextInt(5);
     return switch (shape) {
       case 0 -> {
-        long delay = 5 + random.nextInt(96);
+        long delay = 5L + random.nextInt(96);
         long jitter = random.nextInt((int) delay + 1);
         yield set(links, LinkFaults.NONE.withDelay(delay, jitter), where);
       }
@@ -77,8 +77,8 @@ final class SlowLinks {
    * connections' traffic.
    */
   private static Fault late(List<LinkProxy> links, SplittableRandom random, String where) {
-    long delay = 50 + random.nextInt(150);
-    long late = 300 + random.nextInt(1_700);
+    long delay = 50L + random.nextInt(150);
+    long late = 300L + random.nextInt(1_700);
     for (LinkProxy p : links) p.setFaults(LinkFaults.NONE.withDelay(delay, delay / 2));
     return Fault.of(
         FaultKind.LINK,

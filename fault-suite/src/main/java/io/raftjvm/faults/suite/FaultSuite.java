@@ -1,9 +1,13 @@
 package io.raftjvm.faults.suite;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.raftjvm.counter.tools.Durations;
 import io.raftjvm.faults.host.HostException;
 import io.raftjvm.faults.nemesis.FaultKind;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,7 +104,8 @@ public final class FaultSuite implements Callable<Integer> {
       description = "The tree whose bin/ and dist/ run.")
   Path dist;
 
-  private final PrintWriter stdout = new PrintWriter(System.out, true);
+  private final PrintWriter stdout =
+      new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, UTF_8)), true);
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new FaultSuite()).execute(args));

@@ -65,7 +65,7 @@ public final class Schedule {
     List<String> problems = new ArrayList<>();
     int spares = s.kinds().contains(FaultKind.MEMBERSHIP) ? 2 : 0;
     Disk disk = null;
-    int diskHost = 1 + (int) Math.floorMod(s.seed(), FOUNDERS);
+    int diskHost = 1 + Math.floorMod(s.seed(), FOUNDERS);
     if (s.kinds().contains(FaultKind.DISK))
       disk = Disk.mount(s.dir().resolve("host" + diskHost), DISK_BYTES);
     Path history = s.dir().resolve("history.jsonl");
@@ -84,7 +84,6 @@ public final class Schedule {
               s.kinds(),
               disk == null ? null : cluster.node(diskHost),
               disk);
-      List<Fault> open = new ArrayList<>();
       sleep(2_000);
       while (System.nanoTime() < faultsEnd && bench.isAlive()) {
         FaultKind kind = nemesis.nextKind();

@@ -1,8 +1,11 @@
 package io.raftjvm.faults.suite;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.faults.nemesis.FaultKind;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +38,8 @@ class FaultSuiteIT {
             EnumSet.of(FaultKind.LINK, FaultKind.KILL),
             EnumSet.of(FaultKind.MEMBERSHIP, FaultKind.DISK, FaultKind.KILL),
             EnumSet.allOf(FaultKind.class));
-    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter out =
+        new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, UTF_8)), true);
     Report report = new Report(out, "--concurrency 16 --reads 20");
     List<String> failures = new ArrayList<>();
     long seed = 7001;

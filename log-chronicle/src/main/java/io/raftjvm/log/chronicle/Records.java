@@ -71,9 +71,9 @@ final class Records {
 
   private void finish(ByteBuffer b, Bytes<?> out) {
     crc.reset();
-    crc.update(b.array(), 0, b.position());
+    crc.update(b.array(), b.arrayOffset(), b.position());
     b.putInt((int) crc.getValue());
-    out.write(b.array(), 0, b.position());
+    out.write(b.array(), b.arrayOffset(), b.position());
   }
 
   /**

@@ -134,7 +134,7 @@ public final class CrashChild {
       if (rnd.nextInt(10) == 0) {
         if (rnd.nextBoolean()) {
           term++;
-          vote = 1 + rnd.nextInt(5);
+          vote = 1L + rnd.nextInt(5);
         } else {
           commit += rnd.nextLong(last - commit + 1); // never past the durable last index
         }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
@@ -215,7 +216,7 @@ final class ExpectedLog {
    * @return how much of the pending write was found, for the log line
    */
   String verifyRecovered(ChronicleLogStore store) {
-    TreeMap<Long, Rec> actual = readAll(store);
+    NavigableMap<Long, Rec> actual = readAll(store);
     HardState hs = store.initialState().hardState();
     if (!hs.equals(hardState) && !hs.equals(pendingHardState)) {
       fail(
@@ -276,7 +277,7 @@ final class ExpectedLog {
    * Every entry of the store, read in one range and checked against term(i); checks where the log
    * starts.
    */
-  private TreeMap<Long, Rec> readAll(ChronicleLogStore store) {
+  private NavigableMap<Long, Rec> readAll(ChronicleLogStore store) {
     assertEquals(base + 1, store.firstIndex(), "first index");
     assertEquals(baseTerm, store.term(base), "term of the index the log starts after");
     long first = store.firstIndex();
@@ -299,7 +300,7 @@ final class ExpectedLog {
     return out;
   }
 
-  private void checkEquals(TreeMap<Long, Rec> actual, String context) {
+  private void checkEquals(NavigableMap<Long, Rec> actual, String context) {
     long expectedLast = lastIndex();
     long actualLast = actual.isEmpty() ? base : actual.lastKey();
     for (Map.Entry<Long, Rec> en : actual.entrySet()) {

@@ -28,7 +28,7 @@ class MajorityConfigTest {
   /** Voters 1..n acked the given indexes (in id order). */
   static long committed(long[] acked) {
     long[] ids = new long[acked.length];
-    for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
+    for (int i = 0; i < ids.length; i++) ids[i] = i + 1L;
     return new MajorityConfig(ids).committedIndex(id -> acked[(int) id - 1]);
   }
 
@@ -69,7 +69,7 @@ class MajorityConfigTest {
   @CsvSource({"1, 1", "2, 2", "3, 2", "4, 3", "5, 3", "6, 4", "7, 4"})
   void quorumSize(int n, int q) {
     long[] ids = new long[n];
-    for (int i = 0; i < n; i++) ids[i] = 10 + i;
+    for (int i = 0; i < n; i++) ids[i] = 10L + i;
     assertEquals(q, new MajorityConfig(ids).quorum());
   }
 

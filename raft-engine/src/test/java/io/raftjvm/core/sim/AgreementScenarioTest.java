@@ -326,14 +326,13 @@ class AgreementScenarioTest {
     Map<Long, List<Entry>> before = logs(sim, g2);
     tally.reset();
     sim.connectOnly(g2);
-    long last = 0;
-    for (int i = 0; i < 50; i++) last = sim.one(cmd("c2-" + i), 3, ROUNDS);
+    for (int i = 0; i < 50; i++) sim.one(cmd("c2-" + i), 3, ROUNDS);
     checkBackup(sim, tally, before, sim.agreedLeader(g2), "heal 1", seed);
 
     before = logs(sim, sim.ids);
     tally.reset();
     sim.connectOnly(sim.ids);
-    last = sim.one(cmd("last"), 5, ROUNDS);
+    long last = sim.one(cmd("last"), 5, ROUNDS);
     checkBackup(sim, tally, before, sim.agreedLeader(sim.ids), "heal 2", seed);
     sim.assertAllApplied(last);
   }

@@ -207,7 +207,7 @@ final class Invariants {
         // Only while the entry that removed it may still be undone.
         long removedAt = 0;
         for (int i = n.view.size() - 1; i >= 0 && removedAt == 0; i--) {
-          if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1;
+          if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1L;
         }
         if (removedAt == 0 || n.node.status().commit() >= removedAt) {
           throw fail(
@@ -368,7 +368,7 @@ final class Invariants {
     long last = n.lastIndex();
     leaderLogs.put(n.id, new long[] {st.term(), last, n.termAt(last)});
     int inFlight = 0;
-    for (long i = committed.size() + 1; i <= last; i++) {
+    for (long i = committed.size() + 1L; i <= last; i++) {
       if (n.view.get((int) i - 1).getType() == EntryType.ENTRY_CONF_CHANGE) inFlight++;
     }
     if (inFlight > 1) {

@@ -28,7 +28,7 @@ class PlantedFaultsTest {
       // Alternate sizes. SimulationTest derives each run's variant from its seed: lease reads need
       // CheckQuorum (seed & 2 == 0) and (seed / 16) odd; snapshots, (seed / 8) even.
       boolean five = candidate % 2 == 1;
-      long seed = (five ? 1_000 : 0) + candidate;
+      long seed = (long) (five ? 1_000 : 0) + candidate;
       if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE
               || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
           && (seed / 8) % 2 != 0) {

@@ -115,7 +115,7 @@ final class SimCluster {
     this.scheduler = new SimScheduler(random.split());
     scheduler.manualTicks = true;
     this.ids = new long[size + spares];
-    for (int i = 0; i < ids.length; i++) ids[i] = i + 1;
+    for (int i = 0; i < ids.length; i++) ids[i] = i + 1L;
     long[] founders = Arrays.copyOf(ids, size);
     ConfState.Builder founding = ConfState.newBuilder();
     for (long id : founders) founding.addVoters(id);
@@ -125,7 +125,7 @@ final class SimCluster {
               .electionTicks(10)
               .heartbeatTicks(2)
               .random(random.split())
-              .logger(logger(id));
+              .logger(logger());
       tune.accept(b);
       MemoryStorage disk;
       if (spares == 0) {
@@ -147,7 +147,7 @@ final class SimCluster {
     return new SimCluster(size, seed, b -> {});
   }
 
-  private RaftLogger logger(long id) {
+  private RaftLogger logger() {
     return new RaftLogger() {
       @Override
       public void log(Level level, String line) {
@@ -262,7 +262,7 @@ final class SimCluster {
       n.view.addAll(n.node.entries(st.firstIndex(), st.lastIndex() + 1));
     n.seenCommit = st.commit();
     n.verifiedCommit = 0;
-    n.driver.start(transport(n));
+    n.driver.start(transport());
   }
 
   private static final long TICK_MILLIS = 10;
@@ -271,7 +271,7 @@ final class SimCluster {
    * The node's transport: into the simulated network; a snapshot's data goes straight into the
    * receiver's store.
    */
-  private Transport transport(SimNode n) {
+  private Transport transport() {
     return new Transport() {
       @Override
       public void send(List<Message> messages) {
@@ -628,7 +628,7 @@ final class SimCluster {
   }
 
   ByteString nextCommand() {
-    return ByteString.copyFromUtf8("cmd-" + (nextCommand++));
+    return ByteString.copyFromUtf8("cmd-" + nextCommand++);
   }
 
   /**

@@ -1,11 +1,15 @@
 package io.raftjvm.counter.tools;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.NodeStatus;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,7 +158,11 @@ public final class CounterBench implements Callable<Integer> {
   public static void main(String[] args) {
     Tools.configureLogging();
     System.exit(
-        commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true))
+        commandLine(
+                new PrintWriter(
+                    new BufferedWriter(new OutputStreamWriter(System.out, UTF_8)), true),
+                new PrintWriter(
+                    new BufferedWriter(new OutputStreamWriter(System.err, UTF_8)), true))
             .execute(args));
   }
 

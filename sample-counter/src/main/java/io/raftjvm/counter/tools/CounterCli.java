@@ -1,8 +1,12 @@
 package io.raftjvm.counter.tools;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -191,10 +195,10 @@ public final class CounterCli implements Callable<Integer> {
   }
 
   private static PrintWriter stdout() {
-    return new PrintWriter(System.out, true);
+    return new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, UTF_8)), true);
   }
 
   private static PrintWriter stderr() {
-    return new PrintWriter(System.err, true);
+    return new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.err, UTF_8)), true);
   }
 }

@@ -32,7 +32,7 @@ public final class Durations implements ITypeConverter<Duration> {
             default -> 3600e9;
           };
       double nanos = n * nanosPerUnit;
-      if (nanos > Long.MAX_VALUE / 2) {
+      if (nanos > Long.MAX_VALUE / 2.0) {
         throw new TypeConversionException("duration too long: '" + value + "'");
       }
       return Duration.ofNanos(Math.round(nanos));

@@ -73,15 +73,15 @@ class BenchSummaryTest {
             + "\"latencyMicros\":{\"count\":3,\"mean\":"
             + micros(s.addLatency.getMean())
             + ",\"p50\":"
-            + micros(p50)
+            + micros((double) p50)
             + ",\"p90\":"
-            + micros(max)
+            + micros((double) max)
             + ",\"p99\":"
-            + micros(max)
+            + micros((double) max)
             + ",\"p99.9\":"
-            + micros(max)
+            + micros((double) max)
             + ",\"max\":"
-            + micros(max)
+            + micros((double) max)
             + "},"
             + "\"errors\":{\"TIMEOUT_OUTCOME_UNKNOWN\":1},"
             + "\"totals\":{\"addsOk\":10,\"addsFailed\":0,\"addsUnknown\":1,\"getsOk\":0,"
@@ -92,8 +92,8 @@ class BenchSummaryTest {
             + "\"problems\":[]},\"passed\":true}";
     assertEquals(expected, s.toJson());
     // values about right: 2 ms median, 3 ms max (HdrHistogram keeps 3 significant digits)
-    assertEquals(2000.0, Double.parseDouble(micros(p50)), 2.0);
-    assertEquals(3000.0, Double.parseDouble(micros(max)), 3.0);
+    assertEquals(2000.0, Double.parseDouble(micros((double) p50)), 2.0);
+    assertEquals(3000.0, Double.parseDouble(micros((double) max)), 3.0);
   }
 
   private static String micros(double nanos) {

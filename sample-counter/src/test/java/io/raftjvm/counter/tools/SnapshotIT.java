@@ -1,5 +1,6 @@
 package io.raftjvm.counter.tools;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("integration")
 class SnapshotIT {
-  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final Duration WAIT = Duration.ofMinutes(2);
   private static final int COMMANDS = 200_000;
 
   @TempDir Path tmp;
@@ -167,7 +168,7 @@ class SnapshotIT {
             "--cluster",
             String.join(",", addresses),
             "snapshot");
-    String said = adminOut.toString();
+    String said = adminOut.toString(UTF_8);
     assertEquals(0, exit, said);
     assertEquals(
         3, said.lines().filter(line -> line.contains(": snapshot at index ")).count(), said);
