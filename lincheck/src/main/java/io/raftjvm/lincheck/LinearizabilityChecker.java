@@ -106,7 +106,7 @@ public final class LinearizabilityChecker {
     Search(List<Operation> history) {
       total = history.size();
       List<Operation> ok = new ArrayList<>();
-      Map<List<Long>, List<Operation>> byEffect = new LinkedHashMap<>();
+      Map<List<Object>, List<Operation>> byEffect = new LinkedHashMap<>();
       long first = Long.MAX_VALUE;
       for (Operation o : history) {
         first = Math.min(first, o.invoke());
@@ -118,8 +118,7 @@ public final class LinearizabilityChecker {
           unknownCount++;
           byEffect
               .computeIfAbsent(
-                  List.of((long) o.kind().ordinal(), o.delta(), o.arg(), o.expect()),
-                  k -> new ArrayList<>())
+                  List.<Object>of(o.kind(), o.delta(), o.arg(), o.expect()), k -> new ArrayList<>())
               .add(o);
         }
       }

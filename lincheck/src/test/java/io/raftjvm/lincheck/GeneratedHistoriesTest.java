@@ -39,7 +39,7 @@ class GeneratedHistoriesTest {
     // Apply in effect order to learn each operation's result.
     List<Pending> byEffect = new ArrayList<>(pending);
     byEffect.sort((a, b) -> Long.compare(a.effect(), b.effect()));
-    java.util.Map<Pending, Long> value = new java.util.IdentityHashMap<>();
+    java.util.IdentityHashMap<Pending, Long> value = new java.util.IdentityHashMap<>();
     long counter = 0;
     for (Pending o : byEffect) {
       boolean applied = !o.add() || (o.fate() != 1 && o.fate() != 2);
