@@ -21,10 +21,12 @@ if [ "${java_major:-17}" -ge 24 ] 2>/dev/null; then
   CHRONICLE_JVM_ARGS+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 fi
 
-# Builds the distribution (dist/lib, dist/plugins) if it is missing.
+# Builds the distribution (dist/lib: the server; dist/plugins: state machines; dist/tools: the
+# command-line tools, which run with dist/lib and dist/plugins) if any part of it is missing.
 ensure_dist() {
   local root="$1"
-  if [ ! -d "$root/dist/lib" ] || [ -z "$(ls -A "$root/dist/plugins" 2>/dev/null)" ]; then
+  if [ ! -d "$root/dist/lib" ] || [ -z "$(ls -A "$root/dist/plugins" 2>/dev/null)" ] \
+      || [ -z "$(ls "$root"/dist/tools/raft-tools-*.jar 2>/dev/null)" ]; then
     echo "building the distribution (./mvnw -B -DskipTests package)..." >&2
     (cd "$root" && ./mvnw -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
   fi

@@ -9,4 +9,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
 exec java ${JAVA_OPTS:--Xms512m -Xmx1g} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterBench "$@"
+  -cp "$root/dist/tools/*:$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterBench "$@"

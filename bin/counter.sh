@@ -10,4 +10,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
 exec java ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterCli "$@"
+  -cp "$root/dist/tools/*:$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterCli "$@"

@@ -13,4 +13,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
 exec java ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/lib/*" io.raftjvm.tools.RaftAdmin "$@"
+  -cp "$root/dist/tools/*:$root/dist/lib/*" io.raftjvm.tools.RaftAdmin "$@"

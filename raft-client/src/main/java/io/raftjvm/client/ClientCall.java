@@ -1,7 +1,7 @@
 package io.raftjvm.client;
 
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -3,7 +3,7 @@ package io.raftjvm.client;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -2,7 +2,7 @@ package io.raftjvm.client;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

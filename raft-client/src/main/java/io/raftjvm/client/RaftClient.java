@@ -15,16 +15,16 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.raftjvm.client.ClientCall.Op;
 import io.raftjvm.client.ClientException.Kind;
-import io.raftjvm.proto.Admin;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.Member;
-import io.raftjvm.proto.NodeStatus;
-import io.raftjvm.proto.Propose;
-import io.raftjvm.proto.Query;
-import io.raftjvm.proto.RegisterSession;
-import io.raftjvm.proto.SnapshotRequest;
-import io.raftjvm.proto.StatusRequest;
+import io.raftjvm.client.proto.Admin;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.Propose;
+import io.raftjvm.client.proto.Query;
+import io.raftjvm.client.proto.RegisterSession;
+import io.raftjvm.client.proto.ServerInfo;
+import io.raftjvm.client.proto.SnapshotRequest;
+import io.raftjvm.client.proto.StatusRequest;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Objects;
@@ -294,8 +294,12 @@ public final class RaftClient implements AutoCloseable {
     if (bad != null) {
       return failed(Kind.BAD_REQUEST, bad);
     }
-    Member member =
-        Member.newBuilder().setId(id).setPeerAddress(peerAddress).setClientAddress(client).build();
+    ServerInfo member =
+        ServerInfo.newBuilder()
+            .setId(id)
+            .setPeerAddress(peerAddress)
+            .setClientAddress(client)
+            .build();
     return change(Admin.newBuilder().setAddLearner(member).build());
   }
 

@@ -7,7 +7,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientResponse;
 
 /**
  * Assembles the pipeline of one client connection: 4-byte length framing and protobuf codecs, then

@@ -4,7 +4,7 @@ import io.raftjvm.client.ClientException;
 import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
-import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.client.proto.NodeStatus;
 import io.raftjvm.tools.StatusTable.Probe;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
@@ -107,7 +106,7 @@ public final class RaftAdmin {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    quietLogging();
+    ToolLogging.quiet();
     System.exit(execute(System.out, System.err, args));
   }
 
@@ -467,14 +466,5 @@ public final class RaftAdmin {
   static String human(Duration d) {
     long ms = d.toMillis();
     return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
-  }
-
-  /** Without -Dlogback.configurationFile (bin/raft-admin.sh sets one), keeps logging to WARN. */
-  private static void quietLogging() {
-    if (System.getProperty("logback.configurationFile") == null
-        && LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
-            instanceof ch.qos.logback.classic.Logger root) {
-      root.setLevel(ch.qos.logback.classic.Level.WARN);
-    }
   }
 }

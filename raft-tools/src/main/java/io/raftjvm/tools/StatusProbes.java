@@ -2,8 +2,8 @@ package io.raftjvm.tools;
 
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
-import io.raftjvm.proto.Member;
-import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.tools.StatusTable.Probe;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ final class StatusProbes implements AutoCloseable {
         Probe p = await(e.getKey(), e.getValue());
         done.put(e.getKey(), p);
         if (p.status() != null) {
-          for (Member m : p.status().getConf().getMembersList()) {
+          for (ServerInfo m : p.status().getConf().getMembersList()) {
             String a = m.getClientAddress();
             if (!a.isEmpty()
                 && !done.containsKey(a)

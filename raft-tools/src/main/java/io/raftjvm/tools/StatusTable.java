@@ -1,9 +1,9 @@
 package io.raftjvm.tools;
 
-import io.raftjvm.proto.ConfState;
-import io.raftjvm.proto.Member;
-import io.raftjvm.proto.MemberProgress;
-import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.client.proto.FollowerProgress;
+import io.raftjvm.client.proto.Membership;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.ServerInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -54,11 +54,11 @@ final class StatusTable {
   static List<String> format(List<Probe> probes) {
     List<NodeStatus> answers = answers(probes);
     Optional<NodeStatus> leader = leader(probes);
-    ConfState conf =
+    Membership conf =
         leader
             .or(() -> answers.stream().max(NEWEST))
             .map(NodeStatus::getConf)
-            .orElse(ConfState.getDefaultInstance());
+            .orElse(Membership.getDefaultInstance());
 
     TreeSet<Long> ids = new TreeSet<>();
     Map<Long, String> addresses = new HashMap<>();
@@ -77,7 +77,7 @@ final class StatusTable {
         askedAt.putIfAbsent(p.status().getId(), p.address());
       }
     }
-    Map<Long, MemberProgress> progress = new HashMap<>();
+    Map<Long, FollowerProgress> progress = new HashMap<>();
     leader.ifPresent(l -> l.getProgressList().forEach(m -> progress.put(m.getId(), m)));
     long leaderLast = leader.map(NodeStatus::getLastIndex).orElse(0L);
 
@@ -118,7 +118,7 @@ final class StatusTable {
   }
 
   private static String[] row(
-      long id, String member, String address, NodeStatus s, MemberProgress p, long leaderLast) {
+      long id, String member, String address, NodeStatus s, FollowerProgress p, long leaderLast) {
     return new String[] {
       Long.toString(id),
       member,
@@ -133,7 +133,7 @@ final class StatusTable {
     };
   }
 
-  private static String membership(ConfState conf, long id) {
+  private static String membership(Membership conf, long id) {
     if (conf.getVotersList().contains(id)) {
       return "VOTER";
     }
@@ -155,13 +155,13 @@ final class StatusTable {
   }
 
   /** Adds the non-empty client addresses of conf's members not already known. */
-  private static void addAddresses(Map<Long, String> into, ConfState conf) {
+  private static void addAddresses(Map<Long, String> into, Membership conf) {
     clientAddresses(conf).forEach(into::putIfAbsent);
   }
 
-  private static Map<Long, String> clientAddresses(ConfState conf) {
+  private static Map<Long, String> clientAddresses(Membership conf) {
     Map<Long, String> out = new HashMap<>();
-    for (Member m : conf.getMembersList()) {
+    for (ServerInfo m : conf.getMembersList()) {
       if (!m.getClientAddress().isEmpty()) {
         out.put(m.getId(), m.getClientAddress());
       }

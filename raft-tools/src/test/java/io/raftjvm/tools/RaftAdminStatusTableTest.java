@@ -2,10 +2,10 @@ package io.raftjvm.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.raftjvm.proto.ConfState;
-import io.raftjvm.proto.Member;
-import io.raftjvm.proto.MemberProgress;
-import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.client.proto.FollowerProgress;
+import io.raftjvm.client.proto.Membership;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.tools.StatusTable.Probe;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** raft-admin status's table, from hand-built answers. */
 class RaftAdminStatusTableTest {
   /** Voters 1..3 and learner 4, each with client port 720N. */
-  private static final ConfState CONF = conf(List.of(1L, 2L, 3L), List.of(4L));
+  private static final Membership CONF = conf(List.of(1L, 2L, 3L), List.of(4L));
 
   @Test
   void leaderProgressFillsMatchLagAndState() {
@@ -47,8 +47,8 @@ class RaftAdminStatusTableTest {
   @Test
   void withoutLeaderTheNewestConfigurationDecidesMembership() {
     // Node 2 has appended the configuration that removes 3 and adds learner 4; node 3 has not.
-    ConfState older = conf(List.of(1L, 2L, 3L), List.of());
-    ConfState newer = conf(List.of(1L, 2L), List.of(4L));
+    Membership older = conf(List.of(1L, 2L, 3L), List.of());
+    Membership newer = conf(List.of(1L, 2L), List.of(4L));
     List<Probe> probes =
         List.of(
             Probe.unreachable("127.0.0.1:7201", "connection refused"),
@@ -92,13 +92,16 @@ class RaftAdminStatusTableTest {
 
   @Test
   void memberWithoutClientAddressIsUnknown() {
-    ConfState conf =
-        ConfState.newBuilder()
+    Membership conf =
+        Membership.newBuilder()
             .addVoters(1)
             .addVoters(2)
             .addMembers(
-                Member.newBuilder().setId(1).setPeerAddress("h:7101").setClientAddress("h:7201"))
-            .addMembers(Member.newBuilder().setId(2).setPeerAddress("h:7102"))
+                ServerInfo.newBuilder()
+                    .setId(1)
+                    .setPeerAddress("h:7101")
+                    .setClientAddress("h:7201"))
+            .addMembers(ServerInfo.newBuilder().setId(2).setPeerAddress("h:7102"))
             .build();
     List<String> lines =
         StatusTable.format(
@@ -116,7 +119,7 @@ class RaftAdminStatusTableTest {
       long commit,
       long applied,
       long last,
-      ConfState conf) {
+      Membership conf) {
     return NodeStatus.newBuilder()
         .setId(id)
         .setRole(role)
@@ -129,8 +132,8 @@ class RaftAdminStatusTableTest {
         .build();
   }
 
-  private static MemberProgress progress(long id, long match, String state, boolean learner) {
-    return MemberProgress.newBuilder()
+  private static FollowerProgress progress(long id, long match, String state, boolean learner) {
+    return FollowerProgress.newBuilder()
         .setId(id)
         .setMatch(match)
         .setNext(match + 1)
@@ -140,12 +143,12 @@ class RaftAdminStatusTableTest {
         .build();
   }
 
-  private static ConfState conf(List<Long> voters, List<Long> learners) {
-    ConfState.Builder b = ConfState.newBuilder().addAllVoters(voters).addAllLearners(learners);
+  private static Membership conf(List<Long> voters, List<Long> learners) {
+    Membership.Builder b = Membership.newBuilder().addAllVoters(voters).addAllLearners(learners);
     for (long id = 1; id <= 4; id++) {
       if (voters.contains(id) || learners.contains(id)) {
         b.addMembers(
-            Member.newBuilder()
+            ServerInfo.newBuilder()
                 .setId(id)
                 .setPeerAddress("127.0.0.1:710" + id)
                 .setClientAddress("127.0.0.1:720" + id));

@@ -1,19 +1,20 @@
 package io.raftjvm.server;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.client.proto.Admin;
+import io.raftjvm.client.proto.AdminResult;
+import io.raftjvm.client.proto.Applied;
+import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NotLeader;
+import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.core.ConfChangeRejectedException;
 import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.NotLeaderException;
-import io.raftjvm.proto.Admin;
-import io.raftjvm.proto.AdminResult;
-import io.raftjvm.proto.Applied;
-import io.raftjvm.proto.ClientError;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
-import io.raftjvm.proto.NotLeader;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.runtime.ProposalFailedException;
 import io.raftjvm.statemachine.StateMachine;
@@ -146,7 +147,7 @@ final class NodeClientService implements ClientService {
                         : failure(out, t));
       }
       case ADD_LEARNER -> {
-        Member m = admin.getAddLearner();
+        ServerInfo m = admin.getAddLearner();
         try {
           NettyTransport.parseAddress(m.getPeerAddress());
           if (!m.getClientAddress().isEmpty()) NettyTransport.parseAddress(m.getClientAddress());

@@ -3,9 +3,9 @@ package io.raftjvm.transport;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutor;
-import io.raftjvm.proto.ClientError;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -123,7 +123,7 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       case QUERY:
         return null;
       case ADMIN:
-        return request.getAdmin().getOpCase() == io.raftjvm.proto.Admin.OpCase.OP_NOT_SET
+        return request.getAdmin().getOpCase() == io.raftjvm.client.proto.Admin.OpCase.OP_NOT_SET
             ? "admin request has no operation"
             : null;
       default:

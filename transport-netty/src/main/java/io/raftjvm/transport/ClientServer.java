@@ -13,9 +13,10 @@ import java.net.SocketAddress;
 import java.util.Objects;
 
 /**
- * The client port: accepts client connections and serves {@link io.raftjvm.proto.ClientRequest}s
- * through a {@link ClientService}. The event loop group and channel class come from the caller (who
- * picks epoll or NIO); this class never shuts the group down.
+ * The client port: accepts client connections and serves {@link
+ * io.raftjvm.client.proto.ClientRequest}s through a {@link ClientService}. The event loop group and
+ * channel class come from the caller (who picks epoll or NIO); this class never shuts the group
+ * down.
  *
  * <p>Threading: {@link #bind} and {@link #close} block the calling thread and must not be called on
  * an event loop. Everything else happens on the group's loops.

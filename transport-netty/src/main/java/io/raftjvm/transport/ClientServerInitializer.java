@@ -9,7 +9,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.raftjvm.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientRequest;
 import java.util.Objects;
 
 /**

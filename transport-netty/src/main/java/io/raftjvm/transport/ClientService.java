@@ -1,7 +1,7 @@
 package io.raftjvm.transport;
 
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import java.util.concurrent.CompletableFuture;
 
 /**

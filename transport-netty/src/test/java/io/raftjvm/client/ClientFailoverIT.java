@@ -5,9 +5,9 @@ import static io.raftjvm.client.FakeServers.utf8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.raftjvm.client.FakeServers.Fake;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.NotLeader;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NotLeader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

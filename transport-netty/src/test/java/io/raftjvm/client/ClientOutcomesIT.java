@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.FakeServers.Fake;
-import io.raftjvm.proto.ClientError;
-import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.NotLeader;
+import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NotLeader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

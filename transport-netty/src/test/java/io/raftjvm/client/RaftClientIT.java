@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.FakeServers.Fake;
-import io.raftjvm.proto.Applied;
-import io.raftjvm.proto.ClientError;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.Applied;
+import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

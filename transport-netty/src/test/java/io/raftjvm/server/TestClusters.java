@@ -121,7 +121,7 @@ public final class TestClusters {
   /**
    * What the server at clientAddress says of itself, or null when it does not answer within 5 s.
    */
-  public static io.raftjvm.proto.NodeStatus status(String clientAddress) {
+  public static io.raftjvm.client.proto.NodeStatus status(String clientAddress) {
     try (io.raftjvm.client.RaftClient c =
         io.raftjvm.client.RaftClient.create(
             io.raftjvm.client.RaftClientOptions.builder(List.of(clientAddress))
@@ -136,7 +136,7 @@ public final class TestClusters {
   /** The id of the server that says it leads, among ids by client address; 0 when none does. */
   public static long leader(java.util.Map<Long, String> clientAddresses) {
     for (java.util.Map.Entry<Long, String> e : clientAddresses.entrySet()) {
-      io.raftjvm.proto.NodeStatus st = status(e.getValue());
+      io.raftjvm.client.proto.NodeStatus st = status(e.getValue());
       if (st != null && st.getRole().equals("LEADER")) return e.getKey();
     }
     return 0;

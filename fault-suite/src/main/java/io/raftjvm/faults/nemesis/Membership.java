@@ -1,11 +1,10 @@
 package io.raftjvm.faults.nemesis;
 
+import io.raftjvm.client.proto.NodeStatus;
 import io.raftjvm.faults.cluster.Cluster;
 import io.raftjvm.faults.cluster.ServerNode;
 import io.raftjvm.faults.host.HostException;
 import io.raftjvm.faults.host.Shell;
-import io.raftjvm.proto.ConfState;
-import io.raftjvm.proto.NodeStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +25,7 @@ final class Membership {
     if (leader == null) return null;
     NodeStatus st = cluster.status(leader);
     if (st == null) return null;
-    ConfState conf = st.getConf();
+    io.raftjvm.client.proto.Membership conf = st.getConf();
     List<ServerNode> outside = new ArrayList<>();
     List<ServerNode> voters = new ArrayList<>();
     for (ServerNode n : cluster.nodes()) {

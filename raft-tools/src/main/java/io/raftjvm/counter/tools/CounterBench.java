@@ -5,8 +5,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
-import io.raftjvm.proto.Member;
-import io.raftjvm.proto.NodeStatus;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.ServerInfo;
+import io.raftjvm.tools.ToolLogging;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -156,7 +157,7 @@ public final class CounterBench implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   public static void main(String[] args) {
-    Tools.configureLogging();
+    ToolLogging.quiet();
     System.exit(
         commandLine(
                 new PrintWriter(
@@ -342,7 +343,7 @@ public final class CounterBench implements Callable<Integer> {
     }
     if (best == null || best.getConf().getMembersCount() == 0) return servers;
     List<String> members = new ArrayList<>();
-    for (Member m : best.getConf().getMembersList()) {
+    for (ServerInfo m : best.getConf().getMembersList()) {
       if (m.getClientAddress().isEmpty()) {
         err.println("counter-bench: node " + m.getId() + " has no client address: not verified");
       } else {

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.tools.ToolLogging;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -69,7 +70,7 @@ public final class CounterCli implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   public static void main(String[] args) {
-    Tools.configureLogging();
+    ToolLogging.quiet();
     System.exit(commandLine(stdout(), stderr()).execute(args));
   }
 

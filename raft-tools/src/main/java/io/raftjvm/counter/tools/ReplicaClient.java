@@ -1,12 +1,12 @@
 package io.raftjvm.counter.tools;
 
 import com.google.protobuf.ByteString;
-import io.raftjvm.proto.Admin;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.NodeStatus;
-import io.raftjvm.proto.Query;
-import io.raftjvm.proto.StatusRequest;
+import io.raftjvm.client.proto.Admin;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NodeStatus;
+import io.raftjvm.client.proto.Query;
+import io.raftjvm.client.proto.StatusRequest;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.Closeable;

@@ -5,27 +5,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 
-/** What the command-line tools share: exit codes, one-line errors, quiet logging. */
+/** What the counter's command-line tools share: exit codes and one-line errors. */
 final class Tools {
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
   static final int OUTCOME_UNKNOWN = 3;
 
-  /** Logback configuration for the tools: WARN and above, to stderr (stdout stays clean). */
-  static final String LOGBACK_RESOURCE = "io/raftjvm/counter/tools/logback-tools.xml";
-
   private Tools() {}
-
-  /**
-   * Points logback at the tools' quiet configuration unless the user chose one with {@code
-   * -Dlogback.configurationFile}. Call before anything creates a logger.
-   */
-  static void configureLogging() {
-    if (System.getProperty("logback.configurationFile") == null) {
-      System.setProperty("logback.configurationFile", LOGBACK_RESOURCE);
-    }
-  }
 
   /** A picocli command line with one-line usage errors (exit 2) and one-line failures (exit 1). */
   static CommandLine commandLine(Object command, String name, PrintWriter out, PrintWriter err) {

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.client.proto.Applied;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.counter.CounterCommands;
-import io.raftjvm.proto.Applied;
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;

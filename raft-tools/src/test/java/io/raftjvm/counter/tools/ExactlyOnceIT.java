@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.core.Role;
-import io.raftjvm.proto.ClientResponse;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;

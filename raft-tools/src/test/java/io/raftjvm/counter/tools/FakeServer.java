@@ -1,7 +1,7 @@
 package io.raftjvm.counter.tools;
 
-import io.raftjvm.proto.ClientRequest;
-import io.raftjvm.proto.ClientResponse;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.ClientResponse;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

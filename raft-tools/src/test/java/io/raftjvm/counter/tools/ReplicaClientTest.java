@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.client.proto.Applied;
+import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientResponse;
+import io.raftjvm.client.proto.NotLeader;
 import io.raftjvm.counter.CounterCommands;
-import io.raftjvm.proto.Applied;
-import io.raftjvm.proto.ClientError;
-import io.raftjvm.proto.ClientResponse;
-import io.raftjvm.proto.NotLeader;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
