@@ -17,17 +17,17 @@ final class CandidateSteps {
         // §5.2: a leader of our term exists; it was not us.
         r.becomeFollower(m.getTerm(), m.getFrom());
         r.electionElapsed = 0;
-        r.handleAppend(m);
+        FollowerSteps.handleAppend(r, m);
       }
       case MSG_HEARTBEAT -> {
         r.becomeFollower(m.getTerm(), m.getFrom());
         r.electionElapsed = 0;
-        r.handleHeartbeat(m);
+        FollowerSteps.handleHeartbeat(r, m);
       }
       case MSG_SNAPSHOT -> {
         r.becomeFollower(m.getTerm(), m.getFrom());
         r.electionElapsed = 0;
-        r.handleSnapshot(m);
+        FollowerSteps.handleSnapshot(r, m);
       }
       case MSG_VOTE_RESPONSE, MSG_PRE_VOTE_RESPONSE -> handleVoteResponse(r, m);
       default ->
@@ -57,7 +57,7 @@ final class CandidateSteps {
         r.tracker.rejectedVotes());
     switch (result) {
       case WON -> {
-        if (pre) r.campaign(false);
+        if (pre) Elections.campaign(r, false);
         else r.becomeLeader();
       }
       case LOST -> r.becomeFollower(r.term, Raft.NONE);

@@ -18,7 +18,7 @@ final class LeaderSteps {
     switch (m.getType()) {
       case MSG_APPEND_RESPONSE -> handleAppendResponse(r, m);
       case MSG_HEARTBEAT_RESPONSE -> handleHeartbeatResponse(r, m);
-      case MSG_READ_INDEX -> r.leaderReadIndex(m.getFrom(), m.getContext());
+      case MSG_READ_INDEX -> r.reads.leaderReadIndex(m.getFrom(), m.getContext());
       default ->
           r.logger.debug(
               "{} [term: {}] leader ignored {} from {}", r.id, r.term, m.getType(), m.getFrom());
@@ -67,8 +67,8 @@ final class LeaderSteps {
     if (pr == null) return;
     pr.setRecentActive(true);
     pr.onHeartbeatResponse();
-    r.onHeartbeatAck(m.getFrom(), m.getIndex());
-    if (!m.getContext().isEmpty()) r.onReadAck(m.getFrom(), m.getContext());
+    r.reads.onHeartbeatAck(m.getFrom(), m.getIndex());
+    if (!m.getContext().isEmpty()) r.reads.onReadAck(m.getFrom(), m.getContext());
     // The retry for lost appends: a follower that is behind gets another append.
     if (pr.match() < r.log.lastIndex()) r.queueAppend(m.getFrom(), true);
   }
@@ -78,9 +78,9 @@ final class LeaderSteps {
    */
   static boolean maybeCommit(Raft r) {
     if (!r.log.maybeCommit(r.tracker.committed(), r.term)) return false;
-    r.releaseCommitted();
-    r.onOwnTermCommitted();
-    r.maybeStepDownRemoved();
+    r.uncommitted.release(r.log.committed());
+    r.reads.onOwnTermCommitted();
+    r.conf.maybeStepDownRemoved();
     return true;
   }
 

@@ -47,7 +47,7 @@ public final class RaftNode {
     this.raft = new Raft(cfg, storage);
     this.prevSoft = raft.softState();
     this.prevHard = raft.hardState();
-    this.prevConf = raft.confState();
+    this.prevConf = raft.conf.current();
   }
 
   /** A node over storage, which holds its persisted state (or a bootstrapped membership). */
@@ -71,7 +71,7 @@ public final class RaftNode {
 
   /** Starts an election now (thesis §3.10 uses this; tests and operators too). */
   public void campaign() {
-    raft.hup();
+    Elections.hup(raft);
   }
 
   /**
@@ -113,12 +113,12 @@ public final class RaftNode {
     List<Entry> ents = new ArrayList<>(commands.size());
     for (ByteString c : commands) ents.add(Entry.newBuilder().setType(type).setData(c).build());
     long bytes = Entries.sizeOf(ents);
-    if (!raft.admitsProposal(bytes)) {
+    if (!raft.uncommitted.admits(bytes)) {
       throw new ProposalDroppedException(
           "node "
               + raft.id
               + " has "
-              + raft.uncommittedBytes()
+              + raft.uncommitted.bytes()
               + " bytes uncommitted (limit "
               + raft.cfg.maxUncommittedBytes()
               + "): followers are not keeping up");
@@ -138,7 +138,7 @@ public final class RaftNode {
    * @throws NotLeaderException when no leader is known
    */
   public void readIndex(ByteString context) {
-    raft.readIndex(context);
+    raft.reads.readIndex(context);
   }
 
   /**
@@ -152,7 +152,7 @@ public final class RaftNode {
    * @throws ConfChangeRejectedException when the change is invalid, or another is pending
    */
   public EntryId proposeConfChange(ConfChange cc) {
-    long index = raft.proposeConfChange(cc);
+    long index = raft.conf.propose(cc);
     return new EntryId(raft.term, index);
   }
 
@@ -179,7 +179,7 @@ public final class RaftNode {
 
   /** The configuration in force here: the latest in this node's log, committed or not. */
   public ConfState confState() {
-    return raft.confState();
+    return raft.conf.current();
   }
 
   /**
@@ -223,7 +223,7 @@ public final class RaftNode {
   @SuppressWarnings("ReferenceEquality")
   public boolean hasReady() {
     RaftLog log = raft.log;
-    return (raft.role == Role.LEADER && (raft.hasPendingAppends() || raft.hasReadRoundPending()))
+    return (raft.role == Role.LEADER && (raft.hasPendingAppends() || raft.reads.roundPending()))
         || !raft.msgs.isEmpty()
         || !raft.msgsAfterPersist.isEmpty()
         || log.unstable.hasNextEntries()
@@ -233,8 +233,8 @@ public final class RaftNode {
         || raft.term != prevHard.getTerm()
         || raft.vote != prevHard.getVote()
         || log.committed() != prevHard.getCommit()
-        || raft.confState() != prevConf
-        || !raft.readStates.isEmpty()
+        || raft.conf.current() != prevConf
+        || !raft.reads.readStates.isEmpty()
         || log.hasNextToApply();
   }
 
@@ -258,7 +258,7 @@ public final class RaftNode {
             || snap != null
             || hard.getTerm() != prevHard.getTerm()
             || hard.getVote() != prevHard.getVote();
-    ConfState conf = raft.confState();
+    ConfState conf = raft.conf.current();
     Ready rd =
         new Ready(
             ++readyNumber,
@@ -271,8 +271,8 @@ public final class RaftNode {
             toApply,
             mustSync,
             conf == prevConf ? null : conf,
-            List.copyOf(raft.readStates));
-    raft.readStates.clear();
+            List.copyOf(raft.reads.readStates));
+    raft.reads.readStates.clear();
     prevConf = conf;
 
     log.unstable.acceptInProgress();
@@ -351,7 +351,7 @@ public final class RaftNode {
         raft.log.applied(),
         raft.log.firstIndex(),
         raft.log.lastIndex(),
-        raft.confState(),
+        raft.conf.current(),
         progress);
   }
 

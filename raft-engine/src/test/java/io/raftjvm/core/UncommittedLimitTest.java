@@ -38,7 +38,7 @@ class UncommittedLimitTest {
     n.drain();
     n.ackAll(2);
     assertEquals(last, n.raft().log.committed());
-    assertEquals(0, n.raft().uncommittedBytes());
+    assertEquals(0, n.raft().uncommitted.bytes());
     n.node.propose(KB);
     assertEquals(last + 1, n.raft().log.lastIndex());
   }
@@ -54,7 +54,7 @@ class UncommittedLimitTest {
   void zeroMeansNoLimit() {
     TestNode n = leader(0);
     for (int i = 0; i < 100; i++) n.node.propose(KB);
-    assertTrue(n.raft().uncommittedBytes() >= 100L * KB.size(), "all 100 proposals were accepted");
+    assertTrue(n.raft().uncommitted.bytes() >= 100L * KB.size(), "all 100 proposals were accepted");
   }
 
   @Test
@@ -66,6 +66,6 @@ class UncommittedLimitTest {
     n.step(Msgs.appResp(2, 1, n.raft().term + 1, 0));
     n.drain();
     assertEquals(Role.FOLLOWER, n.raft().role);
-    assertEquals(0, n.raft().uncommittedBytes());
+    assertEquals(0, n.raft().uncommitted.bytes());
   }
 }
