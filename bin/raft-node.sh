@@ -14,4 +14,4 @@ ensure_dist "$root"
 exec java "${CHRONICLE_JVM_ARGS[@]}" ${JAVA_OPTS:-} \
   -Dlogback.configurationFile="$root/conf/logback.xml" \
   -cp "$root/dist/lib/*" \
-  io.raftjvm.server.RaftServer "$@"
+  io.raftjvm.server.RaftNodeMain "$@"

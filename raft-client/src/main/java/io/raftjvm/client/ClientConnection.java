@@ -50,7 +50,7 @@ final class ClientConnection {
         bootstrap
             .clone()
             .handler(new RaftClientInitializer(this, maxFrameBytes))
-            .connect(ClientAddresses.parse(address));
+            .connect(HostPort.parse(address));
     channel = f.channel();
     f.addListener(
         done -> {

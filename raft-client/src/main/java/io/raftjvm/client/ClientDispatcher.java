@@ -283,7 +283,7 @@ final class ClientDispatcher {
       return;
     }
     String hint = notLeader.getLeaderAddress();
-    boolean named = !hint.isEmpty() && !hint.equals(from) && isAddress(hint);
+    boolean named = !hint.isEmpty() && !hint.equals(from) && HostPort.isValid(hint);
     if (named && routing.followable(hint)) {
       routing.leaderIs(hint);
       call.redirects++;
@@ -437,15 +437,6 @@ final class ClientDispatcher {
     }
     call.connection = null;
     call.requestId = 0;
-  }
-
-  private static boolean isAddress(String s) {
-    try {
-      ClientAddresses.parse(s);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
   }
 
   static String human(Duration d) {

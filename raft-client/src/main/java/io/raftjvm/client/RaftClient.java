@@ -511,7 +511,7 @@ public final class RaftClient implements AutoCloseable {
   /** Why {@code address} is not "host:port", or null. */
   private static String badAddress(String what, String address) {
     try {
-      ClientAddresses.parse(address);
+      HostPort.parse(address);
       return null;
     } catch (IllegalArgumentException e) {
       return what + ": " + e.getMessage();

@@ -188,7 +188,7 @@ public final class RaftClientOptions {
       if (servers.isEmpty()) {
         throw new IllegalArgumentException("servers: at least one host:port is needed");
       }
-      servers.forEach(ClientAddresses::parse);
+      servers.forEach(HostPort::parse);
       positive("requestTimeout", requestTimeout);
       positive("connectTimeout", connectTimeout);
       positive("attemptTimeout", attemptTimeout);

@@ -170,10 +170,10 @@ class AdminClientDispatcherTest {
           "node id must be positive, got -1",
           badRequest(client.transferLeadership(-1)).getMessage());
       assertEquals(
-          "peer address: expected host:port, got 'nohost'",
+          "peer address: expected host:port, but 'nohost' has no port",
           badRequest(client.addLearner(4, "nohost", null)).getMessage());
       assertEquals(
-          "client address: expected host:port, got 'h:0'",
+          "client address: expected host:port, but 'h:0' has a port outside 1-65535",
           badRequest(client.addLearner(4, "h:7104", "h:0")).getMessage());
     }
   }

@@ -25,17 +25,6 @@ class ClientBackoffTest {
   }
 
   @Test
-  void addressesParseOrFailWithTheOffendingText() {
-    assertEquals(7001, ClientAddresses.parse("node1:7001").getPort());
-    assertEquals("::1", ClientAddresses.parse("[::1]:7001").getHostString());
-    for (String bad : List.of("node1", "node1:", ":7001", "node1:x", "node1:70000")) {
-      IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> ClientAddresses.parse(bad));
-      assertTrue(e.getMessage().contains(bad), e.getMessage());
-    }
-  }
-
-  @Test
   void optionsRejectAnEmptyServerList() {
     assertThrows(
         IllegalArgumentException.class, () -> RaftClientOptions.builder(List.of()).build());

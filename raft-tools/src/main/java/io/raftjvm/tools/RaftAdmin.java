@@ -2,6 +2,7 @@ package io.raftjvm.tools;
 
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.client.proto.NodeStatus;
@@ -203,20 +204,6 @@ public final class RaftAdmin {
     }
   }
 
-  /** Whether {@code s} is "host:port" (or "[ipv6]:port") with a port in 1..65535. */
-  static boolean isAddress(String s) {
-    int colon = s.lastIndexOf(':');
-    if (colon <= 0 || colon == s.length() - 1 || s.substring(0, colon).isBlank()) {
-      return false;
-    }
-    String port = s.substring(colon + 1);
-    if (!port.chars().allMatch(Character::isDigit) || port.length() > 5) {
-      return false;
-    }
-    int p = Integer.parseInt(port);
-    return p >= 1 && p <= 65_535;
-  }
-
   private static String once(String name, String previous, String value) throws UsageException {
     if (previous != null) {
       throw new UsageException(name + " given twice");
@@ -269,9 +256,10 @@ public final class RaftAdmin {
   }
 
   private static String address(String s) throws UsageException {
-    if (!isAddress(s)) {
-      throw new UsageException(
-          "bad address '" + s + "': expected host:port with a port in" + " 1..65535");
+    try {
+      HostPort.parse(s);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
     }
     return s;
   }

@@ -1,5 +1,6 @@
 package io.raftjvm.tools;
 
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.client.proto.NodeStatus;
@@ -58,7 +59,7 @@ final class StatusProbes implements AutoCloseable {
             if (!a.isEmpty()
                 && !done.containsKey(a)
                 && !asked.containsKey(a)
-                && RaftAdmin.isAddress(a)) {
+                && HostPort.isValid(a)) {
               next.add(a);
             }
           }

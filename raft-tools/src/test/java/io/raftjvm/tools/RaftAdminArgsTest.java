@@ -80,11 +80,11 @@ class RaftAdminArgsTest {
       status --cluster                           | --cluster needs a value
       --cluster a:1 --cluster b:2 status         | --cluster given twice
       --cluster , status                         | --cluster: expected HOST:PORT[,HOST:PORT...], got ','
-      --cluster localhost status                 | bad address 'localhost': expected host:port with a port in 1..65535
-      --cluster h:0 status                       | bad address 'h:0': expected host:port with a port in 1..65535
-      --cluster h:65536 status                   | bad address 'h:65536': expected host:port with a port in 1..65535
-      --cluster :7201 status                     | bad address ':7201': expected host:port with a port in 1..65535
-      --cluster h:-1 status                      | bad address 'h:-1': expected host:port with a port in 1..65535
+      --cluster localhost status                 | expected host:port, but 'localhost' has no port
+      --cluster h:0 status                       | expected host:port, but 'h:0' has a port outside 1-65535
+      --cluster h:65536 status                   | expected host:port, but 'h:65536' has a port outside 1-65535
+      --cluster :7201 status                     | expected host:port, but ':7201' has no host
+      --cluster h:-1 status                      | expected host:port, but 'h:-1' has a bad port
       --cluster h:1 --timeout 5x status          | bad --timeout '5x': expected a duration such as 500ms, 10s, 2m or 1h
       --cluster h:1 --timeout 10 status          | bad --timeout '10': expected a duration such as 500ms, 10s, 2m or 1h
       --cluster h:1 --timeout 0s status          | --timeout must be positive and at most 24h, got '0s'
@@ -98,8 +98,8 @@ class RaftAdminArgsTest {
       --cluster h:1 transfer-leader 99999999999999999999 | bad id '99999999999999999999': expected a positive integer
       --cluster h:1 add-learner 4                | add-learner: missing arguments (needs ID and PEER_ADDR)
       --cluster h:1 add-learner 4 h:2 h:3 h:4    | add-learner: unexpected argument 'h:4'
-      --cluster h:1 add-learner 4 h2             | bad address 'h2': expected host:port with a port in 1..65535
-      --cluster h:1 add-learner 4 h:2 h:x        | bad address 'h:x': expected host:port with a port in 1..65535
+      --cluster h:1 add-learner 4 h2             | expected host:port, but 'h2' has no port
+      --cluster h:1 add-learner 4 h:2 h:x        | expected host:port, but 'h:x' has a bad port
       """)
   void usageErrorsAreOneLine(String args, String message) {
     String[] argv = args.isEmpty() ? new String[0] : args.trim().split("\\s+");

@@ -1,6 +1,7 @@
 package io.raftjvm.server;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.proto.Admin;
 import io.raftjvm.client.proto.AdminResult;
 import io.raftjvm.client.proto.Applied;
@@ -19,7 +20,6 @@ import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.runtime.ProposalFailedException;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.transport.ClientService;
-import io.raftjvm.transport.NettyTransport;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,13 +39,13 @@ import java.util.concurrent.TimeoutException;
 final class NodeClientService implements ClientService {
   private final NodeDriver driver;
   private final StateMachine stateMachine;
-  private final Map<Long, ServerConfig.Member> members;
+  private final Map<Long, ClusterMember> members;
   private final Duration timeout;
 
   NodeClientService(
       NodeDriver driver,
       StateMachine stateMachine,
-      Map<Long, ServerConfig.Member> members,
+      Map<Long, ClusterMember> members,
       Duration timeout) {
     this.driver = driver;
     this.stateMachine = stateMachine;
@@ -149,8 +149,8 @@ final class NodeClientService implements ClientService {
       case ADD_LEARNER -> {
         ServerInfo m = admin.getAddLearner();
         try {
-          NettyTransport.parseAddress(m.getPeerAddress());
-          if (!m.getClientAddress().isEmpty()) NettyTransport.parseAddress(m.getClientAddress());
+          HostPort.parse(m.getPeerAddress());
+          if (!m.getClientAddress().isEmpty()) HostPort.parse(m.getClientAddress());
         } catch (IllegalArgumentException e) {
           return CompletableFuture.completedFuture(
               error(
@@ -225,10 +225,10 @@ final class NodeClientService implements ClientService {
     // The configuration in the log knows members added since this server's config file was written.
     ConfState conf = driver.confState();
     Member inLog = conf == null ? null : ConfChanges.member(conf, leaderId);
-    ServerConfig.Member configured = members.get(leaderId);
+    ClusterMember configured = members.get(leaderId);
     if (inLog != null && !inLog.getClientAddress().isEmpty())
       nl.setLeaderAddress(inLog.getClientAddress());
-    else if (configured != null) nl.setLeaderAddress(ServerConfig.show(configured.clientAddress()));
+    else if (configured != null) nl.setLeaderAddress(HostPort.format(configured.clientAddress()));
     return out.setNotLeader(nl).build();
   }
 

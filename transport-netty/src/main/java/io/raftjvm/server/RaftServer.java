@@ -2,6 +2,7 @@ package io.raftjvm.server;
 
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftNode;
@@ -10,7 +11,6 @@ import io.raftjvm.log.chronicle.StorageException;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Member;
-import io.raftjvm.proto.Message;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.runtime.FileSnapshotStore;
 import io.raftjvm.runtime.NodeDriver;
@@ -22,12 +22,10 @@ import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
 import io.raftjvm.statemachine.StateMachineProvider;
 import io.raftjvm.transport.ClientServer;
-import io.raftjvm.transport.MessageSink;
 import io.raftjvm.transport.NettyEventLoops;
 import io.raftjvm.transport.NettyTransport;
 import io.raftjvm.transport.PeerServer;
 import io.raftjvm.transport.SnapshotReceiver;
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -35,16 +33,13 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,173 +80,149 @@ public final class RaftServer implements AutoCloseable {
   private RaftServer(ServerConfig cfg) throws Exception {
     this.config = cfg;
     long id = cfg.nodeId();
-    StateMachineProvider provider = StateMachines.find(cfg.stateMachine(), cfg.pluginsDir());
-    Path logDir = cfg.dataDir().resolve("raft");
-    Path smDir = cfg.dataDir().resolve("state-machine");
-    Files.createDirectories(smDir);
+    StateMachineProvider provider = StateMachines.find(cfg.plugin().name(), cfg.plugin().dir());
+    Path smDir = Files.createDirectories(cfg.dataDir().resolve("state-machine"));
     this.store =
         ChronicleLogStore.open(
-            logDir,
+            cfg.dataDir().resolve("raft"),
             cfg.clusterId(),
             id,
-            new ChronicleLogStore.Options(cfg.logSync(), cfg.segmentBytes()));
+            new ChronicleLogStore.Options(cfg.log().sync(), cfg.log().segmentBytes()));
     boolean started = false;
     try {
-      if (store.lastIndex() == 0
-          && store.initialState().hardState().getTerm() == 0
-          && store.initialState().confState().getVotersCount() == 0) {
-        if (cfg.join()) {
-          ServerConfig.Member self = cfg.self();
-          LOG.info(
-              "node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}",
-              id,
-              cfg.clusterId(),
-              id,
-              ServerConfig.show(self.peerAddress()),
-              ServerConfig.show(self.clientAddress()));
-        } else {
-          bootstrap(store, cfg);
-        }
+      if (isEmpty(store)) {
+        if (cfg.join()) announceJoin(cfg);
+        else bootstrap(store, cfg);
       }
       this.stateMachine =
           provider.create(
               new StateMachineContext(
                   id,
                   smDir,
-                  cfg.stateMachineConfig(),
-                  Slf4jLoggers.system("statemachine." + cfg.stateMachine())));
+                  cfg.plugin().settings(),
+                  Slf4jLoggers.system("statemachine." + cfg.plugin().name())));
       this.snapshots = FileSnapshotStore.open(cfg.dataDir().resolve("snapshots"));
       checkLatestSnapshot();
       long commit = store.initialState().hardState().getCommit();
-      long applied = Math.min(stateMachine.lastApplied(), commit);
-      RaftConfig raftConfig =
-          RaftConfig.builder(id)
-              .electionTicks(cfg.electionTicks())
-              .heartbeatTicks(cfg.heartbeatTicks())
-              .maxSizePerMsg(cfg.maxAppendBytes())
-              .maxInflightMsgs(cfg.maxInflightAppends())
-              .maxInflightBytes(cfg.maxInflightBytes())
-              .maxApplyBytes(cfg.maxApplyBytes())
-              .maxUncommittedBytes(cfg.maxUncommittedBytes())
-              .preVote(cfg.preVote())
-              .checkQuorum(cfg.checkQuorum())
-              .applied(applied)
-              .leaseReads(cfg.readLease())
-              .leaseDriftTicks(cfg.leaseDriftTicks())
-              .random(new SplittableRandom(new SecureRandom().nextLong()))
-              .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + id))
-              .build();
-      RaftNode node = RaftNode.create(raftConfig, store);
-
-      this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", cfg.nativeTransport());
-      this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", cfg.nativeTransport());
+      RaftNode node =
+          RaftNode.create(raftConfig(cfg, Math.min(stateMachine.lastApplied(), commit)), store);
+      boolean epoll = cfg.transport().nativeTransport();
+      this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", epoll);
+      this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", epoll);
       EventLoop loop = nodeGroup.next();
-      this.driver =
-          new NodeDriver(
-              id,
-              node,
-              store,
-              stateMachine,
-              snapshots,
-              new SnapshotPolicy(
-                  cfg.snapshotEntries(),
-                  cfg.snapshotBytes(),
-                  cfg.snapshotTrailingEntries(),
-                  cfg.sessionTimeout().toMillis()),
-              NodeRuntime.threads(loop, loop::inEventLoop),
-              cfg.tickInterval().toMillis(),
-              Slf4jLoggers.raft("io.raftjvm.runtime.node" + id));
-      this.snapshotFinisher =
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "raft-" + id + "-snapshot-in");
-                t.setDaemon(true);
-                return t;
-              });
-
+      this.driver = newDriver(cfg, node, loop);
+      this.snapshotFinisher = daemonExecutor("raft-" + id + "-snapshot-in");
       Map<Long, InetSocketAddress> peers = new TreeMap<>();
-      cfg.members()
-          .forEach(
-              (pid, m) -> {
-                if (pid != id) peers.put(pid, m.peerAddress());
-              });
+      cfg.members().forEach((pid, m) -> peers.put(pid, m.peerAddress()));
+      peers.remove(id);
       this.transport =
           new NettyTransport(
               cfg.clusterId(),
               id,
-              ServerConfig.show(cfg.self().peerAddress()),
+              HostPort.format(cfg.self().peerAddress()),
               peers,
               loop,
-              cfg.maxFrameBytes(),
-              cfg.writeBufferHighWater(),
+              cfg.transport().maxFrameBytes(),
+              cfg.transport().writeBufferHighWater(),
               driver::reportUnreachable);
-      // Who may connect: the configured peers and every member the log names. A server that is not
-      // (yet) a member of its own configuration admits any server of the cluster: when it joins,
-      // the
-      // leader that adds it may be one its config file never named.
-      Set<Long> knownPeers = ConcurrentHashMap.newKeySet();
-      knownPeers.addAll(peers.keySet());
-      ServerConfig.Member self = cfg.self();
+      transport.snapshotChunkBytes(cfg.snapshot().chunkBytes());
+      PeerAdmission admission = new PeerAdmission(id, peers.keySet(), driver::confState);
+      this.membersTransport = new MembershipTrackingTransport(transport, admission);
+      SnapshotReceiver receiver =
+          new SnapshotReceiver(snapshots, m -> driver.deliver(List.of(m)), snapshotFinisher);
       // Inbound peer channels live on the node's loop too: a read burst is stepped where it is
       // decoded, with no hop between threads.
       this.peerServer =
           new PeerServer(
-              bindable(self.peerAddress()),
+              bindable(cfg.self().peerAddress()),
               ioGroup,
               nodeGroup,
               cfg.clusterId(),
               id,
-              peer -> knownPeers.contains(peer) || !isMember(driver.confState(), id),
-              new SnapshotReceiver(
-                  snapshots,
-                  new MessageSink() {
-                    @Override
-                    public void deliver(List<Message> messages) {
-                      driver.deliver(messages);
-                    }
-
-                    @Override
-                    public void peerAddress(long peer, String address) {
-                      transport.learnPeer(peer, address);
-                    }
-                  },
-                  snapshotFinisher),
-              cfg.maxFrameBytes(),
-              cfg.maxIncompleteFrameBytes());
-      transport.snapshotChunkBytes(cfg.snapshotChunkBytes());
-      this.membersTransport =
-          new Transport() {
-            @Override
-            public void send(List<Message> messages) {
-              transport.send(messages);
-            }
-
-            @Override
-            public void sendSnapshot(
-                Message message, SnapshotStore.Stored snapshot, Consumer<Boolean> done) {
-              transport.sendSnapshot(message, snapshot, done);
-            }
-
-            @Override
-            public void updateMembers(ConfState conf) {
-              conf.getVotersList().forEach(knownPeers::add);
-              conf.getLearnersList().forEach(knownPeers::add);
-              knownPeers.remove(id);
-              transport.updateMembers(conf);
-            }
-          };
+              admission::admits,
+              new NodeMessageSink(driver, transport, receiver),
+              cfg.transport().maxFrameBytes(),
+              cfg.transport().maxIncompleteFrameBytes());
       this.clientServer =
           new ClientServer(
               ioGroup,
               NettyEventLoops.serverChannelType(ioGroup),
-              new NodeClientService(driver, stateMachine, cfg.members(), cfg.requestTimeout()),
-              cfg.clientMaxFrameBytes(),
-              cfg.clientMaxIncompleteFrameBytes(),
-              cfg.maxPendingPerConnection());
+              new NodeClientService(
+                  driver, stateMachine, cfg.members(), cfg.client().requestTimeout()),
+              cfg.client().maxFrameBytes(),
+              cfg.client().maxIncompleteFrameBytes(),
+              cfg.client().maxPendingPerConnection());
       started = true;
     } finally {
       if (!started) store.close();
     }
+  }
+
+  /** A log that has never held anything: no entry, no term, no configuration. */
+  private static boolean isEmpty(ChronicleLogStore store) {
+    return store.lastIndex() == 0
+        && store.initialState().hardState().getTerm() == 0
+        && store.initialState().confState().getVotersCount() == 0;
+  }
+
+  private static void announceJoin(ServerConfig cfg) {
+    ClusterMember self = cfg.self();
+    LOG.info(
+        "node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}",
+        cfg.nodeId(),
+        cfg.clusterId(),
+        cfg.nodeId(),
+        HostPort.format(self.peerAddress()),
+        HostPort.format(self.clientAddress()));
+  }
+
+  /** The core's settings from the config; applied is where the state machine already is. */
+  private static RaftConfig raftConfig(ServerConfig cfg, long applied) {
+    ElectionConfig e = cfg.election();
+    ReplicationConfig r = cfg.replication();
+    return RaftConfig.builder(cfg.nodeId())
+        .electionTicks(e.electionTicks())
+        .heartbeatTicks(e.heartbeatTicks())
+        .preVote(e.preVote())
+        .checkQuorum(e.checkQuorum())
+        .leaseReads(e.readLease())
+        .leaseDriftTicks(e.leaseDriftTicks())
+        .maxSizePerMsg(r.maxAppendBytes())
+        .maxInflightMsgs(r.maxInflightAppends())
+        .maxInflightBytes(r.maxInflightBytes())
+        .maxApplyBytes(r.maxApplyBytes())
+        .maxUncommittedBytes(r.maxUncommittedBytes())
+        .applied(applied)
+        .random(new SplittableRandom(new SecureRandom().nextLong()))
+        .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + cfg.nodeId()))
+        .build();
+  }
+
+  private NodeDriver newDriver(ServerConfig cfg, RaftNode node, EventLoop loop) {
+    SnapshotConfig sc = cfg.snapshot();
+    return new NodeDriver(
+        cfg.nodeId(),
+        node,
+        store,
+        stateMachine,
+        snapshots,
+        new SnapshotPolicy(
+            sc.entries(),
+            sc.bytes(),
+            sc.trailingEntries(),
+            cfg.client().sessionTimeout().toMillis()),
+        NodeRuntime.threads(loop, loop::inEventLoop),
+        cfg.election().tickInterval().toMillis(),
+        Slf4jLoggers.raft("io.raftjvm.runtime.node" + cfg.nodeId()));
+  }
+
+  private static ExecutorService daemonExecutor(String name) {
+    return Executors.newSingleThreadExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   /**
@@ -282,7 +253,7 @@ public final class RaftServer implements AutoCloseable {
 
   /** Binds both ports, then starts the node and the outbound connections. */
   private void listen() throws Exception {
-    ServerConfig.Member self = config.self();
+    ClusterMember self = config.self();
     String key = "raft.peers[id = " + config.nodeId() + "]";
     listenOn(() -> peerServer.start().sync(), self.peerAddress(), key + ".peer-address");
     listenOn(
@@ -313,7 +284,7 @@ public final class RaftServer implements AutoCloseable {
       String reason =
           String.valueOf(e.getMessage()).replaceFirst("^bind\\(\\.\\.\\) failed[^:]*: ", "");
       throw new ConfigException(
-          "cannot listen on " + ServerConfig.show(address) + " (" + key + "): " + reason);
+          "cannot listen on " + HostPort.format(address) + " (" + key + "): " + reason);
     }
   }
 
@@ -331,8 +302,8 @@ public final class RaftServer implements AutoCloseable {
                     .addMembers(
                         Member.newBuilder()
                             .setId(mid)
-                            .setPeerAddress(ServerConfig.show(m.peerAddress()))
-                            .setClientAddress(ServerConfig.show(m.clientAddress()))));
+                            .setPeerAddress(HostPort.format(m.peerAddress()))
+                            .setClientAddress(HostPort.format(m.clientAddress()))));
     store.append(List.of(ConfChanges.initialEntry(conf.build())));
     store.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
     store.sync();
@@ -365,10 +336,6 @@ public final class RaftServer implements AutoCloseable {
     } catch (SnapshotStore.CorruptSnapshotException e) {
       throw new StorageException("cannot restore the state machine: " + e.getMessage(), e);
     }
-  }
-
-  private static boolean isMember(ConfState conf, long id) {
-    return conf != null && ConfChanges.isMember(conf, id);
   }
 
   /**
@@ -443,64 +410,12 @@ public final class RaftServer implements AutoCloseable {
     }
   }
 
-  private void awaitClosed() {
+  /** Waits until the server has closed (after a failure or a close elsewhere). */
+  void awaitClosed() {
     try {
       closed.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  /** {@code RaftServer --config FILE}: runs until SIGTERM/SIGINT, then shuts down cleanly. */
-  public static void main(String[] args) {
-    File file = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--config") && i + 1 < args.length) {
-        file = new File(args[++i]);
-      } else if (args[i].equals("-h") || args[i].equals("--help")) {
-        System.out.println("usage: raft-node.sh --config FILE");
-        return;
-      } else {
-        exit("unknown argument '" + args[i] + "' (usage: raft-node.sh --config FILE)");
-      }
-    }
-    if (file == null) exit("missing --config FILE (usage: raft-node.sh --config FILE)");
-    RaftServer server;
-    Path pid = null;
-    try {
-      ServerConfig config = ServerConfig.load(file);
-      NodeFiles.logToDataDir(Files.createDirectories(config.dataDir()));
-      pid = NodeFiles.writePid(config.dataDir());
-      server = start(config);
-    } catch (ConfigException | StorageException e) {
-      if (pid != null) NodeFiles.removePid(pid);
-      exit(e.getMessage());
-      return;
-    } catch (Exception e) {
-      if (pid != null) NodeFiles.removePid(pid);
-      exit("cannot start: " + e);
-      return;
-    }
-    Path pidFile = pid;
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  NodeFiles.removePid(pidFile);
-                },
-                "raft-shutdown"));
-    server.awaitClosed();
-    if (server.failure() != null) {
-      NodeFiles.removePid(pidFile);
-      System.err.println(
-          "raft-node: node " + server.config().nodeId() + " stopped: " + server.failure());
-      System.exit(1);
-    }
-  }
-
-  private static void exit(String message) {
-    System.err.println("raft-node: " + message);
-    System.exit(2);
   }
 }

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
@@ -174,7 +175,7 @@ public final class NettyTransport implements Transport {
     for (Member m : conf.getMembersList()) {
       if (m.getId() == selfId || m.getPeerAddress().isEmpty()) continue;
       try {
-        wanted.put(m.getId(), parseAddress(m.getPeerAddress()));
+        wanted.put(m.getId(), HostPort.parse(m.getPeerAddress()));
       } catch (IllegalArgumentException e) {
         LOG.warn("cannot reach node {}: {}", m.getId(), e.getMessage());
       }
@@ -243,7 +244,7 @@ public final class NettyTransport implements Transport {
           if (id == selfId || peers.containsKey(id)) return;
           InetSocketAddress a;
           try {
-            a = parseAddress(address);
+            a = HostPort.parse(address);
           } catch (IllegalArgumentException e) {
             LOG.warn("node {} introduced itself with a bad address: {}", id, e.getMessage());
             return;
@@ -254,28 +255,6 @@ public final class NettyTransport implements Transport {
           if (started) c.connect();
           LOG.info("node {} introduced itself: reached at {}", id, address);
         });
-  }
-
-  /**
-   * host:port to an (unresolved until connect) address; IllegalArgumentException naming the
-   * problem.
-   */
-  public static InetSocketAddress parseAddress(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon <= 0 || colon == hostPort.length() - 1) {
-      throw new IllegalArgumentException("address '" + hostPort + "' is not host:port");
-    }
-    int port;
-    try {
-      port = Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
-    }
-    if (port < 1 || port > 65_535)
-      throw new IllegalArgumentException("address '" + hostPort + "' has a bad port");
-    String host = hostPort.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-    return InetSocketAddress.createUnresolved(host, port);
   }
 
   @Override

@@ -5,8 +5,8 @@ import io.raftjvm.proto.SnapshotChunk;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.runtime.SnapshotStore;
 import java.io.IOException;
-import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
  * receiving state needs no lock; writing a chunk is an append to the page cache. The final force,
  * check and rename run on finisher, off the loop.
  */
-public final class SnapshotReceiver implements MessageSink {
+public final class SnapshotReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotReceiver.class);
 
   private final SnapshotStore store;
-  private final MessageSink node;
+
+  /** Takes the MSG_SNAPSHOT message once its data is durable and checked. */
+  private final Consumer<Message> installed;
+
   private final Executor finisher;
   // The stream being received; loop only.
   private SnapshotStore.Writer writer;
@@ -35,24 +38,14 @@ public final class SnapshotReceiver implements MessageSink {
   /** The stream's snapshot is already complete here: its chunks are skipped. */
   private boolean haveIt;
 
-  public SnapshotReceiver(SnapshotStore store, MessageSink node, Executor finisher) {
+  public SnapshotReceiver(SnapshotStore store, Consumer<Message> installed, Executor finisher) {
     this.store = store;
-    this.node = node;
+    this.installed = installed;
     this.finisher = finisher;
   }
 
-  @Override
-  public void deliver(List<Message> messages) {
-    node.deliver(messages);
-  }
-
-  @Override
-  public void peerAddress(long peer, String address) {
-    node.peerAddress(peer, address);
-  }
-
-  @Override
-  public void snapshotChunk(long peer, SnapshotChunk chunk) {
+  /** A piece of a snapshot from peer. */
+  public void chunk(long peer, SnapshotChunk chunk) {
     try {
       if (chunk.getOffset() == 0) {
         abort();
@@ -92,8 +85,8 @@ public final class SnapshotReceiver implements MessageSink {
     }
   }
 
-  @Override
-  public void snapshotMessage(Message m) {
+  /** The MSG_SNAPSHOT message that ends a stream: passed on only if its data arrived whole. */
+  public void message(Message m) {
     SnapshotMetadata meta = m.getSnapshot().getMetadata();
     SnapshotStore.Writer w = writer;
     SnapshotChunk head = first;
@@ -105,7 +98,7 @@ public final class SnapshotReceiver implements MessageSink {
         && m.getFrom() == from
         && head.getIndex() == meta.getIndex()
         && head.getTerm() == meta.getTerm()) {
-      node.deliver(List.of(m));
+      installed.accept(m);
       return;
     }
     if (w == null
@@ -135,7 +128,7 @@ public final class SnapshotReceiver implements MessageSink {
           }
           LOG.info(
               "received snapshot {}-{} from node {}", meta.getIndex(), meta.getTerm(), m.getFrom());
-          node.deliver(List.of(m));
+          installed.accept(m);
         });
   }
 

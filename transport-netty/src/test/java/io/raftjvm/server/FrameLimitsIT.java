@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
@@ -104,7 +105,7 @@ class FrameLimitsIT {
       servers.put(id, RaftServer.start(c));
       clients
           .append(clients.length() > 0 ? "," : "")
-          .append(ServerConfig.show(c.self().clientAddress()));
+          .append(HostPort.format(c.self().clientAddress()));
     }
     TestClusters.await("a leader", WAIT, () -> leader() != null);
     RaftServer leader = leader();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
@@ -203,7 +204,7 @@ class PluginLoadingIT {
     client =
         RaftClient.create(
             RaftClientOptions.builder(
-                    List.of(ServerConfig.show(server.config().self().clientAddress())))
+                    List.of(HostPort.format(server.config().self().clientAddress())))
                 .requestTimeout(Duration.ofSeconds(30))
                 .build());
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.ClientException;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
@@ -86,7 +87,7 @@ class RaftServerIT {
     StringBuilder sb = new StringBuilder();
     for (ServerConfig c : configs.values()) {
       if (sb.length() > 0) sb.append(',');
-      sb.append(ServerConfig.show(c.self().clientAddress()));
+      sb.append(HostPort.format(c.self().clientAddress()));
     }
     return sb.toString();
   }

@@ -36,15 +36,15 @@ class ServerConfigTest {
     assertEquals(2, c.nodeId());
     assertEquals(3, c.members().size());
     assertEquals(7202, c.self().clientAddress().getPort());
-    assertEquals(Duration.ofMillis(100), c.tickInterval());
-    assertEquals(10, c.electionTicks());
-    assertTrue(c.logSync());
-    assertEquals(1 << 20, c.maxAppendBytes());
-    assertEquals("counter", c.stateMachine());
-    assertEquals(64 << 20, c.maxFrameBytes());
-    assertEquals(4 << 20, c.clientMaxFrameBytes());
-    assertEquals(64L << 20, c.clientMaxIncompleteFrameBytes());
-    assertEquals(256L << 20, c.maxIncompleteFrameBytes());
+    assertEquals(Duration.ofMillis(100), c.election().tickInterval());
+    assertEquals(10, c.election().electionTicks());
+    assertTrue(c.log().sync());
+    assertEquals(1 << 20, c.replication().maxAppendBytes());
+    assertEquals("counter", c.plugin().name());
+    assertEquals(64 << 20, c.transport().maxFrameBytes());
+    assertEquals(4 << 20, c.client().maxFrameBytes());
+    assertEquals(64L << 20, c.client().maxIncompleteFrameBytes());
+    assertEquals(256L << 20, c.transport().maxIncompleteFrameBytes());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -55,8 +55,8 @@ class ServerConfigTest {
         "heartbeat not below election| raft.heartbeat-ticks = 10               | raft.election-ticks must be greater than heartbeat-ticks",
         "duplicate address          | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=2, peer-address=\"localhost:1\", client-address=\"localhost:3\"}]\\nraft.node-id = 1 | raft.peers[1].peer-address address localhost:1 is used twice",
         "duplicate id               | raft.peers = [{id=1, peer-address=\"localhost:1\", client-address=\"localhost:2\"}, {id=1, peer-address=\"localhost:3\", client-address=\"localhost:4\"}]\\nraft.node-id = 1 | raft.peers[1].id duplicate node id 1",
-        "bad port                   | raft.peers = [{id=2, peer-address=\"localhost:99999\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address port must be 1-65535",
-        "missing port               | raft.peers = [{id=2, peer-address=\"localhost\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address must be host:port",
+        "bad port                   | raft.peers = [{id=2, peer-address=\"localhost:99999\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address expected host:port, but 'localhost:99999' has a port outside 1-65535",
+        "missing port               | raft.peers = [{id=2, peer-address=\"localhost\", client-address=\"localhost:2\"}] | raft.peers[0].peer-address expected host:port, but 'localhost' has no port",
         "zero tick                  | raft.tick-interval = 0ms                | raft.tick-interval must be at least 1ms",
         "inflight above high water  | raft.replication.max-inflight-bytes = 64MiB | raft.replication.max-inflight-bytes must not exceed transport.write-buffer-high-water",
         "append above frame         | raft.replication.max-append-bytes = 64MiB | raft.replication.max-append-bytes must leave room in transport.max-frame-size",

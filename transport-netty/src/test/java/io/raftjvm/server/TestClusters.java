@@ -81,7 +81,7 @@ public final class TestClusters {
         List.of(
             "-cp",
             System.getProperty("java.class.path"),
-            RaftServer.class.getName(),
+            RaftNodeMain.class.getName(),
             "--config",
             conf.toString()));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();

@@ -38,7 +38,7 @@ class SnapshotReceiverTest {
   private final List<Message> delivered = new ArrayList<>();
 
   private SnapshotReceiver receiver(SnapshotStore store) {
-    return new SnapshotReceiver(store, delivered::addAll, Runnable::run); // finishes inline
+    return new SnapshotReceiver(store, delivered::add, Runnable::run); // finishes inline
   }
 
   private static byte[] data(int n) {
@@ -82,8 +82,8 @@ class SnapshotReceiverTest {
     SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     byte[] data = data(100_000);
-    for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : chunks(data, 4096, META)) r.chunk(1, c);
+    r.message(message(1, META));
     assertEquals(1, delivered.size());
     try (InputStream in = store.get(500, 3).openVerified()) {
       assertArrayEquals(data, in.readAllBytes());
@@ -96,8 +96,8 @@ class SnapshotReceiverTest {
     SnapshotReceiver r = receiver(store);
     List<SnapshotChunk> cs = chunks(data(20_000), 4096, META);
     cs.remove(2);
-    for (SnapshotChunk c : cs) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : cs) r.chunk(1, c);
+    r.message(message(1, META));
     assertEquals(List.of(), delivered);
     assertNull(store.get(500, 3));
   }
@@ -109,8 +109,8 @@ class SnapshotReceiverTest {
     List<SnapshotChunk> cs = chunks(data(20_000), 4096, META);
     SnapshotChunk bad = cs.get(1).toBuilder().setData(ByteString.copyFrom(new byte[4096])).build();
     cs.set(1, bad);
-    for (SnapshotChunk c : cs) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : cs) r.chunk(1, c);
+    r.message(message(1, META));
     assertEquals(List.of(), delivered);
     assertNull(store.get(500, 3));
   }
@@ -120,15 +120,15 @@ class SnapshotReceiverTest {
     SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     List<SnapshotChunk> old = chunks(data(20_000), 4096, META);
-    r.snapshotChunk(1, old.get(0));
-    r.snapshotChunk(1, old.get(1)); // leader 1 is deposed mid-stream
+    r.chunk(1, old.get(0));
+    r.chunk(1, old.get(1)); // leader 1 is deposed mid-stream
     SnapshotMetadata newer = META.toBuilder().setIndex(600).setTerm(4).build();
     byte[] data = data(9_000);
-    for (SnapshotChunk c : chunks(data, 4096, newer)) r.snapshotChunk(3, c);
-    r.snapshotMessage(message(1, META)); // a stale message from the old leader
+    for (SnapshotChunk c : chunks(data, 4096, newer)) r.chunk(3, c);
+    r.message(message(1, META)); // a stale message from the old leader
     assertEquals(List.of(), delivered);
-    for (SnapshotChunk c : chunks(data, 4096, newer)) r.snapshotChunk(3, c);
-    r.snapshotMessage(message(3, newer));
+    for (SnapshotChunk c : chunks(data, 4096, newer)) r.chunk(3, c);
+    r.message(message(3, newer));
     assertEquals(List.of(message(3, newer)), delivered);
     assertNull(store.get(500, 3));
   }
@@ -142,11 +142,11 @@ class SnapshotReceiverTest {
     SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
     byte[] data = data(30_000);
-    for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : chunks(data, 4096, META)) r.chunk(1, c);
+    r.message(message(1, META));
     SnapshotStore.Stored first = store.get(500, 3);
-    for (SnapshotChunk c : chunks(data, 4096, META)) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : chunks(data, 4096, META)) r.chunk(1, c);
+    r.message(message(1, META));
     assertEquals(2, delivered.size());
     assertEquals(first, store.get(500, 3));
     try (var files = java.nio.file.Files.list(dir)) {
@@ -158,8 +158,8 @@ class SnapshotReceiverTest {
   void anEmptySnapshotIsOneEmptyChunk() throws Exception {
     SnapshotStore store = FileSnapshotStore.open(dir);
     SnapshotReceiver r = receiver(store);
-    for (SnapshotChunk c : chunks(new byte[0], 4096, META)) r.snapshotChunk(1, c);
-    r.snapshotMessage(message(1, META));
+    for (SnapshotChunk c : chunks(new byte[0], 4096, META)) r.chunk(1, c);
+    r.message(message(1, META));
     assertEquals(1, delivered.size());
     assertEquals(0, store.get(500, 3).size());
   }

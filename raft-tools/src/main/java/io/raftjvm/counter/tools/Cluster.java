@@ -1,5 +1,6 @@
 package io.raftjvm.counter.tools;
 
+import io.raftjvm.client.HostPort;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,30 +32,11 @@ public final class Cluster implements ITypeConverter<List<String>> {
     return List.copyOf(new ArrayList<>(out));
   }
 
-  /** Host and port of one "host:port" address. */
-  static String host(String address) {
-    String host = address.substring(0, address.lastIndexOf(':'));
-    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-  }
-
-  static int port(String address) {
-    return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-  }
-
   private static void check(String a) {
-    int colon = a.lastIndexOf(':');
-    if (colon <= 0 || colon == a.length() - 1) {
-      throw new TypeConversionException("expected host:port, got '" + a + "'");
-    }
-    int port;
     try {
-      port = Integer.parseInt(a.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new TypeConversionException("bad port in '" + a + "'");
-    }
-    if (port <= 0 || port > 65_535 || host(a).isEmpty()) {
-      throw new TypeConversionException(
-          "expected host:port with a port in 1..65535, got '" + a + "'");
+      HostPort.parse(a);
+    } catch (IllegalArgumentException e) {
+      throw new TypeConversionException(e.getMessage());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.raftjvm.counter.tools;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.client.proto.Admin;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
@@ -142,7 +143,8 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
     Socket s = new Socket();
     try {
       s.setTcpNoDelay(true);
-      s.connect(new InetSocketAddress(Cluster.host(address), Cluster.port(address)), timeoutMs);
+      InetSocketAddress a = HostPort.parse(address);
+      s.connect(new InetSocketAddress(a.getHostString(), a.getPort()), timeoutMs);
       s.setSoTimeout(timeoutMs);
       in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
       out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));

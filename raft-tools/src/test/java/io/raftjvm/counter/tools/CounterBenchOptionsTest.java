@@ -112,9 +112,9 @@ class CounterBenchOptionsTest {
         "--duration|10x|expected a duration such as 10s, 500ms, 2m or 1h, got '10x'",
         "--timeout|0ms|--timeout must be positive",
         "--clients|300|--clients must be between 1 and --concurrency (256), got 300",
-        "--cluster|localhost|Invalid value for option '--cluster': expected host:port, got 'localhost'",
-        "--cluster|h:0|expected host:port with a port in 1..65535, got 'h:0'",
-        "--cluster|h:p|bad port in 'h:p'",
+        "--cluster|localhost|Invalid value for option '--cluster': expected host:port, but 'localhost' has no port",
+        "--cluster|h:0|expected host:port, but 'h:0' has a port outside 1-65535",
+        "--cluster|h:p|expected host:port, but 'h:p' has a bad port",
         "--cluster|,|expected host:port[,host:port...], got ','",
       })
   void badValuesAreOneLineUsageErrors(String option, String value, String message) {

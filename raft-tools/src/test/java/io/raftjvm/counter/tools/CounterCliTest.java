@@ -203,7 +203,9 @@ class CounterCliTest {
     assertTrue(err.toString().contains("'five' is not a long"), err.toString());
     err.getBuffer().setLength(0);
     assertEquals(2, run("--cluster", "nohostport", "get"));
-    assertTrue(err.toString().contains("expected host:port, got 'nohostport'"), err.toString());
+    assertTrue(
+        err.toString().contains("expected host:port, but 'nohostport' has no port"),
+        err.toString());
     err.getBuffer().setLength(0);
     assertEquals(2, run("--cluster", "h:1", "inc", "5"));
     assertEquals(1, err.toString().lines().count(), err.toString());
