@@ -6,7 +6,6 @@ import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NotLeader;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,7 +39,7 @@ final class ClientDispatcher {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final RaftClientOptions options;
-  private final ClientBackoff backoff;
+  private final Backoff backoff;
   private final ClientRouting routing;
 
   /** Open or opening connections by server address; a closed connection removes itself. */
@@ -68,8 +67,7 @@ final class ClientDispatcher {
     this.bootstrap = bootstrap;
     this.options = options;
     this.backoff =
-        new ClientBackoff(
-            options.retryBackoff(), options.maxRetryBackoff(), new SplittableRandom(seed));
+        new Backoff(options.retryBackoff(), options.maxRetryBackoff(), new SplittableRandom(seed));
     this.routing =
         new ClientRouting(options.servers(), options.attemptTimeout().toNanos(), nanoClock);
   }
@@ -207,7 +205,7 @@ final class ClientDispatcher {
     retry(
         call,
         Kind.TIMEOUT_OUTCOME_UNKNOWN,
-        "no answer from " + conn.address + " within " + human(options.attemptTimeout()),
+        "no answer from " + conn.address + " within " + Durations.format(options.attemptTimeout()),
         false);
   }
 
@@ -355,7 +353,7 @@ final class ClientDispatcher {
     }
     call.retries++;
     if (delay) {
-      loop.schedule(() -> send(call), backoff.nanos(++call.failures), TimeUnit.NANOSECONDS);
+      loop.schedule(() -> send(call), backoff.delayNanos(++call.failures), TimeUnit.NANOSECONDS);
     } else {
       loop.execute(() -> send(call));
     }
@@ -365,7 +363,8 @@ final class ClientDispatcher {
     if (call.future.isDone()) {
       return;
     }
-    String within = "no answer from the cluster within " + human(options.requestTimeout());
+    String within =
+        "no answer from the cluster within " + Durations.format(options.requestTimeout());
     ClientConnection conn = call.connection;
     if (conn != null && call.written) {
       if (!call.op.local) {
@@ -437,10 +436,5 @@ final class ClientDispatcher {
     }
     call.connection = null;
     call.requestId = 0;
-  }
-
-  static String human(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 }

@@ -487,7 +487,7 @@ public final class RaftClient implements AutoCloseable {
       throw new ClientException(
           Kind.TIMEOUT_OUTCOME_UNKNOWN,
           "no answer from the cluster within "
-              + ClientDispatcher.human(options.requestTimeout())
+              + Durations.format(options.requestTimeout())
               + " (client I/O thread stalled)");
     }
   }

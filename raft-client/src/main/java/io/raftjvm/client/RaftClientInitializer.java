@@ -4,9 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.raftjvm.client.proto.ClientResponse;
 
 /**
@@ -16,8 +14,6 @@ import io.raftjvm.client.proto.ClientResponse;
 final class RaftClientInitializer extends ChannelInitializer<Channel> {
   private static final ProtobufDecoder DECODER =
       new ProtobufDecoder(ClientResponse.getDefaultInstance());
-  private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
-  private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
 
   private final ClientConnection connection;
 
@@ -32,10 +28,11 @@ final class RaftClientInitializer extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ChannelPipeline p = ch.pipeline();
-    p.addLast("frameDecoder", new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4));
-    p.addLast("protobufDecoder", DECODER);
-    p.addLast("framePrepender", PREPENDER);
-    p.addLast("protobufEncoder", ENCODER);
+    Framing.addCodec(
+        p,
+        new LengthFieldBasedFrameDecoder(
+            maxFrameBytes, 0, Framing.LENGTH_BYTES, 0, Framing.LENGTH_BYTES),
+        DECODER);
     p.addLast("handler", new ClientResponseHandler(connection));
   }
 }

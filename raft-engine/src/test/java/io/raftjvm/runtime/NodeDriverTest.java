@@ -13,10 +13,7 @@ import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Role;
 import io.raftjvm.proto.Message;
 import io.raftjvm.sim.SimScheduler;
-import io.raftjvm.statemachine.CommittedEntry;
-import io.raftjvm.statemachine.StateMachine;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.raftjvm.statemachine.testing.RecordingStateMachine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,44 +44,10 @@ class NodeDriverTest {
   private final SimScheduler.Lane net = sched.lane("net");
   private final Map<Long, NodeDriver> drivers = new TreeMap<>();
   private final Map<Long, SimScheduler.NodeLanes> lanes = new TreeMap<>();
-  private final Map<Long, ListStateMachine> machines = new TreeMap<>();
+  private final Map<Long, RecordingStateMachine> machines = new TreeMap<>();
 
   /** Nodes cut off from every peer: messages from or to them are lost. */
   private final Set<Long> isolated = new HashSet<>();
-
-  /** Remembers every command applied; returns the command upper-cased. */
-  static final class ListStateMachine implements StateMachine {
-    final List<String> applied = new ArrayList<>();
-    long last;
-
-    @Override
-    public List<byte[]> apply(List<CommittedEntry> entries) {
-      List<byte[]> out = new ArrayList<>();
-      for (CommittedEntry e : entries) {
-        String s = new String(e.data(), StandardCharsets.UTF_8);
-        applied.add(s);
-        out.add(s.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8));
-        last = e.index();
-      }
-      return out;
-    }
-
-    @Override
-    public byte[] query(byte[] query) {
-      return String.valueOf(applied.size()).getBytes(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public long lastApplied() {
-      return last;
-    }
-
-    @Override
-    public void snapshot(OutputStream out) {}
-
-    @Override
-    public void restore(InputStream in) {}
-  }
 
   private void startCluster(long... ids) {
     for (long id : ids) {
@@ -95,7 +58,14 @@ class NodeDriverTest {
               .heartbeatTicks(2)
               .random(new SplittableRandom(id))
               .build();
-      ListStateMachine sm = new ListStateMachine();
+      // Answers each command upper-cased.
+      RecordingStateMachine sm =
+          new RecordingStateMachine(
+              e ->
+                  RecordingStateMachine.text(e)
+                      .toUpperCase(Locale.ROOT)
+                      .getBytes(StandardCharsets.UTF_8),
+              null);
       SimScheduler.NodeLanes l = sched.node("node" + id, 0);
       lanes.put(id, l);
       machines.put(id, sm);
@@ -183,7 +153,7 @@ class NodeDriverTest {
         "every replica applied 1000",
         () -> machines.values().stream().allMatch(m -> m.applied.size() == 1000));
     List<String> reference = machines.get(1L).applied;
-    for (ListStateMachine m : machines.values()) assertEquals(reference, m.applied);
+    for (RecordingStateMachine m : machines.values()) assertEquals(reference, m.applied);
   }
 
   @Test

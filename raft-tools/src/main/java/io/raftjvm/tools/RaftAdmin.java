@@ -2,6 +2,7 @@ package io.raftjvm.tools;
 
 import io.raftjvm.client.ClientException;
 import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.client.Durations;
 import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
@@ -19,8 +20,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
@@ -68,7 +67,6 @@ public final class RaftAdmin {
   private static final long REFUSED_RETRY_MS = 200;
 
   private static final long POLL_MS = 100;
-  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
   private RaftAdmin() {}
 
@@ -278,19 +276,13 @@ public final class RaftAdmin {
   }
 
   private static Duration timeout(String value) throws UsageException {
-    Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+    Duration d;
+    try {
+      d = Durations.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new UsageException(
           "bad --timeout '" + value + "': expected a duration such as 500ms, 10s, 2m or 1h");
     }
-    long n = Long.parseLong(m.group(1));
-    Duration d =
-        switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        };
     if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
       throw new UsageException("--timeout must be positive and at most 24h, got '" + value + "'");
     }
@@ -388,7 +380,7 @@ public final class RaftAdmin {
                   + " failed: the transfer started but node "
                   + c.id()
                   + " did not become leader within "
-                  + human(c.timeout()));
+                  + Durations.format(c.timeout()));
           return FAILED;
         }
         Thread.sleep(POLL_MS);
@@ -416,7 +408,9 @@ public final class RaftAdmin {
         }
         if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFUSED_RETRY_MS) - deadline >= 0) {
           throw new ClientException(
-              Kind.REFUSED, "still refused after " + human(c.timeout()) + ": " + e.getMessage(), e);
+              Kind.REFUSED,
+              "still refused after " + Durations.format(c.timeout()) + ": " + e.getMessage(),
+              e);
         }
         if (!waiting) {
           out.println("waiting: " + e.getMessage());
@@ -443,16 +437,12 @@ public final class RaftAdmin {
     } catch (TimeoutException e) {
       f.cancel(false);
       throw new ClientException(
-          Kind.TIMEOUT_OUTCOME_UNKNOWN, "no answer from the cluster within " + human(timeout));
+          Kind.TIMEOUT_OUTCOME_UNKNOWN,
+          "no answer from the cluster within " + Durations.format(timeout));
     }
   }
 
   private static RaftClientOptions options(Command c) {
     return RaftClientOptions.builder(c.servers()).requestTimeout(c.timeout()).build();
-  }
-
-  static String human(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 }

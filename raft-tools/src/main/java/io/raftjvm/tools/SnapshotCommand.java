@@ -1,5 +1,6 @@
 package io.raftjvm.tools;
 
+import io.raftjvm.client.Durations;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import java.io.PrintStream;
@@ -43,7 +44,7 @@ final class SnapshotCommand {
         } catch (TimeoutException ex) {
           failed++;
           err.println(
-              "raft-admin: " + e.getKey() + ": no answer within " + RaftAdmin.human(timeout));
+              "raft-admin: " + e.getKey() + ": no answer within " + Durations.format(timeout));
         }
       }
     } finally {

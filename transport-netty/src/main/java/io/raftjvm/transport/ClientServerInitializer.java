@@ -5,10 +5,9 @@ import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.raftjvm.client.Framing;
 import io.raftjvm.client.proto.ClientRequest;
 import java.util.Objects;
 
@@ -24,8 +23,6 @@ import java.util.Objects;
 final class ClientServerInitializer extends ChannelInitializer<Channel> {
   private static final ProtobufDecoder DECODER =
       new ProtobufDecoder(ClientRequest.getDefaultInstance());
-  private static final ProtobufEncoder ENCODER = new ProtobufEncoder();
-  private static final LengthFieldPrepender PREPENDER = new LengthFieldPrepender(4);
   private static final CloseOnErrorHandler ON_ERROR =
       new CloseOnErrorHandler("client connection from");
 
@@ -73,10 +70,7 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
         "flush",
         new FlushConsolidationHandler(
             FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-    p.addLast("frameDecoder", new FrameDecoder(maxFrameBytes, budget));
-    p.addLast("protobufDecoder", DECODER);
-    p.addLast("framePrepender", PREPENDER);
-    p.addLast("protobufEncoder", ENCODER);
+    Framing.addCodec(p, new FrameDecoder(maxFrameBytes, budget), DECODER);
     p.addLast("handler", new ClientRequestHandler(service, maxOutstanding));
     p.addLast("onError", ON_ERROR);
   }

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
+import io.raftjvm.client.Backoff;
 import io.raftjvm.client.HostPort;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
@@ -18,6 +19,7 @@ import io.raftjvm.proto.PeerHello;
 import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,6 @@ public final class NettyTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
   static final long RECONNECT_MIN_MILLIS = 50;
   static final long RECONNECT_MAX_MILLIS = 2_000;
-  static final double RECONNECT_JITTER = 0.2;
   static final int CONNECT_TIMEOUT_MILLIS = 3_000;
 
   private final EventLoop loop;
@@ -143,9 +144,11 @@ public final class NettyTransport implements Transport {
                     .setTo(id)
                     .setFromAddress(advertisedAddress))
             .build();
-    ReconnectBackoff backoff =
-        new ReconnectBackoff(
-            RECONNECT_MIN_MILLIS, RECONNECT_MAX_MILLIS, RECONNECT_JITTER, random.split());
+    Backoff backoff =
+        new Backoff(
+            Duration.ofMillis(RECONNECT_MIN_MILLIS),
+            Duration.ofMillis(RECONNECT_MAX_MILLIS),
+            random.split());
     return new PeerConnection(
         id, address, loop, template, maxFrameBytes, hello, backoff, unreachable);
   }

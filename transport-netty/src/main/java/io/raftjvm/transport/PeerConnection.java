@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.raftjvm.client.Backoff;
 import io.raftjvm.proto.PeerFrame;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one outbound connection to one peer: connects, says hello, and reconnects with {@link
- * ReconnectBackoff} when the connection fails or drops. Logs "connected" and "lost" at INFO once
- * per transition; individual failed attempts only at DEBUG.
+ * Backoff} when the connection fails or drops. Logs "connected" and "lost" at INFO once per
+ * transition; individual failed attempts only at DEBUG.
  *
  * <p>Confined to the node loop: the channel is registered on it, so every method and every listener
  * here runs on that thread and nothing is synchronized.
@@ -29,7 +30,11 @@ final class PeerConnection {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final PeerFrame hello;
-  private final ReconnectBackoff backoff;
+  private final Backoff backoff;
+
+  /** Failed attempts in a row; loop only. */
+  private int failures;
+
   private final LongConsumer unreachable;
 
   private Channel channel; // active and greeted, else null
@@ -49,7 +54,7 @@ final class PeerConnection {
       Bootstrap template,
       int maxFrameBytes,
       PeerFrame hello,
-      ReconnectBackoff backoff,
+      Backoff backoff,
       LongConsumer unreachable) {
     this.peerId = peerId;
     this.address = address;
@@ -109,8 +114,8 @@ final class PeerConnection {
     }
     channel = null;
     long livedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
-    if (livedMillis >= backoff.maxMillis()) {
-      backoff.reset(); // it was a working connection; a refused one keeps backing off
+    if (livedMillis >= backoff.max().toMillis()) {
+      failures = 0; // it was a working connection; a refused one keeps backing off
     }
     downLogged = true;
     LOG.info("lost connection to peer {} at {}", peerId, address);
@@ -120,7 +125,8 @@ final class PeerConnection {
 
   private void scheduleRetry() {
     if (!closed) {
-      pendingRetry = loop.schedule(this::connect, backoff.nextDelayMillis(), TimeUnit.MILLISECONDS);
+      pendingRetry =
+          loop.schedule(this::connect, backoff.delayNanos(++failures), TimeUnit.NANOSECONDS);
     }
   }
 

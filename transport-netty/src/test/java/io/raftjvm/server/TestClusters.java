@@ -1,6 +1,7 @@
 package io.raftjvm.server;
 
 import com.typesafe.config.ConfigFactory;
+import io.raftjvm.log.chronicle.ChronicleJvmArgs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ public final class TestClusters {
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(chronicleArgs());
+    cmd.addAll(ChronicleJvmArgs.ofThisJvm());
     cmd.addAll(List.of(jvmOptions));
     cmd.addAll(
         List.of(
@@ -85,30 +86,6 @@ public final class TestClusters {
             "--config",
             conf.toString()));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-  }
-
-  /** The Chronicle flags this JVM got from the build (see the parent pom), for child JVMs. */
-  private static List<String> chronicleArgs() {
-    String prop =
-        System.getProperty("chronicle.jvm.args", "")
-            + " "
-            + System.getProperty("jdk24.jvm.args", "");
-    List<String> args = new ArrayList<>();
-    if (prop.isBlank() || prop.contains("${")) {
-      for (String a :
-          java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (a.startsWith("--add-")
-            || a.startsWith("-Dchronicle.")
-            || a.startsWith("--enable-native-access")
-            || a.startsWith("--sun-misc")) {
-          args.add(a);
-        }
-      }
-    } else {
-      args.addAll(java.util.Arrays.asList(prop.trim().split("\\s+")));
-    }
-    args.add("-Dchronicle.analytics.disable=true");
-    return args;
   }
 
   /** Sends a signal (STOP, CONT, KILL...) to a process with the system's kill command. */

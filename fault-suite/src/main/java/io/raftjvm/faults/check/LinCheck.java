@@ -3,7 +3,7 @@ package io.raftjvm.faults.check;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.raftjvm.counter.tools.Durations;
+import io.raftjvm.counter.tools.DurationConverter;
 import io.raftjvm.lincheck.CheckResult;
 import io.raftjvm.lincheck.CounterModel;
 import io.raftjvm.lincheck.LinearizabilityChecker;
@@ -59,7 +59,7 @@ public final class LinCheck implements Callable<Integer> {
       names = "--time-limit",
       defaultValue = "5m",
       paramLabel = "DURATION",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       description = "Give up (exit 2) after this long, e.g. 30s, 5m (default: ${DEFAULT-VALUE}).")
   Duration timeLimit;
 

@@ -2,7 +2,7 @@ package io.raftjvm.faults.suite;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import io.raftjvm.counter.tools.Durations;
+import io.raftjvm.counter.tools.DurationConverter;
 import io.raftjvm.faults.host.HostException;
 import io.raftjvm.faults.nemesis.FaultKind;
 import java.io.BufferedWriter;
@@ -58,7 +58,7 @@ public final class FaultSuite implements Callable<Integer> {
   @Option(
       names = "--duration",
       defaultValue = "60s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description =
           "Length of each schedule's benchmark, faults and recovery included, e.g. 60s, 2m (default: 60s).")

@@ -12,14 +12,12 @@ import io.raftjvm.proto.HardState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -411,7 +409,7 @@ class CrashRecoveryTest {
         throws IOException {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.addAll(jvmArgs());
+      cmd.addAll(ChronicleJvmArgs.ofThisJvm());
       cmd.addAll(
           List.of(
               "-Xmx128m",
@@ -429,33 +427,6 @@ class CrashRecoveryTest {
       Child c = new Child(pb.start(), stderr, plan, model);
       c.reader.start();
       return c;
-    }
-
-    /**
-     * The Chronicle flags surefire passes in {@code chronicle.jvm.args} (or, run outside Maven,
-     * this JVM's own {@code --add-*} and {@code -Dchronicle.*} options), always with analytics off.
-     */
-    static List<String> jvmArgs() {
-      List<String> args = new ArrayList<>();
-      String prop =
-          System.getProperty("chronicle.jvm.args", "")
-              + " "
-              + System.getProperty("jdk24.jvm.args", "");
-      if (prop.isBlank() || prop.contains("${")) {
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-          if (a.startsWith("--add-")
-              || a.startsWith("-Dchronicle.")
-              || a.startsWith("--enable-native-access")
-              || a.startsWith("--sun-misc")) {
-            args.add(a);
-          }
-        }
-      } else {
-        args.addAll(Arrays.asList(prop.trim().split("\\s+")));
-      }
-      args.add("-Dchronicle.analytics.disable=true");
-      args.add("-Dchronicle.announcer.disable=true");
-      return args;
     }
 
     private void read(ExpectedLog model) {

@@ -1,5 +1,6 @@
 package io.raftjvm.counter.tools;
 
+import io.raftjvm.client.Durations;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -157,7 +158,7 @@ final class BenchSummary {
             clients == 1 ? "" : "s",
             payload,
             readPercent,
-            Durations.human(warmup),
+            Durations.format(warmup),
             seconds()));
     sb.append(
         String.format(Locale.ROOT, "throughput:   %.0f ops/s", rate(measuredAdds + measuredGets)));

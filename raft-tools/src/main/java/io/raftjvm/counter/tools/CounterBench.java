@@ -91,7 +91,7 @@ public final class CounterBench implements Callable<Integer> {
   @Option(
       names = "--duration",
       defaultValue = "10s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description = "Measured time (default: ${DEFAULT-VALUE}).")
   Duration duration;
@@ -99,7 +99,7 @@ public final class CounterBench implements Callable<Integer> {
   @Option(
       names = "--warmup",
       defaultValue = "2s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description = "Unmeasured load first (default: ${DEFAULT-VALUE}).")
   Duration warmup;
@@ -130,7 +130,7 @@ public final class CounterBench implements Callable<Integer> {
   @Option(
       names = "--timeout",
       defaultValue = "5s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description = "Deadline of each request, retries included (default: ${DEFAULT-VALUE}).")
   Duration timeout;
@@ -147,7 +147,7 @@ public final class CounterBench implements Callable<Integer> {
   @Option(
       names = "--verify-timeout",
       defaultValue = "30s",
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description =
           "How long to wait for the cluster before the run and for the replicas to"

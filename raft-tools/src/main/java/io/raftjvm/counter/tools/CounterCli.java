@@ -3,6 +3,7 @@ package io.raftjvm.counter.tools;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.raftjvm.client.ClientException;
+import io.raftjvm.client.Durations;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.tools.ToolLogging;
@@ -61,7 +62,7 @@ public final class CounterCli implements Callable<Integer> {
       names = "--timeout",
       defaultValue = "5s",
       scope = ScopeType.INHERIT,
-      converter = Durations.class,
+      converter = DurationConverter.class,
       paramLabel = "DURATION",
       description =
           "How long to wait for the answer, retries included (default: ${DEFAULT-VALUE}).")
@@ -181,7 +182,7 @@ public final class CounterCli implements Callable<Integer> {
       switch (e.kind()) {
         case TIMEOUT_OUTCOME_UNKNOWN:
           return "no answer from the cluster within "
-              + Durations.human(timeout)
+              + Durations.format(timeout)
               + ": "
               + unknownTail;
         case CONNECTION_LOST_OUTCOME_UNKNOWN:

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftjvm.client.Durations;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -161,9 +162,9 @@ class CounterBenchOptionsTest {
 
   @Test
   void humanDurations() {
-    assertEquals("5 s", Durations.human(Duration.ofSeconds(5)));
-    assertEquals("500 ms", Durations.human(Duration.ofMillis(500)));
-    assertEquals("1.5 s", Durations.human(Duration.ofMillis(1500)));
-    assertEquals("250 us", Durations.human(Duration.ofNanos(250_000)));
+    assertEquals("5 s", Durations.format(Duration.ofSeconds(5)));
+    assertEquals("500 ms", Durations.format(Duration.ofMillis(500)));
+    assertEquals("1.5 s", Durations.format(Duration.ofMillis(1500)));
+    assertEquals("250 us", Durations.format(Duration.ofNanos(250_000)));
   }
 }

@@ -1,25 +1,28 @@
-package io.raftjvm.counter.tools;
+package io.raftjvm.client;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
-/** Parses "10s", "500ms", "2m", "1h", "250us" (or ISO-8601 "PT10S") and prints durations. */
-public final class Durations implements ITypeConverter<Duration> {
+/**
+ * The one duration syntax of the tools' options and the one way durations are printed in messages:
+ * "10s", "500ms", "2m", "1h", "250us", decimals such as "1.5s", or ISO-8601 ("PT10S"); printed as
+ * "5 s", "500 ms", "1.5 s", "250 us".
+ */
+public final class Durations {
   private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(us|ms|s|m|h)");
 
-  @Override
-  public Duration convert(String value) {
-    return parse(value);
-  }
+  private Durations() {}
 
-  /** Throws picocli's TypeConversionException (a usage error) on a malformed value. */
-  public static Duration parse(String value) {
-    String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+  /**
+   * Reads a duration.
+   *
+   * @throws IllegalArgumentException with a one-line message quoting the text
+   */
+  public static Duration parse(String text) {
+    String v = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     Matcher m = SIMPLE.matcher(v);
     if (m.matches()) {
       double n = Double.parseDouble(m.group(1));
@@ -33,7 +36,7 @@ public final class Durations implements ITypeConverter<Duration> {
           };
       double nanos = n * nanosPerUnit;
       if (nanos > Long.MAX_VALUE / 2.0) {
-        throw new TypeConversionException("duration too long: '" + value + "'");
+        throw new IllegalArgumentException("duration too long: '" + text + "'");
       }
       return Duration.ofNanos(Math.round(nanos));
     }
@@ -41,25 +44,19 @@ public final class Durations implements ITypeConverter<Duration> {
       try {
         return Duration.parse(v.toUpperCase(Locale.ROOT));
       } catch (DateTimeParseException e) {
-        // fall through to the error below
+        // reported below
       }
     }
-    throw new TypeConversionException(
-        "expected a duration such as 10s, 500ms, 2m or 1h, got '" + value + "'");
+    throw new IllegalArgumentException(
+        "expected a duration such as 10s, 500ms, 2m or 1h, got '" + text + "'");
   }
 
   /** "5 s", "500 ms", "1.5 s", "250 us". */
-  public static String human(Duration d) {
+  public static String format(Duration d) {
     long nanos = d.toNanos();
-    if (nanos % 1_000_000_000L == 0) {
-      return nanos / 1_000_000_000L + " s";
-    }
-    if (nanos >= 1_000_000_000L) {
-      return trim(nanos / 1e9) + " s";
-    }
-    if (nanos % 1_000_000L == 0) {
-      return nanos / 1_000_000L + " ms";
-    }
+    if (nanos % 1_000_000_000L == 0) return nanos / 1_000_000_000L + " s";
+    if (nanos >= 1_000_000_000L) return trim(nanos / 1e9) + " s";
+    if (nanos % 1_000_000L == 0) return nanos / 1_000_000L + " ms";
     return trim(nanos / 1e3) + " us";
   }
 
