@@ -270,6 +270,19 @@ final class Raft {
     appendEntries(List.of(Entry.getDefaultInstance()));
   }
 
+  /**
+   * A follower forgets its leader: it stays a leaderless follower of its term, without campaigning,
+   * and so grants (pre-)votes at once instead of ignoring them while the leader was recently heard
+   * from (thesis §4.2.3). For an owner that knows the leader is gone (an external failure detector,
+   * the leader's own shutdown): an election can follow without waiting out the election timeout.
+   * Hearing from the leader again makes it a normal follower.
+   */
+  void forgetLeader() {
+    if (role != Role.FOLLOWER || lead == NONE) return;
+    logger.info("{} forgot leader {} at term {}", id, lead, term);
+    lead = NONE;
+  }
+
   void resetElectionTimer() {
     electionElapsed = 0;
     randomizedElectionTimeout = cfg.electionTicks() + cfg.random().nextInt(cfg.electionTicks());

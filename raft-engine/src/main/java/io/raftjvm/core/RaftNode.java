@@ -194,6 +194,14 @@ public final class RaftNode {
   }
 
   /**
+   * A follower forgets its leader, so that it grants votes to a new candidate at once (see the
+   * thesis §4.2.3 rule it relaxes). Ignored unless this node is a follower that knows a leader.
+   */
+  public void forgetLeader() {
+    raft.forgetLeader();
+  }
+
+  /**
    * Transport feedback: messages to peer are not getting through; its Progress goes back to PROBE.
    */
   public void reportUnreachable(long peer) {
