@@ -46,7 +46,7 @@ import java.util.Map;
  * A violation throws AssertionError carrying the seed, step and latest events.
  */
 final class Invariants {
-  private final SimCluster sim;
+  private final SimWorld sim;
 
   /** term -> leader id seen in that term. */
   private final Map<Long, Long> leaders = new HashMap<>();
@@ -82,7 +82,7 @@ final class Invariants {
 
   private record EntryFacts(Entry entry, long prevTerm) {}
 
-  Invariants(SimCluster sim) {
+  Invariants(SimWorld sim) {
     this.sim = sim;
   }
 
