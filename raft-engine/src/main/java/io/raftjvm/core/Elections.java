@@ -110,17 +110,7 @@ final class Elections {
             || (r.vote == NONE && r.lead == NONE)
             || (pre && m.getTerm() > r.term);
     if (canVote && r.log.isUpToDate(m.getIndex(), m.getLogTerm())) {
-      r.logger.info(
-          "{} [logterm: {}, index: {}, vote: {}] cast {} for {} [logterm: {}, index: {}] at term {}",
-          r.id,
-          r.log.lastTerm(),
-          r.log.lastIndex(),
-          r.vote,
-          m.getType(),
-          m.getFrom(),
-          m.getLogTerm(),
-          m.getIndex(),
-          r.term);
+      logVote(r, m, "cast");
       // The grant carries the candidate's term; for a pre-vote that is the term it would campaign
       // in.
       r.send(Raft.msg(respType, m.getFrom()).setTerm(m.getTerm()));
@@ -129,18 +119,25 @@ final class Elections {
         r.resetElectionTimer();
       }
     } else {
-      r.logger.info(
-          "{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
-          r.id,
-          r.log.lastTerm(),
-          r.log.lastIndex(),
-          r.vote,
-          m.getType(),
-          m.getFrom(),
-          m.getLogTerm(),
-          m.getIndex(),
-          r.term);
+      logVote(r, m, "rejected");
       r.send(Raft.msg(respType, m.getFrom()).setReject(true));
     }
+  }
+
+  /** One line per vote request answered: what this server has, and what it was asked. */
+  static void logVote(Raft r, Message m, String answer) {
+    r.logger.info(
+        "{} [logterm: {}, index: {}, vote: {}] {} {} {} {} [logterm: {}, index: {}] at term {}",
+        r.id,
+        r.log.lastTerm(),
+        r.log.lastIndex(),
+        r.vote,
+        answer,
+        m.getType(),
+        answer.equals("cast") ? "for" : "from",
+        m.getFrom(),
+        m.getLogTerm(),
+        m.getIndex(),
+        r.term);
   }
 }

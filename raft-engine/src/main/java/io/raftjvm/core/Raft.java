@@ -433,17 +433,7 @@ final class Raft {
       // simulation, membership seed 2079, with neither PreVote nor CheckQuorum).
       send(msg(MSG_APPEND_RESPONSE, m.getFrom()));
     } else if (m.getType() == MSG_PRE_VOTE) {
-      logger.info(
-          "{} [logterm: {}, index: {}, vote: {}] rejected {} from {} [logterm: {}, index: {}] at term {}",
-          id,
-          log.lastTerm(),
-          log.lastIndex(),
-          vote,
-          m.getType(),
-          m.getFrom(),
-          m.getLogTerm(),
-          m.getIndex(),
-          term);
+      Elections.logVote(this, m, "rejected");
       send(msg(MSG_PRE_VOTE_RESPONSE, m.getFrom()).setReject(true));
     } else {
       logger.debug(
