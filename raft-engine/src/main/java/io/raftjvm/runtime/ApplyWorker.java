@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  */
 public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   /** What one batch produced: results for the commands among entries up to lastIndex. */
-  public record Applied(long lastIndex, List<Result> results) {}
+  public record AppliedBatch(long lastIndex, List<Result> results) {}
 
   /**
    * The answer for the entry at (index, term): the state machine's value (or a saved one, or a new
@@ -64,7 +64,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       SnapshotStore.Writer writer, long index, long term, Exception error) {}
 
   private final StateMachine stateMachine;
-  private final Consumer<Applied> onApplied;
+  private final Consumer<AppliedBatch> onApplied;
 
   /** The replicated session table. Apply thread only. */
   private final Sessions sessions;
@@ -80,7 +80,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   public ApplyWorker(
       StateMachine stateMachine,
       String name,
-      Consumer<Applied> onApplied,
+      Consumer<AppliedBatch> onApplied,
       Consumer<Throwable> onFailure) {
     this(
         stateMachine,
@@ -107,7 +107,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       long index,
       long term,
       long sessionTimeoutMs,
-      Consumer<Applied> onApplied,
+      Consumer<AppliedBatch> onApplied,
       Consumer<Throwable> onFailure) {
     super(name, Integer.MAX_VALUE, executor, onFailure);
     this.stateMachine = stateMachine;
@@ -288,7 +288,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     Entry last = batch.get(batch.size() - 1);
     lastIndex = last.getIndex();
     lastTerm = last.getTerm();
-    onApplied.accept(new Applied(lastIndex, results));
+    onApplied.accept(new AppliedBatch(lastIndex, results));
   }
 
   /**

@@ -511,7 +511,7 @@ public final class NodeDriver implements AutoCloseable {
   }
 
   /** On the apply thread: answer the waiting clients at once, then tell the core on its loop. */
-  private void appliedOnApplyThread(ApplyWorker.Applied a) {
+  private void appliedOnApplyThread(ApplyWorker.AppliedBatch a) {
     if (!stopped) {
       for (ApplyWorker.Result r : a.results()) proposals.applied(r);
       proposals.settleThrough(a.lastIndex());
@@ -519,7 +519,7 @@ public final class NodeDriver implements AutoCloseable {
     loop.execute(() -> onApplied(a));
   }
 
-  private void onApplied(ApplyWorker.Applied a) {
+  private void onApplied(ApplyWorker.AppliedBatch a) {
     if (stopped) return;
     applied = a.lastIndex();
     try {

@@ -25,9 +25,9 @@ import java.util.Map;
  * #duplicates} rather than thrown: the applier would take an exception for a state machine failure.
  */
 final class SimStateMachine implements StateMachine {
-  record Applied(long index, long term, byte[] data) {}
+  record AppliedCommand(long index, long term, byte[] data) {}
 
-  final List<Applied> commands = new ArrayList<>();
+  final List<AppliedCommand> commands = new ArrayList<>();
 
   /** Adds applied: tag -> position in commands. */
   final Map<String, Integer> adds = new HashMap<>();
@@ -73,7 +73,7 @@ final class SimStateMachine implements StateMachine {
       } else {
         out.add(value(e.index()));
       }
-      commands.add(new Applied(e.index(), e.term(), e.data()));
+      commands.add(new AppliedCommand(e.index(), e.term(), e.data()));
     }
     return out;
   }
@@ -98,7 +98,7 @@ final class SimStateMachine implements StateMachine {
     DataOutputStream d = new DataOutputStream(out);
     d.writeLong(counter);
     d.writeInt(commands.size());
-    for (Applied a : commands) {
+    for (AppliedCommand a : commands) {
       d.writeLong(a.index());
       d.writeLong(a.term());
       d.writeInt(a.data().length);
@@ -121,7 +121,7 @@ final class SimStateMachine implements StateMachine {
       d.readFully(data);
       String tag = tagOf(data);
       if (tag != null) adds.putIfAbsent(tag, commands.size());
-      commands.add(new Applied(index, term, data));
+      commands.add(new AppliedCommand(index, term, data));
     }
   }
 }
