@@ -1,40 +1,41 @@
 package io.raftjvm.server;
 
 import io.raftjvm.statemachine.StateMachineProvider;
-import java.io.IOException;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
-import java.util.stream.Stream;
 
 /**
- * Finds the configured {@link StateMachineProvider}: on the server's classpath and in every jar of
- * the plugins directory (a class loader over those jars, child of the server's).
+ * Finds the configured {@link StateMachineProvider}: on the server's classpath and in the plugins
+ * directory, each plugin with a class loader of its own ({@link PluginClassLoaders}). Logs which
+ * jar the chosen provider came from.
  */
 final class StateMachines {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(StateMachines.class);
+
   private StateMachines() {}
 
   /**
    * The provider named name; a ConfigException listing what was found when none or several match.
    */
   static StateMachineProvider find(String name, Path pluginsDir) {
-    ClassLoader loader = pluginLoader(pluginsDir);
     List<StateMachineProvider> all = new ArrayList<>();
-    try {
-      ServiceLoader.load(StateMachineProvider.class, loader).forEach(all::add);
-    } catch (java.util.ServiceConfigurationError e) {
-      throw new ConfigException(
-          "cannot load state machine providers: " + e.getMessage().replace('\n', ' '));
+    load(StateMachines.class.getClassLoader(), "the classpath", all);
+    for (PluginClassLoaders.Plugin p : PluginClassLoaders.load(pluginsDir)) {
+      load(p.loader(), pluginsDir.resolve(p.name()).toString(), all);
     }
     List<StateMachineProvider> matching = all.stream().filter(p -> name.equals(p.name())).toList();
-    if (matching.size() == 1) return matching.get(0);
+    if (matching.size() == 1) {
+      StateMachineProvider chosen = matching.get(0);
+      LOG.info("state machine '{}': {} from {}", name, chosen.getClass().getName(), origin(chosen));
+      return chosen;
+    }
     List<String> found =
-        all.stream().map(p -> p.name() + " (" + p.getClass().getName() + ")").toList();
+        all.stream()
+            .map(p -> p.name() + " (" + p.getClass().getName() + ") from " + origin(p))
+            .toList();
     if (matching.isEmpty()) {
       throw new ConfigException(
           "bad config: raft.state-machine: no provider named '"
@@ -53,20 +54,24 @@ final class StateMachines {
             + String.join(", ", found));
   }
 
-  private static ClassLoader pluginLoader(Path dir) {
-    ClassLoader parent = StateMachines.class.getClassLoader();
-    if (!Files.isDirectory(dir)) return parent;
-    List<URL> jars = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList())
-        jars.add(p.toUri().toURL());
-    } catch (MalformedURLException e) {
-      throw new ConfigException("bad plugin path in " + dir + ": " + e.getMessage());
-    } catch (IOException e) {
-      throw new ConfigException("cannot list plugins directory " + dir + ": " + e.getMessage());
+  /** The providers loader itself declares (not its parents'), added to into. */
+  private static void load(ClassLoader loader, String where, List<StateMachineProvider> into) {
+    try {
+      for (StateMachineProvider p : ServiceLoader.load(StateMachineProvider.class, loader)) {
+        if (into.stream().noneMatch(q -> q.getClass() == p.getClass())) into.add(p);
+      }
+    } catch (java.util.ServiceConfigurationError e) {
+      throw new ConfigException(
+          "cannot load state machine providers from "
+              + where
+              + ": "
+              + e.getMessage().replace('\n', ' '));
     }
-    return jars.isEmpty()
-        ? parent
-        : new URLClassLoader("plugins", jars.toArray(URL[]::new), parent);
+  }
+
+  /** The jar (or directory) a provider's class came from. */
+  static String origin(StateMachineProvider p) {
+    java.security.CodeSource src = p.getClass().getProtectionDomain().getCodeSource();
+    return src == null || src.getLocation() == null ? "the JDK" : src.getLocation().getPath();
   }
 }

@@ -3,7 +3,6 @@ package io.raftjvm.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +10,7 @@ import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.core.Role;
-import io.raftjvm.statemachine.StateMachineProvider;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,14 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
-import javax.tools.DiagnosticCollector;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Tag;
@@ -46,8 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PluginLoadingIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String PACKAGE = "io.raftjvm.it.plugin";
-  private static final String SERVICE_FILE =
-      "META-INF/services/" + StateMachineProvider.class.getName();
 
   @TempDir Path tmp;
   private RaftServer server;
@@ -115,43 +102,11 @@ class PluginLoadingIT {
    * writes it with its service entry to jar.
    */
   private Path buildPluginJar(Path jar, String className, String providerName) throws Exception {
-    Path work = Files.createTempDirectory(tmp, "build-" + className);
-    Path src = work.resolve("src").resolve(PACKAGE.replace('.', '/')).resolve(className + ".java");
-    Path classes = work.resolve("classes");
-    Files.createDirectories(src.getParent());
-    Files.createDirectories(classes);
-    Files.writeString(src, echoSource(className, providerName));
-
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    assertNotNull(javac, "no system Java compiler: run the tests on a JDK");
-    Path spi =
-        Path.of(
-            StateMachineProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-    try (StandardJavaFileManager files =
-        javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8)) {
-      List<String> options =
-          List.of("--release", "17", "-classpath", spi.toString(), "-d", classes.toString());
-      boolean ok =
-          javac
-              .getTask(null, files, diagnostics, options, null, files.getJavaFileObjects(src))
-              .call();
-      assertTrue(ok, "compiling " + className + " failed: " + diagnostics.getDiagnostics());
-    }
-
-    Files.createDirectories(jar.getParent());
-    try (OutputStream file = Files.newOutputStream(jar);
-        JarOutputStream out = new JarOutputStream(file);
-        Stream<Path> walk = Files.walk(classes)) {
-      for (Path c : walk.filter(Files::isRegularFile).sorted().toList()) {
-        out.putNextEntry(new JarEntry(classes.relativize(c).toString().replace('\\', '/')));
-        out.write(Files.readAllBytes(c));
-        out.closeEntry();
-      }
-      out.putNextEntry(new JarEntry(SERVICE_FILE));
-      out.write((PACKAGE + "." + className + "\n").getBytes(StandardCharsets.UTF_8));
-      out.closeEntry();
-    }
+    PluginJars.build(
+        Files.createTempDirectory(tmp, "build-" + className),
+        jar,
+        java.util.Map.of(PACKAGE + "." + className, echoSource(className, providerName)),
+        PACKAGE + "." + className);
     assertThrows(
         ClassNotFoundException.class,
         () ->
