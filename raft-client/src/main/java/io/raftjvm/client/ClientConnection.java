@@ -3,6 +3,7 @@ package io.raftjvm.client;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -25,6 +26,12 @@ final class ClientConnection {
   private final Bootstrap bootstrap;
   private final int maxFrameBytes;
 
+  /** Sent first once connected (request_id 0), or null. */
+  private final ClientRequest hello;
+
+  /** The server refused the hello, saying this; the connection is closing. */
+  private String refusal;
+
   /** Calls sent before the connection came up, in order. */
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>();
 
@@ -37,8 +44,13 @@ final class ClientConnection {
   private boolean flushScheduled;
 
   ClientConnection(
-      ClientDispatcher dispatcher, String address, Bootstrap bootstrap, int maxFrameBytes) {
+      ClientDispatcher dispatcher,
+      String address,
+      Bootstrap bootstrap,
+      int maxFrameBytes,
+      ClientRequest hello) {
     this.dispatcher = dispatcher;
+    this.hello = hello;
     this.address = address;
     this.bootstrap = bootstrap;
     this.maxFrameBytes = maxFrameBytes;
@@ -93,6 +105,11 @@ final class ClientConnection {
   }
 
   void onResponse(ClientResponse response) {
+    if (response.getRequestId() == 0) {
+      // The answer to the hello: only ever a refusal. Everything sent after it was dropped unread.
+      if (response.hasError()) refusal = response.getError().getMessage();
+      return;
+    }
     ClientCall call = inflight.remove(response.getRequestId());
     if (call != null) {
       dispatcher.answered(call, this, response);
@@ -111,6 +128,11 @@ final class ClientConnection {
     waiting.clear();
     List<ClientCall> sent = new ArrayList<>(inflight.values());
     inflight.clear();
+    if (refusal != null) {
+      for (ClientCall call : unsent) dispatcher.wrongCluster(call, call.requestId, this, refusal);
+      for (ClientCall call : sent) dispatcher.wrongCluster(call, call.requestId, this, refusal);
+      return;
+    }
     for (ClientCall call : unsent) {
       dispatcher.notSent(call, call.requestId, this, cause);
     }
@@ -124,6 +146,7 @@ final class ClientConnection {
       return;
     }
     connected = true;
+    if (hello != null) channel.writeAndFlush(hello);
     while (!waiting.isEmpty()) {
       write(waiting.poll());
     }

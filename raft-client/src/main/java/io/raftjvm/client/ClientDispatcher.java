@@ -4,6 +4,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
 import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientHello;
+import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NotLeader;
 import java.util.ArrayList;
@@ -122,7 +124,7 @@ final class ClientDispatcher {
     String target = call.op.local ? options.servers().get(0) : routing.target();
     ClientConnection conn = connections.get(target);
     if (conn == null || conn.isClosed()) {
-      conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes());
+      conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes(), hello());
       connections.put(target, conn);
       conn.connect();
     }
@@ -207,6 +209,27 @@ final class ClientDispatcher {
         Kind.TIMEOUT_OUTCOME_UNKNOWN,
         "no answer from " + conn.address + " within " + Durations.format(options.attemptTimeout()),
         false);
+  }
+
+  /** What the client expects of the servers, sent first on every connection; null if nothing. */
+  private ClientRequest hello() {
+    if (options.clusterId().isEmpty() && options.stateMachine().isEmpty()) return null;
+    return ClientRequest.newBuilder()
+        .setRequestId(0)
+        .setHello(
+            ClientHello.newBuilder()
+                .setClusterId(options.clusterId())
+                .setStateMachine(options.stateMachine()))
+        .build();
+  }
+
+  /** The server refused the connection's hello: the attempt on it fails for good. */
+  void wrongCluster(ClientCall call, long id, ClientConnection conn, String said) {
+    if (call.requestId != id || call.future.isDone()) {
+      return;
+    }
+    endAttempt(call);
+    fail(call, Kind.WRONG_CLUSTER, conn.address + " refused the connection: " + said);
   }
 
   void connectionClosed(ClientConnection conn) {

@@ -51,6 +51,12 @@ public final class ClientException extends RuntimeException {
      * for later proposes.
      */
     SESSION_EXPIRED_OUTCOME_UNKNOWN(true),
+    /**
+     * The server belongs to another cluster, or runs another state machine, than the client expects
+     * ({@link RaftClientOptions.Builder#clusterId}, {@link
+     * RaftClientOptions.Builder#stateMachine}): nothing was done; retrying will not help.
+     */
+    WRONG_CLUSTER(false),
     /** The client was closed before the request reached any server; nothing was applied. */
     CLOSED(false),
     /** The client was closed after the request was sent; a propose may have applied. */

@@ -23,6 +23,8 @@ public final class RaftClientOptions {
   private final int maxRequestBytes;
   private final int maxPendingRequests;
   private final boolean sessions;
+  private final String clusterId;
+  private final String stateMachine;
 
   private RaftClientOptions(Builder b) {
     this.servers = List.copyOf(b.servers);
@@ -36,6 +38,18 @@ public final class RaftClientOptions {
     this.maxRequestBytes = b.maxRequestBytes;
     this.maxPendingRequests = b.maxPendingRequests;
     this.sessions = b.sessions;
+    this.clusterId = b.clusterId;
+    this.stateMachine = b.stateMachine;
+  }
+
+  /** The cluster id the servers must have ("" when not checked). */
+  public String clusterId() {
+    return clusterId;
+  }
+
+  /** The name of the state machine the servers must run ("" when not checked). */
+  public String stateMachine() {
+    return stateMachine;
   }
 
   /**
@@ -128,6 +142,8 @@ public final class RaftClientOptions {
     private int maxRetries = Integer.MAX_VALUE;
     private Duration retryBackoff = Duration.ofMillis(10);
     private boolean sessions = true;
+    private String clusterId = "";
+    private String stateMachine = "";
     private Duration maxRetryBackoff = Duration.ofMillis(500);
     private int maxFrameBytes = 16 << 20;
     private int maxRequestBytes = 4 << 20;
@@ -175,6 +191,26 @@ public final class RaftClientOptions {
 
     public Builder maxPendingRequests(int n) {
       this.maxPendingRequests = n;
+      return this;
+    }
+
+    /**
+     * The cluster id the servers must have (their {@code raft.cluster-id}): a server of another
+     * cluster refuses the connection, and requests fail with {@link
+     * ClientException.Kind#WRONG_CLUSTER}. Default "": not checked.
+     */
+    public Builder clusterId(String id) {
+      clusterId = java.util.Objects.requireNonNull(id, "clusterId");
+      return this;
+    }
+
+    /**
+     * The state machine the servers must run (its provider's name, their {@code
+     * raft.state-machine}), so that commands in one state machine's format never reach another.
+     * Default "": not checked.
+     */
+    public Builder stateMachine(String name) {
+      stateMachine = java.util.Objects.requireNonNull(name, "stateMachine");
       return this;
     }
 

@@ -40,7 +40,8 @@ class AdminClientDispatcherTest {
           new Bootstrap(),
           RaftClientOptions.builder(List.of(S1, "127.0.0.1:7202")).build(),
           1);
-  private final ClientConnection conn = new ClientConnection(dispatcher, S1, new Bootstrap(), 1024);
+  private final ClientConnection conn =
+      new ClientConnection(dispatcher, S1, new Bootstrap(), 1024, null);
 
   @AfterEach
   void tearDown() {

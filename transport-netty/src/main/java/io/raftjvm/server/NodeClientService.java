@@ -6,6 +6,7 @@ import io.raftjvm.client.proto.Admin;
 import io.raftjvm.client.proto.AdminResult;
 import io.raftjvm.client.proto.Applied;
 import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NotLeader;
@@ -46,11 +47,39 @@ final class NodeClientService implements ClientService {
       NodeDriver driver,
       StateMachine stateMachine,
       Map<Long, ClusterMember> members,
-      Duration timeout) {
+      Duration timeout,
+      String clusterId,
+      String stateMachineName) {
+    this.clusterId = clusterId;
+    this.stateMachineName = stateMachineName;
     this.driver = driver;
     this.stateMachine = stateMachine;
     this.members = members;
     this.timeout = timeout;
+  }
+
+  /** What a client's hello must match (when it names them). */
+  private final String clusterId;
+
+  private final String stateMachineName;
+
+  @Override
+  public String refuse(ClientHello hello) {
+    if (!hello.getClusterId().isEmpty() && !hello.getClusterId().equals(clusterId)) {
+      return "this server belongs to cluster '"
+          + clusterId
+          + "', not '"
+          + hello.getClusterId()
+          + "'";
+    }
+    if (!hello.getStateMachine().isEmpty() && !hello.getStateMachine().equals(stateMachineName)) {
+      return "this cluster runs state machine '"
+          + stateMachineName
+          + "', not '"
+          + hello.getStateMachine()
+          + "'";
+    }
+    return null;
   }
 
   @Override
@@ -101,7 +130,7 @@ final class NodeClientService implements ClientService {
                                   .build()
                               : failure(out, t));
       case ADMIN -> admin(out, request.getAdmin());
-      case BODY_NOT_SET ->
+      case BODY_NOT_SET, HELLO ->
           CompletableFuture.completedFuture(
               error(
                   out,

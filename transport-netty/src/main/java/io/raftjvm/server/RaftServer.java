@@ -148,7 +148,12 @@ public final class RaftServer implements AutoCloseable {
               ioGroup,
               NettyEventLoops.serverChannelType(ioGroup),
               new NodeClientService(
-                  driver, stateMachine, cfg.members(), cfg.client().requestTimeout()),
+                  driver,
+                  stateMachine,
+                  cfg.members(),
+                  cfg.client().requestTimeout(),
+                  cfg.clusterId(),
+                  cfg.plugin().name()),
               cfg.client().maxFrameBytes(),
               cfg.client().maxIncompleteFrameBytes(),
               cfg.client().maxPendingPerConnection());

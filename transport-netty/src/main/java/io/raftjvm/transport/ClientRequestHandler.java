@@ -1,5 +1,6 @@
 package io.raftjvm.transport;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutor;
@@ -35,6 +36,9 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   /** Requests handed to the service and not yet answered. Mutated on the channel's loop only. */
   private int outstanding;
 
+  /** The client's hello was refused: everything after it is dropped unread. Channel loop only. */
+  private boolean refused;
+
   ClientRequestHandler(ClientService service, int maxOutstanding) {
     this.service = service;
     this.maxOutstanding = maxOutstanding;
@@ -42,6 +46,17 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ClientRequest request) {
+    if (refused) return;
+    if (request.hasHello()) {
+      String why = service.refuse(request.getHello());
+      if (why != null) {
+        refused = true;
+        LOG.warn("refused client {}: {}", ctx.channel().remoteAddress(), why);
+        ctx.writeAndFlush(error(0, ClientError.Code.WRONG_CLUSTER, why))
+            .addListener(ChannelFutureListener.CLOSE);
+      }
+      return;
+    }
     long id = request.getRequestId();
     String invalid = validate(request);
     if (invalid != null) {

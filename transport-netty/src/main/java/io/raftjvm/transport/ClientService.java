@@ -1,5 +1,6 @@
 package io.raftjvm.transport;
 
+import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.concurrent.CompletableFuture;
@@ -11,4 +12,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ClientService {
   CompletableFuture<ClientResponse> handle(ClientRequest request);
+
+  /**
+   * Checks a client's hello (what it expects of this server): null to accept, else why not, in one
+   * line; the connection is then refused. Accepts everything by default.
+   */
+  default String refuse(ClientHello hello) {
+    return null;
+  }
 }

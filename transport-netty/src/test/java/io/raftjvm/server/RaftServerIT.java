@@ -1,6 +1,7 @@
 package io.raftjvm.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
@@ -226,6 +228,56 @@ class RaftServerIT {
   }
 
   /** The same line with the native transport (whose bind error reads differently) and with NIO. */
+  /**
+   * A client that names the cluster and state machine it expects is refused by servers of another
+   * (nothing it sent is applied) and served by the right ones.
+   */
+  @Test
+  void aClientExpectingAnotherStateMachineOrClusterIsRefused() throws Exception {
+    startCluster();
+    await("a leader", () -> leader() != null);
+    List<String> servers = List.of(clientAddresses().split(","));
+    int appliedBefore = ListStateMachineProvider.INSTANCES.get(1L).applied.size();
+    for (RaftClientOptions.Builder wrong :
+        List.of(
+            RaftClientOptions.builder(servers).stateMachine("counter"),
+            RaftClientOptions.builder(servers).clusterId("another-cluster"))) {
+      try (RaftClient client = RaftClient.create(wrong.build())) {
+        ExecutionException e =
+            assertThrows(
+                ExecutionException.class,
+                () -> client.propose("x".getBytes(StandardCharsets.UTF_8)).get());
+        ClientException ce = (ClientException) e.getCause();
+        assertEquals(ClientException.Kind.WRONG_CLUSTER, ce.kind(), ce.getMessage());
+        assertFalse(ce.outcomeUnknown());
+        assertTrue(
+            ce.getMessage().contains("this cluster runs state machine 'it-list', not 'counter'")
+                || ce.getMessage()
+                    .contains("this server belongs to cluster 'it', not 'another-cluster'"),
+            ce.getMessage());
+      }
+    }
+    try (RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(servers).clusterId("it").stateMachine("it-list").build())) {
+      assertTrue(
+          new String(
+                  client.proposeSync("right".getBytes(StandardCharsets.UTF_8)),
+                  StandardCharsets.UTF_8)
+              .startsWith("ok:"));
+    }
+    await(
+        "the accepted command applied",
+        () -> ListStateMachineProvider.INSTANCES.get(1L).applied.size() == appliedBefore + 1);
+    assertEquals(
+        List.of("right"),
+        ListStateMachineProvider.INSTANCES
+            .get(1L)
+            .applied
+            .subList(appliedBefore, appliedBefore + 1),
+        "nothing refused was applied");
+  }
+
   /**
    * Fail-stop: a leader whose node stops on a failure (here its state machine throws) shuts its
    * server down, ports included, instead of answering UNAVAILABLE for ever; clients go on with the

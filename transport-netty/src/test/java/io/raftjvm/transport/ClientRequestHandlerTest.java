@@ -62,15 +62,58 @@ class ClientRequestHandlerTest {
   }
 
   private EmbeddedChannel channel(int maxOutstanding) {
+    // Refuses a client that expects any state machine but "list".
     ClientService service =
-        request -> {
-          CompletableFuture<ClientResponse> f = new CompletableFuture<>();
-          held.put(request.getRequestId(), f);
-          return f;
+        new ClientService() {
+          @Override
+          public CompletableFuture<ClientResponse> handle(ClientRequest request) {
+            CompletableFuture<ClientResponse> f = new CompletableFuture<>();
+            held.put(request.getRequestId(), f);
+            return f;
+          }
+
+          @Override
+          public String refuse(io.raftjvm.client.proto.ClientHello hello) {
+            return hello.getStateMachine().isEmpty() || hello.getStateMachine().equals("list")
+                ? null
+                : "this cluster runs state machine 'list', not '" + hello.getStateMachine() + "'";
+          }
         };
     return new EmbeddedChannel(
         new ClientServerInitializer(
             service, MAX_FRAME, FrameBudget.UNLIMITED, maxOutstanding, null));
+  }
+
+  private static ClientRequest hello(String stateMachine) {
+    return ClientRequest.newBuilder()
+        .setHello(io.raftjvm.client.proto.ClientHello.newBuilder().setStateMachine(stateMachine))
+        .build();
+  }
+
+  @Test
+  void aMatchingHelloIsNotAnsweredAndRequestsFollow() throws Exception {
+    send(hello("list"));
+    assertEquals(List.of(), responses());
+    send(propose(7, "abc"));
+    assertEquals(List.of(7L), List.copyOf(held.keySet()));
+  }
+
+  /**
+   * A refused hello is answered WRONG_CLUSTER; what follows it is never read; the channel closes.
+   */
+  @Test
+  void aMismatchedHelloIsRefusedAndNothingAfterItIsHandled() throws Exception {
+    send(hello("counter"), propose(8, "abc")); // pipelined, as a client sends them
+    channel.runPendingTasks();
+    List<ClientResponse> out = responses();
+    assertEquals(1, out.size());
+    assertEquals(0, out.get(0).getRequestId());
+    assertEquals(ClientError.Code.WRONG_CLUSTER, out.get(0).getError().getCode());
+    assertEquals(
+        "this cluster runs state machine 'list', not 'counter'",
+        out.get(0).getError().getMessage());
+    assertTrue(held.isEmpty(), "the propose after the refused hello never reached the service");
+    assertFalse(channel.isActive());
   }
 
   @Test

@@ -243,6 +243,7 @@ public final class CounterBench implements Callable<Integer> {
     int perClient = (concurrency + clients - 1) / clients;
     RaftClientOptions options =
         RaftClientOptions.builder(servers)
+            .stateMachine(CounterWire.STATE_MACHINE)
             .requestTimeout(timeout)
             .maxPendingRequests(Math.max(10_000, perClient + 1_000))
             .build();

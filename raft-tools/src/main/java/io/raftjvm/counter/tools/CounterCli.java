@@ -131,7 +131,11 @@ public final class CounterCli implements Callable<Integer> {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new ParameterException(where.commandLine(), "--timeout must be positive");
     }
-    return RaftClientOptions.builder(servers(where)).requestTimeout(timeout).build();
+    // Counter commands must never reach a cluster running another state machine.
+    return RaftClientOptions.builder(servers(where))
+        .stateMachine(CounterWire.STATE_MACHINE)
+        .requestTimeout(timeout)
+        .build();
   }
 
   private int run(CommandSpec where, boolean add, long delta) throws InterruptedException {

@@ -13,6 +13,9 @@ final class CounterWire {
   /** The op byte and the 8-byte delta. */
   static final int MIN_COMMAND_BYTES = CounterCommands.ADD_SIZE;
 
+  /** The state machine the counter tools talk to: they tell every server so in their hello. */
+  static final String STATE_MACHINE = io.raftjvm.counter.CounterProvider.NAME;
+
   private CounterWire() {}
 
   /** An add of {@code delta}, padded with zeros to {@code size} bytes (>= 9). */

@@ -68,6 +68,10 @@ class CounterCliTest {
               && got.request().getPropose().getSequence() == 1);
       assertEquals(
           ByteString.copyFrom(CounterCommands.add(5)), got.request().getPropose().getCommand());
+      assertEquals(
+          "counter",
+          server.hellos.get(0).getStateMachine(),
+          "the tools tell the server which state machine their commands are for");
       out.getBuffer().setLength(0);
       assertEquals(0, run("--cluster", server.address(), "add", "-20"), err.toString());
       assertEquals("-5", out.toString().strip());

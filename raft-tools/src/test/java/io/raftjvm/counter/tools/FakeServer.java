@@ -26,6 +26,11 @@ final class FakeServer implements AutoCloseable {
   record Received(int lengthPrefix, byte[] frame, ClientRequest request) {}
 
   private final ServerSocket server;
+
+  /** The hellos clients sent: what they expect of the server. */
+  final java.util.List<io.raftjvm.client.proto.ClientHello> hellos =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Function<ClientRequest, ClientResponse> answer;
   final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -66,6 +71,10 @@ final class FakeServer implements AutoCloseable {
         byte[] frame = new byte[length];
         in.readFully(frame);
         ClientRequest request = ClientRequest.parseFrom(frame);
+        if (request.hasHello()) {
+          hellos.add(request.getHello()); // a real server answers only a mismatch
+          continue;
+        }
         received.add(new Received(length, frame, request));
         ClientResponse response = answer.apply(request);
         if (response != null) {
