@@ -6,16 +6,17 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 
 /** What the counter's command-line tools share: exit codes and one-line errors. */
-final class Tools {
-  static final int OK = 0;
-  static final int FAILED = 1;
-  static final int USAGE = 2;
-  static final int OUTCOME_UNKNOWN = 3;
+public final class Tools {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int USAGE = 2;
+  public static final int OUTCOME_UNKNOWN = 3;
 
   private Tools() {}
 
   /** A picocli command line with one-line usage errors (exit 2) and one-line failures (exit 1). */
-  static CommandLine commandLine(Object command, String name, PrintWriter out, PrintWriter err) {
+  public static CommandLine commandLine(
+      Object command, String name, PrintWriter out, PrintWriter err) {
     CommandLine cl = new CommandLine(command);
     cl.setOut(out);
     cl.setErr(err);
