@@ -45,7 +45,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   /** Queued work, in log order. */
-  sealed interface Task permits Apply, TakeSnapshot, Restore, Query {}
+  sealed interface Task permits Apply, TakeSnapshot, Restore, Query, Event {}
 
   private record Apply(List<Entry> entries) implements Task {}
 
@@ -54,6 +54,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private record Restore(SnapshotStore.Stored snapshot) implements Task {}
 
   private record Query(byte[] query, CompletableFuture<byte[]> result) implements Task {}
+
+  /** A call of one of the state machine's event methods, in order with apply. */
+  private record Event(Consumer<StateMachine> call) implements Task {}
 
   /**
    * A snapshot written as of the last entry applied before it was asked for; not yet visible: the
@@ -147,6 +150,19 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   /**
+   * Queues an event for the state machine (opened, leader or configuration changed), delivered
+   * after everything queued before it and before everything queued after.
+   */
+  public void event(Consumer<StateMachine> call) {
+    enqueue(new Event(call));
+  }
+
+  /** Queues {@link StateMachine#opened} with the index applying resumes from. */
+  public void opened() {
+    enqueue(new Event(null));
+  }
+
+  /**
    * Queues replacing the state machine's state with a (complete, checked) snapshot from the leader.
    */
   public void restore(SnapshotStore.Stored snapshot) {
@@ -168,6 +184,10 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       if (t instanceof TakeSnapshot s) snapshot(s);
       else if (t instanceof Restore r) restoreNow(r.snapshot());
       else if (t instanceof Query q) answer(q);
+      else if (t instanceof Event e) {
+        if (e.call() == null) stateMachine.opened(lastIndex);
+        else e.call().accept(stateMachine);
+      }
     }
     if (!run.isEmpty()) apply(run);
   }

@@ -66,6 +66,12 @@ public final class NodeDriver implements AutoCloseable {
   private Transport transport;
   private NodeLoop.Timer ticker;
 
+  /**
+   * State machine events of the Ready being carried out, queued after its committed entries (they
+   * were committed before the change). Loop only.
+   */
+  private final List<java.util.function.Consumer<StateMachine>> events = new ArrayList<>();
+
   /** A drain is queued on the loop. Loop only. */
   private boolean drainScheduled;
 
@@ -195,6 +201,9 @@ public final class NodeDriver implements AutoCloseable {
           reads.onHandedOut(node.status().applied());
           conf = node.confState();
           transport.updateMembers(conf);
+          applier.opened();
+          announceConfiguration(conf);
+          flushEvents();
           clock.start(runtime.monotonicMillis());
           ticker = loop.every(tickMillis, this::tick);
           drain();
@@ -436,6 +445,7 @@ public final class NodeDriver implements AutoCloseable {
         if (rd.confState() != null) {
           conf = rd.confState();
           transport.updateMembers(conf);
+          announceConfiguration(conf);
         }
         if ((rd.confState() != null || rd.softState() != null)
             && role != Role.LEADER
@@ -462,6 +472,7 @@ public final class NodeDriver implements AutoCloseable {
           if (keeper != null) keeper.onApplyQueued(rd.toApply());
           reads.onHandedOut(rd.toApply().get(rd.toApply().size() - 1).getIndex());
         }
+        flushEvents();
         if (!rd.readStates().isEmpty()) reads.onReadStates(rd.readStates());
       }
       if (!sendNow.isEmpty()) transport.send(sendNow);
@@ -472,11 +483,30 @@ public final class NodeDriver implements AutoCloseable {
     }
   }
 
+  /** The state machine hears of the configuration in force, in order with apply. */
+  private void announceConfiguration(ConfState c) {
+    List<Long> voters = List.copyOf(c.getVotersList());
+    List<Long> learners = List.copyOf(c.getLearnersList());
+    events.add(sm -> sm.configurationChanged(voters, learners));
+  }
+
+  private void flushEvents() {
+    for (java.util.function.Consumer<StateMachine> e : events) applier.event(e);
+    events.clear();
+  }
+
   private void onSoftState(Ready rd) {
     reads.failUnserved("leadership changed before the read was confirmed; retry it");
     Role was = role;
+    long wasLeader = leader;
     role = rd.softState().role();
     leader = rd.softState().lead();
+    if (leader != wasLeader || (role == Role.LEADER) != (was == Role.LEADER)) {
+      long t = rd.hardState() != null ? rd.hardState().getTerm() : node.term();
+      long lead = leader;
+      boolean leads = role == Role.LEADER;
+      events.add(sm -> sm.leaderChanged(t, lead, leads));
+    }
     if (role == Role.LEADER && was != Role.LEADER) {
       logger.info(
           "node {} became leader at term {}",

@@ -218,6 +218,33 @@ class NodeDriverTest {
     assertEquals("AFTER", new String(p.result(), StandardCharsets.UTF_8));
   }
 
+  /**
+   * SPI version 1 events reach the state machine on the apply thread in order with apply: opened
+   * and the configuration first, the leader change after the entries committed before it.
+   */
+  @Test
+  void theStateMachineHearsOfLeadersAndConfigurationInOrderWithApply() {
+    startCluster(1, 2, 3);
+    NodeDriver old = awaitLeader();
+    long target = old.id() == 1 ? 2 : 1;
+    await(old.propose(ByteString.copyFromUtf8("a")));
+    await(old.transferLeadership(target));
+    runUntil("node " + target + " leads", () -> drivers.get(target).role() == Role.LEADER);
+    await(drivers.get(target).propose(ByteString.copyFromUtf8("b")));
+    runUntil("b applied on " + old.id(), () -> machines.get(old.id()).applied.contains("b"));
+    List<String> j = machines.get(old.id()).journal;
+    assertEquals("opened 0", j.get(0), j.toString());
+    assertEquals("configuration voters [1, 2, 3] learners []", j.get(1), j.toString());
+    int led = j.indexOf("leader " + old.id() + " (this node) in term 1");
+    int a = j.indexOf("apply a");
+    int b = j.indexOf("apply b");
+    int followed = -1;
+    for (int i = 0; i < j.size(); i++) {
+      if (j.get(i).startsWith("leader " + target + " in term")) followed = i;
+    }
+    assertTrue(led > 1 && led < a && a < followed && followed < b, j.toString());
+  }
+
   @Test
   void aNewLeaderTakesOverWhenTheLeaderCrashes() {
     startCluster(1, 2, 3);

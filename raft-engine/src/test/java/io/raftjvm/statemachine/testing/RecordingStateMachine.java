@@ -18,6 +18,10 @@ import java.util.function.Function;
  */
 public final class RecordingStateMachine implements StateMachine {
   public final List<String> applied = new CopyOnWriteArrayList<>();
+
+  /** Commands applied ("apply X") and events, in the order the state machine saw them. */
+  public final List<String> journal = new CopyOnWriteArrayList<>();
+
   private final Function<CommittedEntry, byte[]> result;
   private final String failOn;
   private volatile long last;
@@ -44,6 +48,7 @@ public final class RecordingStateMachine implements StateMachine {
       String command = text(e);
       if (command.equals(failOn)) throw new IllegalStateException("told to fail at " + e.index());
       applied.add(command);
+      journal.add("apply " + command);
       last = e.index();
       out.add(result.apply(e));
     }
@@ -58,6 +63,21 @@ public final class RecordingStateMachine implements StateMachine {
   @Override
   public long lastApplied() {
     return last;
+  }
+
+  @Override
+  public void opened(long lastApplied) {
+    journal.add("opened " + lastApplied);
+  }
+
+  @Override
+  public void leaderChanged(long term, long leaderId, boolean leads) {
+    journal.add("leader " + leaderId + (leads ? " (this node)" : "") + " in term " + term);
+  }
+
+  @Override
+  public void configurationChanged(List<Long> voters, List<Long> learners) {
+    journal.add("configuration voters " + voters + " learners " + learners);
   }
 
   @Override
