@@ -192,9 +192,41 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     if (!run.isEmpty()) apply(run);
   }
 
+  /**
+   * Where point-in-time snapshots ({@link StateMachine#takeSnapshot}) are written, while applying
+   * goes on; created when first needed.
+   */
+  private java.util.function.Supplier<SerialExecutor> snapshotWriters;
+
+  private volatile SerialExecutor snapshotWriter;
+
+  /** Stops applying, then lets a snapshot being written finish. */
+  @Override
+  public void close() {
+    super.close();
+    SerialExecutor w = snapshotWriter;
+    if (w != null) w.shutdown();
+  }
+
+  /** Sets where point-in-time snapshots are written (a thread of their own by default). */
+  void writeSnapshotsOn(java.util.function.Supplier<SerialExecutor> writers) {
+    this.snapshotWriters = writers;
+  }
+
   private void snapshot(TakeSnapshot task) {
     if (lastIndex == 0 || lastTerm == 0) {
       task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, null));
+      return;
+    }
+    io.raftjvm.statemachine.StateSnapshot image;
+    try {
+      image = stateMachine.takeSnapshot();
+    } catch (RuntimeException e) {
+      task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, e));
+      return;
+    }
+    if (image != null) {
+      writeInBackground(task, image);
       return;
     }
     SnapshotStore.Writer w = null;
@@ -212,6 +244,46 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       if (w != null) w.abort();
       task.done().accept(new SnapshotTaken(null, lastIndex, lastTerm, e));
     }
+  }
+
+  /**
+   * A point-in-time image: the session table is copied now (it changes with the next apply), the
+   * image and the copy are written on the snapshot thread; applying goes on meanwhile.
+   */
+  private void writeInBackground(TakeSnapshot task, io.raftjvm.statemachine.StateSnapshot image) {
+    long index = lastIndex;
+    long term = lastTerm;
+    java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+    try {
+      java.io.DataOutputStream out = new java.io.DataOutputStream(table);
+      sessions.write(
+          out, !planted.contains(io.raftjvm.core.PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT));
+      out.flush();
+    } catch (IOException e) {
+      image.close();
+      task.done().accept(new SnapshotTaken(null, index, term, e));
+      return;
+    }
+    if (snapshotWriter == null) {
+      snapshotWriter =
+          snapshotWriters != null
+              ? snapshotWriters.get()
+              : SerialExecutor.newThread(name() + "-snapshot-out");
+    }
+    snapshotWriter.execute(
+        () -> {
+          SnapshotStore.Writer w = null;
+          try (image) {
+            w = task.store().begin(index, term);
+            table.writeTo(w.out());
+            image.writeTo(w.out());
+            w.out().flush();
+            task.done().accept(new SnapshotTaken(w, index, term, null));
+          } catch (IOException | RuntimeException e) {
+            if (w != null) w.abort();
+            task.done().accept(new SnapshotTaken(null, index, term, e));
+          }
+        });
   }
 
   private void answer(Query q) {

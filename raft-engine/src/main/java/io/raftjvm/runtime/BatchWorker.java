@@ -84,4 +84,8 @@ abstract class BatchWorker<T> implements AutoCloseable {
     closing = true;
     executor.shutdown();
   }
+
+  String name() {
+    return name;
+  }
 }

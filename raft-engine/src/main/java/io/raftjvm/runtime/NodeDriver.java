@@ -163,6 +163,7 @@ public final class NodeDriver implements AutoCloseable {
                     () ->
                         fail(
                             "state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
+    applier.writeSnapshotsOn(() -> runtime.worker("raft-" + id + "-snapshot-out"));
     this.keeper =
         snapshots == null
             ? null

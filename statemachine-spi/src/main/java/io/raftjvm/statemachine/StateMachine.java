@@ -42,6 +42,16 @@ public interface StateMachine extends AutoCloseable {
   /** Writes the state as of {@link #lastApplied()} to out. */
   void snapshot(OutputStream out) throws IOException;
 
+  /**
+   * Optional, for snapshots that do not stop applying: returns a point-in-time image of the state
+   * as of {@link #lastApplied()}, quickly (on the apply thread), which the server writes out on
+   * another thread while applying goes on. The default, null, makes the server call {@link
+   * #snapshot} on the apply thread instead, and applying waits until it returns.
+   */
+  default StateSnapshot takeSnapshot() {
+    return null;
+  }
+
   /** Replaces the whole state with one written by {@link #snapshot}. */
   void restore(InputStream in) throws IOException;
 

@@ -290,10 +290,18 @@ public final class StateMachineTestKit {
     }
   }
 
+  /** The snapshot as the server takes it: a point-in-time image when there is one. */
   private static byte[] snapshot(StateMachine sm) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      sm.snapshot(out);
+      io.raftjvm.statemachine.StateSnapshot image = sm.takeSnapshot();
+      if (image == null) {
+        sm.snapshot(out);
+      } else {
+        try (image) {
+          image.writeTo(out);
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("snapshot failed", e);
     }
