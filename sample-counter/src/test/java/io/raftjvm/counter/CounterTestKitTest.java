@@ -28,4 +28,11 @@ class CounterTestKitTest {
       kit.assertDeterministic(adds(seed), queries, seed);
     }
   }
+
+  @Test
+  void convergesInASimulatedCluster() {
+    for (long seed = 1; seed <= 3; seed++) {
+      kit.assertReplicasConvergeInACluster(adds(seed), List.of(CounterCommands.get()), seed);
+    }
+  }
 }

@@ -47,4 +47,12 @@ class KvStateMachineTest {
   void replicasNeverDiverge() {
     for (long seed = 1; seed <= 5; seed++) kit.assertDeterministic(commands(seed), queries(), seed);
   }
+
+  /** Three simulated servers with lost messages, crashes, restarts and snapshot installs. */
+  @Test
+  void replicasConvergeInASimulatedCluster() {
+    for (long seed = 1; seed <= 3; seed++) {
+      kit.assertReplicasConvergeInACluster(commands(seed), queries(), seed);
+    }
+  }
 }

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
  *       server passes them) and get the results;
  *   <li>{@link #assertSnapshotRoundTrip}: a snapshot restored into a fresh instance gives the same
  *       state: the same snapshot bytes, {@code lastApplied} and query answers;
+ *   <li>{@link #assertReplicasConvergeInACluster}: the state machine on three simulated servers
+ *       with faults ends the same on all of them;
  *   <li>{@link #assertDeterministic}: replicas that apply the same log, in differently sized
  *       batches, with snapshots taken and restored along the way, return the same results, write
  *       byte-identical snapshots and answer queries alike. Clocks, random numbers, hash orders of
@@ -195,6 +197,18 @@ public final class StateMachineTestKit {
                 + "): state left out of the snapshot?");
       }
     }
+  }
+
+  /**
+   * Runs the state machine inside a simulated three-server Raft cluster (the server's own runtime
+   * on a seeded scheduler with virtual time): commands go through the leader one by one while
+   * messages are lost, servers are cut off for a while, crash and restart from their snapshots and
+   * logs, and servers that fell behind receive snapshots. At the end every replica must write the
+   * same snapshot and answer every query alike. The same seed gives the same run; failures name it.
+   */
+  public void assertReplicasConvergeInACluster(
+      List<byte[]> commands, List<byte[]> queries, long seed) {
+    new ClusterRun(this::newInstance, seed).run(commands, queries);
   }
 
   /** One replica going through the log in batches of its own sizes. */

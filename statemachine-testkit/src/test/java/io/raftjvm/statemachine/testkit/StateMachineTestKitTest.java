@@ -174,4 +174,77 @@ class StateMachineTestKitTest {
             AssertionError.class, () -> kit.assertDeterministic(commands(500, 1), queries(), 1));
     assertTrue(e.getMessage().contains("returned different results"), e.getMessage());
   }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2})
+  void aCorrectStateMachineConvergesInASimulatedCluster(long seed) {
+    StateMachineTestKit.of(KvStateMachine::new)
+        .assertReplicasConvergeInACluster(commands(300, seed), queries(), seed);
+  }
+
+  /** The runs do go through crashes, cut-offs and snapshot installs (over a few seeds). */
+  @Test
+  void theClusterRunsHaveFaults() {
+    int crashes = 0;
+    int cutOffs = 0;
+    int snapshots = 0;
+    for (long seed = 1; seed <= 4; seed++) {
+      ClusterRun.Summary s =
+          new ClusterRun(KvStateMachine::new, seed).run(commands(300, seed), queries());
+      crashes += s.crashes();
+      cutOffs += s.cutOffs();
+      snapshots += s.snapshotsSent();
+    }
+    assertTrue(
+        crashes > 0 && cutOffs > 0 && snapshots > 0, crashes + " " + cutOffs + " " + snapshots);
+  }
+
+  /** Each server's HashMap of identity-hashed keys snapshots in its own order. */
+  @Test
+  void identityHashOrderIsCaughtInTheCluster() {
+    StateMachineTestKit kit =
+        StateMachineTestKit.of(
+            () -> {
+              KvStateMachine sm =
+                  new KvStateMachine() {
+                    @Override
+                    Object key(String k) {
+                      return new Object() {
+                        @Override
+                        public String toString() {
+                          return k;
+                        }
+                      };
+                    }
+                  };
+              sm.map = new HashMap<>();
+              return sm;
+            });
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () -> kit.assertReplicasConvergeInACluster(commands(200, 4), queries(), 4));
+    assertTrue(e.getMessage().contains("writes a different snapshot"), e.getMessage());
+  }
+
+  /** The wall clock written into the state: each server stores its own time. */
+  @Test
+  void theWallClockInTheStateIsCaughtInTheCluster() {
+    StateMachineTestKit kit =
+        StateMachineTestKit.of(
+            () ->
+                new KvStateMachine() {
+                  @Override
+                  public List<byte[]> apply(List<io.raftjvm.statemachine.CommittedEntry> entries) {
+                    List<byte[]> out = super.apply(entries);
+                    map.put("clock", Long.toString(System.nanoTime()));
+                    return out;
+                  }
+                });
+    AssertionError e =
+        assertThrows(
+            AssertionError.class,
+            () -> kit.assertReplicasConvergeInACluster(commands(100, 5), queries(), 5));
+    assertTrue(e.getMessage().contains("cluster run, seed 5"), e.getMessage());
+  }
 }
