@@ -155,12 +155,8 @@ public final class RaftClientCli implements Callable<Integer> {
     }
   }
 
-  /** {@code propose}. */
-  @Command(
-      name = "propose",
-      mixinStandardHelpOptions = true,
-      description = "Sends a command; prints its result once it is committed and applied.")
-  static final class Propose implements Callable<Integer> {
+  /** What propose and query share: the input, and the call. */
+  abstract static class Send implements Callable<Integer> {
     @ParentCommand RaftClientCli parent;
 
     @ArgGroup(multiplicity = "1")
@@ -168,9 +164,23 @@ public final class RaftClientCli implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    abstract boolean propose();
+
     @Override
     public Integer call() throws InterruptedException {
-      return parent.run(spec, true, input.bytes(spec));
+      return parent.run(spec, propose(), input.bytes(spec));
+    }
+  }
+
+  /** {@code propose}. */
+  @Command(
+      name = "propose",
+      mixinStandardHelpOptions = true,
+      description = "Sends a command; prints its result once it is committed and applied.")
+  static final class Propose extends Send {
+    @Override
+    boolean propose() {
+      return true;
     }
   }
 
@@ -179,17 +189,10 @@ public final class RaftClientCli implements Callable<Integer> {
       name = "query",
       mixinStandardHelpOptions = true,
       description = "Sends a read-only query (linearizable); prints the answer.")
-  static final class Query implements Callable<Integer> {
-    @ParentCommand RaftClientCli parent;
-
-    @ArgGroup(multiplicity = "1")
-    Input input;
-
-    @Spec CommandSpec spec;
-
+  static final class Query extends Send {
     @Override
-    public Integer call() throws InterruptedException {
-      return parent.run(spec, false, input.bytes(spec));
+    boolean propose() {
+      return false;
     }
   }
 

@@ -62,24 +62,7 @@ class StateMachineTestKitTest {
    */
   @Test
   void iteratingAHashMapOfIdentityHashedObjectsIsCaught() {
-    StateMachineTestKit kit =
-        StateMachineTestKit.of(
-            () -> {
-              KvStateMachine sm =
-                  new KvStateMachine() {
-                    @Override
-                    Object key(String k) {
-                      return new Object() {
-                        @Override
-                        public String toString() {
-                          return k;
-                        }
-                      };
-                    }
-                  };
-              sm.map = new HashMap<>();
-              return sm;
-            });
+    StateMachineTestKit kit = StateMachineTestKit.of(StateMachineTestKitTest::identityKeyed);
     AssertionError e =
         assertThrows(
             AssertionError.class, () -> kit.assertDeterministic(commands(500, 7), queries(), 7));
@@ -202,24 +185,7 @@ class StateMachineTestKitTest {
   /** Each server's HashMap of identity-hashed keys snapshots in its own order. */
   @Test
   void identityHashOrderIsCaughtInTheCluster() {
-    StateMachineTestKit kit =
-        StateMachineTestKit.of(
-            () -> {
-              KvStateMachine sm =
-                  new KvStateMachine() {
-                    @Override
-                    Object key(String k) {
-                      return new Object() {
-                        @Override
-                        public String toString() {
-                          return k;
-                        }
-                      };
-                    }
-                  };
-              sm.map = new HashMap<>();
-              return sm;
-            });
+    StateMachineTestKit kit = StateMachineTestKit.of(StateMachineTestKitTest::identityKeyed);
     AssertionError e =
         assertThrows(
             AssertionError.class,
@@ -246,5 +212,25 @@ class StateMachineTestKitTest {
             AssertionError.class,
             () -> kit.assertReplicasConvergeInACluster(commands(100, 5), queries(), 5));
     assertTrue(e.getMessage().contains("cluster run, seed 5"), e.getMessage());
+  }
+
+  /**
+   * The planted mistake: keys with identity hash codes in a HashMap (each replica its own order).
+   */
+  private static KvStateMachine identityKeyed() {
+    KvStateMachine sm =
+        new KvStateMachine() {
+          @Override
+          Object key(String k) {
+            return new Object() {
+              @Override
+              public String toString() {
+                return k;
+              }
+            };
+          }
+        };
+    sm.map = new HashMap<>();
+    return sm;
   }
 }
