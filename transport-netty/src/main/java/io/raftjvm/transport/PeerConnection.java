@@ -42,6 +42,10 @@ final class PeerConnection {
   private ScheduledFuture<?> pendingRetry;
   private long connectedAtNanos;
   private boolean downLogged;
+
+  /** Connection attempts that failed since the last success (for the summary); loop only. */
+  private long failedConnects;
+
   private boolean closed;
   private boolean inSend; // between beginSend() and endSend()
   private boolean reported; // unreachable already reported during the current send
@@ -90,6 +94,7 @@ final class PeerConnection {
       return;
     }
     if (!f.isSuccess()) {
+      failedConnects++;
       if (!downLogged) {
         downLogged = true;
         LOG.info("peer {} at {} unreachable ({}), retrying", peerId, address, f.cause().toString());
@@ -104,7 +109,17 @@ final class PeerConnection {
     channel = ch;
     connectedAtNanos = System.nanoTime();
     downLogged = false;
-    LOG.info("connected to peer {} at {}", peerId, address);
+    if (failedConnects > 0) {
+      LOG.info(
+          "connected to peer {} at {} after {} failed attempt{}",
+          peerId,
+          address,
+          failedConnects,
+          failedConnects == 1 ? "" : "s");
+    } else {
+      LOG.info("connected to peer {} at {}", peerId, address);
+    }
+    failedConnects = 0;
     ch.closeFuture().addListener(cf -> onClosed(ch));
   }
 

@@ -57,7 +57,20 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     this(clusterId, selfId, (LongPredicate) knownPeers::contains, sink);
   }
 
+  /** Refusals that repeat (a server knocking while it waits to be added) are logged sparingly. */
+  private final RepeatedWarnings refusals;
+
   PeerInboundHandler(String clusterId, long selfId, LongPredicate knownPeers, MessageSink sink) {
+    this(clusterId, selfId, knownPeers, sink, new RepeatedWarnings(System::nanoTime));
+  }
+
+  PeerInboundHandler(
+      String clusterId,
+      long selfId,
+      LongPredicate knownPeers,
+      MessageSink sink,
+      RepeatedWarnings refusals) {
+    this.refusals = refusals;
     this.clusterId = clusterId;
     this.selfId = selfId;
     this.knownPeers = knownPeers; // asked live: the server admits members as they join
@@ -82,24 +95,39 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
 
   private void onHello(ChannelHandlerContext ctx, PeerFrame frame) {
     if (!frame.hasHello()) {
-      refuse(ctx, "first frame is not a hello");
+      refuse(ctx, String.valueOf(ctx.channel().remoteAddress()), "first frame is not a hello");
       return;
     }
     PeerHello hello = frame.getHello();
+    String who = "node " + hello.getFrom();
     if (!clusterId.equals(hello.getClusterId())) {
-      refuse(ctx, "cluster id " + quote(hello.getClusterId()) + " != " + quote(clusterId));
+      refuse(ctx, who, "cluster id " + quote(hello.getClusterId()) + " != " + quote(clusterId));
     } else if (!knownPeers.test(hello.getFrom())) {
-      refuse(ctx, "unknown node id " + hello.getFrom());
+      refuse(
+          ctx,
+          who,
+          "unknown node id "
+              + hello.getFrom()
+              + " (not a member here; add it with raft-admin.sh add-learner)");
     } else if (hello.getTo() != selfId) {
-      refuse(ctx, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
+      refuse(ctx, who, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
     } else {
       state = State.OPEN;
       peerId = hello.getFrom();
       FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
       if (decoder != null) decoder.raiseLimit(); // before the frames after the hello are decoded
       if (!hello.getFromAddress().isEmpty()) sink.peerAddress(peerId, hello.getFromAddress());
-      LOG.info(
-          "accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
+      String summary =
+          refusals.resolved(
+              who,
+              "accepted peer connection from node "
+                  + peerId
+                  + " at "
+                  + ctx.channel().remoteAddress());
+      if (summary != null) LOG.info(summary);
+      else
+        LOG.info(
+            "accepted peer connection from node {} at {}", peerId, ctx.channel().remoteAddress());
     }
   }
 
@@ -168,9 +196,12 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     return "'" + t.replaceAll("\\p{Cntrl}", "?") + "'";
   }
 
-  private void refuse(ChannelHandlerContext ctx, String reason) {
+  private void refuse(ChannelHandlerContext ctx, String who, String reason) {
     state = State.CLOSED;
-    LOG.warn("refused peer connection from {}: {}", ctx.channel().remoteAddress(), reason);
+    String line = "refused peer connection from " + ctx.channel().remoteAddress() + ": " + reason;
+    String now = refusals.occurred(who, line);
+    if (now != null) LOG.warn(now);
+    else LOG.debug(line);
     ctx.close();
   }
 }

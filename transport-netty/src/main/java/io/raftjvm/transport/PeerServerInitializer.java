@@ -27,6 +27,9 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
   /** Shared by every connection of the port. */
   private final FrameBudget budget;
 
+  /** Shared by every connection of the port: repeated refusals of one peer are logged sparingly. */
+  private final RepeatedWarnings refusals = new RepeatedWarnings(System::nanoTime);
+
   PeerServerInitializer(
       String clusterId,
       long selfId,
@@ -47,7 +50,8 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
     PeerCodec.addTo(
         ch.pipeline(),
         new FrameDecoder(PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO, maxFrameBytes, budget));
-    ch.pipeline().addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink));
+    ch.pipeline()
+        .addLast("peer", new PeerInboundHandler(clusterId, selfId, knownPeers, sink, refusals));
     ch.pipeline().addLast("onError", ON_ERROR);
   }
 }

@@ -78,7 +78,41 @@ class PeerInboundHandlerTest {
   void unknownNodeIsRefused() {
     EmbeddedChannel ch = channel();
     ch.writeInbound(Frames.hello(CLUSTER, 7, SELF));
-    assertRefused(ch, "unknown node id 7");
+    assertRefused(
+        ch, "unknown node id 7 (not a member here; add it with raft-admin.sh add-learner)");
+  }
+
+  /**
+   * A server waiting to be added knocks on every reconnect: the refusal is logged once, the repeats
+   * at a slowing rate, and the acceptance says how many came before it.
+   */
+  @Test
+  void repeatedRefusalsOfOneServerAreLoggedOnceAndSummarizedWhenItIsAccepted() {
+    long[] now = {0};
+    RepeatedWarnings refusals = new RepeatedWarnings(() -> now[0]);
+    Set<Long> members = new java.util.HashSet<>(Set.of(1L, 3L));
+    for (int i = 0; i < 5; i++) {
+      EmbeddedChannel ch =
+          new EmbeddedChannel(
+              new PeerInboundHandler(CLUSTER, SELF, members::contains, sink, refusals));
+      ch.writeInbound(Frames.hello(CLUSTER, 4, SELF));
+      assertFalse(ch.isOpen());
+      now[0] += 1_000_000_000L; // a reconnect every second
+    }
+    assertEquals(1, log.lines(Level.WARN).size(), log.lines(Level.WARN).toString());
+    members.add(4L); // an operator added it
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new PeerInboundHandler(CLUSTER, SELF, members::contains, sink, refusals));
+    ch.writeInbound(Frames.hello(CLUSTER, 4, SELF));
+    assertTrue(ch.isOpen());
+    assertTrue(
+        log.lines(Level.INFO).stream()
+            .anyMatch(
+                l ->
+                    l.contains("accepted peer connection from node 4")
+                        && l.endsWith("after 5 refused attempts")),
+        log.lines(Level.INFO).toString());
   }
 
   @Test
