@@ -27,17 +27,19 @@ import java.util.function.Supplier;
  *
  * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error; 3
  * outcome unknown (a membership change was sent but its answer never came: it may or may not have
- * taken effect; check with status before retrying).
+ * taken effect; check with status before retrying); 4 status found the cluster degraded (no leader,
+ * no quorum or members unreachable).
  */
 public final class RaftAdmin {
   static final int OK = 0;
   static final int FAILED = 1;
   static final int USAGE = 2;
   static final int OUTCOME_UNKNOWN = 3;
+  static final int DEGRADED = 4;
 
   static final String USAGE_TEXT =
       """
-      Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] COMMAND
+      Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] [--json] COMMAND
       Administers a Raft cluster through its servers' client ports.
 
       Commands:
@@ -55,10 +57,13 @@ public final class RaftAdmin {
         --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers
         --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m
                                    (default 30s)
+        --json                     status only: one JSON document (health, leader, members)
         -h, --help                 prints this help
 
-      Exit codes: 0 done; 1 failed (nothing changed); 2 usage error; 3 outcome unknown: the
-      membership change may or may not have taken effect (check with status).\
+      Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
+      answered); 2 usage error; 3 outcome unknown: the membership change may or may not have
+      taken effect (check with status); 4 status: degraded (no leader, no quorum, or members
+      unreachable).\
       """;
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -88,7 +93,8 @@ public final class RaftAdmin {
       Duration timeout,
       long id,
       String peerAddress,
-      String clientAddress) {
+      String clientAddress,
+      boolean json) {
     /** "promote 4": names the operation in messages. */
     String describe() {
       return action.name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + id;
@@ -142,11 +148,12 @@ public final class RaftAdmin {
   static Command parse(String... args) throws UsageException {
     for (String a : args) {
       if (a.equals("-h") || a.equals("--help")) {
-        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null);
+        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, false);
       }
     }
     String cluster = null;
     String timeout = null;
+    boolean json = false;
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -165,6 +172,8 @@ public final class RaftAdmin {
         } else {
           timeout = once(name, timeout, value);
         }
+      } else if (a.equals("--json")) {
+        json = true;
       } else if (a.startsWith("-") && a.length() > 1 && !a.matches("-\\d+")) {
         throw new UsageException("unknown option '" + a + "'");
       } else {
@@ -186,7 +195,8 @@ public final class RaftAdmin {
     switch (action) {
       case STATUS, SNAPSHOT:
         arity(cmd, rest, 0, 0, "");
-        return new Command(action, servers, t, 0, null, null);
+        if (json && action != Action.STATUS) throw new UsageException("--json is for status only");
+        return new Command(action, servers, t, 0, null, null, json);
       case ADD_LEARNER:
         arity(cmd, rest, 2, 3, "ID and PEER_ADDR");
         return new Command(
@@ -195,10 +205,11 @@ public final class RaftAdmin {
             t,
             id(rest.get(0)),
             address(rest.get(1)),
-            rest.size() > 2 ? address(rest.get(2)) : "");
+            rest.size() > 2 ? address(rest.get(2)) : "",
+            false);
       default:
         arity(cmd, rest, 1, 1, "ID");
-        return new Command(action, servers, t, id(rest.get(0)), null, null);
+        return new Command(action, servers, t, id(rest.get(0)), null, null, false);
     }
   }
 
@@ -295,18 +306,21 @@ public final class RaftAdmin {
     try (StatusProbes statuses = new StatusProbes(c.timeout())) {
       probes = statuses.round(c.servers());
     }
+    ClusterHealth health = ClusterHealth.of(probes);
+    if (c.json()) {
+      out.println(health.json(probes));
+      return health.exitCode();
+    }
     StatusTable.format(probes).forEach(out::println);
-    boolean any = false;
     for (Probe p : probes) {
       if (p.status() == null) {
         err.println("raft-admin: " + p.address() + " did not answer: " + p.error());
       }
-      any |= p.status() != null;
     }
-    if (!any) {
-      err.println("raft-admin: no server answered");
+    if (!health.problems().isEmpty()) {
+      err.println("raft-admin: " + health.level() + ": " + String.join("; ", health.problems()));
     }
-    return any ? OK : FAILED;
+    return health.exitCode();
   }
 
   /** add-learner, promote or remove: retried while REFUSED until the timeout. */

@@ -88,6 +88,7 @@ class RaftAdminArgsTest {
       --cluster h:1 --timeout 5x status          | bad --timeout '5x': expected a duration such as 500ms, 10s, 2m or 1h
       --cluster h:1 --timeout 10 status          | bad --timeout '10': expected a duration such as 500ms, 10s, 2m or 1h
       --cluster h:1 --timeout 0s status          | --timeout must be positive and at most 24h, got '0s'
+      --cluster h:1 --json snapshot              | --json is for status only
       --cluster h:1 --timeout 25h status         | --timeout must be positive and at most 24h, got '25h'
       --cluster h:1 status 4                     | status: unexpected argument '4'
       --cluster h:1 promote                      | promote: missing arguments (needs ID)
