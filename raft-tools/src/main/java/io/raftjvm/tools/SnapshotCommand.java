@@ -18,6 +18,9 @@ import java.util.concurrent.TimeoutException;
  * log.
  */
 final class SnapshotCommand {
+  /** Connection attempts to one server before it counts as down. */
+  static final int SERVER_DOWN_ATTEMPTS = 3;
+
   private SnapshotCommand() {}
 
   static int run(List<String> servers, Duration timeout, PrintStream out, PrintStream err)
@@ -27,9 +30,14 @@ final class SnapshotCommand {
     int failed = 0;
     try {
       for (String s : servers) {
+        // A server that is down is reported at once (a few refused connections), not after the
+        // whole timeout: each request goes to that one server only.
         RaftClient c =
             RaftClient.create(
-                RaftClientOptions.builder(List.of(s)).requestTimeout(timeout).build());
+                RaftClientOptions.builder(List.of(s))
+                    .requestTimeout(timeout)
+                    .maxRetries(SERVER_DOWN_ATTEMPTS)
+                    .build());
         clients.put(s, c);
         asked.put(s, c.snapshot());
       }
