@@ -2,11 +2,8 @@ package io.raftjvm.runtime;
 
 import com.google.protobuf.ByteString;
 import io.raftjvm.core.ConfChangeRejectedException;
-import io.raftjvm.core.ConfChanges;
-import io.raftjvm.core.EntryId;
 import io.raftjvm.core.LogStore;
 import io.raftjvm.core.NotLeaderException;
-import io.raftjvm.core.ProposalDroppedException;
 import io.raftjvm.core.RaftLogger;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
@@ -15,15 +12,11 @@ import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.Message;
-import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.SnapshotMetadata;
 import io.raftjvm.statemachine.StateMachine;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Runs one {@link RaftNode} on one loop thread (a Netty EventLoop in the server): every call into
@@ -36,71 +29,69 @@ import java.util.function.Supplier;
  * (its thread); when the writer reports a Ready durable, the loop sends the messages that waited
  * for it (vote and append responses). Nothing here blocks the loop.
  *
+ * <p>Requests from other threads enter through {@link LoopRequests}; Readies are carried out by
+ * {@link ReadyCarrier}; this class holds the node's loop-side state, its ticks and its lifecycle.
+ *
  * <p>Failure is fail-stop: an invariant violation in the core, a log write that fails or a state
  * machine that throws stops the node (no more ticks, messages or proposals); waiting proposals
  * fail.
  */
 public final class NodeDriver implements AutoCloseable {
-  private final RaftNode node;
-  private final NodeRuntime runtime;
-  private final NodeLoop loop;
-  private final long tickMillis;
-  private final RaftLogger logger;
-  private final long id;
-  private final LogWriter writer;
-  private final ApplyWorker applier;
+  final RaftNode node;
+  final NodeRuntime runtime;
+  final NodeLoop loop;
+  final long tickMillis;
+  final RaftLogger logger;
+  final long id;
+  final LogWriter writer;
+  final ApplyWorker applier;
 
-  private final SnapshotKeeper keeper;
+  final SnapshotKeeper keeper;
 
   /** Linearizable reads. Loop only. */
-  private final Reads reads;
+  final Reads reads;
 
   /** Added to on the loop, completed on the apply thread. */
-  private final ProposalRegistry proposals = new ProposalRegistry();
+  final ProposalRegistry proposals = new ProposalRegistry();
 
-  /**
-   * Readies handed to the writer whose after-persist messages wait for it, oldest first. Loop only.
-   */
-  private final ArrayDeque<Ready> unpersisted = new ArrayDeque<>();
+  /** Takes requests from other threads onto the loop. */
+  final LoopRequests requests = new LoopRequests(this);
 
-  private Transport transport;
-  private NodeLoop.Timer ticker;
+  /** Carries out the core's Readies. */
+  final ReadyCarrier carrier = new ReadyCarrier(this);
 
-  /**
-   * State machine events of the Ready being carried out, queued after its committed entries (they
-   * were committed before the change). Loop only.
-   */
-  private final List<java.util.function.Consumer<StateMachine>> events = new ArrayList<>();
+  Transport transport;
+  NodeLoop.Timer ticker;
 
   /** A drain is queued on the loop. Loop only. */
-  private boolean drainScheduled;
+  boolean drainScheduled;
 
   /** The ticks the core is owed by the monotonic clock. Loop only. */
-  private final TickClock clock;
+  final TickClock clock;
 
   /** Whether the log writer has stalled past an election timeout. Loop only. */
-  private final DiskStallWatch disk;
+  final DiskStallWatch disk;
 
   /** The planted bug TICKS_FOLLOW_THE_TIMER (simulation only). */
-  private final boolean timerTicks;
+  final boolean timerTicks;
 
   // Published for other threads.
-  private volatile Role role = Role.FOLLOWER;
-  private volatile long term;
-  private volatile long leader;
-  private volatile long commit;
-  private volatile long applied;
-  private volatile ConfState conf;
-  private volatile Throwable failure;
-  private volatile boolean stopped;
+  volatile Role role = Role.FOLLOWER;
+  volatile long term;
+  volatile long leader;
+  volatile long commit;
+  volatile long applied;
+  volatile ConfState conf;
+  volatile Throwable failure;
+  volatile boolean stopped;
 
   /**
    * Sees each Ready on the loop before it is carried out (simulation invariants). Set before start.
    */
-  private java.util.function.Consumer<Ready> readyObserver = rd -> {};
+  java.util.function.Consumer<Ready> readyObserver = rd -> {};
 
   /** Told, on the loop, why the node stopped on a failure (not on close). Set before start. */
-  private volatile java.util.function.Consumer<String> onFailure = reason -> {};
+  volatile java.util.function.Consumer<String> onFailure = reason -> {};
 
   /** A node without snapshots (tests, tools): its log is never compacted. */
   public NodeDriver(
@@ -143,7 +134,7 @@ public final class NodeDriver implements AutoCloseable {
             store,
             "raft-" + id + "-log",
             runtime.worker("raft-" + id + "-log"),
-            n -> loop.execute(() -> onDurable(n)),
+            n -> loop.execute(() -> carrier.onDurable(n)),
             t -> loop.execute(() -> fail("log write failed", t)));
     // The state machine holds the state as of the latest snapshot, unless it keeps its own state
     // beyond it: then the first snapshot waits until an entry is applied (its term is unknown).
@@ -157,7 +148,7 @@ public final class NodeDriver implements AutoCloseable {
             atBase ? base.getIndex() : 0,
             atBase ? base.getTerm() : 0,
             policy.sessionTimeoutMs(),
-            this::appliedOnApplyThread,
+            a -> carrier.appliedOnApplyThread(a),
             t ->
                 loop.execute(
                     () ->
@@ -203,11 +194,11 @@ public final class NodeDriver implements AutoCloseable {
           conf = node.confState();
           transport.updateMembers(conf);
           applier.opened();
-          announceConfiguration(conf);
-          flushEvents();
+          carrier.announceConfiguration(conf);
+          carrier.flushEvents();
           clock.start(runtime.monotonicMillis());
           ticker = loop.every(tickMillis, this::tick);
-          drain();
+          carrier.drain();
         });
   }
 
@@ -215,28 +206,12 @@ public final class NodeDriver implements AutoCloseable {
 
   /** Steps messages from peers (one read burst) and drains once. */
   public void deliver(List<Message> messages) {
-    if (loop.inLoop()) {
-      if (stopped) return;
-      try {
-        catchUpTicks();
-        for (Message m : messages) node.step(m);
-      } catch (RuntimeException e) {
-        fail("invariant violated while stepping messages", e);
-        return;
-      }
-      scheduleDrain();
-    } else {
-      loop.execute(() -> deliver(messages));
-    }
+    requests.deliver(messages);
   }
 
   /** Transport feedback: messages to peer are being dropped. */
   public void reportUnreachable(long peer) {
-    if (loop.inLoop()) {
-      if (!stopped) node.reportUnreachable(peer);
-    } else {
-      loop.execute(() -> reportUnreachable(peer));
-    }
+    requests.reportUnreachable(peer);
   }
 
   /**
@@ -245,7 +220,7 @@ public final class NodeDriver implements AutoCloseable {
    * ProposalFailedException}.
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
-    return appendOnLoop(() -> node.propose(command), "proposing");
+    return requests.append(() -> node.propose(command), "proposing");
   }
 
   /**
@@ -253,7 +228,8 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Long> registerSession() {
     ByteString entry = SessionCodec.register(runtime.currentTimeMillis());
-    return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
+    return requests
+        .append(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
         .thenApply(Proposal::index);
   }
 
@@ -265,7 +241,7 @@ public final class NodeDriver implements AutoCloseable {
       long session, long sequence, long firstUnacked, ByteString command) {
     ByteString entry =
         SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
-    return appendOnLoop(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
+    return requests.append(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
   }
 
   /**
@@ -276,47 +252,15 @@ public final class NodeDriver implements AutoCloseable {
    * way).
    */
   public CompletableFuture<Long> changeMembership(ConfChange change) {
-    return appendOnLoop(() -> node.proposeConfChange(change), "changing membership")
+    return requests
+        .append(() -> node.proposeConfChange(change), "changing membership")
         .thenApply(Proposal::index);
-  }
-
-  /**
-   * Appends an entry on the loop and registers for its application; refusals complete the future.
-   */
-  private CompletableFuture<Proposal> appendOnLoop(Supplier<EntryId> append, String what) {
-    CompletableFuture<Proposal> f = new CompletableFuture<>();
-    onRunningLoop(
-        f,
-        () -> {
-          if (disk.stalled() && role == Role.LEADER) {
-            f.completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE,
-                    "node " + id + " cannot write its log; it is handing leadership over"));
-            return;
-          }
-          try {
-            EntryId at = append.get();
-            proposals.add(at, f);
-            scheduleDrain();
-          } catch (NotLeaderException | ConfChangeRejectedException e) {
-            f.completeExceptionally(e);
-          } catch (ProposalDroppedException e) {
-            f.completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-            fail("invariant violated while " + what, e);
-          }
-        });
-    return f;
   }
 
   /** A consistent picture of the node, taken on its loop. */
   public CompletableFuture<RaftNode.Status> status() {
     CompletableFuture<RaftNode.Status> f = new CompletableFuture<>();
-    onRunningLoop(f, () -> f.complete(node.status()));
+    requests.onRunningLoop(f, () -> f.complete(node.status()));
     return f;
   }
 
@@ -328,21 +272,7 @@ public final class NodeDriver implements AutoCloseable {
    * ProposalFailedException (LEADERSHIP_LOST: retry) when leadership changed first.
    */
   public CompletableFuture<byte[]> read(byte[] query) {
-    CompletableFuture<byte[]> f = new CompletableFuture<>();
-    onRunningLoop(
-        f,
-        () -> {
-          try {
-            reads.ask(node, query, f);
-            scheduleDrain();
-          } catch (NotLeaderException e) {
-            f.completeExceptionally(e);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-            fail("invariant violated while reading", e);
-          }
-        });
-    return f;
+    return requests.read(query);
   }
 
   /**
@@ -351,51 +281,18 @@ public final class NodeDriver implements AutoCloseable {
    * IllegalArgumentException for a target that is not a voter.
    */
   public CompletableFuture<Void> transferLeadership(long target) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    onRunningLoop(
-        f,
-        () -> {
-          try {
-            node.transferLeadership(target);
-            scheduleDrain();
-            f.complete(null);
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-          }
-        });
-    return f;
-  }
-
-  /** Runs action on the loop, or fails f as UNAVAILABLE (nothing taken) if the node has stopped. */
-  private void onRunningLoop(CompletableFuture<?> f, Runnable action) {
-    loop.execute(
-        () -> {
-          if (stopped) {
-            f.completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE, "node " + id + " is stopped"));
-            return;
-          }
-          try {
-            catchUpTicks();
-          } catch (RuntimeException e) {
-            f.completeExceptionally(e);
-            fail("invariant violated on tick", e);
-            return;
-          }
-          action.run();
-        });
+    return requests.transferLeadership(target);
   }
 
   /** Gives the core every tick the monotonic clock says is due (see {@link TickClock}). */
-  private void catchUpTicks() {
+  void catchUpTicks() {
     if (timerTicks) return; // the planted bug: only the timer's firings tick
     for (long n = clock.owed(runtime.monotonicMillis()); n > 0; n--) node.tick();
   }
 
   // ------------------------------------------------------------------ loop
 
-  private void tick() {
+  void tick() {
     if (stopped) return;
     try {
       if (timerTicks) node.tick();
@@ -405,14 +302,14 @@ public final class NodeDriver implements AutoCloseable {
       fail("invariant violated on tick", e);
       return;
     }
-    drain();
+    carrier.drain();
   }
 
   /**
    * A leader whose log writer stalled past an election timeout hands leadership over ({@link
    * DiskStallWatch}).
    */
-  private void checkDisk() {
+  void checkDisk() {
     long now = runtime.monotonicMillis();
     if (disk.check(now)) {
       logger.warn(
@@ -426,170 +323,11 @@ public final class NodeDriver implements AutoCloseable {
     }
   }
 
-  private void scheduleDrain() {
+  void scheduleDrain() {
     if (!drainScheduled) {
       drainScheduled = true;
-      loop.execute(this::drain);
+      loop.execute(carrier::drain);
     }
-  }
-
-  private void drain() {
-    drainScheduled = false;
-    if (stopped || transport == null) return;
-    try {
-      List<Message> sendNow = new ArrayList<>();
-      while (node.hasReady()) {
-        Ready rd = node.ready();
-        readyObserver.accept(rd);
-        if (rd.snapshot() != null) installSnapshot(rd.snapshot().getMetadata());
-        if (rd.softState() != null) onSoftState(rd);
-        if (rd.confState() != null) {
-          conf = rd.confState();
-          transport.updateMembers(conf);
-          announceConfiguration(conf);
-        }
-        if ((rd.confState() != null || rd.softState() != null)
-            && role != Role.LEADER
-            && !ConfChanges.isMember(conf, id)
-            && proposals.size() > 0) {
-          // Removed: nothing beyond the commit index reaches this log any more, so proposals
-          // there would only time out. Those at or below it are still applied here.
-          proposals.failAbove(
-              node.commitIndex(),
-              ProposalFailedException.Kind.LEADERSHIP_LOST,
-              "node "
-                  + id
-                  + " left the cluster before the command committed here; it may still commit");
-        }
-        for (Message m : rd.sendNow()) {
-          if (m.getType() == MessageType.MSG_SNAPSHOT) sendSnapshot(m);
-          else sendNow.add(m);
-        }
-        if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
-        writer.submit(rd);
-        disk.submitted(rd.number(), runtime.monotonicMillis());
-        if (!rd.toApply().isEmpty()) {
-          applier.submit(rd.toApply());
-          if (keeper != null) keeper.onApplyQueued(rd.toApply());
-          reads.onHandedOut(rd.toApply().get(rd.toApply().size() - 1).getIndex());
-        }
-        flushEvents();
-        if (!rd.readStates().isEmpty()) reads.onReadStates(rd.readStates());
-      }
-      if (!sendNow.isEmpty()) transport.send(sendNow);
-      term = node.term();
-      commit = node.commitIndex();
-    } catch (RuntimeException e) {
-      fail("invariant violated while draining", e);
-    }
-  }
-
-  /** The state machine hears of the configuration in force, in order with apply. */
-  private void announceConfiguration(ConfState c) {
-    List<Long> voters = List.copyOf(c.getVotersList());
-    List<Long> learners = List.copyOf(c.getLearnersList());
-    events.add(sm -> sm.configurationChanged(voters, learners));
-  }
-
-  private void flushEvents() {
-    for (java.util.function.Consumer<StateMachine> e : events) applier.event(e);
-    events.clear();
-  }
-
-  private void onSoftState(Ready rd) {
-    reads.failUnserved("leadership changed before the read was confirmed; retry it");
-    Role was = role;
-    long wasLeader = leader;
-    role = rd.softState().role();
-    leader = rd.softState().lead();
-    if (leader != wasLeader || (role == Role.LEADER) != (was == Role.LEADER)) {
-      long t = rd.hardState() != null ? rd.hardState().getTerm() : node.term();
-      long lead = leader;
-      boolean leads = role == Role.LEADER;
-      events.add(sm -> sm.leaderChanged(t, lead, leads));
-    }
-    if (role == Role.LEADER && was != Role.LEADER) {
-      logger.info(
-          "node {} became leader at term {}",
-          id,
-          rd.hardState() != null ? rd.hardState().getTerm() : term);
-    } else if (was == Role.LEADER && role != Role.LEADER) {
-      logger.info("node {} is no longer leader (now {}, leader {})", id, role, leader);
-      // A deposed leader may never learn what happens to its uncommitted entries (it may be cut
-      // off), so their clients hear at once and retry elsewhere; what is committed is applied here.
-      proposals.failAbove(
-          node.commitIndex(),
-          ProposalFailedException.Kind.LEADERSHIP_LOST,
-          "node " + id + " lost leadership before the command committed; it may still commit");
-    }
-  }
-
-  private void onDurable(long number) {
-    if (stopped) return;
-    if (disk.durable(number)) logger.info("node {}: the log writer is making progress again", id);
-    try {
-      node.onPersisted(number);
-      List<Message> out = new ArrayList<>();
-      while (!unpersisted.isEmpty() && unpersisted.peek().number() <= number) {
-        out.addAll(unpersisted.poll().sendAfterPersist());
-      }
-      if (!out.isEmpty()) transport.send(out);
-    } catch (RuntimeException e) {
-      fail("invariant violated after persisting", e);
-      return;
-    }
-    drain();
-  }
-
-  /** On the apply thread: answer the waiting clients at once, then tell the core on its loop. */
-  private void appliedOnApplyThread(ApplyWorker.AppliedBatch a) {
-    if (!stopped) {
-      for (ApplyWorker.Result r : a.results()) proposals.applied(r);
-      proposals.settleThrough(a.lastIndex());
-    }
-    loop.execute(() -> onApplied(a));
-  }
-
-  private void onApplied(ApplyWorker.AppliedBatch a) {
-    if (stopped) return;
-    applied = a.lastIndex();
-    try {
-      node.onApplied(a.lastIndex());
-      if (keeper != null) keeper.maybeSnapshot(a.lastIndex());
-    } catch (RuntimeException e) {
-      fail("invariant violated after applying", e);
-      return;
-    }
-    drain();
-  }
-
-  /**
-   * The leader's snapshot was restored into the core's log: the state machine and the store follow.
-   */
-  private void installSnapshot(SnapshotMetadata meta) {
-    if (keeper == null)
-      throw new IllegalStateException("node " + id + " keeps no snapshots but was sent one");
-    keeper.install(meta);
-  }
-
-  /**
-   * The core asks to send a snapshot: the transport streams it, then the core hears how it went.
-   */
-  private void sendSnapshot(Message m) {
-    if (keeper == null) {
-      node.reportSnapshot(m.getTo(), false);
-      return;
-    }
-    keeper.send(
-        m,
-        transport,
-        ok ->
-            loop.execute(
-                () -> {
-                  if (stopped) return;
-                  node.reportSnapshot(m.getTo(), ok);
-                  scheduleDrain();
-                }));
   }
 
   /**
@@ -605,32 +343,15 @@ public final class NodeDriver implements AutoCloseable {
    * as the snapshot policy says).
    */
   public CompletableFuture<Long> snapshot(long trailingEntries) {
-    CompletableFuture<Long> f = new CompletableFuture<>();
-    onRunningLoop(
-        f,
-        () -> {
-          if (keeper == null) {
-            f.completeExceptionally(
-                new IllegalStateException("node " + id + " keeps no snapshots"));
-            return;
-          }
-          keeper
-              .snapshotNow(trailingEntries >= 0 ? trailingEntries : keeper.trailingEntries())
-              .whenComplete(
-                  (i, t) -> {
-                    if (t != null) f.completeExceptionally(t);
-                    else f.complete(i);
-                  });
-        });
-    return f;
+    return requests.snapshot(trailingEntries);
   }
 
-  private void fail(String what, Throwable t) {
+  void fail(String what, Throwable t) {
     fail(what, t, ProposalFailedException.Kind.LEADERSHIP_LOST);
   }
 
   /** Stops the node; waiting proposals fail with kind (they are in the log: outcome unknown). */
-  private void fail(String what, Throwable t, ProposalFailedException.Kind kind) {
+  void fail(String what, Throwable t, ProposalFailedException.Kind kind) {
     if (stopped) return;
     failure = t;
     stopped = true;
