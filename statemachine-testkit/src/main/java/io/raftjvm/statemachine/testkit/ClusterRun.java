@@ -14,8 +14,6 @@ import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
 import io.raftjvm.sim.SimScheduler;
 import io.raftjvm.statemachine.StateMachine;
-import io.raftjvm.statemachine.StateSnapshot;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -187,7 +185,7 @@ final class ClusterRun {
                 .allMatch(
                     n -> n.driver != null && n.driver.appliedIndex() == l.driver.commitIndex()));
     Node a = nodes.get(1L);
-    byte[] expected = snapshot(a.sm);
+    byte[] expected = StateMachineTestKit.snapshot(a.sm);
     for (Node n : nodes.values()) {
       if (n.sm.lastApplied() != a.sm.lastApplied()) {
         throw failure(
@@ -213,7 +211,7 @@ final class ClusterRun {
                   + StateMachineTestKit.show(x));
         }
       }
-      if (!Arrays.equals(expected, snapshot(n.sm))) {
+      if (!Arrays.equals(expected, StateMachineTestKit.snapshot(n.sm))) {
         throw failure("server " + n.id + " writes a different snapshot than server 1");
       }
     }
@@ -253,23 +251,6 @@ final class ClusterRun {
         throw failure(what + " did not happen within " + WAIT_MS + " ms of simulated time");
       }
     }
-  }
-
-  private static byte[] snapshot(StateMachine sm) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      StateSnapshot image = sm.takeSnapshot();
-      if (image == null) {
-        sm.snapshot(out);
-      } else {
-        try (image) {
-          image.writeTo(out);
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   private AssertionError failure(String what) {

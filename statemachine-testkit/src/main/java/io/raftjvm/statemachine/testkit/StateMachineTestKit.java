@@ -305,7 +305,7 @@ public final class StateMachineTestKit {
   }
 
   /** The snapshot as the server takes it: a point-in-time image when there is one. */
-  private static byte[] snapshot(StateMachine sm) {
+  static byte[] snapshot(StateMachine sm) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       io.raftjvm.statemachine.StateSnapshot image = sm.takeSnapshot();
