@@ -60,7 +60,10 @@ final class CandidateSteps {
         if (pre) Elections.campaign(r, false);
         else r.becomeLeader();
       }
-      case LOST -> r.becomeFollower(r.term, Raft.NONE);
+      case LOST -> {
+        r.cfg.metrics().electionLost(pre);
+        r.becomeFollower(r.term, Raft.NONE);
+      }
       case PENDING -> {}
     }
   }

@@ -21,6 +21,12 @@ public final class ConfChanges {
 
   /** A new server joins as a learner with these addresses. */
   public static ConfChange addLearner(long id, String peerAddress, String clientAddress) {
+    return addLearner(id, peerAddress, clientAddress, "");
+  }
+
+  /** A new server joins as a learner with these addresses (httpAddress may be empty). */
+  public static ConfChange addLearner(
+      long id, String peerAddress, String clientAddress, String httpAddress) {
     return ConfChange.newBuilder()
         .setType(ConfChangeType.CONF_ADD_LEARNER)
         .setNodeId(id)
@@ -28,7 +34,8 @@ public final class ConfChanges {
             Member.newBuilder()
                 .setId(id)
                 .setPeerAddress(peerAddress)
-                .setClientAddress(clientAddress))
+                .setClientAddress(clientAddress)
+                .setHttpAddress(httpAddress))
         .build();
   }
 

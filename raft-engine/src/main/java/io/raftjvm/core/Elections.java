@@ -49,6 +49,7 @@ final class Elections {
       type = MSG_VOTE;
     }
     r.resetElectionTimer();
+    r.cfg.metrics().campaignStarted(pre);
     MessageType respType = pre ? MSG_PRE_VOTE_RESPONSE : MSG_VOTE_RESPONSE;
     for (long voter : r.tracker.voters().ids()) {
       if (voter == r.id) {

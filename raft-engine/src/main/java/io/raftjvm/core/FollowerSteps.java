@@ -69,6 +69,7 @@ final class FollowerSteps {
 
   /** AppendEntries receiver (Figure 2, §5.3), with a backtracking hint on rejection. */
   static void handleAppend(Raft r, Message m) {
+    r.cfg.metrics().appendReceived(m.getEntriesCount());
     if (m.getIndex() < r.log.committed()) {
       r.send(Raft.msg(MSG_APPEND_RESPONSE, m.getFrom()).setIndex(r.log.committed()));
       return;
@@ -81,6 +82,7 @@ final class FollowerSteps {
     }
     // Our log is shorter or disagrees at prevIndex. Hint the last index that could still match:
     // the leader then skips every entry of a term we cannot have (one round trip per term).
+    r.cfg.metrics().appendRejected();
     EntryId hint =
         r.log.findConflictByTerm(Math.min(m.getIndex(), r.log.lastIndex()), m.getLogTerm());
     r.logger.debug(

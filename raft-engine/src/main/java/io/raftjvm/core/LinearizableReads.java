@@ -72,9 +72,11 @@ final class LinearizableReads {
       return;
     }
     if ((r.tracker.voters().size() == 1 && r.tracker.isVoter(r.id)) || leaseHolds()) {
+      r.cfg.metrics().readIndex(true);
       serve(from, log.committed(), context);
       return;
     }
+    r.cfg.metrics().readIndex(false);
     if (readOnly.add(log.committed(), context, from)) {
       readOnly.ack(r.id, context);
       roundPending = true; // one round at the next flush for every read queued until then

@@ -145,6 +145,8 @@ final class Raft {
     m.setFrom(id);
     if (m.getTerm() == 0) m.setTerm(term);
     Message msg = m.build();
+    if (msg.getType() == MSG_APPEND) cfg.metrics().appendSent(msg.getEntriesCount());
+    else if (msg.getType() == MSG_SNAPSHOT) cfg.metrics().snapshotSent();
     if (isLeaderTraffic(msg.getType())) msgs.add(msg);
     else msgsAfterPersist.add(msg);
   }
@@ -266,6 +268,7 @@ final class Raft {
     Progress self = tracker.get(id);
     if (self != null) self.onAppendAck(log.lastStableIndex());
     logger.info("{} became leader at term {}", id, term);
+    cfg.metrics().electionWon();
     // §5.4.2 / thesis §6.4: an entry of the new term lets earlier entries commit.
     appendEntries(List.of(Entry.getDefaultInstance()));
   }
@@ -360,6 +363,7 @@ final class Raft {
       if (cfg.checkQuorum()) {
         if (!tracker.quorumActive(id)) {
           logger.warn("{} stepped down to follower since quorum is not active", id);
+          cfg.metrics().checkQuorumStepDown();
           becomeFollower(term, NONE);
           return;
         }

@@ -31,6 +31,7 @@ import java.util.random.RandomGenerator;
  * @param applied index already applied by the state machine (restart); 0 for none
  * @param random the only source of randomness: election timeout jitter
  * @param logger where the core's log lines go
+ * @param metrics what the node reports for monitoring ({@link RaftMetrics#NONE}: nothing)
  */
 public record RaftConfig(
     long id,
@@ -48,6 +49,7 @@ public record RaftConfig(
     long applied,
     RandomGenerator random,
     RaftLogger logger,
+    RaftMetrics metrics,
     java.util.Set<PlantedFault> planted) {
 
   public RaftConfig {
@@ -57,6 +59,7 @@ public record RaftConfig(
             : java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(planted));
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(logger, "logger");
+    Objects.requireNonNull(metrics, "metrics");
     if (id == 0) throw new IllegalArgumentException("id must not be 0 (0 means none)");
     if (heartbeatTicks <= 0)
       throw new IllegalArgumentException("heartbeatTicks must be positive: " + heartbeatTicks);
@@ -114,6 +117,7 @@ public record RaftConfig(
         .leaseDriftTicks(leaseDriftTicks)
         .random(random)
         .logger(logger)
+        .metrics(metrics)
         .plant(planted.toArray(new PlantedFault[0]));
   }
 
@@ -139,6 +143,7 @@ public record RaftConfig(
     private long applied;
     private RandomGenerator random;
     private RaftLogger logger = RaftLogger.NOP;
+    private RaftMetrics metrics = RaftMetrics.NONE;
     private final java.util.Set<PlantedFault> planted =
         java.util.EnumSet.noneOf(PlantedFault.class);
 
@@ -216,6 +221,11 @@ public record RaftConfig(
       return this;
     }
 
+    public Builder metrics(RaftMetrics v) {
+      metrics = v;
+      return this;
+    }
+
     /** Plants deliberate bugs, for the simulation to prove it catches them. Never in a server. */
     public Builder plant(PlantedFault... faults) {
       planted.addAll(java.util.List.of(faults));
@@ -239,6 +249,7 @@ public record RaftConfig(
           applied,
           random,
           logger,
+          metrics,
           planted);
     }
   }

@@ -322,7 +322,6 @@ public final class RaftNode {
     raft.log.appliedTo(index);
   }
 
-  /** A consistent picture of this node, for status pages and tests. */
   /** The election timeout in ticks (the low end of the randomized range). */
   public int electionTicks() {
     return raft.cfg.electionTicks();
@@ -333,6 +332,12 @@ public final class RaftNode {
     return raft.cfg.planted(f);
   }
 
+  /** What this node reports for monitoring (from its configuration). */
+  public RaftMetrics metrics() {
+    return raft.cfg.metrics();
+  }
+
+  /** A consistent picture of this node, for status pages and tests. */
   public Status status() {
     Map<Long, MemberProgress> progress = new TreeMap<>();
     if (raft.role == Role.LEADER) {
@@ -347,7 +352,9 @@ public final class RaftNode {
                           pr.next(),
                           pr.state().name(),
                           pr.isLearner(),
-                          pr.recentActive())));
+                          pr.recentActive(),
+                          pr.inflights().count(),
+                          pr.inflights().bytes())));
     }
     return new Status(
         raft.id,
@@ -365,6 +372,11 @@ public final class RaftNode {
 
   public long term() {
     return raft.term;
+  }
+
+  /** Index of the last entry in this node's log, stable or not. */
+  public long lastIndex() {
+    return raft.log.lastIndex();
   }
 
   public long commitIndex() {
@@ -405,7 +417,14 @@ public final class RaftNode {
    *
    * @param state PROBE, REPLICATE or SNAPSHOT
    * @param recentActive heard from within the last election timeout
+   * @param inflight appends sent and not yet acknowledged, and their bytes
    */
   public record MemberProgress(
-      long match, long next, String state, boolean learner, boolean recentActive) {}
+      long match,
+      long next,
+      String state,
+      boolean learner,
+      boolean recentActive,
+      int inflight,
+      long inflightBytes) {}
 }

@@ -75,6 +75,26 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   /** Deliberate bugs planted by the simulation (none in a server). */
   private java.util.Set<io.raftjvm.core.PlantedFault> planted = java.util.Set.of();
 
+  // Session figures for monitoring, written by the apply thread only.
+  private volatile int openSessions;
+  private volatile long expiredSessions;
+  private volatile long duplicatesAnswered;
+
+  /** Open sessions as of the last batch applied. */
+  public int openSessions() {
+    return openSessions;
+  }
+
+  /** Sessions expired here since start. */
+  public long expiredSessions() {
+    return expiredSessions;
+  }
+
+  /** Retried commands answered from the session table instead of being applied again. */
+  public long duplicatesAnswered() {
+    return duplicatesAnswered;
+  }
+
   /** Index and term of the last entry applied or restored. Apply thread only. */
   private long lastIndex;
 
@@ -337,12 +357,18 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private static final Planned CONF_CHANGED = new ConfChanged();
   private static final Planned EMPTY = new Empty();
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // only this thread writes the counters
   private void apply(List<Entry> batch) {
     List<CommittedEntry> commands = new ArrayList<>(batch.size());
     Planned[] plan = plan(batch, commands);
     List<byte[]> values = List.of();
     if (!commands.isEmpty()) {
-      values = stateMachine.apply(commands);
+      try {
+        values = stateMachine.apply(commands);
+      } catch (RuntimeException | Error e) {
+        throw new StateMachineFailedException(
+            commands.get(0).index(), commands.get(commands.size() - 1).index(), e);
+      }
       if (values == null || values.size() != commands.size()) {
         throw new IllegalStateException(
             "state machine returned "
@@ -363,6 +389,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
         if (a.session() != 0) sessions.recordResult(a.session(), a.sequence(), value);
         r = Result.value(e, value);
       } else if (p instanceof SavedResult saved) {
+        duplicatesAnswered++;
         r = Result.value(e, saved.result());
       } else if (p instanceof Expired x) {
         r = new Result(e.getIndex(), e.getTerm(), null, x.why());
@@ -380,6 +407,8 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     Entry last = batch.get(batch.size() - 1);
     lastIndex = last.getIndex();
     lastTerm = last.getTerm();
+    openSessions = sessions.size();
+    expiredSessions = sessions.expired();
     onApplied.accept(new AppliedBatch(lastIndex, results));
   }
 

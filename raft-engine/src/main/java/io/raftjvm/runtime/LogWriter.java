@@ -1,6 +1,7 @@
 package io.raftjvm.runtime;
 
 import io.raftjvm.core.LogStore;
+import io.raftjvm.core.RaftMetrics;
 import io.raftjvm.core.Ready;
 import io.raftjvm.proto.HardState;
 import java.util.List;
@@ -29,6 +30,9 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
   private volatile long batches;
   private volatile long syncs;
   private volatile long entries;
+
+  /** Set before the first Ready is submitted (the executor's queue publishes it). */
+  private RaftMetrics metrics = RaftMetrics.NONE;
 
   /** One unit of work: a Ready's durable part, or an action on the store (snapshot, compaction). */
   record Task(Ready ready, Runnable action) {}
@@ -65,6 +69,11 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
     enqueue(new Task(null, action));
   }
 
+  /** Reports each batch written (entries, bytes, sync time) to metrics. Call before submitting. */
+  public void reportTo(RaftMetrics metrics) {
+    this.metrics = metrics;
+  }
+
   public long batches() {
     return batches;
   }
@@ -85,6 +94,7 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
     HardState hard = null;
     long last = -1;
     long written = 0;
+    long bytes = 0;
     for (Task t : batch) {
       if (t.ready() == null) {
         t.action().run();
@@ -95,6 +105,9 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
       if (!rd.toPersist().isEmpty()) {
         store.append(rd.toPersist());
         written += rd.toPersist().size();
+        for (int i = 0; i < rd.toPersist().size(); i++) {
+          bytes += rd.toPersist().get(i).getSerializedSize();
+        }
       }
       if (rd.hardState() != null) hard = rd.hardState();
       mustSync |= rd.mustSync();
@@ -102,10 +115,14 @@ public final class LogWriter extends BatchWorker<LogWriter.Task> {
     }
     // Only the newest hard state of the batch matters.
     if (hard != null) store.setHardState(hard);
+    long syncNanos = 0;
     if (mustSync) {
+      long t0 = System.nanoTime();
       store.sync();
+      syncNanos = Math.max(1, System.nanoTime() - t0);
       syncs++;
     }
+    if (written > 0 || syncNanos > 0) metrics.logWritten((int) written, bytes, syncNanos);
     batches++;
     entries += written;
     if (last >= 0) onDurable.accept(last);

@@ -61,9 +61,19 @@ final class LoopRequests {
     d.loop.execute(
         () -> {
           if (d.stopped) {
+            Throwable failure = d.failure;
             f.completeExceptionally(
                 new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE, "node " + d.id + " is stopped"));
+                    ProposalFailedException.Kind.UNAVAILABLE,
+                    failure == null
+                        ? "node " + d.id + " is stopped"
+                        : "node "
+                            + d.id
+                            + " failed at "
+                            + java.time.Instant.ofEpochMilli(d.failedAtMillis)
+                            + " ("
+                            + failure.getMessage()
+                            + ") and serves nothing until restarted"));
             return;
           }
           try {

@@ -58,7 +58,7 @@ public final class NodeDriver implements AutoCloseable {
   final LoopRequests requests = new LoopRequests(this);
 
   /** Carries out the core's Readies. */
-  final ReadyCarrier carrier = new ReadyCarrier(this);
+  final ReadyCarrier carrier;
 
   Transport transport;
   NodeLoop.Timer ticker;
@@ -80,10 +80,21 @@ public final class NodeDriver implements AutoCloseable {
   volatile long term;
   volatile long leader;
   volatile long commit;
+  volatile long lastIndex;
   volatile long applied;
   volatile ConfState conf;
   volatile Throwable failure;
+  volatile long failedAtMillis;
   volatile boolean stopped;
+
+  /** The configuration in force has voters and does not name this server. */
+  volatile boolean removed;
+
+  /** When the loop last ticked, on the runtime's monotonic clock (ms). */
+  volatile long lastTickMillis;
+
+  /** How long the oldest write not yet durable had waited at the last tick (ms), 0 if none. */
+  volatile long writeWaitMillis;
 
   /**
    * Sees each Ready on the loop before it is carried out (simulation invariants). Set before start.
@@ -125,6 +136,8 @@ public final class NodeDriver implements AutoCloseable {
     if (tickMillis <= 0) throw new IllegalArgumentException("tick must be positive: " + tickMillis);
     this.id = id;
     this.node = node;
+    this.carrier = new ReadyCarrier(this);
+    this.lastTickMillis = runtime.monotonicMillis();
     this.runtime = runtime;
     this.loop = runtime.loop();
     this.tickMillis = tickMillis;
@@ -136,6 +149,7 @@ public final class NodeDriver implements AutoCloseable {
             runtime.worker("raft-" + id + "-log"),
             n -> loop.execute(() -> carrier.onDurable(n)),
             t -> loop.execute(() -> fail("log write failed", t)));
+    writer.reportTo(node.metrics());
     // The state machine holds the state as of the latest snapshot, unless it keeps its own state
     // beyond it: then the first snapshot waits until an entry is applied (its term is unknown).
     SnapshotMetadata base = store.snapshot().getMetadata();
@@ -168,7 +182,9 @@ public final class NodeDriver implements AutoCloseable {
     this.timerTicks = node.planted(io.raftjvm.core.PlantedFault.TICKS_FOLLOW_THE_TIMER);
     this.reads =
         new Reads(
-            applier, node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX));
+            applier,
+            node.planted(io.raftjvm.core.PlantedFault.READ_BEFORE_APPLYING_READ_INDEX),
+            node.metrics());
     // The state machine and the session table start from the latest snapshot; the log after it
     // follows.
     if (snapshots != null && base.getIndex() > 0) {
@@ -196,6 +212,7 @@ public final class NodeDriver implements AutoCloseable {
           applier.opened();
           carrier.announceConfiguration(conf);
           carrier.flushEvents();
+          carrier.checkRemoved();
           clock.start(runtime.monotonicMillis());
           ticker = loop.every(tickMillis, this::tick);
           carrier.drain();
@@ -311,6 +328,8 @@ public final class NodeDriver implements AutoCloseable {
    */
   void checkDisk() {
     long now = runtime.monotonicMillis();
+    lastTickMillis = now;
+    writeWaitMillis = disk.waitedMillis(now);
     if (disk.check(now)) {
       logger.warn(
           "node {}: the log writer has not finished a write for {} ms", id, disk.waitedMillis(now));
@@ -353,14 +372,31 @@ public final class NodeDriver implements AutoCloseable {
   /** Stops the node; waiting proposals fail with kind (they are in the log: outcome unknown). */
   void fail(String what, Throwable t, ProposalFailedException.Kind kind) {
     if (stopped) return;
+    failedAtMillis = runtime.currentTimeMillis();
     failure = t;
     stopped = true;
     if (ticker != null) ticker.cancel();
-    logger.warn("node {} stopped: {}: {}", id, what, t.toString());
-    proposals.failAll(
-        kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
+    if (t instanceof StateMachineFailedException)
+      logger.warn("node {} stopped: {}", id, t.getMessage());
+    else logger.warn("node {} stopped: {}: {}", id, what, t.toString());
+    if (t instanceof StateMachineFailedException sm) {
+      // Definite: the failing batch's commands were not applied here, and nothing after them
+      // ever will be on this server.
+      proposals.failAll(
+          kind,
+          "node "
+              + id
+              + " stopped: "
+              + sm.getMessage()
+              + "; commands from entry "
+              + sm.firstIndex()
+              + " on are not applied on this server");
+    } else {
+      proposals.failAll(
+          kind, "node " + id + " stopped (" + what + ": " + t + "); the command may still commit");
+    }
     reads.failAll("node " + id + " stopped");
-    onFailure.accept(what + ": " + t);
+    onFailure.accept(t instanceof StateMachineFailedException ? t.getMessage() : what + ": " + t);
   }
 
   /**
@@ -406,9 +442,61 @@ public final class NodeDriver implements AutoCloseable {
     return applied;
   }
 
+  /** Index of the last entry in the log here, as of the last drain. */
+  public long lastIndex() {
+    return lastIndex;
+  }
+
+  /** The apply worker's session figures (open, expired, duplicates answered). */
+  public ApplyWorker applier() {
+    return applier;
+  }
+
   /** The configuration in force here (the latest in the log), or null before start. */
   public ConfState confState() {
     return conf;
+  }
+
+  /**
+   * Liveness evidence for health checks: how long the oldest log write not yet durable had waited
+   * at the last tick, and how long ago (ms, on the runtime's clock) that tick was. A stuck disk
+   * shows in the first, a stuck loop in the second.
+   */
+  public long writeWaitMillis() {
+    return writeWaitMillis;
+  }
+
+  /** Milliseconds since the loop last ticked. */
+  public long sinceLastTickMillis() {
+    return runtime.monotonicMillis() - lastTickMillis;
+  }
+
+  /**
+   * A peer says this server is not in its configuration (any thread): a removed server learns so
+   * even though the entry removing it never reached it.
+   */
+  public void peerSaysNotMember(long peer, String notice) {
+    loop.execute(() -> carrier.peerSaysNotMember(peer, notice));
+  }
+
+  /** Whether this server was removed from the configuration (it has voters and not this one). */
+  public boolean removed() {
+    return removed;
+  }
+
+  /** Index of the latest snapshot taken or installed here, 0 if none (or none kept). */
+  public long snapshotIndex() {
+    return keeper == null ? 0 : keeper.lastIndex();
+  }
+
+  /** The log writer's totals: batches written, syncs, entries. */
+  public LogWriter writer() {
+    return writer;
+  }
+
+  /** When the node stopped on its failure (wall clock, ms since the epoch), 0 if it did not. */
+  public long failedAtMillis() {
+    return failedAtMillis;
   }
 
   /** The error that stopped the node, or null while it runs. */

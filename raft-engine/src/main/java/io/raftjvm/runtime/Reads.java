@@ -1,6 +1,7 @@
 package io.raftjvm.runtime;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.core.RaftMetrics;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.ReadState;
 import java.nio.ByteBuffer;
@@ -38,15 +39,22 @@ final class Reads {
   /** The planted bug READ_BEFORE_APPLYING_READ_INDEX (simulation only). */
   private final boolean serveEarly;
 
-  Reads(ApplyWorker applier, boolean serveEarly) {
+  private final RaftMetrics metrics;
+
+  Reads(ApplyWorker applier, boolean serveEarly, RaftMetrics metrics) {
     this.applier = applier;
     this.serveEarly = serveEarly;
+    this.metrics = metrics;
   }
 
   /** Asks for a read; throws NotLeaderException (from the core) when no leader is known. */
   void ask(RaftNode node, byte[] query, CompletableFuture<byte[]> result) {
     ByteString context = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(nextContext++).array());
     node.readIndex(context);
+    if (metrics != RaftMetrics.NONE) {
+      long asked = System.nanoTime();
+      result.whenComplete((v, t) -> metrics.readAnswered(System.nanoTime() - asked, t != null));
+    }
     if (asked.size() >= 4096)
       asked.values().removeIf(p -> p.result().isDone()); // timed out meanwhile
     asked.put(context, new Pending(query, result));

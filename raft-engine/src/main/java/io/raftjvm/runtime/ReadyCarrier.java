@@ -1,6 +1,7 @@
 package io.raftjvm.runtime;
 
 import io.raftjvm.core.ConfChanges;
+import io.raftjvm.core.RaftMetrics;
 import io.raftjvm.core.Ready;
 import io.raftjvm.core.Role;
 import io.raftjvm.proto.ConfState;
@@ -11,6 +12,7 @@ import io.raftjvm.statemachine.StateMachine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Carries out the core's Readies for a {@link NodeDriver}, on its loop, as {@link Ready} says:
@@ -23,7 +25,20 @@ final class ReadyCarrier {
 
   ReadyCarrier(NodeDriver d) {
     this.d = d;
+    this.metrics = d.node.metrics();
+    this.onCommitted = metrics::committed;
+    this.onApplied = metrics::applied;
   }
+
+  private final RaftMetrics metrics;
+  private final LongConsumer onCommitted;
+  private final LongConsumer onApplied;
+
+  /** When the leader appended its batches, until they commit. Loop only. */
+  private final IndexTimes appended = new IndexTimes(4096);
+
+  /** When entries were learnt committed, until they are applied. Loop only. */
+  private final IndexTimes committed = new IndexTimes(4096);
 
   /**
    * State machine events of the Ready being carried out, queued after its committed entries (they
@@ -50,6 +65,7 @@ final class ReadyCarrier {
           d.conf = rd.confState();
           d.transport.updateMembers(d.conf);
           announceConfiguration(d.conf);
+          checkRemoved();
         }
         if ((rd.confState() != null || rd.softState() != null)
             && d.role != Role.LEADER
@@ -68,6 +84,11 @@ final class ReadyCarrier {
           if (m.getType() == MessageType.MSG_SNAPSHOT) sendSnapshot(m);
           else sendNow.add(m);
         }
+        if (d.role == Role.LEADER && !rd.toPersist().isEmpty()) {
+          metrics.proposed(rd.toPersist().size());
+          appended.mark(
+              rd.toPersist().get(rd.toPersist().size() - 1).getIndex(), System.nanoTime());
+        }
         if (!rd.sendAfterPersist().isEmpty()) unpersisted.add(rd);
         d.writer.submit(rd);
         d.disk.submitted(rd.number(), d.runtime.monotonicMillis());
@@ -81,10 +102,58 @@ final class ReadyCarrier {
       }
       if (!sendNow.isEmpty()) d.transport.send(sendNow);
       d.term = d.node.term();
-      d.commit = d.node.commitIndex();
+      long commit = d.node.commitIndex();
+      if (commit > d.commit) {
+        long now = System.nanoTime();
+        appended.reach(commit, now, onCommitted);
+        committed.mark(commit, now);
+      }
+      d.commit = commit;
+      d.lastIndex = d.node.lastIndex();
     } catch (RuntimeException e) {
       d.fail("invariant violated while draining", e);
     }
+  }
+
+  /**
+   * A server the configuration no longer names (it has voters, so this is not a server waiting to
+   * join) was removed: it says so once, with what to do.
+   */
+  void checkRemoved() {
+    boolean member = ConfChanges.isMember(d.conf, d.id);
+    if (member) {
+      d.removed = false; // added (back)
+      return;
+    }
+    if (d.conf.getVotersCount() > 0) {
+      markRemoved(
+          "its configuration (voters "
+              + d.conf.getVotersList()
+              + ", learners "
+              + d.conf.getLearnersList()
+              + ") no longer names it");
+    }
+  }
+
+  /**
+   * A peer says this server is not in its configuration: a removed server may never receive the
+   * entry that removed it (the leader stops replicating to it), so this is how it learns. Believed
+   * only by a server that has been a member somewhere (a server waiting to join has no voters).
+   */
+  void peerSaysNotMember(long peer, String notice) {
+    if (d.conf == null || d.conf.getVotersCount() == 0) return;
+    markRemoved("node " + peer + " says: " + notice);
+  }
+
+  private void markRemoved(String how) {
+    if (!d.removed) {
+      d.logger.warn(
+          "node {} was removed from the cluster ({}): it takes no part any more; stop it, and"
+              + " wipe its data directory before its id is added again",
+          d.id,
+          how);
+    }
+    d.removed = true;
   }
 
   /** The state machine hears of the configuration in force, in order with apply. */
@@ -110,6 +179,7 @@ final class ReadyCarrier {
       long lead = d.leader;
       boolean leads = d.role == Role.LEADER;
       events.add(sm -> sm.leaderChanged(t, lead, leads));
+      metrics.leaderChanged();
     }
     if (d.role == Role.LEADER && was != Role.LEADER) {
       d.logger.info(
@@ -118,6 +188,7 @@ final class ReadyCarrier {
           rd.hardState() != null ? rd.hardState().getTerm() : d.term);
     } else if (was == Role.LEADER && d.role != Role.LEADER) {
       d.logger.info("node {} is no longer leader (now {}, leader {})", d.id, d.role, d.leader);
+      appended.clear();
       // A deposed leader may never learn what happens to its uncommitted entries (it may be cut
       // off), so their clients hear at once and retry elsewhere; what is committed is applied here.
       d.proposals.failAbove(
@@ -157,6 +228,7 @@ final class ReadyCarrier {
   void onApplied(ApplyWorker.AppliedBatch a) {
     if (d.stopped) return;
     d.applied = a.lastIndex();
+    committed.reach(a.lastIndex(), System.nanoTime(), onApplied);
     try {
       d.node.onApplied(a.lastIndex());
       if (d.keeper != null) d.keeper.maybeSnapshot(a.lastIndex());

@@ -28,6 +28,7 @@ final class Sessions {
   private final long timeoutMs;
   private final TreeMap<Long, Session> byId = new TreeMap<>();
   private long lastSweepMs = Long.MIN_VALUE;
+  private long expired;
 
   Sessions(long timeoutMs) {
     this.timeoutMs = timeoutMs;
@@ -88,10 +89,17 @@ final class Sessions {
     return byId.size();
   }
 
+  /** Sessions expired here since this table was made (not part of the replicated state). */
+  long expired() {
+    return expired;
+  }
+
   private void expire(long nowMs) {
     if (nowMs < lastSweepMs + Math.max(1, timeoutMs / 16)) return;
     lastSweepMs = nowMs;
+    int before = byId.size();
     byId.values().removeIf(s -> s.lastActiveMs + timeoutMs < nowMs);
+    expired += before - byId.size();
   }
 
   void write(DataOutputStream out) throws IOException {

@@ -36,7 +36,12 @@ final class SnapshotKeeper {
   private final RaftLogger logger;
 
   // Loop only.
-  private long lastIndex;
+  /** Written on the loop; read by status pages. */
+  private volatile long lastIndex;
+
+  /** When the snapshot under way was asked for (System.nanoTime). Loop only. */
+  private long takeStartedNanos;
+
   private long bytesSince;
   private CompletableFuture<Long> pending;
 
@@ -116,6 +121,7 @@ final class SnapshotKeeper {
     }
     applier.restore(s);
     lastIndex = Math.max(lastIndex, meta.getIndex());
+    node.metrics().snapshotInstalled();
     bytesSince = 0;
     logger.info(
         "node {} installs the leader's snapshot at index {} term {}",
@@ -153,6 +159,7 @@ final class SnapshotKeeper {
     CompletableFuture<Long> f = new CompletableFuture<>();
     pending = f;
     bytesSince = 0;
+    takeStartedNanos = System.nanoTime();
     applier.takeSnapshot(
         snapshots, taken -> loop.execute(() -> written(taken, trailingEntries, f)));
     return f;
@@ -201,6 +208,7 @@ final class SnapshotKeeper {
     if (index > lastIndex) {
       node.snapshotTaken(index);
       lastIndex = index;
+      node.metrics().snapshotTaken(System.nanoTime() - takeStartedNanos, size);
     }
     logger.info(
         "node {} took a snapshot at index {} term {} ({} bytes); the log now starts at {}",

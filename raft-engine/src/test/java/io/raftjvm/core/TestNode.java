@@ -230,6 +230,11 @@ final class TestNode {
       return this;
     }
 
+    Builder metrics(RaftMetrics m) {
+      cfg.metrics(m);
+      return this;
+    }
+
     Builder maxSizePerMsg(long v) {
       cfg.maxSizePerMsg(v);
       return this;
