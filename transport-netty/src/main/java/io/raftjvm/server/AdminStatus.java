@@ -7,12 +7,14 @@ import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
+import io.raftjvm.runtime.NodeDriver;
 
 /** A node's {@link RaftNode.Status} as the admin protocol carries it. */
 final class AdminStatus {
   private AdminStatus() {}
 
-  static NodeStatus of(RaftNode.Status st) {
+  /** The status taken on the node's loop, with what the driver publishes beside it. */
+  static NodeStatus of(RaftNode.Status st, NodeDriver driver) {
     NodeStatus.Builder b =
         NodeStatus.newBuilder()
             .setId(st.id())
@@ -22,7 +24,9 @@ final class AdminStatus {
             .setCommit(st.commit())
             .setApplied(st.applied())
             .setLastIndex(st.lastIndex())
-            .setConf(membership(st.conf()));
+            .setConf(membership(st.conf()))
+            .setSnapshotIndex(driver.snapshotIndex())
+            .setRemoved(driver.removed());
     st.progress()
         .forEach(
             (id, p) ->
@@ -33,7 +37,30 @@ final class AdminStatus {
                         .setNext(p.next())
                         .setState(p.state())
                         .setLearner(p.learner())
-                        .setRecentActive(p.recentActive())));
+                        .setRecentActive(p.recentActive())
+                        .setInflight(p.inflight())));
+    return b.build();
+  }
+
+  /** A node stopped on a failure: what it last published, and the failure. */
+  static NodeStatus of(NodeDriver driver) {
+    NodeStatus.Builder b =
+        NodeStatus.newBuilder()
+            .setId(driver.id())
+            .setRole("FAILED")
+            .setTerm(driver.term())
+            .setLeaderId(driver.leader())
+            .setCommit(driver.commitIndex())
+            .setApplied(driver.appliedIndex())
+            .setLastIndex(driver.lastIndex())
+            .setSnapshotIndex(driver.snapshotIndex())
+            .setRemoved(driver.removed());
+    if (driver.confState() != null) b.setConf(membership(driver.confState()));
+    Throwable f = driver.failure();
+    if (f != null) {
+      b.setFailure(f.getMessage() != null ? f.getMessage() : f.toString())
+          .setFailedAtMs(driver.failedAtMillis());
+    }
     return b.build();
   }
 
@@ -48,7 +75,8 @@ final class AdminStatus {
           ServerInfo.newBuilder()
               .setId(m.getId())
               .setPeerAddress(m.getPeerAddress())
-              .setClientAddress(m.getClientAddress()));
+              .setClientAddress(m.getClientAddress())
+              .setHttpAddress(m.getHttpAddress()));
     }
     return b.build();
   }

@@ -99,15 +99,24 @@ final class ConfigReader {
   /** host:port (see {@link HostPort}) whose host resolves now. */
   InetSocketAddress address(Config p, String key, String field) {
     if (!p.hasPath(field)) throw bad(key + "." + field, "is required (host:port)");
+    return parseAddress(p.getString(field), key + "." + field);
+  }
+
+  /** The host:port at key, of this reader's section. */
+  InetSocketAddress address(String key) {
+    return parseAddress(string(key), key);
+  }
+
+  private InetSocketAddress parseAddress(String value, String key) {
     InetSocketAddress a;
     try {
-      a = HostPort.parse(p.getString(field));
+      a = HostPort.parse(value);
     } catch (IllegalArgumentException e) {
-      throw bad(key + "." + field, e.getMessage());
+      throw bad(key, e.getMessage());
     }
     InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
     if (resolved.isUnresolved())
-      throw bad(key + "." + field, "host '" + a.getHostString() + "' cannot be resolved");
+      throw bad(key, "host '" + a.getHostString() + "' cannot be resolved");
     return resolved;
   }
 

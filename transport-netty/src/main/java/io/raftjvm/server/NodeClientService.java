@@ -43,13 +43,23 @@ final class NodeClientService implements ClientService {
   private final Map<Long, ClusterMember> members;
   private final Duration timeout;
 
+  /** Counts answers by outcome; null when metrics are off. */
+  private final NodeMetrics metrics;
+
+  @Override
+  public void answered(ClientResponse response) {
+    if (metrics != null) metrics.answered(response);
+  }
+
   NodeClientService(
       NodeDriver driver,
       StateMachine stateMachine,
       Map<Long, ClusterMember> members,
       Duration timeout,
       String clusterId,
-      String stateMachineName) {
+      String stateMachineName,
+      NodeMetrics metrics) {
+    this.metrics = metrics;
     this.clusterId = clusterId;
     this.stateMachineName = stateMachineName;
     this.driver = driver;
@@ -144,12 +154,18 @@ final class NodeClientService implements ClientService {
     ConfChange change;
     switch (admin.getOpCase()) {
       case STATUS -> {
+        if (driver.failure() != null) {
+          // Stopped for good: what it published, with the failure.
+          return CompletableFuture.completedFuture(
+              out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(driver))).build());
+        }
         return driver
             .status()
             .handle(
                 (st, t) ->
                     t == null
-                        ? out.setAdmin(AdminResult.newBuilder().setStatus(AdminStatus.of(st)))
+                        ? out.setAdmin(
+                                AdminResult.newBuilder().setStatus(AdminStatus.of(st, driver)))
                             .build()
                         : failure(out, t));
       }
@@ -180,6 +196,7 @@ final class NodeClientService implements ClientService {
         try {
           HostPort.parse(m.getPeerAddress());
           if (!m.getClientAddress().isEmpty()) HostPort.parse(m.getClientAddress());
+          if (!m.getHttpAddress().isEmpty()) HostPort.parse(m.getHttpAddress());
         } catch (IllegalArgumentException e) {
           return CompletableFuture.completedFuture(
               error(
@@ -187,7 +204,9 @@ final class NodeClientService implements ClientService {
                   ClientError.Code.BAD_REQUEST,
                   "add-learner " + m.getId() + ": " + e.getMessage()));
         }
-        change = ConfChanges.addLearner(m.getId(), m.getPeerAddress(), m.getClientAddress());
+        change =
+            ConfChanges.addLearner(
+                m.getId(), m.getPeerAddress(), m.getClientAddress(), m.getHttpAddress());
       }
       case PROMOTE -> change = ConfChanges.promote(admin.getPromote());
       case REMOVE -> change = ConfChanges.remove(admin.getRemove());

@@ -1,5 +1,7 @@
 package io.raftjvm.server;
 
+import io.raftjvm.core.ConfChanges;
+import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Message;
 import io.raftjvm.proto.SnapshotChunk;
 import io.raftjvm.runtime.NodeDriver;
@@ -42,5 +44,25 @@ final class NodeMessageSink implements MessageSink {
   @Override
   public void snapshotMessage(Message message) {
     snapshots.message(message);
+  }
+
+  @Override
+  public String notMember(long peer) {
+    ConfState conf = driver.confState();
+    if (conf == null
+        || conf.getVotersCount() == 0
+        || !ConfChanges.isMember(conf, driver.id())
+        || ConfChanges.isMember(conf, peer)) {
+      return null;
+    }
+    return "node "
+        + peer
+        + " is not in the configuration of node "
+        + driver.id()
+        + " (voters "
+        + conf.getVotersList()
+        + ", learners "
+        + conf.getLearnersList()
+        + "): it was removed";
   }
 }

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoopGroup;
 import io.raftjvm.client.HostPort;
 import io.raftjvm.core.ConfChanges;
 import io.raftjvm.core.RaftConfig;
+import io.raftjvm.core.RaftMetrics;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.log.chronicle.ChronicleLogStore;
 import io.raftjvm.log.chronicle.StorageException;
@@ -18,6 +19,7 @@ import io.raftjvm.runtime.NodeRuntime;
 import io.raftjvm.runtime.SnapshotPolicy;
 import io.raftjvm.runtime.SnapshotStore;
 import io.raftjvm.runtime.Transport;
+import io.raftjvm.server.http.HttpServer;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.statemachine.StateMachineContext;
 import io.raftjvm.statemachine.StateMachineProvider;
@@ -71,6 +73,15 @@ public final class RaftServer implements AutoCloseable {
 
   private final PeerServer peerServer;
   private final ClientServer clientServer;
+
+  /** Metrics, when the HTTP port serves them; null otherwise. */
+  private final NodeMetrics metrics;
+
+  /** The HTTP port and where its scrapes run; null when it has no address. */
+  private final HttpServer httpServer;
+
+  private final ExecutorService httpWorker;
+
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
@@ -104,8 +115,14 @@ public final class RaftServer implements AutoCloseable {
       this.snapshots = FileSnapshotStore.open(cfg.dataDir().resolve("snapshots"));
       checkLatestSnapshot();
       long commit = store.initialState().hardState().getCommit();
+      boolean http = cfg.http().address() != null;
+      this.metrics = http && cfg.http().metrics() ? new NodeMetrics(cfg.clusterId(), id) : null;
       RaftNode node =
-          RaftNode.create(raftConfig(cfg, Math.min(stateMachine.lastApplied(), commit)), store);
+          RaftNode.create(
+              raftConfig(cfg, Math.min(stateMachine.lastApplied(), commit))
+                  .metrics(metrics != null ? metrics : RaftMetrics.NONE)
+                  .build(),
+              store);
       boolean epoll = cfg.transport().nativeTransport();
       this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", epoll);
       this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", epoll);
@@ -126,6 +143,7 @@ public final class RaftServer implements AutoCloseable {
               cfg.transport().writeBufferHighWater(),
               driver::reportUnreachable);
       transport.snapshotChunkBytes(cfg.snapshot().chunkBytes());
+      transport.onNotMember(driver::peerSaysNotMember);
       PeerAdmission admission = new PeerAdmission(id, peers.keySet(), driver::confState);
       this.membersTransport = new MembershipTrackingTransport(transport, admission);
       SnapshotReceiver receiver =
@@ -153,10 +171,17 @@ public final class RaftServer implements AutoCloseable {
                   cfg.members(),
                   cfg.client().requestTimeout(),
                   cfg.clusterId(),
-                  cfg.plugin().name()),
+                  cfg.plugin().name(),
+                  metrics),
               cfg.client().maxFrameBytes(),
               cfg.client().maxIncompleteFrameBytes(),
               cfg.client().maxPendingPerConnection());
+      this.httpWorker = http ? daemonExecutor("raft-" + id + "-http") : null;
+      this.httpServer =
+          http
+              ? new HttpServer(
+                  ioGroup, new NodeEndpoints(this, metrics, httpWorker), cfg.http().allowedOrigin())
+              : null;
       started = true;
     } finally {
       if (!started) store.close();
@@ -182,7 +207,7 @@ public final class RaftServer implements AutoCloseable {
   }
 
   /** The core's settings from the config; applied is where the state machine already is. */
-  private static RaftConfig raftConfig(ServerConfig cfg, long applied) {
+  private static RaftConfig.Builder raftConfig(ServerConfig cfg, long applied) {
     ElectionConfig e = cfg.election();
     ReplicationConfig r = cfg.replication();
     return RaftConfig.builder(cfg.nodeId())
@@ -199,8 +224,7 @@ public final class RaftServer implements AutoCloseable {
         .maxUncommittedBytes(r.maxUncommittedBytes())
         .applied(applied)
         .random(new SplittableRandom(new SecureRandom().nextLong()))
-        .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + cfg.nodeId()))
-        .build();
+        .logger(Slf4jLoggers.raft("io.raftjvm.core.node" + cfg.nodeId()));
   }
 
   private NodeDriver newDriver(ServerConfig cfg, RaftNode node, EventLoop loop) {
@@ -231,20 +255,35 @@ public final class RaftServer implements AutoCloseable {
   }
 
   /**
-   * The node stopped on a failure (its log could not be written, its state machine threw): the
-   * server closes, ports included, rather than answer every client UNAVAILABLE for ever; clients
-   * and peers move to the other servers. Runs close() on a thread of its own (it blocks).
+   * The node stopped on a failure (its log could not be written, its state machine threw). With
+   * {@code raft.on-failure = stay-up} the server leaves the cluster's traffic (peer port and peer
+   * connections closed: the others elect a leader without it) and keeps its client and HTTP ports
+   * to report the failure: clients get UNAVAILABLE with the reason and retry elsewhere, status and
+   * {@code /status} show it, {@code /health/live} fails. With {@code exit} it closes everything and
+   * the process exits. Runs on a thread of its own (closing blocks).
    */
   private void failStop(String reason) {
     failureReason = reason;
     Thread t =
         new Thread(
             () -> {
+              if (config.exitOnFailure()) {
+                LOG.error(
+                    "node {} stopped: {}; the server shuts down (restart it once the cause is"
+                        + " fixed)",
+                    config.nodeId(),
+                    reason);
+                close();
+                return;
+              }
               LOG.error(
-                  "node {} stopped: {}; the server shuts down (restart it once the cause is fixed)",
+                  "node {} stopped: {}; it has left the cluster's traffic and stays up only to"
+                      + " report this (/status, raft-admin status); restart it once the cause is"
+                      + " fixed",
                   config.nodeId(),
                   reason);
-              close();
+              transport.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+              peerServer.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             },
             "raft-" + config.nodeId() + "-fail-stop");
     t.setDaemon(false);
@@ -265,15 +304,27 @@ public final class RaftServer implements AutoCloseable {
         () -> clientServer.bind(bindable(self.clientAddress())),
         self.clientAddress(),
         key + ".client-address");
+    if (httpServer != null) {
+      listenOn(
+          () -> httpServer.bind(bindable(config.http().address())),
+          config.http().address(),
+          config.http().address().equals(self.httpAddress())
+              ? key + ".http-address"
+              : "raft.http.address");
+    }
+    if (metrics != null) metrics.bindServer(this);
     driver.onFailure(this::failStop);
     driver.start(membersTransport);
     transport.start();
     LOG.info(
-        "node {} of cluster '{}' serving peers on {} and clients on {} (data in {})",
+        "node {} of cluster '{}' serving peers on {}, clients on {}{} (data in {})",
         config.nodeId(),
         config.clusterId(),
         peerServer.localAddress(),
         clientServer.localAddress(),
+        httpServer == null
+            ? ""
+            : " and HTTP on http://" + HostPort.format(httpServer.localAddress()) + "/",
         config.dataDir());
   }
 
@@ -308,7 +359,9 @@ public final class RaftServer implements AutoCloseable {
                         Member.newBuilder()
                             .setId(mid)
                             .setPeerAddress(HostPort.format(m.peerAddress()))
-                            .setClientAddress(HostPort.format(m.clientAddress()))));
+                            .setClientAddress(HostPort.format(m.clientAddress()))
+                            .setHttpAddress(
+                                m.httpAddress() == null ? "" : HostPort.format(m.httpAddress()))));
     store.append(List.of(ConfChanges.initialEntry(conf.build())));
     store.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
     store.sync();
@@ -374,6 +427,26 @@ public final class RaftServer implements AutoCloseable {
     return clientServer.localAddress();
   }
 
+  /** Where the HTTP port listens, or null if there is none. */
+  public InetSocketAddress httpAddress() {
+    return httpServer == null ? null : httpServer.localAddress();
+  }
+
+  /** Client connections open now. */
+  int clientConnections() {
+    return clientServer.connectionCount();
+  }
+
+  /** Each outbound peer connection's state, by peer id. */
+  Map<Long, NettyTransport.PeerState> peerStates() {
+    return transport.peerStates();
+  }
+
+  /** The metrics, or null when they are off or there is no HTTP port. */
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
   /** Bytes held now by incomplete request frames on the client port. */
   long clientIncompleteFrameBytes() {
     return clientServer.incompleteFrameBytes();
@@ -396,6 +469,7 @@ public final class RaftServer implements AutoCloseable {
     }
     closing = true;
     try {
+      if (httpServer != null) httpServer.close();
       clientServer.close();
       driver.close();
       transport.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -405,6 +479,8 @@ public final class RaftServer implements AutoCloseable {
           .awaitUninterruptibly(5, TimeUnit.SECONDS);
       ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       snapshotFinisher.shutdown();
+      if (httpWorker != null) httpWorker.shutdown();
+      if (metrics != null) metrics.close();
       stateMachine.close();
       store.close();
       LOG.info("node {} stopped", config.nodeId());

@@ -32,7 +32,9 @@ public record ServerConfig(
     LogConfig log,
     TransportConfig transport,
     ClientPortConfig client,
-    SnapshotConfig snapshot) {
+    SnapshotConfig snapshot,
+    HttpConfig http,
+    boolean exitOnFailure) {
 
   /**
    * Loads file over the defaults, under any {@code -Draft.*} system properties; relative paths in
@@ -86,6 +88,7 @@ public record ServerConfig(
     TransportConfig transport = TransportConfig.parse(new ConfigReader(c, "raft.transport"));
     ClientPortConfig client = ClientPortConfig.parse(new ConfigReader(c, "raft.client"));
     SnapshotConfig snapshot = SnapshotConfig.parse(new ConfigReader(c, "raft.snapshot"));
+    HttpConfig http = HttpConfig.parse(new ConfigReader(c, "raft.http"), members.get(nodeId));
     // What one section promises another.
     int maxFrame = transport.maxFrameBytes();
     if (replication.maxAppendBytes() + 4096 > maxFrame) {
@@ -116,7 +119,19 @@ public record ServerConfig(
         log,
         transport,
         client,
-        snapshot);
+        snapshot,
+        http,
+        exitOnFailure(raft));
+  }
+
+  /** {@code raft.on-failure}: stay-up (report the failure, serve nothing) or exit. */
+  private static boolean exitOnFailure(ConfigReader raft) {
+    String v = raft.string("on-failure");
+    return switch (v) {
+      case "stay-up" -> false;
+      case "exit" -> true;
+      default -> throw raft.bad("on-failure", "must be stay-up or exit, got '" + v + "'");
+    };
   }
 
   /**
@@ -143,7 +158,12 @@ public record ServerConfig(
       if (!addresses.add(client))
         throw raft.bad(
             key + ".client-address", "address " + HostPort.format(client) + " is used twice");
-      members.put(id, new ClusterMember(id, peer, client));
+      InetSocketAddress http =
+          p.hasPath("http-address") ? raft.address(p, key, "http-address") : null;
+      if (http != null && !addresses.add(http))
+        throw raft.bad(
+            key + ".http-address", "address " + HostPort.format(http) + " is used twice");
+      members.put(id, new ClusterMember(id, peer, client, http));
     }
     return members;
   }

@@ -114,7 +114,8 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   }
 
   /** Writes and flushes; FlushConsolidationHandler merges the flushes of one burst. */
-  private static void respond(ChannelHandlerContext ctx, ClientResponse response) {
+  private void respond(ChannelHandlerContext ctx, ClientResponse response) {
+    service.answered(response);
     if (ctx.channel().isActive()) {
       ctx.writeAndFlush(response);
     }

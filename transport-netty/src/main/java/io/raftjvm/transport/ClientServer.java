@@ -78,6 +78,11 @@ public final class ClientServer implements AutoCloseable {
     return (InetSocketAddress) ch.localAddress();
   }
 
+  /** Client connections open now. */
+  public int connectionCount() {
+    return connections.size();
+  }
+
   /** The bound address, or null before {@link #bind}. */
   public InetSocketAddress localAddress() {
     Channel ch = serverChannel;

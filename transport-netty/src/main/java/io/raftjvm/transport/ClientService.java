@@ -20,4 +20,7 @@ public interface ClientService {
   default String refuse(ClientHello hello) {
     return null;
   }
+
+  /** Told of every answer written (metrics), on the connection's I/O thread; must be cheap. */
+  default void answered(ClientResponse response) {}
 }

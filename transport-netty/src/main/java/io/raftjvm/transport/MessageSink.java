@@ -22,4 +22,13 @@ public interface MessageSink {
    * a sink that received and checked the data may pass it to the node. Dropped by default.
    */
   default void snapshotMessage(Message message) {}
+
+  /**
+   * Whether peer, which asks for votes, is a member of this server's configuration: null if it is
+   * (or this server cannot tell), else a one-line notice to send it back. Asked on vote requests
+   * only (never on the replication path).
+   */
+  default String notMember(long peer) {
+    return null;
+  }
 }

@@ -65,7 +65,7 @@ public final class NettyTransport implements Transport {
   private final Map<Long, PeerConnection> peers = new TreeMap<>();
 
   /** peers' values, for the send loop. Node loop only. */
-  private PeerConnection[] connections;
+  private volatile PeerConnection[] connections;
 
   private boolean started;
 
@@ -150,7 +150,23 @@ public final class NettyTransport implements Transport {
             Duration.ofMillis(RECONNECT_MAX_MILLIS),
             random.split());
     return new PeerConnection(
-        id, address, loop, template, maxFrameBytes, hello, backoff, unreachable);
+        id,
+        address,
+        loop,
+        template,
+        maxFrameBytes,
+        hello,
+        backoff,
+        unreachable,
+        (peer, notice) -> onNotMember.accept(peer, notice));
+  }
+
+  /** Told when a peer says this server is not in its configuration (I/O thread). */
+  private volatile java.util.function.BiConsumer<Long, String> onNotMember = (peer, notice) -> {};
+
+  /** Registers who hears a peer's notice that this server is not a member of its configuration. */
+  public void onNotMember(java.util.function.BiConsumer<Long, String> listener) {
+    this.onNotMember = listener;
   }
 
   /** Opens the connection to every peer (asynchronously, on the node loop). */
@@ -290,6 +306,20 @@ public final class NettyTransport implements Transport {
         c.endSend(); // one flush per peer written to
       }
     }
+  }
+
+  /**
+   * An outbound peer connection as monitoring sees it.
+   *
+   * @param connects connections made since start (a reconnect counts)
+   */
+  public record PeerState(boolean connected, long connects) {}
+
+  /** Each peer's outbound connection, by id. Any thread. */
+  public Map<Long, PeerState> peerStates() {
+    Map<Long, PeerState> out = new TreeMap<>();
+    for (PeerConnection c : connections) out.put(c.peerId(), c.state());
+    return out;
   }
 
   /** True when the connection to {@code peer} is up. Call on the node loop. */

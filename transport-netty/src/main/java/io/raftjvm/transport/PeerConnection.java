@@ -47,6 +47,10 @@ final class PeerConnection {
   private long failedConnects;
 
   private boolean closed;
+
+  // For monitoring, written on the loop only.
+  private volatile boolean up;
+  private volatile long connects;
   private boolean inSend; // between beginSend() and endSend()
   private boolean reported; // unreachable already reported during the current send
   private Channel unflushed; // written to during the current send
@@ -59,7 +63,8 @@ final class PeerConnection {
       int maxFrameBytes,
       PeerFrame hello,
       Backoff backoff,
-      LongConsumer unreachable) {
+      LongConsumer unreachable,
+      java.util.function.BiConsumer<Long, String> onNotMember) {
     this.peerId = peerId;
     this.address = address;
     this.loop = loop;
@@ -71,7 +76,9 @@ final class PeerConnection {
         template
             .clone()
             .remoteAddress(address)
-            .handler(new PeerOutboundInitializer(maxFrameBytes, writability));
+            .handler(
+                new PeerOutboundInitializer(
+                    maxFrameBytes, writability, notice -> onNotMember.accept(peerId, notice)));
   }
 
   InetSocketAddress address() {
@@ -87,6 +94,7 @@ final class PeerConnection {
     pendingConnect.addListener((ChannelFuture f) -> onConnectDone(f));
   }
 
+  @SuppressWarnings("NonAtomicVolatileUpdate") // only the loop writes connects
   private void onConnectDone(ChannelFuture f) {
     pendingConnect = null;
     if (closed) {
@@ -107,6 +115,8 @@ final class PeerConnection {
     Channel ch = f.channel();
     ch.writeAndFlush(hello, ch.voidPromise()); // first, before send() can see the channel
     channel = ch;
+    up = true;
+    connects = connects + 1;
     connectedAtNanos = System.nanoTime();
     downLogged = false;
     if (failedConnects > 0) {
@@ -128,6 +138,7 @@ final class PeerConnection {
       return; // closed by close()
     }
     channel = null;
+    up = false;
     long livedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
     if (livedMillis >= backoff.max().toMillis()) {
       failures = 0; // it was a working connection; a refused one keeps backing off
@@ -154,6 +165,15 @@ final class PeerConnection {
   Channel writableChannel() {
     Channel ch = channel;
     return ch != null && ch.isActive() && ch.isWritable() ? ch : null;
+  }
+
+  long peerId() {
+    return peerId;
+  }
+
+  /** Whether the connection is up, and how many times it was made: any thread. */
+  NettyTransport.PeerState state() {
+    return new NettyTransport.PeerState(up, connects);
   }
 
   boolean isConnected() {

@@ -6,6 +6,7 @@ import io.raftjvm.proto.Message;
 import io.raftjvm.proto.MessageType;
 import io.raftjvm.proto.PeerFrame;
 import io.raftjvm.proto.PeerHello;
+import io.raftjvm.proto.PeerNotice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -50,6 +51,10 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
   private final MessageSink sink;
 
   private State state = State.AWAITING_HELLO;
+
+  /** The peer was told it is not a member (once per connection). */
+  private boolean noticeSent;
+
   private long peerId;
   private List<Message> burst = new ArrayList<>();
 
@@ -157,6 +162,16 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
           peerId,
           selfId);
       return;
+    }
+    if (!noticeSent
+        && (m.getType() == MessageType.MSG_PRE_VOTE || m.getType() == MessageType.MSG_VOTE)) {
+      String notice = sink.notMember(peerId);
+      if (notice != null) {
+        noticeSent = true;
+        LOG.info("telling node {}: {}", peerId, notice);
+        ctx.writeAndFlush(
+            PeerFrame.newBuilder().setNotice(PeerNotice.newBuilder().setNotMember(notice)).build());
+      }
     }
     if (m.getType() == MessageType.MSG_SNAPSHOT) {
       deliverBurst();

@@ -2,13 +2,18 @@ package io.raftjvm.transport;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.raftjvm.proto.PeerFrame;
+import java.util.function.Consumer;
 
 /**
  * Assembles the pipeline of a connection this server opens to a peer: {@link PeerCodec}, then the
- * {@link PeerWritabilityHandler}, then {@link CloseOnErrorHandler}. The connection only carries
- * frames out; the peer answers over its own connection to us, so anything it might send here is
- * decoded and discarded by the pipeline's tail.
+ * {@link PeerWritabilityHandler}, then {@link CloseOnErrorHandler}. The connection carries frames
+ * out; the peer answers Raft messages over its own connection to us. The one frame it may send back
+ * here is a {@link io.raftjvm.proto.PeerNotice} (this server is not in its configuration), handed
+ * to the listener; anything else is decoded and discarded.
  *
  * <p>{@link Sharable} (as every {@code ChannelInitializer}): immutable, one per peer connection.
  */
@@ -18,16 +23,40 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
 
   private final int maxFrameBytes;
   private final PeerWritabilityHandler writability;
+  private final NoticeHandler notices;
 
-  PeerOutboundInitializer(int maxFrameBytes, PeerWritabilityHandler writability) {
+  PeerOutboundInitializer(
+      int maxFrameBytes, PeerWritabilityHandler writability, Consumer<String> onNotMember) {
     this.maxFrameBytes = maxFrameBytes;
     this.writability = writability;
+    this.notices = new NoticeHandler(onNotMember);
   }
 
   @Override
   protected void initChannel(Channel ch) {
     PeerCodec.addTo(ch.pipeline(), new FrameDecoder(maxFrameBytes, FrameBudget.UNLIMITED));
+    ch.pipeline().addLast("notices", notices);
     ch.pipeline().addLast("writability", writability);
     ch.pipeline().addLast("onError", ON_ERROR);
+  }
+
+  /** Hands a peer's notices to the listener; drops every other frame (nothing else comes back). */
+  @Sharable
+  private static final class NoticeHandler extends ChannelInboundHandlerAdapter {
+    private final Consumer<String> onNotMember;
+
+    NoticeHandler(Consumer<String> onNotMember) {
+      this.onNotMember = onNotMember;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof PeerFrame f) {
+        if (f.hasNotice() && !f.getNotice().getNotMember().isEmpty())
+          onNotMember.accept(f.getNotice().getNotMember());
+        return;
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.raftjvm.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -279,32 +280,72 @@ class RaftServerIT {
   }
 
   /**
-   * Fail-stop: a leader whose node stops on a failure (here its state machine throws) shuts its
-   * server down, ports included, instead of answering UNAVAILABLE for ever; clients go on with the
-   * leader the others elect.
+   * Fail-stop: a leader whose node stops on a failure (here its state machine throws) leaves the
+   * cluster's traffic; clients go on with the leader the others elect. With {@code on-failure =
+   * stay-up} it keeps its client port to say why: its status shows the failure and the entry, and a
+   * client that reaches it hears the reason (UNAVAILABLE: it retries elsewhere). With {@code exit}
+   * it closes every port.
    */
-  @Test
-  void aServerWhoseNodeFailsClosesItsPortsAndClientsMoveOn() throws Exception {
-    startCluster();
+  @ParameterizedTest(name = "raft.on-failure = {0}")
+  @ValueSource(strings = {"stay-up", "exit"})
+  void aServerWhoseNodeFailsLeavesTheClusterAndClientsMoveOn(String onFailure) throws Exception {
+    configure("raft.on-failure = " + onFailure + "\n");
+    for (long sid : configs.keySet()) servers.put(sid, RaftServer.start(configs.get(sid)));
     await("a leader", () -> leader() != null);
     RaftServer failing = leader();
     long id = failing.config().nodeId();
+    String failingAddress = HostPort.format(failing.config().self().clientAddress());
     try (RaftClient client =
         RaftClient.create(
             RaftClientOptions.builder(List.of(clientAddresses().split(",")))
                 .requestTimeout(Duration.ofSeconds(30))
                 .build())) {
       client.proposeSync("before".getBytes(StandardCharsets.UTF_8));
-      client.propose(
-          ("fail-on-" + id).getBytes(StandardCharsets.UTF_8)); // its own outcome does not matter
-      await("node " + id + " stopped and its server closed", () -> failing.failure() != null);
+      CompletableFuture<byte[]> doomed = client.propose(("fail-on-" + id).getBytes(UTF_8));
+      await("node " + id + " stopped", () -> failing.failure() != null);
       assertTrue(
           failing
               .failure()
-              .startsWith("state machine failed: java.lang.IllegalStateException: told to fail"),
+              .matches(
+                  "the state machine threw applying entr(y|ies) [0-9.]+:"
+                      + " java.lang.IllegalStateException: told to fail at [0-9]+"),
           failing.failure());
       byte[] after = client.proposeSync("after".getBytes(StandardCharsets.UTF_8));
       assertTrue(new String(after, StandardCharsets.UTF_8).startsWith("ok:"));
+      doomed.handle((r, t) -> null).join();
+    }
+    try (RaftClient direct =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(failingAddress))
+                .requestTimeout(Duration.ofSeconds(2))
+                .build())) {
+      if (onFailure.equals("exit")) {
+        await("its ports closed", () -> failing.clientAddress() == null || portClosed(failing));
+        return;
+      }
+      io.raftjvm.client.proto.NodeStatus st = direct.status().get();
+      assertEquals("FAILED", st.getRole());
+      assertTrue(st.getFailure().contains("told to fail"), st.getFailure());
+      assertTrue(st.getFailedAtMs() > 0);
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> direct.propose("x".getBytes(StandardCharsets.UTF_8)).get());
+      assertTrue(
+          e.getCause().getMessage().contains("node " + id + " failed at "),
+          e.getCause().getMessage());
+      assertTrue(
+          e.getCause().getMessage().contains("serves nothing until restarted"),
+          e.getCause().getMessage());
+    }
+  }
+
+  private static boolean portClosed(RaftServer s) {
+    try (java.net.Socket sock = new java.net.Socket()) {
+      sock.connect(s.config().self().clientAddress(), 1000);
+      return false;
+    } catch (java.io.IOException e) {
+      return true;
     }
   }
 
