@@ -32,9 +32,6 @@ final class NodeEndpoints implements HttpEndpoints {
   /** How long readiness and status wait for the node's loop before answering without it. */
   static final long LOOP_DEADLINE_MS = 2000;
 
-  /** Liveness fails when the loop has not ticked for this long (it ticks every few ms). */
-  static final long MAX_LOOP_SILENCE_MS = 10_000;
-
   private static final JsonFactory JSON = new JsonFactory();
 
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -90,18 +87,12 @@ final class NodeEndpoints implements HttpEndpoints {
 
   /** Why this server is not live, or null: a failure, a stuck disk, a stuck loop. */
   String liveProblem() {
-    Throwable f = driver.failure();
-    if (f != null) return "node failed at " + failedAt() + ": " + f.getMessage();
-    long waited = driver.writeWaitMillis();
-    long limit = http.liveMaxWriteStall().toMillis();
-    if (waited > limit) {
-      return "a log write has waited " + waited + " ms (limit " + limit + " ms): the disk is stuck";
-    }
-    long silent = driver.sinceLastTickMillis();
-    if (silent > Math.max(MAX_LOOP_SILENCE_MS, limit)) {
-      return "the node's loop has not ticked for " + silent + " ms";
-    }
-    return null;
+    return HealthRules.liveProblem(
+        driver.failure(),
+        driver.failedAtMillis(),
+        driver.writeWaitMillis(),
+        driver.sinceLastTickMillis(),
+        http.liveMaxWriteStall().toMillis());
   }
 
   @Override
@@ -127,24 +118,7 @@ final class NodeEndpoints implements HttpEndpoints {
 
   /** Why this server is not ready to serve, or null. st null: the loop did not answer. */
   String readyProblem(RaftNode.Status st) {
-    if (st == null) return "the node did not answer within " + LOOP_DEADLINE_MS + " ms";
-    if (driver.removed()) return "removed from the cluster's configuration";
-    if (!ConfChanges.isMember(st.conf(), st.id()))
-      return "not a member of the configuration yet (waiting to be added)";
-    if (st.lead() == 0) return "no leader known";
-    long lag = st.commit() - st.applied();
-    if (lag > http.readyMaxApplyLag()) {
-      return "applied index "
-          + st.applied()
-          + " trails commit index "
-          + st.commit()
-          + " by "
-          + lag
-          + " entries (limit "
-          + http.readyMaxApplyLag()
-          + ")";
-    }
-    return null;
+    return HealthRules.readyProblem(st, driver.removed(), http.readyMaxApplyLag());
   }
 
   @Override

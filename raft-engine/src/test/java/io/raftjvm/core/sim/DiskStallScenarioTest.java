@@ -30,6 +30,7 @@ class DiskStallScenarioTest {
     sim.one(ByteString.copyFromUtf8("before"), 3, ROUNDS);
     sim.stallDisk(stalled, 0);
     long maxUnwritten = 0;
+    long maxWriteWait = 0;
     int committed = 0;
     for (int round = 0; round < 150; round++) {
       // Clients keep proposing to whoever leads; every round is a tick of each server.
@@ -42,6 +43,18 @@ class DiskStallScenarioTest {
       }
       sim.tickAll();
       maxUnwritten = Math.max(maxUnwritten, sim.node(stalled).unwritten());
+      maxWriteWait = Math.max(maxWriteWait, sim.node(stalled).driver.writeWaitMillis());
+    }
+    // What /health/live reads: the stalled write's wait, growing for as long as the stall lasts.
+    assertTrue(
+        maxWriteWait >= 100L * SimWorld.TICK_MILLIS,
+        "the stalled write waited " + maxWriteWait + " ms by the driver's account");
+    for (long other : sim.ids) {
+      if (other != stalled) {
+        assertTrue(
+            sim.node(other).driver.writeWaitMillis() < 20L * SimWorld.TICK_MILLIS,
+            "node " + other + " is not stalled");
+      }
     }
     SimNode now = sim.leader();
     assertTrue(
@@ -56,6 +69,10 @@ class DiskStallScenarioTest {
         "the stalled server held " + maxUnwritten + " unwritten entries\n" + sim.describe());
     sim.unstallDisk(stalled);
     long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
+    sim.tickAll();
+    assertTrue(
+        sim.node(stalled).driver.writeWaitMillis() < 20L * SimWorld.TICK_MILLIS,
+        "the wait ends with the stall: " + sim.node(stalled).driver.writeWaitMillis());
     sim.assertAllApplied(last);
     sim.invariants.checkViews();
     System.out.printf(
