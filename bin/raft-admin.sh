@@ -2,7 +2,7 @@
 # Administers a Raft cluster through its servers' client ports: status, membership, leadership.
 #
 #   bin/raft-admin.sh --cluster 127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203 status
-#   bin/raft-admin.sh --cluster 127.0.0.1:7201 add-learner 4 127.0.0.1:7104 127.0.0.1:7204
+#   bin/raft-admin.sh --cluster 127.0.0.1:7201 add-learner 4 127.0.0.1:7104 127.0.0.1:7204 127.0.0.1:7304
 #   bin/raft-admin.sh --cluster 127.0.0.1:7201 promote 4
 #   bin/raft-admin.sh --cluster 127.0.0.1:7201 transfer-leader 2
 #

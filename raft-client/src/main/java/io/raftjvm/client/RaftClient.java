@@ -283,13 +283,26 @@ public final class RaftClient implements AutoCloseable {
    * BAD_REQUEST if the id is already a member or an address is not "host:port".
    */
   public CompletableFuture<Long> addLearner(long id, String peerAddress, String clientAddress) {
+    return addLearner(id, peerAddress, clientAddress, null);
+  }
+
+  /**
+   * As {@link #addLearner(long, String, String)}, also naming where the server serves HTTP
+   * (metrics, health, status, dashboard); null or empty when it does not.
+   */
+  public CompletableFuture<Long> addLearner(
+      long id, String peerAddress, String clientAddress, String httpAddress) {
     String client = clientAddress == null ? "" : clientAddress;
+    String http = httpAddress == null ? "" : httpAddress;
     String bad = badId(id);
     if (bad == null) {
       bad = badAddress("peer address", peerAddress);
     }
     if (bad == null && !client.isEmpty()) {
       bad = badAddress("client address", client);
+    }
+    if (bad == null && !http.isEmpty()) {
+      bad = badAddress("HTTP address", http);
     }
     if (bad != null) {
       return failed(Kind.BAD_REQUEST, bad);
@@ -299,6 +312,7 @@ public final class RaftClient implements AutoCloseable {
             .setId(id)
             .setPeerAddress(peerAddress)
             .setClientAddress(client)
+            .setHttpAddress(http)
             .build();
     return change(Admin.newBuilder().setAddLearner(member).build());
   }

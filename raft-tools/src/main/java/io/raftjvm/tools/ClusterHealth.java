@@ -15,8 +15,9 @@ import java.util.TreeSet;
 
 /**
  * What {@code raft-admin status} concludes from the servers' answers: healthy (a leader, every
- * member answering), degraded (no leader, fewer than a majority of voters answering, or members not
- * answering) or failed (no server answered), with the problems in words.
+ * member answering), degraded (no leader, fewer than a majority of voters answering, members not
+ * answering, a server whose node failed, a removed server still running) or failed (no server
+ * answered), with the problems in words.
  */
 record ClusterHealth(String level, Optional<NodeStatus> leader, List<String> problems) {
   static final String HEALTHY = "healthy";
@@ -56,6 +57,18 @@ record ClusterHealth(String level, Optional<NodeStatus> leader, List<String> pro
       problems.add("no quorum: " + votersUp + " of " + voters + " voters answered");
     }
     if (!silent.isEmpty()) problems.add("members unreachable: " + String.join(", ", silent));
+    for (NodeStatus s : answers) {
+      if (!s.getFailure().isEmpty()) {
+        problems.add(
+            "node "
+                + s.getId()
+                + " failed at "
+                + java.time.Instant.ofEpochMilli(s.getFailedAtMs())
+                + ": "
+                + s.getFailure());
+      }
+      if (s.getRemoved()) problems.add("node " + s.getId() + " was removed but still runs");
+    }
     return new ClusterHealth(
         problems.isEmpty() ? HEALTHY : DEGRADED, leader, List.copyOf(problems));
   }
@@ -90,8 +103,14 @@ record ClusterHealth(String level, Optional<NodeStatus> leader, List<String> pro
         m.put("commit", s.getCommit());
         m.put("applied", s.getApplied());
         m.put("lastIndex", s.getLastIndex());
+        m.put("snapshotIndex", s.getSnapshotIndex());
         m.put("voters", s.getConf().getVotersList());
         m.put("learners", s.getConf().getLearnersList());
+        if (!s.getFailure().isEmpty()) {
+          m.put("failure", s.getFailure());
+          m.put("failedAt", java.time.Instant.ofEpochMilli(s.getFailedAtMs()).toString());
+        }
+        if (s.getRemoved()) m.put("removed", true);
       }
       members.add(m);
     }

@@ -46,12 +46,15 @@ public final class RaftAdmin {
         status                                  one row per member: role, term, commit, applied
                                                 and, from the leader, MATCH, LAG and STATE
         snapshot                                every server given snapshots and compacts now
-        add-learner ID PEER_ADDR [CLIENT_ADDR]  adds server ID as a learner (replicates, no vote)
+        add-learner ID PEER_ADDR [CLIENT_ADDR [HTTP_ADDR]]
+                                                adds server ID as a learner (replicates, no vote);
+                                                HTTP_ADDR lets the dashboard find it
         promote ID                              makes learner ID a voter once it has caught up
         remove ID                               removes voter or learner ID
         transfer-leader ID                      hands leadership to voter ID; waits until it leads
       Membership changes are retried while the leader refuses them for now (learner not caught
-      up, another change pending) until the timeout.
+      up, another change pending) until the timeout. Commands that need a leader fail at once
+      (exit 1, nothing changed) when no server names one within 3 s.
 
       Options:
         --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers
@@ -62,8 +65,8 @@ public final class RaftAdmin {
 
       Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
       answered); 2 usage error; 3 outcome unknown: the membership change may or may not have
-      taken effect (check with status); 4 status: degraded (no leader, no quorum, or members
-      unreachable).\
+      taken effect (check with status); 4 status: degraded (no leader, no quorum, members
+      unreachable, a server failed, or a removed server still running).\
       """;
 
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -94,6 +97,7 @@ public final class RaftAdmin {
       long id,
       String peerAddress,
       String clientAddress,
+      String httpAddress,
       boolean json) {
     /** "promote 4": names the operation in messages. */
     String describe() {
@@ -148,7 +152,7 @@ public final class RaftAdmin {
   static Command parse(String... args) throws UsageException {
     for (String a : args) {
       if (a.equals("-h") || a.equals("--help")) {
-        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, false);
+        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, null, false);
       }
     }
     String cluster = null;
@@ -196,9 +200,9 @@ public final class RaftAdmin {
       case STATUS, SNAPSHOT:
         arity(cmd, rest, 0, 0, "");
         if (json && action != Action.STATUS) throw new UsageException("--json is for status only");
-        return new Command(action, servers, t, 0, null, null, json);
+        return new Command(action, servers, t, 0, null, null, null, json);
       case ADD_LEARNER:
-        arity(cmd, rest, 2, 3, "ID and PEER_ADDR");
+        arity(cmd, rest, 2, 4, "ID and PEER_ADDR");
         return new Command(
             action,
             servers,
@@ -206,10 +210,11 @@ public final class RaftAdmin {
             id(rest.get(0)),
             address(rest.get(1)),
             rest.size() > 2 ? address(rest.get(2)) : "",
+            rest.size() > 3 ? address(rest.get(3)) : "",
             false);
       default:
         arity(cmd, rest, 1, 1, "ID");
-        return new Command(action, servers, t, id(rest.get(0)), null, null, false);
+        return new Command(action, servers, t, id(rest.get(0)), null, null, null, false);
     }
   }
 
@@ -323,9 +328,48 @@ public final class RaftAdmin {
     return health.exitCode();
   }
 
+  /** How long a command that needs a leader waits for one before it says there is none. */
+  private static final Duration LEADER_WAIT = Duration.ofSeconds(3);
+
+  /**
+   * Null when some server answers as leader (within LEADER_WAIT: an election may be under way);
+   * otherwise why there is none, naming what each server said. Commands that need a leader check
+   * this first, so that they fail at once, with nothing changed, rather than at their deadline.
+   */
+  private static String noLeader(Command c) throws InterruptedException {
+    Duration wait = c.timeout().compareTo(LEADER_WAIT) < 0 ? c.timeout() : LEADER_WAIT;
+    long deadline = System.nanoTime() + wait.toNanos();
+    try (StatusProbes statuses = new StatusProbes(wait)) {
+      while (true) {
+        List<Probe> probes = statuses.round(c.servers());
+        if (StatusTable.leader(probes).isPresent()) return null;
+        if (System.nanoTime() - deadline >= 0) {
+          List<String> said = new ArrayList<>();
+          for (Probe p : probes) {
+            said.add(
+                p.status() == null
+                    ? p.address() + " unreachable (" + p.error() + ")"
+                    : "node "
+                        + p.status().getId()
+                        + " is "
+                        + p.status().getRole().toLowerCase(Locale.ROOT)
+                        + " and knows no leader");
+          }
+          return "the cluster has no leader (" + String.join("; ", said) + "); nothing was changed";
+        }
+        Thread.sleep(POLL_MS);
+      }
+    }
+  }
+
   /** add-learner, promote or remove: retried while REFUSED until the timeout. */
   private static int change(Command c, PrintStream out, PrintStream err)
       throws InterruptedException {
+    String noLeader = noLeader(c);
+    if (noLeader != null) {
+      err.println("raft-admin: " + c.describe() + " failed: " + noLeader);
+      return FAILED;
+    }
     long deadline = System.nanoTime() + c.timeout().toNanos();
     try (RaftClient client = RaftClient.create(options(c))) {
       long index =
@@ -336,7 +380,8 @@ public final class RaftAdmin {
               () ->
                   switch (c.action()) {
                     case ADD_LEARNER ->
-                        client.addLearner(c.id(), c.peerAddress(), c.clientAddress());
+                        client.addLearner(
+                            c.id(), c.peerAddress(), c.clientAddress(), c.httpAddress());
                     case PROMOTE -> client.promote(c.id());
                     default -> client.remove(c.id());
                   });
@@ -369,6 +414,11 @@ public final class RaftAdmin {
   /** transfer-leader: asks the leader, then polls statuses until node ID leads. */
   private static int transfer(Command c, PrintStream out, PrintStream err)
       throws InterruptedException {
+    String noLeader = noLeader(c);
+    if (noLeader != null) {
+      err.println("raft-admin: " + c.describe() + " failed: " + noLeader);
+      return FAILED;
+    }
     long deadline = System.nanoTime() + c.timeout().toNanos();
     try (RaftClient client = RaftClient.create(options(c));
         StatusProbes statuses = new StatusProbes(c.timeout())) {

@@ -96,4 +96,30 @@ class ClusterHealthTest {
     assertEquals("connection refused", doc.get("members").get(2).get("error").asText());
     assertTrue(doc.get("problems").get(0).asText().startsWith("members unreachable"));
   }
+
+  @Test
+  void aFailedServerAndARemovedOneAreDegradedAndNamed() {
+    NodeStatus failed =
+        answered(3, "FAILED", 1).status().toBuilder()
+            .setFailure("the state machine threw applying entry 42: boom")
+            .setFailedAtMs(1796367600000L)
+            .build();
+    NodeStatus removed = answered(2, "FOLLOWER", 1).status().toBuilder().setRemoved(true).build();
+    List<Probe> probes =
+        List.of(
+            answered(1, "LEADER", 1),
+            Probe.answered("h:7202", removed),
+            Probe.answered("h:7203", failed));
+    ClusterHealth h = ClusterHealth.of(probes);
+    assertEquals("degraded", h.level());
+    assertEquals(
+        List.of(
+            "node 2 was removed but still runs",
+            "node 3 failed at 2026-12-04T07:00:00Z: the state machine threw applying entry 42:"
+                + " boom"),
+        h.problems());
+    assertEquals(RaftAdmin.DEGRADED, h.exitCode());
+    assertTrue(h.json(probes).contains("\"failure\":\"the state machine threw"), h.json(probes));
+    assertTrue(h.json(probes).contains("\"removed\":true"), h.json(probes));
+  }
 }

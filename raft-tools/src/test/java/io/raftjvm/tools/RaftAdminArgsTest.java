@@ -38,9 +38,14 @@ class RaftAdminArgsTest {
     assertEquals("10.0.0.4:7204", c.clientAddress());
     assertEquals("add-learner 4", c.describe());
 
+    assertEquals("", c.httpAddress());
+
     Command noClient = RaftAdmin.parse(C, ONE, "add-learner", "4", "[::1]:7104");
     assertEquals("[::1]:7104", noClient.peerAddress());
     assertEquals("", noClient.clientAddress());
+
+    Command http = RaftAdmin.parse(C, ONE, "add-learner", "4", "h:7104", "h:7204", "h:7304");
+    assertEquals("h:7304", http.httpAddress());
   }
 
   @Test
@@ -98,7 +103,8 @@ class RaftAdminArgsTest {
       --cluster h:1 transfer-leader -2           | bad id '-2': expected a positive integer
       --cluster h:1 transfer-leader 99999999999999999999 | bad id '99999999999999999999': expected a positive integer
       --cluster h:1 add-learner 4                | add-learner: missing arguments (needs ID and PEER_ADDR)
-      --cluster h:1 add-learner 4 h:2 h:3 h:4    | add-learner: unexpected argument 'h:4'
+      --cluster h:1 add-learner 4 h:2 h:3 h:4 h:5 | add-learner: unexpected argument 'h:5'
+      --cluster h:1 add-learner 4 h:2 h:3 h4     | expected host:port, but 'h4' has no port
       --cluster h:1 add-learner 4 h2             | expected host:port, but 'h2' has no port
       --cluster h:1 add-learner 4 h:2 h:x        | expected host:port, but 'h:x' has a bad port
       """)
