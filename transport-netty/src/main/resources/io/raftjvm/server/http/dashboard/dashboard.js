@@ -35,9 +35,22 @@ function bytes(n) {
   return (i ? n.toFixed(1) : n) + " " + units[i];
 }
 
-function event(text) {
-  state.timeline.unshift({ at: new Date(), text });
+function event(text, kind) {
+  state.timeline.unshift({ at: new Date(), text, kind });
   state.timeline.length = Math.min(state.timeline.length, 200);
+}
+
+// Snapshots come in waves (every member snapshots at about the same index): one line per wave.
+function snapshotEvent(id, index) {
+  const last = state.timeline[0];
+  const part = "node " + id + " at " + index;
+  if (last && last.kind === "snapshot" && new Date() - last.at < 5000 && !last.nodes.has(id)) {
+    last.nodes.add(id);
+    last.text += ", " + part;
+    return;
+  }
+  event("snapshots: " + part, "snapshot");
+  state.timeline[0].nodes = new Set([id]);
 }
 
 async function fetchStatus(http) {
@@ -128,7 +141,7 @@ function observe() {
   }
   for (const s of answering) {
     const seen = state.snapshots.get(s.id);
-    if (seen !== undefined && s.snapshotIndex > seen) event("node " + s.id + " has a snapshot at index " + s.snapshotIndex);
+    if (seen !== undefined && s.snapshotIndex > seen) snapshotEvent(s.id, s.snapshotIndex);
     state.snapshots.set(s.id, s.snapshotIndex);
     if (s.failure && !state.failed.has(s.id)) {
       state.failed.add(s.id);
