@@ -58,6 +58,7 @@ until bin/counter.sh --cluster "$cluster" get > /dev/null 2>&1; do
   sleep 1
 done
 echo "cluster is up; counter = $(bin/counter.sh --cluster "$cluster" get)"
+echo "dashboard: http://127.0.0.1:7301/ (also /metrics, /status, /health/ready on 7301..7303)"
 
 bin/counter-bench.sh --cluster "$cluster" --concurrency "$concurrency" --duration "$duration" --warmup 2s --payload 16
 if $keep; then

@@ -16,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -41,15 +40,18 @@ final class NodeEndpoints implements HttpEndpoints {
   private final NodeDriver driver;
   private final HttpConfig http;
   private final NodeMetrics metrics; // null when off
-  private final Executor scrapeExecutor;
+
+  /** Where scrapes and the status JSON are built, off the I/O and node threads. */
+  private final Executor worker;
+
   private final DiskUsage disk;
 
-  NodeEndpoints(RaftServer server, NodeMetrics metrics, Executor scrapeExecutor) {
+  NodeEndpoints(RaftServer server, NodeMetrics metrics, Executor worker) {
     this.server = server;
     this.driver = server.driver();
     this.http = server.config().http();
     this.metrics = metrics;
-    this.scrapeExecutor = scrapeExecutor;
+    this.worker = worker;
     this.disk = new DiskUsage(server.config().dataDir());
   }
 
@@ -73,7 +75,7 @@ final class NodeEndpoints implements HttpEndpoints {
               }
               return new HttpAnswer(200, contentType, out.toByteArray(), true);
             },
-            scrapeExecutor);
+            worker);
   }
 
   @Override
@@ -98,7 +100,8 @@ final class NodeEndpoints implements HttpEndpoints {
   @Override
   public CompletableFuture<HttpAnswer> ready() {
     String dead = liveProblem();
-    if (dead != null) return CompletableFuture.completedFuture(HttpAnswer.text(503, dead));
+    if (dead != null)
+      return CompletableFuture.completedFuture(HttpAnswer.text(503, "not ready: " + dead));
     return loopStatus()
         .thenApply(
             st -> {
@@ -123,7 +126,8 @@ final class NodeEndpoints implements HttpEndpoints {
 
   @Override
   public CompletableFuture<HttpAnswer> status() {
-    return loopStatus().thenApply(st -> HttpAnswer.json(200, statusJson(st)));
+    // Off the node's loop: the JSON, and the data directory's size now and then, take a while.
+    return loopStatus().thenApplyAsync(st -> HttpAnswer.json(200, statusJson(st)), worker);
   }
 
   /** The node's status from its loop, or null if it is stopped or does not answer in time. */
@@ -280,9 +284,5 @@ final class NodeEndpoints implements HttpEndpoints {
       j.writeEndObject();
     }
     j.writeEndArray();
-  }
-
-  static String utf8(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

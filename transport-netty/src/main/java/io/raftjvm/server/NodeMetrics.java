@@ -80,6 +80,7 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
   private final MultiGauge followerLag;
   private final MultiGauge followerInflight;
   private final MultiGauge followerState;
+  private final MultiGauge followerActive;
   private final MultiGauge peerConnected;
   private final MultiGauge peerConnects;
   private DiskUsage disk;
@@ -166,6 +167,11 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
         multi("raft.follower.inflight.appends", null, "appends in flight to a follower");
     followerState =
         multi("raft.follower.state", null, "1 for the replication state a follower is in");
+    followerActive =
+        multi(
+            "raft.follower.recent.active",
+            null,
+            "1 if the leader heard from the follower within the last election timeout");
     peerConnected = multi("raft.peer.connected", null, "1 while the connection to a peer is up");
     peerConnects =
         multi("raft.peer.connects", null, "successful connections made to a peer since start");
@@ -263,6 +269,7 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
     List<MultiGauge.Row<?>> lag = new ArrayList<>();
     List<MultiGauge.Row<?>> inflight = new ArrayList<>();
     List<MultiGauge.Row<?>> state = new ArrayList<>();
+    List<MultiGauge.Row<?>> active = new ArrayList<>();
     if (st != null) {
       for (Map.Entry<Long, RaftNode.MemberProgress> e : st.progress().entrySet()) {
         if (e.getKey() == st.id()) continue;
@@ -271,6 +278,7 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
         match.add(MultiGauge.Row.of(t, p.match()));
         lag.add(MultiGauge.Row.of(t, Math.max(0, st.lastIndex() - p.match())));
         inflight.add(MultiGauge.Row.of(t, p.inflight()));
+        active.add(MultiGauge.Row.of(t, p.recentActive() ? 1 : 0));
         for (String s : List.of("PROBE", "REPLICATE", "SNAPSHOT")) {
           state.add(
               MultiGauge.Row.of(
@@ -282,6 +290,7 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
     followerLag.register(lag, true);
     followerInflight.register(inflight, true);
     followerState.register(state, true);
+    followerActive.register(active, true);
   }
 
   /** Refreshes the per-peer connection rows. */

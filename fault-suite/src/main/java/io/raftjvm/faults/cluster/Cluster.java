@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 public final class Cluster implements AutoCloseable {
   public static final int PEER_PORT = 7000;
   public static final int CLIENT_PORT = 7100;
+  public static final int HTTP_PORT = 7200;
   private static final int PROXY_PORT_BASE = 20000;
 
   /**
@@ -146,6 +147,11 @@ public final class Cluster implements AutoCloseable {
 
   public String peerAddress(ServerNode n) {
     return net.address(n.host()).getHostAddress() + ":" + PEER_PORT;
+  }
+
+  /** Where the server in slot n serves HTTP (metrics, health, status). */
+  public String httpAddress(ServerNode n) {
+    return net.address(n.host()).getHostAddress() + ":" + HTTP_PORT;
   }
 
   /** Every host's client address, spares included: clients find the leader among them. */
@@ -266,6 +272,8 @@ public final class Cluster implements AutoCloseable {
                 .append(peerAddress(p))
                 .append("\", client-address = \"")
                 .append(clientAddress(p))
+                .append("\", http-address = \"")
+                .append(httpAddress(p))
                 .append("\" }\n"));
     sb.append("  ]\n  state-machine = \"counter\"\n");
     sb.append("  plugins-dir = \"").append(distRoot.resolve("dist/plugins")).append("\"\n");
