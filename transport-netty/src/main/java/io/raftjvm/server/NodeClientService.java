@@ -227,6 +227,20 @@ final class NodeClientService implements ClientService {
 
   /** A local query: this replica's own state, possibly stale (monitoring, checks). */
   private ClientResponse query(ClientResponse.Builder out, byte[] query) {
+    Throwable failed = driver.failure();
+    if (failed != null) {
+      // Its state machine may be half-way through the batch it threw on: nothing is served.
+      return error(
+          out,
+          ClientError.Code.UNAVAILABLE,
+          "node "
+              + driver.id()
+              + " failed at "
+              + java.time.Instant.ofEpochMilli(driver.failedAtMillis())
+              + " ("
+              + failed.getMessage()
+              + ") and serves nothing until restarted");
+    }
     try {
       return out.setApplied(
               Applied.newBuilder()

@@ -337,6 +337,39 @@ class RaftServerIT {
       assertTrue(
           e.getCause().getMessage().contains("serves nothing until restarted"),
           e.getCause().getMessage());
+      // Not even a local (possibly stale) query: its state machine stopped half-way.
+      io.raftjvm.client.proto.ClientResponse local = localQuery(failing.config().self());
+      assertEquals(
+          io.raftjvm.client.proto.ClientError.Code.UNAVAILABLE, local.getError().getCode());
+      assertTrue(
+          local.getError().getMessage().contains("serves nothing until restarted"),
+          local.getError().getMessage());
+    }
+  }
+
+  /** A local query sent on a raw connection to member's client port; its answer. */
+  private static io.raftjvm.client.proto.ClientResponse localQuery(ClusterMember member)
+      throws java.io.IOException {
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.connect(member.clientAddress(), 2_000);
+      s.setSoTimeout(5_000);
+      java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+      byte[] req =
+          io.raftjvm.client.proto.ClientRequest.newBuilder()
+              .setRequestId(1)
+              .setQuery(
+                  io.raftjvm.client.proto.Query.newBuilder()
+                      .setQuery(com.google.protobuf.ByteString.EMPTY)
+                      .setLocal(true))
+              .build()
+              .toByteArray();
+      out.writeInt(req.length);
+      out.write(req);
+      out.flush();
+      java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+      byte[] resp = new byte[in.readInt()];
+      in.readFully(resp);
+      return io.raftjvm.client.proto.ClientResponse.parseFrom(resp);
     }
   }
 

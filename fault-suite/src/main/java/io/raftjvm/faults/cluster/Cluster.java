@@ -12,6 +12,10 @@ import io.raftjvm.faults.net.LinkFaults;
 import io.raftjvm.faults.net.LinkProxy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -195,10 +199,36 @@ public final class Cluster implements AutoCloseable {
     }
   }
 
-  /** Starts the server in slot n again, on its data, unless it runs. */
+  /**
+   * Starts the server in slot n again, on its data, unless it runs and is live. A server whose node
+   * failed (a full disk) stays up to report it (raft.on-failure = stay-up) and fails its liveness
+   * probe: it is restarted, as an orchestrator would.
+   */
   public void restart(ServerNode n) throws IOException {
+    if (n.running() && failedLiveness(n)) kill(n);
     if (!n.running()) start(n);
   }
+
+  /** Whether the server in slot n answers its liveness probe with 503 (no answer: not known). */
+  public boolean failedLiveness(ServerNode n) {
+    try {
+      HttpResponse<Void> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create("http://" + httpAddress(n) + "/health/live"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == 503;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   public void pause(ServerNode n) {
     n.pause();

@@ -7,7 +7,8 @@ import io.raftjvm.faults.host.Disk;
 /**
  * A full disk: the server on the disk slot (its directory is a small tmpfs) finds no byte free. It
  * must stop accepting writes (fail-stop, or refuse with a clear error) and never corrupt its log;
- * healed by freeing the space and starting the server again if it stopped.
+ * healed by freeing the space and starting the server again if it stopped, or restarting it if it
+ * stayed up failed (its liveness probe answers 503).
  */
 final class FullDisk {
   private FullDisk() {}
