@@ -3,6 +3,8 @@ package io.raftjvm.client;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayDeque;
@@ -38,6 +40,9 @@ final class ClientConnection {
   /** Calls written or being written, by request_id. */
   private final Map<Long, ClientCall> inflight = new HashMap<>();
 
+  /** TLS towards the server, or null. */
+  private final SslContext ssl;
+
   private Channel channel;
   private boolean connected;
   private boolean closed;
@@ -48,7 +53,9 @@ final class ClientConnection {
       String address,
       Bootstrap bootstrap,
       int maxFrameBytes,
-      ClientRequest hello) {
+      ClientRequest hello,
+      SslContext ssl) {
+    this.ssl = ssl;
     this.dispatcher = dispatcher;
     this.hello = hello;
     this.address = address;
@@ -58,18 +65,46 @@ final class ClientConnection {
 
   /** Starts connecting; the outcome arrives on the loop. */
   void connect() {
+    java.net.InetSocketAddress remote = HostPort.parse(address);
     ChannelFuture f =
         bootstrap
             .clone()
-            .handler(new RaftClientInitializer(this, maxFrameBytes))
-            .connect(HostPort.parse(address));
+            .handler(new RaftClientInitializer(this, maxFrameBytes, ssl, remote))
+            .connect(remote);
     channel = f.channel();
     f.addListener(
         done -> {
-          if (done.isSuccess()) {
+          if (!done.isSuccess()) {
+            onClosed(done.cause());
+          } else if (ssl == null) {
             onConnected();
           } else {
-            onClosed(done.cause());
+            // Nothing counts as sent before the server has proven who it is.
+            channel
+                .pipeline()
+                .get(SslHandler.class)
+                .handshakeFuture()
+                .addListener(
+                    hs -> {
+                      String wrong =
+                          hs.isSuccess()
+                              ? ClientTls.checkServer(channel, dispatcher.clusterId())
+                              : null;
+                      if (hs.isSuccess() && wrong == null) {
+                        onConnected();
+                      } else {
+                        Throwable why =
+                            wrong != null
+                                ? new javax.net.ssl.SSLPeerUnverifiedException(wrong)
+                                : new javax.net.ssl.SSLException(
+                                    "TLS handshake with "
+                                        + address
+                                        + " failed: "
+                                        + ClientTls.reason(hs.cause()));
+                        onClosed(why);
+                        channel.close();
+                      }
+                    });
           }
         });
   }
@@ -104,7 +139,41 @@ final class ClientConnection {
     }
   }
 
+  /** What broke the connection, as its pipeline reported it; null if nothing did. */
+  private Throwable failure;
+
+  /** Whether the server answered anything on this connection. */
+  private boolean answeredOnce;
+
+  /** Whether the TLS handshake completed on this side. */
+  private boolean handshaken;
+
+  void handshaken() {
+    handshaken = true;
+  }
+
+  /**
+   * "connection to X lost", and why it may have been: with TLS 1.3 a server checks the client's
+   * certificate after the client's side of the handshake is done, and a refusal then only shows as
+   * the connection closing before any answer.
+   */
+  String lostDescription() {
+    return "connection to "
+        + address
+        + " lost"
+        + (handshaken && !answeredOnce
+            ? " right after the TLS handshake, before any answer (the server may refuse this"
+                + " client's certificate: none, or one from a CA it does not trust)"
+            : "");
+  }
+
+  /** The pipeline caught cause; the connection closes next. */
+  void failed(Throwable cause) {
+    if (failure == null) failure = cause;
+  }
+
   void onResponse(ClientResponse response) {
+    answeredOnce = true;
     if (response.getRequestId() == 0) {
       // The answer to the hello: only ever a refusal. Everything sent after it was dropped unread.
       if (response.hasError()) refusal = response.getError().getMessage();
@@ -121,6 +190,7 @@ final class ClientConnection {
     if (closed) {
       return;
     }
+    if (cause == null) cause = failure;
     closed = true;
     connected = false;
     dispatcher.connectionClosed(this);
@@ -136,8 +206,19 @@ final class ClientConnection {
     for (ClientCall call : unsent) {
       dispatcher.notSent(call, call.requestId, this, cause);
     }
+    // A TLS failure before the server ever answered: the server read nothing.
+    boolean tlsRefused = ClientTls.isTls(cause) && !answeredOnce;
     for (ClientCall call : sent) {
-      dispatcher.lost(call, call.requestId, this);
+      if (tlsRefused) {
+        dispatcher.notSent(
+            call,
+            call.requestId,
+            this,
+            new javax.net.ssl.SSLException(
+                "TLS handshake with " + address + " failed: " + ClientTls.reason(cause)));
+      } else {
+        dispatcher.lost(call, call.requestId, this);
+      }
     }
   }
 

@@ -55,6 +55,14 @@ final class ClientDispatcher {
 
   private boolean closed;
 
+  /** The cluster id servers must have, "" when not checked. */
+  String clusterId() {
+    return options.clusterId();
+  }
+
+  /** TLS towards the servers, or null for plaintext. */
+  private final io.netty.handler.ssl.SslContext ssl;
+
   ClientDispatcher(EventLoop loop, Bootstrap bootstrap, RaftClientOptions options, long seed) {
     this(loop, bootstrap, options, seed, System::nanoTime);
   }
@@ -68,6 +76,7 @@ final class ClientDispatcher {
     this.loop = loop;
     this.bootstrap = bootstrap;
     this.options = options;
+    this.ssl = ClientTls.context(options);
     this.backoff =
         new Backoff(options.retryBackoff(), options.maxRetryBackoff(), new SplittableRandom(seed));
     this.routing =
@@ -124,7 +133,7 @@ final class ClientDispatcher {
     String target = call.op.local ? options.servers().get(0) : routing.target();
     ClientConnection conn = connections.get(target);
     if (conn == null || conn.isClosed()) {
-      conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes(), hello());
+      conn = new ClientConnection(this, target, bootstrap, options.maxFrameBytes(), hello(), ssl);
       connections.put(target, conn);
       conn.connect();
     }
@@ -187,7 +196,7 @@ final class ClientDispatcher {
     if (call.written) {
       call.undecided = true;
     }
-    retry(call, Kind.UNAVAILABLE, "connection to " + conn.address + " lost", true);
+    retry(call, Kind.UNAVAILABLE, conn.lostDescription(), true);
   }
 
   /** No answer within the attempt timeout: the server may be frozen; try another one. */
@@ -330,6 +339,9 @@ final class ClientDispatcher {
         break;
       case REFUSED:
         fail(call, Kind.REFUSED, said);
+        break;
+      case FORBIDDEN:
+        fail(call, Kind.FORBIDDEN, said);
         break;
       case SESSION_EXPIRED:
         fail(call, Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN, said);

@@ -57,6 +57,12 @@ public final class ClientException extends RuntimeException {
      * RaftClientOptions.Builder#stateMachine}): nothing was done; retrying will not help.
      */
     WRONG_CLUSTER(false),
+    /**
+     * The client's certificate does not allow the operation (membership changes, leadership
+     * transfer and snapshots need an admin certificate when the servers require client
+     * certificates): nothing was done; retrying will not help.
+     */
+    FORBIDDEN(false),
     /** The client was closed before the request reached any server; nothing was applied. */
     CLOSED(false),
     /** The client was closed after the request was sent; a propose may have applied. */

@@ -27,6 +27,14 @@ final class ClientResponseHandler extends SimpleChannelInboundHandler<ClientResp
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent e && e.isSuccess()) {
+      connection.handshaken();
+    }
+    super.userEventTriggered(ctx, evt);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     connection.onClosed(null);
     ctx.fireChannelInactive();
@@ -37,6 +45,7 @@ final class ClientResponseHandler extends SimpleChannelInboundHandler<ClientResp
     if (!ctx.channel().isOpen()) {
       return;
     }
+    connection.failed(cause);
     if (cause instanceof IOException) {
       LOG.debug("connection to {} failed: {}", connection.address, cause.toString());
     } else {

@@ -138,7 +138,13 @@ public final class RaftClient implements AutoCloseable {
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
-    this.dispatcher = new ClientDispatcher(loop, bootstrap, options, random.nextLong());
+    try {
+      this.dispatcher = new ClientDispatcher(loop, bootstrap, options, random.nextLong());
+    } catch (RuntimeException e) { // a TLS file that cannot be used: nothing is left running
+      resolver.close();
+      group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+      throw e;
+    }
   }
 
   /** A client with default options for servers given as "host:port" client addresses. */

@@ -40,6 +40,32 @@ public final class RaftClientOptions {
     this.sessions = b.sessions;
     this.clusterId = b.clusterId;
     this.stateMachine = b.stateMachine;
+    this.tls = b.tls;
+  }
+
+  private final Tls tls;
+
+  /**
+   * TLS towards the servers' client ports: the CA certificates that the servers' certificates must
+   * chain to, and this client's certificate and key (null when it presents none), PEM files; the
+   * TLS versions allowed.
+   */
+  public record Tls(
+      java.nio.file.Path caFile,
+      java.nio.file.Path certFile,
+      java.nio.file.Path keyFile,
+      List<String> protocols) {
+    public Tls {
+      Objects.requireNonNull(caFile, "caFile");
+      if ((certFile == null) != (keyFile == null))
+        throw new IllegalArgumentException("TLS: give a certificate and its key, or neither");
+      protocols = List.copyOf(protocols);
+    }
+  }
+
+  /** TLS settings, or null for plaintext (the default). */
+  public Tls tls() {
+    return tls;
   }
 
   /** The cluster id the servers must have ("" when not checked). */
@@ -144,6 +170,7 @@ public final class RaftClientOptions {
     private boolean sessions = true;
     private String clusterId = "";
     private String stateMachine = "";
+    private Tls tls;
     private Duration maxRetryBackoff = Duration.ofMillis(500);
     private int maxFrameBytes = 16 << 20;
     private int maxRequestBytes = 4 << 20;
@@ -211,6 +238,26 @@ public final class RaftClientOptions {
      */
     public Builder stateMachine(String name) {
       stateMachine = java.util.Objects.requireNonNull(name, "stateMachine");
+      return this;
+    }
+
+    /**
+     * Connects over TLS: servers must present a certificate chaining to the CA certificates in
+     * caFile (and, when {@link #clusterId} is set, naming a server of that cluster); certFile and
+     * keyFile (PEM, unencrypted PKCS#8 key) are this client's certificate, null for none. TLS 1.3.
+     */
+    public Builder tls(
+        java.nio.file.Path caFile, java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+      tls = new Tls(caFile, certFile, keyFile, List.of("TLSv1.3"));
+      return this;
+    }
+
+    /**
+     * As {@link #tls(java.nio.file.Path, java.nio.file.Path, java.nio.file.Path)}, with the TLS
+     * versions allowed.
+     */
+    public Builder tls(Tls settings) {
+      tls = settings;
       return this;
     }
 

@@ -41,7 +41,7 @@ class AdminClientDispatcherTest {
           RaftClientOptions.builder(List.of(S1, "127.0.0.1:7202")).build(),
           1);
   private final ClientConnection conn =
-      new ClientConnection(dispatcher, S1, new Bootstrap(), 1024, null);
+      new ClientConnection(dispatcher, S1, new Bootstrap(), 1024, null, null);
 
   @AfterEach
   void tearDown() {

@@ -47,6 +47,10 @@ final class ConfigReader {
     return c.getString(prefix + key);
   }
 
+  List<String> stringList(String key) {
+    return c.getStringList(prefix + key);
+  }
+
   boolean bool(String key) {
     return c.getBoolean(prefix + key);
   }

@@ -46,6 +46,25 @@ final class NodeClientService implements ClientService {
   /** Counts answers by outcome; null when metrics are off. */
   private final NodeMetrics metrics;
 
+  /** Whether admin operations need a certificate naming raft://<cluster-id>/admin. */
+  private volatile boolean adminCertificateRequired;
+
+  /** With client certificates required, admin operations other than status need the admin role. */
+  void requireAdminCertificate() {
+    this.adminCertificateRequired = true;
+  }
+
+  @Override
+  public String refuseAdmin(Admin admin, java.security.cert.X509Certificate cert) {
+    if (!adminCertificateRequired || admin.getOpCase() == Admin.OpCase.STATUS) return null;
+    if (cert != null && io.raftjvm.client.tls.RaftIdentity.isAdmin(cert, clusterId)) return null;
+    return admin.getOpCase().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+        + " needs a client certificate naming "
+        + io.raftjvm.client.tls.RaftIdentity.adminUri(clusterId)
+        + "; this client presented "
+        + (cert == null ? "none" : io.raftjvm.client.tls.RaftIdentity.describe(cert));
+  }
+
   @Override
   public void answered(ClientResponse response) {
     if (metrics != null) metrics.answered(response);

@@ -82,6 +82,9 @@ public final class RaftServer implements AutoCloseable {
 
   private final ExecutorService httpWorker;
 
+  /** TLS contexts (rotated as the files change), or null for plaintext. */
+  private final ServerTls tls;
+
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean closing;
 
@@ -91,6 +94,7 @@ public final class RaftServer implements AutoCloseable {
   private RaftServer(ServerConfig cfg) throws Exception {
     this.config = cfg;
     long id = cfg.nodeId();
+    this.tls = cfg.tls().enabled() ? new ServerTls(cfg.tls(), cfg.clusterId(), id) : null;
     StateMachineProvider provider = StateMachines.find(cfg.plugin().name(), cfg.plugin().dir());
     Path smDir = Files.createDirectories(cfg.dataDir().resolve("state-machine"));
     this.store =
@@ -161,18 +165,20 @@ public final class RaftServer implements AutoCloseable {
               new NodeMessageSink(driver, transport, receiver),
               cfg.transport().maxFrameBytes(),
               cfg.transport().maxIncompleteFrameBytes());
+      NodeClientService clients =
+          new NodeClientService(
+              driver,
+              stateMachine,
+              cfg.members(),
+              cfg.client().requestTimeout(),
+              cfg.clusterId(),
+              cfg.plugin().name(),
+              metrics);
       this.clientServer =
           new ClientServer(
               ioGroup,
               NettyEventLoops.serverChannelType(ioGroup),
-              new NodeClientService(
-                  driver,
-                  stateMachine,
-                  cfg.members(),
-                  cfg.client().requestTimeout(),
-                  cfg.clusterId(),
-                  cfg.plugin().name(),
-                  metrics),
+              clients,
               cfg.client().maxFrameBytes(),
               cfg.client().maxIncompleteFrameBytes(),
               cfg.client().maxPendingPerConnection());
@@ -182,6 +188,14 @@ public final class RaftServer implements AutoCloseable {
               ? new HttpServer(
                   ioGroup, new NodeEndpoints(this, metrics, httpWorker), cfg.http().allowedOrigin())
               : null;
+      if (tls != null) {
+        transport.tls(tls.peerClient());
+        peerServer.tls(tls.peerServer());
+        clientServer.tls(tls.clientPort());
+        if (httpServer != null) httpServer.tls(tls.http());
+        if (cfg.tls().clientAuth() == io.netty.handler.ssl.ClientAuth.REQUIRE)
+          clients.requireAdminCertificate();
+      }
       started = true;
     } finally {
       if (!started) store.close();
@@ -313,6 +327,7 @@ public final class RaftServer implements AutoCloseable {
               : "raft.http.address");
     }
     if (metrics != null) metrics.bindServer(this);
+    if (tls != null) tls.watch(ioGroup.next());
     driver.onFailure(this::failStop);
     driver.start(membersTransport);
     transport.start();
@@ -324,7 +339,10 @@ public final class RaftServer implements AutoCloseable {
         clientServer.localAddress(),
         httpServer == null
             ? ""
-            : " and HTTP on http://" + HostPort.format(httpServer.localAddress()) + "/",
+            : " and HTTP on "
+                + (tls != null ? "https://" : "http://")
+                + HostPort.format(httpServer.localAddress())
+                + "/",
         config.dataDir());
   }
 
@@ -469,6 +487,7 @@ public final class RaftServer implements AutoCloseable {
     }
     closing = true;
     try {
+      if (tls != null) tls.close();
       if (httpServer != null) httpServer.close();
       clientServer.close();
       driver.close();

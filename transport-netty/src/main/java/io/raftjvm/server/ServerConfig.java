@@ -34,6 +34,7 @@ public record ServerConfig(
     ClientPortConfig client,
     SnapshotConfig snapshot,
     HttpConfig http,
+    TlsConfig tls,
     boolean exitOnFailure) {
 
   /**
@@ -121,6 +122,7 @@ public record ServerConfig(
         client,
         snapshot,
         http,
+        TlsConfig.parse(new ConfigReader(c, "raft.tls"), clusterId, nodeId),
         exitOnFailure(raft));
   }
 

@@ -63,6 +63,19 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       respond(ctx, error(id, ClientError.Code.BAD_REQUEST, invalid));
       return;
     }
+    if (request.hasAdmin()) {
+      String forbidden =
+          service.refuseAdmin(request.getAdmin(), TlsLayer.peerCertificate(ctx.channel()));
+      if (forbidden != null) {
+        LOG.warn(
+            "refused {} from the client at {}: {}",
+            request.getAdmin().getOpCase().name().toLowerCase(java.util.Locale.ROOT),
+            ctx.channel().remoteAddress(),
+            forbidden);
+        respond(ctx, error(id, ClientError.Code.FORBIDDEN, forbidden));
+        return;
+      }
+    }
     if (outstanding >= maxOutstanding) {
       respond(
           ctx,

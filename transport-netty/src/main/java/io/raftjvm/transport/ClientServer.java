@@ -55,6 +55,11 @@ public final class ClientServer implements AutoCloseable {
         new ClientServerInitializer(service, maxFrameBytes, budget, maxOutstanding, connections);
   }
 
+  /** TLS for connections accepted from now on; plaintext by default. */
+  public void tls(TlsLayer layer) {
+    initializer.tls = layer;
+  }
+
   /** Bytes held now by incomplete request frames, across the port's connections. */
   public long incompleteFrameBytes() {
     return budget.used();

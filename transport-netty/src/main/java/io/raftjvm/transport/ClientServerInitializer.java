@@ -59,11 +59,15 @@ final class ClientServerInitializer extends ChannelInitializer<Channel> {
     this.connections = connections;
   }
 
+  /** TLS in front of each new connection; plaintext by default. */
+  volatile TlsLayer tls = TlsLayer.PLAINTEXT;
+
   @Override
   protected void initChannel(Channel ch) {
     if (connections != null) {
       connections.add(ch);
     }
+    tls.addTo(ch);
     ChannelPipeline p = ch.pipeline();
     // consolidateWhenNoReadInProgress: responses completing outside a read burst coalesce too.
     p.addLast(

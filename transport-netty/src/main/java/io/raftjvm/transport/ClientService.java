@@ -21,6 +21,16 @@ public interface ClientService {
     return null;
   }
 
+  /**
+   * Whether a client may run an admin operation, given the certificate it presented (null: none, or
+   * plaintext): null if it may, else why not, in one line (answered FORBIDDEN). Asked for admin
+   * requests only. Allows everything by default.
+   */
+  default String refuseAdmin(
+      io.raftjvm.client.proto.Admin admin, java.security.cert.X509Certificate cert) {
+    return null;
+  }
+
   /** Told of every answer written (metrics), on the connection's I/O thread; must be cheap. */
   default void answered(ClientResponse response) {}
 }

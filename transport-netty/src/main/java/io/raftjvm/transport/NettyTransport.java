@@ -158,7 +158,21 @@ public final class NettyTransport implements Transport {
         hello,
         backoff,
         unreachable,
-        (peer, notice) -> onNotMember.accept(peer, notice));
+        (peer, notice) -> onNotMember.accept(peer, notice),
+        () -> tls,
+        clusterId);
+  }
+
+  /** TLS in front of each new outbound connection; plaintext by default. */
+  private volatile TlsLayer tls = TlsLayer.PLAINTEXT;
+
+  /**
+   * TLS for connections opened from now on: this server presents its certificate, and a peer whose
+   * certificate does not name the node it was dialled as is disconnected. Set before {@link
+   * #start()}.
+   */
+  public void tls(TlsLayer layer) {
+    this.tls = layer;
   }
 
   /** Told when a peer says this server is not in its configuration (I/O thread). */

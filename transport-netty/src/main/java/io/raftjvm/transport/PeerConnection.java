@@ -64,7 +64,9 @@ final class PeerConnection {
       PeerFrame hello,
       Backoff backoff,
       LongConsumer unreachable,
-      java.util.function.BiConsumer<Long, String> onNotMember) {
+      java.util.function.BiConsumer<Long, String> onNotMember,
+      java.util.function.Supplier<TlsLayer> tls,
+      String clusterId) {
     this.peerId = peerId;
     this.address = address;
     this.loop = loop;
@@ -78,7 +80,12 @@ final class PeerConnection {
             .remoteAddress(address)
             .handler(
                 new PeerOutboundInitializer(
-                    maxFrameBytes, writability, notice -> onNotMember.accept(peerId, notice)));
+                    maxFrameBytes,
+                    writability,
+                    notice -> onNotMember.accept(peerId, notice),
+                    tls,
+                    clusterId,
+                    peerId));
   }
 
   InetSocketAddress address() {

@@ -116,6 +116,16 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
               + " (not a member here; add it with raft-admin.sh add-learner)");
     } else if (hello.getTo() != selfId) {
       refuse(ctx, who, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
+    } else if (ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null
+        && !namedByCertificate(ctx, hello.getFrom())) {
+      java.security.cert.X509Certificate c = TlsLayer.peerCertificate(ctx.channel());
+      refuse(
+          ctx,
+          who,
+          "its certificate is "
+              + (c == null ? "missing" : io.raftjvm.client.tls.RaftIdentity.describe(c))
+              + ", not "
+              + io.raftjvm.client.tls.RaftIdentity.nodeUri(clusterId, hello.getFrom()));
     } else {
       state = State.OPEN;
       peerId = hello.getFrom();
@@ -203,6 +213,12 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
       burst = new ArrayList<>(); // the sink owns the delivered list from now on
       sink.deliver(out);
     }
+  }
+
+  /** Over TLS: whether the peer's certificate names the node its hello claims to be. */
+  private boolean namedByCertificate(ChannelHandlerContext ctx, long claimed) {
+    java.security.cert.X509Certificate c = TlsLayer.peerCertificate(ctx.channel());
+    return c != null && io.raftjvm.client.tls.RaftIdentity.namesNode(c, clusterId, claimed);
   }
 
   /** Quotes a string from the wire for a one-line log: short, no control characters. */

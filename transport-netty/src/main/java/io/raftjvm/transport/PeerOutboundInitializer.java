@@ -25,15 +25,32 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
   private final PeerWritabilityHandler writability;
   private final NoticeHandler notices;
 
+  private final java.util.function.Supplier<TlsLayer> tls;
+  private final String clusterId;
+  private final long peerId;
+
   PeerOutboundInitializer(
-      int maxFrameBytes, PeerWritabilityHandler writability, Consumer<String> onNotMember) {
+      int maxFrameBytes,
+      PeerWritabilityHandler writability,
+      Consumer<String> onNotMember,
+      java.util.function.Supplier<TlsLayer> tls,
+      String clusterId,
+      long peerId) {
     this.maxFrameBytes = maxFrameBytes;
     this.writability = writability;
     this.notices = new NoticeHandler(onNotMember);
+    this.tls = tls;
+    this.clusterId = clusterId;
+    this.peerId = peerId;
   }
 
   @Override
   protected void initChannel(Channel ch) {
+    TlsLayer layer = tls.get();
+    layer.addTo(ch);
+    if (ch.pipeline().get("tls") != null) {
+      ch.pipeline().addLast("identity", new PeerIdentityCheck(clusterId, peerId));
+    }
     PeerCodec.addTo(ch.pipeline(), new FrameDecoder(maxFrameBytes, FrameBudget.UNLIMITED));
     ch.pipeline().addLast("notices", notices);
     ch.pipeline().addLast("writability", writability);

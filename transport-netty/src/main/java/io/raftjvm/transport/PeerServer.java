@@ -85,6 +85,8 @@ public final class PeerServer {
       long maxIncompleteFrameBytes) {
     this.bindAddress = bindAddress;
     this.budget = new FrameBudget(maxIncompleteFrameBytes);
+    this.initializer =
+        new PeerServerInitializer(clusterId, selfId, knownPeers, sink, maxFrameBytes, budget);
     this.bootstrap =
         new ServerBootstrap()
             .group(boss, workers)
@@ -93,9 +95,17 @@ public final class PeerServer {
             .handler(new Tracker(channels))
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.SO_KEEPALIVE, true)
-            .childHandler(
-                new PeerServerInitializer(
-                    clusterId, selfId, knownPeers, sink, maxFrameBytes, budget));
+            .childHandler(initializer);
+  }
+
+  private final PeerServerInitializer initializer;
+
+  /**
+   * TLS for connections accepted from now on (mutual: the peer's certificate must name the node its
+   * hello claims). Plaintext by default.
+   */
+  public void tls(TlsLayer layer) {
+    initializer.tls = layer;
   }
 
   /** Binds; the future completes once listening (or failed, e.g. the port is taken). */

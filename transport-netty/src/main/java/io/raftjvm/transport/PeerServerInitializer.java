@@ -45,8 +45,12 @@ final class PeerServerInitializer extends ChannelInitializer<Channel> {
     this.budget = budget;
   }
 
+  /** TLS in front of each new connection; plaintext by default. */
+  volatile TlsLayer tls = TlsLayer.PLAINTEXT;
+
   @Override
   protected void initChannel(Channel ch) {
+    tls.addTo(ch);
     PeerCodec.addTo(
         ch.pipeline(),
         new FrameDecoder(PeerInboundHandler.MAX_FRAME_BYTES_BEFORE_HELLO, maxFrameBytes, budget));

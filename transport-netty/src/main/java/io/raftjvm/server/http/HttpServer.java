@@ -50,6 +50,14 @@ public final class HttpServer implements AutoCloseable {
     this.allowedOrigin = allowedOrigin;
   }
 
+  /** TLS in front of each new connection; plaintext by default. */
+  private volatile io.raftjvm.transport.TlsLayer tls = io.raftjvm.transport.TlsLayer.PLAINTEXT;
+
+  /** TLS for connections accepted from now on (HTTPS). */
+  public void tls(io.raftjvm.transport.TlsLayer layer) {
+    this.tls = layer;
+  }
+
   /** Binds and starts serving; returns the bound address (useful with port 0). */
   public InetSocketAddress bind(InetSocketAddress address) throws InterruptedException {
     Channel ch =
@@ -61,6 +69,7 @@ public final class HttpServer implements AutoCloseable {
                   @Override
                   protected void initChannel(SocketChannel ch) {
                     connections.add(ch);
+                    tls.addTo(ch);
                     ch.pipeline()
                         .addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS))
                         .addLast(new HttpServerCodec())

@@ -1,0 +1,189 @@
+package io.raftjvm.server.tls;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftjvm.client.ClientException;
+import io.raftjvm.client.HostPort;
+import io.raftjvm.client.RaftClient;
+import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.client.tls.RaftIdentity;
+import io.raftjvm.core.Role;
+import io.raftjvm.server.RaftServer;
+import io.raftjvm.server.ServerConfig;
+import io.raftjvm.server.TestClusters;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A 3-node cluster over mutual TLS with client certificates required, certificates made at test
+ * time: it commits, and refuses, each time with the others still served, plaintext clients, clients
+ * without a certificate, certificates from another CA, and admin operations from a client without
+ * the admin role.
+ */
+@Tag("integration")
+@DisplayName("TLS: a cluster over mutual TLS and what it refuses")
+class TlsClusterIT {
+  private static final String CLUSTER = "tls-it";
+
+  @TempDir Path dir;
+  private final Map<Long, RaftServer> servers = new TreeMap<>();
+  private final Map<Long, ServerConfig> configs = new TreeMap<>();
+  private TestPki ca;
+  private Path caFile;
+  private TestPki.Issued client;
+  private TestPki.Issued admin;
+
+  @BeforeEach
+  void start() throws Exception {
+    ca = TestPki.create("raft-test-ca");
+    caFile = ca.writeCa(dir.resolve("pki/ca.crt"));
+    client = ca.issue(dir.resolve("pki"), "client", "raft://" + CLUSTER + "/client/alice");
+    admin = ca.issue(dir.resolve("pki"), "admin", RaftIdentity.adminUri(CLUSTER));
+    String peers = TestClusters.peers(TestClusters.freePorts(6));
+    for (long id = 1; id <= 3; id++) {
+      TestPki.Issued n =
+          ca.issue(dir.resolve("pki"), "node" + id, RaftIdentity.nodeUri(CLUSTER, id));
+      configs.put(
+          id,
+          TestClusters.config(
+              peers
+                  + "raft.cluster-id = "
+                  + CLUSTER
+                  + "\nraft.node-id = "
+                  + id
+                  + "\nraft.data-dir = "
+                  + TestClusters.quoted(dir.resolve("node" + id))
+                  + "\nraft.state-machine = it-list\nraft.plugins-dir = "
+                  + TestClusters.quoted(dir.resolve("none"))
+                  + "\nraft.tick-interval = 50ms\n"
+                  + "raft.tls { enabled = true, client-auth = require, cert-file = "
+                  + TestClusters.quoted(n.cert())
+                  + ", key-file = "
+                  + TestClusters.quoted(n.key())
+                  + ", ca-file = "
+                  + TestClusters.quoted(caFile)
+                  + " }\n"));
+    }
+    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
+    TestClusters.await(
+        "a leader over TLS",
+        Duration.ofSeconds(60),
+        () -> servers.values().stream().anyMatch(s -> s.driver().role() == Role.LEADER));
+  }
+
+  @AfterEach
+  void stop() {
+    servers.values().forEach(RaftServer::close);
+  }
+
+  private List<String> addresses() {
+    List<String> out = new ArrayList<>();
+    for (ServerConfig c : configs.values()) out.add(HostPort.format(c.self().clientAddress()));
+    return out;
+  }
+
+  private RaftClient tlsClient(Path cert, Path key, Path trust, Duration timeout) {
+    return RaftClient.create(
+        RaftClientOptions.builder(addresses())
+            .clusterId(CLUSTER)
+            .requestTimeout(timeout)
+            .tls(trust, cert, key)
+            .build());
+  }
+
+  private void assertServesACertifiedClient() throws Exception {
+    try (RaftClient c = tlsClient(client.cert(), client.key(), caFile, Duration.ofSeconds(30))) {
+      String r = new String(c.proposeSync("ok".getBytes(UTF_8)), UTF_8);
+      assertTrue(r.startsWith("ok:"), r);
+    }
+  }
+
+  @Test
+  void aClusterOverMutualTlsCommitsForACertifiedClient() throws Exception {
+    try (RaftClient c = tlsClient(client.cert(), client.key(), caFile, Duration.ofSeconds(30))) {
+      for (int i = 0; i < 50; i++) c.proposeSync(("x" + i).getBytes(UTF_8));
+      assertTrue(c.status().get().getTerm() > 0, "status needs no admin role");
+    }
+  }
+
+  @Test
+  void aPlaintextClientIsRefusedAndTheOthersAreServed() throws Exception {
+    try (RaftClient plain =
+        RaftClient.create(
+            RaftClientOptions.builder(addresses()).requestTimeout(Duration.ofSeconds(2)).build())) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> plain.propose("p".getBytes(UTF_8)).get());
+      assertTrue(e.getCause() instanceof ClientException, e.getCause().toString());
+    }
+    assertServesACertifiedClient();
+  }
+
+  @Test
+  void aClientWithoutCertificateIsRefusedWhenOneIsRequired() throws Exception {
+    try (RaftClient anonymous = tlsClient(null, null, caFile, Duration.ofSeconds(2))) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class, () -> anonymous.propose("a".getBytes(UTF_8)).get());
+      assertTrue(
+          e.getCause().getMessage().contains("the server may refuse this client's certificate"),
+          e.getCause().getMessage());
+    }
+    assertServesACertifiedClient();
+  }
+
+  @Test
+  void aCertificateFromAnotherCaIsRefused() throws Exception {
+    TestPki other = TestPki.create("another-ca");
+    TestPki.Issued stranger =
+        other.issue(dir.resolve("other"), "stranger", RaftIdentity.adminUri(CLUSTER));
+    try (RaftClient c = tlsClient(stranger.cert(), stranger.key(), caFile, Duration.ofSeconds(2))) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> c.propose("s".getBytes(UTF_8)).get());
+      assertTrue(
+          e.getCause().getMessage().contains("the server may refuse this client's certificate"),
+          e.getCause().getMessage());
+    }
+    // And a client that trusts another CA does not accept the servers.
+    Path otherCa = other.writeCa(dir.resolve("other/ca.crt"));
+    try (RaftClient c = tlsClient(null, null, otherCa, Duration.ofSeconds(2))) {
+      ExecutionException e =
+          assertThrows(ExecutionException.class, () -> c.propose("t".getBytes(UTF_8)).get());
+      assertTrue(e.getCause().getMessage().contains("TLS handshake"), e.getCause().getMessage());
+    }
+    assertServesACertifiedClient();
+  }
+
+  @Test
+  void aClientWithoutTheAdminRoleCannotChangeMembershipButAnAdminCan() throws Exception {
+    try (RaftClient c = tlsClient(client.cert(), client.key(), caFile, Duration.ofSeconds(10))) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> c.remove(3).get());
+      ClientException ce = (ClientException) e.getCause();
+      assertEquals(ClientException.Kind.FORBIDDEN, ce.kind());
+      assertTrue(
+          ce.getMessage()
+              .contains(
+                  "remove needs a client certificate naming raft://tls-it/admin; this client"
+                      + " presented a certificate naming raft://tls-it/client/alice"),
+          ce.getMessage());
+      assertEquals(3, c.status().get().getConf().getVotersCount(), "nothing changed");
+    }
+    try (RaftClient a = tlsClient(admin.cert(), admin.key(), caFile, Duration.ofSeconds(30))) {
+      a.remove(3).get();
+      assertEquals(2, a.status().get().getConf().getVotersCount());
+    }
+  }
+}
