@@ -116,6 +116,16 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
               + " (not a member here; add it with raft-admin.sh add-learner)");
     } else if (hello.getTo() != selfId) {
       refuse(ctx, who, "hello addressed to node " + hello.getTo() + ", this is node " + selfId);
+    } else if (removedNotice(hello.getFrom()) != null) {
+      // A member once (known), not any more: it learns why before the connection closes.
+      String notice = removedNotice(hello.getFrom());
+      ctx.writeAndFlush(
+          PeerFrame.newBuilder().setNotice(PeerNotice.newBuilder().setNotMember(notice)).build());
+      noticeSent = true;
+      refuse(
+          ctx,
+          who,
+          notice + "; to bring it back, add it under a new id with an empty data directory");
     } else if (ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null
         && !namedByCertificate(ctx, hello.getFrom())) {
       java.security.cert.X509Certificate c = TlsLayer.peerCertificate(ctx.channel());
@@ -213,6 +223,11 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
       burst = new ArrayList<>(); // the sink owns the delivered list from now on
       sink.deliver(out);
     }
+  }
+
+  /** Why a known peer is not in this server's configuration any more (removed), or null. */
+  private String removedNotice(long peer) {
+    return sink.notMember(peer);
   }
 
   /** Over TLS: whether the peer's certificate names the node its hello claims to be. */

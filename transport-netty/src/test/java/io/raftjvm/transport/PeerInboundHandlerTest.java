@@ -115,6 +115,42 @@ class PeerInboundHandlerTest {
         log.lines(Level.INFO).toString());
   }
 
+  /**
+   * A peer that was a member and is not any more (removed) is refused at its hello, and told why on
+   * its own connection first (the entry removing it may never reach it).
+   */
+  @Test
+  void aRemovedPeerIsToldAndRefusedAtItsHello() {
+    MessageSink says =
+        new MessageSink() {
+          @Override
+          public void deliver(List<Message> messages) {}
+
+          @Override
+          public String notMember(long peer) {
+            return peer == 3
+                ? "node 3 is not in the configuration of node 2: it was removed"
+                : null;
+          }
+        };
+    EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), says));
+    ch.writeInbound(Frames.hello(CLUSTER, 3, SELF), Frames.frame(Frames.append(3, SELF, 5)));
+    PeerFrame told = ch.readOutbound();
+    assertEquals(
+        "node 3 is not in the configuration of node 2: it was removed",
+        told.getNotice().getNotMember());
+    assertRefused(
+        ch,
+        "node 3 is not in the configuration of node 2: it was removed; to bring it back, add it"
+            + " under a new id with an empty data directory");
+    // A member is accepted as before.
+    EmbeddedChannel member =
+        new EmbeddedChannel(new PeerInboundHandler(CLUSTER, SELF, Set.of(1L, 3L), says));
+    member.writeInbound(Frames.hello(CLUSTER, 1, SELF));
+    assertTrue(member.isOpen());
+  }
+
   @Test
   void helloForAnotherNodeIsRefused() {
     EmbeddedChannel ch = channel();
