@@ -10,17 +10,33 @@ import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
 import io.raftjvm.client.tls.RaftIdentity;
+import io.raftjvm.client.tls.TlsMaterial;
 import io.raftjvm.core.Role;
+import io.raftjvm.proto.PeerFrame;
+import io.raftjvm.proto.PeerHello;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;
+import java.io.DataOutputStream;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -42,6 +58,7 @@ class TlsClusterIT {
   @TempDir Path dir;
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
+  private final Map<Long, TestPki.Issued> nodeCerts = new TreeMap<>();
   private TestPki ca;
   private Path caFile;
   private TestPki.Issued client;
@@ -57,6 +74,7 @@ class TlsClusterIT {
     for (long id = 1; id <= 3; id++) {
       TestPki.Issued n =
           ca.issue(dir.resolve("pki"), "node" + id, RaftIdentity.nodeUri(CLUSTER, id));
+      nodeCerts.put(id, n);
       configs.put(
           id,
           TestClusters.config(
@@ -70,7 +88,8 @@ class TlsClusterIT {
                   + "\nraft.state-machine = it-list\nraft.plugins-dir = "
                   + TestClusters.quoted(dir.resolve("none"))
                   + "\nraft.tick-interval = 50ms\n"
-                  + "raft.tls { enabled = true, client-auth = require, cert-file = "
+                  + "raft.tls { enabled = true, client-auth = require, reload-interval = 200ms,"
+                  + " cert-file = "
                   + TestClusters.quoted(n.cert())
                   + ", key-file = "
                   + TestClusters.quoted(n.key())
@@ -185,5 +204,115 @@ class TlsClusterIT {
       a.remove(3).get();
       assertEquals(2, a.status().get().getConf().getVotersCount());
     }
+  }
+
+  /** A JDK TLS socket presenting issued (null: no certificate) and trusting the test CA. */
+  private SSLSocket socket(InetSocketAddress to, TestPki.Issued issued) throws Exception {
+    TlsMaterial m =
+        TlsMaterial.load(
+            issued == null ? null : issued.cert(), issued == null ? null : issued.key(), caFile);
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    if (m.key() != null)
+      keys.setKeyEntry("me", m.key(), new char[0], m.chain().toArray(new X509Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
+    kmf.init(keys, new char[0]);
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("ca", m.trusted().get(0));
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+    s.connect(to, 5_000);
+    s.setSoTimeout(10_000);
+    s.startHandshake();
+    return s;
+  }
+
+  private BigInteger servedSerial(long id) throws Exception {
+    try (SSLSocket s = socket(configs.get(id).self().clientAddress(), client)) {
+      return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
+  }
+
+  /**
+   * Rotation: node 1's certificate and key are replaced on disk while clients keep proposing; new
+   * connections soon get the new certificate (its serial), and no request fails.
+   */
+  @Test
+  void aRotatedCertificateServesNewConnectionsWithoutFailingRequests() throws Exception {
+    BigInteger before = servedSerial(1);
+    assertEquals(nodeCerts.get(1L).certificate().getSerialNumber(), before);
+    AtomicBoolean loading = new AtomicBoolean(true);
+    AtomicLong failed = new AtomicLong();
+    AtomicLong done = new AtomicLong();
+    Thread load =
+        new Thread(
+            () -> {
+              try (RaftClient c =
+                  tlsClient(client.cert(), client.key(), caFile, Duration.ofSeconds(30))) {
+                while (loading.get()) {
+                  try {
+                    c.proposeSync("r".getBytes(UTF_8));
+                    done.incrementAndGet();
+                  } catch (Exception e) {
+                    failed.incrementAndGet();
+                  }
+                }
+              }
+            });
+    load.start();
+    // Written aside and moved into place, as a certificate manager does.
+    TestPki.Issued fresh =
+        ca.issue(dir.resolve("pki/new"), "node1", RaftIdentity.nodeUri(CLUSTER, 1));
+    Files.move(fresh.key(), nodeCerts.get(1L).key(), StandardCopyOption.REPLACE_EXISTING);
+    Files.move(fresh.cert(), nodeCerts.get(1L).cert(), StandardCopyOption.REPLACE_EXISTING);
+    BigInteger expected = fresh.certificate().getSerialNumber();
+    TestClusters.await(
+        "node 1 serving its new certificate",
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            return servedSerial(1).equals(expected);
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    long at = done.get();
+    TestClusters.await(
+        "more requests after the rotation", Duration.ofSeconds(30), () -> done.get() > at + 20);
+    loading.set(false);
+    load.join(60_000);
+    assertEquals(0, failed.get(), "requests failed during the rotation");
+  }
+
+  /**
+   * A peer whose certificate names node 2 cannot speak as node 3: node 1 refuses the hello, and the
+   * cluster goes on.
+   */
+  @Test
+  void aPeerCertificateForAnotherNodeIdIsRefusedAtTheHello() throws Exception {
+    try (SSLSocket s = socket(configs.get(1L).self().peerAddress(), nodeCerts.get(2L))) {
+      byte[] hello =
+          PeerFrame.newBuilder()
+              .setHello(PeerHello.newBuilder().setClusterId(CLUSTER).setFrom(3).setTo(1))
+              .build()
+              .toByteArray();
+      DataOutputStream out = new DataOutputStream(s.getOutputStream());
+      out.writeInt(hello.length);
+      out.write(hello);
+      out.flush();
+      int read;
+      try {
+        read = s.getInputStream().read();
+      } catch (java.io.IOException e) {
+        read = -1; // closed with a TLS alert
+      }
+      assertEquals(-1, read, "the connection is closed");
+    }
+    assertServesACertifiedClient();
   }
 }
