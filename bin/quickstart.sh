@@ -3,25 +3,35 @@
 # (conf/node1..3.conf, data in data/), runs a short benchmark with progress, prints the result and
 # stops the nodes it started.
 #
-#   bin/quickstart.sh [--keep] [--duration 10s] [--concurrency 256]
+#   bin/quickstart.sh [--keep] [--tls] [--duration 10s] [--concurrency 256]
 #
 # --keep leaves the nodes running (stop them with: kill $(cat data/node*/node.pid)).
+# --tls runs the cluster over mutual TLS (conf/tls/node*.conf), making development certificates
+#       with bin/gen-certs.sh first if conf/tls/certs has none.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source bin/common.sh
-keep=false duration=10s concurrency=256
+keep=false tls=false duration=10s concurrency=256
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=true; shift ;;
+    --tls) tls=true; shift ;;
     --duration) duration="${2:?--duration needs a value}"; shift 2 ;;
     --concurrency) concurrency="${2:?--concurrency needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "quickstart: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 cluster="127.0.0.1:7201,127.0.0.1:7202,127.0.0.1:7203"
 ensure_dist "$root"
+conf=conf client_tls=() scheme=http
+if $tls; then
+  bin/gen-certs.sh
+  conf=conf/tls scheme=https
+  certs=conf/tls/certs
+  client_tls=(--tls-ca "$certs/ca.crt" --tls-cert "$certs/client.crt" --tls-key "$certs/client.key")
+fi
 
 for i in 1 2 3; do
   pidfile="data/node$i/node.pid"
@@ -39,14 +49,14 @@ stop_nodes() {
 trap '$keep || stop_nodes' EXIT
 mkdir -p data
 for i in 1 2 3; do
-  bin/raft-node.sh --config "conf/node$i.conf" > "data/node$i.out" 2>&1 &
+  bin/raft-node.sh --config "$conf/node$i.conf" > "data/node$i.out" 2>&1 &
   started+=($!)
   echo "started node $i (pid $!, output in data/node$i.out, log in data/node$i/node.log)"
 done
 
 echo "waiting for the cluster to elect a leader..."
 deadline=$((SECONDS + 90))
-until bin/counter.sh --cluster "$cluster" get > /dev/null 2>&1; do
+until bin/counter.sh --cluster "$cluster" "${client_tls[@]}" get > /dev/null 2>&1; do
   for i in 1 2 3; do
     if ! kill -0 "${started[$((i - 1))]}" 2>/dev/null; then
       echo "quickstart: node $i exited; its output:" >&2
@@ -57,10 +67,10 @@ until bin/counter.sh --cluster "$cluster" get > /dev/null 2>&1; do
   if [ $SECONDS -ge $deadline ]; then echo "quickstart: no leader within 90 s" >&2; exit 1; fi
   sleep 1
 done
-echo "cluster is up; counter = $(bin/counter.sh --cluster "$cluster" get)"
-echo "dashboard: http://127.0.0.1:7301/ (also /metrics, /status, /health/ready on 7301..7303)"
+echo "cluster is up; counter = $(bin/counter.sh --cluster "$cluster" "${client_tls[@]}" get)"
+echo "dashboard: $scheme://127.0.0.1:7301/ (also /metrics, /status, /health/ready on 7301..7303)"
 
-bin/counter-bench.sh --cluster "$cluster" --concurrency "$concurrency" --duration "$duration" --warmup 2s --payload 16
+bin/counter-bench.sh --cluster "$cluster" "${client_tls[@]}" --concurrency "$concurrency" --duration "$duration" --warmup 2s --payload 16
 if $keep; then
   echo "nodes left running: ${started[*]} (stop with: kill \$(cat data/node*/node.pid))"
 fi

@@ -61,6 +61,11 @@ public final class RaftAdmin {
         --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m
                                    (default 30s)
         --json                     status only: one JSON document (health, leader, members)
+        --tls-ca FILE              connect over TLS, trusting the CA certificates in FILE (PEM)
+        --tls-cert FILE            this client's certificate (PEM); membership changes, transfer
+                                   and snapshots need one naming raft://<cluster-id>/admin when
+                                   the servers require client certificates
+        --tls-key FILE             the private key of --tls-cert (PEM, unencrypted PKCS#8)
         -h, --help                 prints this help
 
       Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
@@ -98,7 +103,8 @@ public final class RaftAdmin {
       String peerAddress,
       String clientAddress,
       String httpAddress,
-      boolean json) {
+      boolean json,
+      RaftClientOptions.Tls tls) {
     /** "promote 4": names the operation in messages. */
     String describe() {
       return action.name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + id;
@@ -133,6 +139,15 @@ public final class RaftAdmin {
       err.println("raft-admin: " + e.getMessage() + " (see raft-admin.sh --help)");
       return USAGE;
     }
+    try {
+      return run(c, out, err);
+    } catch (io.raftjvm.client.tls.TlsFileException e) {
+      err.println("raft-admin: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  private static int run(Command c, PrintStream out, PrintStream err) throws InterruptedException {
     switch (c.action()) {
       case HELP:
         out.println(USAGE_TEXT);
@@ -140,7 +155,7 @@ public final class RaftAdmin {
       case STATUS:
         return status(c, out, err);
       case SNAPSHOT:
-        return SnapshotCommand.run(c.servers(), c.timeout(), out, err);
+        return SnapshotCommand.run(c.servers(), c.timeout(), c.tls(), out, err);
       case TRANSFER_LEADER:
         return transfer(c, out, err);
       default:
@@ -152,17 +167,25 @@ public final class RaftAdmin {
   static Command parse(String... args) throws UsageException {
     for (String a : args) {
       if (a.equals("-h") || a.equals("--help")) {
-        return new Command(Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, null, false);
+        return new Command(
+            Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, null, false, null);
       }
     }
     String cluster = null;
     String timeout = null;
     boolean json = false;
+    String tlsCa = null;
+    String tlsCert = null;
+    String tlsKey = null;
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-      if (name.equals("--cluster") || name.equals("--timeout")) {
+      if (name.equals("--cluster")
+          || name.equals("--timeout")
+          || name.equals("--tls-ca")
+          || name.equals("--tls-cert")
+          || name.equals("--tls-key")) {
         String value;
         if (a.contains("=")) {
           value = a.substring(a.indexOf('=') + 1);
@@ -171,10 +194,12 @@ public final class RaftAdmin {
         } else {
           throw new UsageException(name + " needs a value");
         }
-        if (name.equals("--cluster")) {
-          cluster = once(name, cluster, value);
-        } else {
-          timeout = once(name, timeout, value);
+        switch (name) {
+          case "--cluster" -> cluster = once(name, cluster, value);
+          case "--timeout" -> timeout = once(name, timeout, value);
+          case "--tls-ca" -> tlsCa = once(name, tlsCa, value);
+          case "--tls-cert" -> tlsCert = once(name, tlsCert, value);
+          default -> tlsKey = once(name, tlsKey, value);
         }
       } else if (a.equals("--json")) {
         json = true;
@@ -195,12 +220,18 @@ public final class RaftAdmin {
     }
     List<String> servers = cluster(cluster);
     Duration t = timeout == null ? DEFAULT_TIMEOUT : timeout(timeout);
+    RaftClientOptions.Tls tls;
+    try {
+      tls = io.raftjvm.counter.tools.TlsOptions.settings(path(tlsCa), path(tlsCert), path(tlsKey));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
     String cmd = positional.get(0);
     switch (action) {
       case STATUS, SNAPSHOT:
         arity(cmd, rest, 0, 0, "");
         if (json && action != Action.STATUS) throw new UsageException("--json is for status only");
-        return new Command(action, servers, t, 0, null, null, null, json);
+        return new Command(action, servers, t, 0, null, null, null, json, tls);
       case ADD_LEARNER:
         arity(cmd, rest, 2, 4, "ID and PEER_ADDR");
         return new Command(
@@ -211,11 +242,16 @@ public final class RaftAdmin {
             address(rest.get(1)),
             rest.size() > 2 ? address(rest.get(2)) : "",
             rest.size() > 3 ? address(rest.get(3)) : "",
-            false);
+            false,
+            tls);
       default:
         arity(cmd, rest, 1, 1, "ID");
-        return new Command(action, servers, t, id(rest.get(0)), null, null, null, false);
+        return new Command(action, servers, t, id(rest.get(0)), null, null, null, false, tls);
     }
+  }
+
+  private static java.nio.file.Path path(String value) {
+    return value == null ? null : java.nio.file.Path.of(value);
   }
 
   private static String once(String name, String previous, String value) throws UsageException {
@@ -308,7 +344,7 @@ public final class RaftAdmin {
   private static int status(Command c, PrintStream out, PrintStream err)
       throws InterruptedException {
     List<Probe> probes;
-    try (StatusProbes statuses = new StatusProbes(c.timeout())) {
+    try (StatusProbes statuses = new StatusProbes(c.timeout(), c.tls())) {
       probes = statuses.round(c.servers());
     }
     ClusterHealth health = ClusterHealth.of(probes);
@@ -339,7 +375,7 @@ public final class RaftAdmin {
   private static String noLeader(Command c) throws InterruptedException {
     Duration wait = c.timeout().compareTo(LEADER_WAIT) < 0 ? c.timeout() : LEADER_WAIT;
     long deadline = System.nanoTime() + wait.toNanos();
-    try (StatusProbes statuses = new StatusProbes(wait)) {
+    try (StatusProbes statuses = new StatusProbes(wait, c.tls())) {
       while (true) {
         List<Probe> probes = statuses.round(c.servers());
         if (StatusTable.leader(probes).isPresent()) return null;
@@ -421,7 +457,7 @@ public final class RaftAdmin {
     }
     long deadline = System.nanoTime() + c.timeout().toNanos();
     try (RaftClient client = RaftClient.create(options(c));
-        StatusProbes statuses = new StatusProbes(c.timeout())) {
+        StatusProbes statuses = new StatusProbes(c.timeout(), c.tls())) {
       try {
         untilAccepted(c, deadline, out, () -> client.transferLeadership(c.id()));
       } catch (ClientException e) {
@@ -507,6 +543,6 @@ public final class RaftAdmin {
   }
 
   private static RaftClientOptions options(Command c) {
-    return RaftClientOptions.builder(c.servers()).requestTimeout(c.timeout()).build();
+    return RaftClientOptions.builder(c.servers()).requestTimeout(c.timeout()).tls(c.tls()).build();
   }
 }

@@ -51,6 +51,8 @@ import picocli.CommandLine.TypeConversionException;
       "3:outcome unknown: the propose may or may not have been applied"
     })
 public final class RaftClientCli implements Callable<Integer> {
+  @picocli.CommandLine.Mixin io.raftjvm.counter.tools.TlsOptions tls;
+
   @Option(
       names = "--cluster",
       required = true,
@@ -211,6 +213,7 @@ public final class RaftClientCli implements Callable<Integer> {
               .clusterId(clusterId)
               .stateMachine(stateMachine)
               .requestTimeout(timeout)
+              .tls(tls.settings(where))
               .build();
     } catch (TypeConversionException e) {
       throw new ParameterException(

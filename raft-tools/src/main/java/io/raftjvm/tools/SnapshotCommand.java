@@ -25,6 +25,17 @@ final class SnapshotCommand {
 
   static int run(List<String> servers, Duration timeout, PrintStream out, PrintStream err)
       throws InterruptedException {
+    return run(servers, timeout, null, out, err);
+  }
+
+  /** tls: towards the servers, or null for plaintext. */
+  static int run(
+      List<String> servers,
+      Duration timeout,
+      RaftClientOptions.Tls tls,
+      PrintStream out,
+      PrintStream err)
+      throws InterruptedException {
     Map<String, RaftClient> clients = new LinkedHashMap<>();
     Map<String, CompletableFuture<Long>> asked = new LinkedHashMap<>();
     int failed = 0;
@@ -37,6 +48,7 @@ final class SnapshotCommand {
                 RaftClientOptions.builder(List.of(s))
                     .requestTimeout(timeout)
                     .maxRetries(SERVER_DOWN_ATTEMPTS)
+                    .tls(tls)
                     .build());
         clients.put(s, c);
         asked.put(s, c.snapshot());

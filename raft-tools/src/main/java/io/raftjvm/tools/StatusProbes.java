@@ -37,8 +37,16 @@ final class StatusProbes implements AutoCloseable {
   private final Map<String, RaftClient> clients = new LinkedHashMap<>();
 
   StatusProbes(Duration timeout) {
-    this.timeout = timeout.compareTo(MAX_PROBE_TIMEOUT) < 0 ? timeout : MAX_PROBE_TIMEOUT;
+    this(timeout, null);
   }
+
+  /** tls: towards the servers, or null for plaintext. */
+  StatusProbes(Duration timeout, io.raftjvm.client.RaftClientOptions.Tls tls) {
+    this.timeout = timeout.compareTo(MAX_PROBE_TIMEOUT) < 0 ? timeout : MAX_PROBE_TIMEOUT;
+    this.tls = tls;
+  }
+
+  private final io.raftjvm.client.RaftClientOptions.Tls tls;
 
   /** One probe per address asked, seeds first, then discovered members in the order found. */
   List<Probe> round(List<String> seeds) throws InterruptedException {
@@ -83,6 +91,7 @@ final class StatusProbes implements AutoCloseable {
                 RaftClientOptions.builder(List.of(a))
                     .requestTimeout(timeout)
                     .maxRetries(PROBE_RETRIES)
+                    .tls(tls)
                     .build()));
   }
 

@@ -70,6 +70,13 @@ import picocli.CommandLine.TypeConversionException;
           + "\"status\"} with status ok, fail (certainly no effect) or timeout (unknown)."
     })
 public final class CounterBench implements Callable<Integer> {
+  @picocli.CommandLine.Mixin TlsOptions tls;
+
+  /** TLS for the clients and for the replicas' probes; null for plaintext. */
+  private io.raftjvm.client.RaftClientOptions.Tls tlsSettings;
+
+  private javax.net.ssl.SSLSocketFactory replicaTls;
+
   static final int MAX_PAYLOAD = 1 << 20;
 
   @Option(
@@ -241,11 +248,14 @@ public final class CounterBench implements Callable<Integer> {
       }
     }
     int perClient = (concurrency + clients - 1) / clients;
+    tlsSettings = tls.settings(spec);
+    replicaTls = TlsOptions.socketFactory(tlsSettings);
     RaftClientOptions options =
         RaftClientOptions.builder(servers)
             .stateMachine(CounterWire.STATE_MACHINE)
             .requestTimeout(timeout)
             .maxPendingRequests(Math.max(10_000, perClient + 1_000))
+            .tls(tlsSettings)
             .build();
     List<RaftClient> raftClients = new ArrayList<>();
     List<ReplicaClient> replicas = new ArrayList<>();
@@ -288,7 +298,7 @@ public final class CounterBench implements Callable<Integer> {
         summary.historyParked = historyWriter.parkedCount();
       }
       for (String s : verifiedReplicas(servers, err)) {
-        replicas.add(new ReplicaClient(s, timeout));
+        replicas.add(new ReplicaClient(s, timeout, replicaTls));
       }
       ReplicaChecker.Observation seen =
           ReplicaChecker.await(
@@ -329,7 +339,7 @@ public final class CounterBench implements Callable<Integer> {
   private List<String> verifiedReplicas(List<String> servers, PrintWriter err) {
     NodeStatus best = null;
     for (String s : servers) {
-      try (ReplicaClient probe = new ReplicaClient(s, timeout)) {
+      try (ReplicaClient probe = new ReplicaClient(s, timeout, replicaTls)) {
         NodeStatus st = probe.status();
         boolean leads = "LEADER".equals(st.getRole());
         boolean bestLeads = best != null && "LEADER".equals(best.getRole());

@@ -49,6 +49,7 @@ import picocli.CommandLine.TypeConversionException;
       "3:outcome unknown: the add may or may not have been applied"
     })
 public final class CounterCli implements Callable<Integer> {
+  @picocli.CommandLine.Mixin TlsOptions tls;
 
   @Option(
       names = "--cluster",
@@ -135,6 +136,7 @@ public final class CounterCli implements Callable<Integer> {
     return RaftClientOptions.builder(servers(where))
         .stateMachine(CounterWire.STATE_MACHINE)
         .requestTimeout(timeout)
+        .tls(tls.settings(where))
         .build();
   }
 

@@ -39,7 +39,15 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
   private DataOutputStream out;
   private long nextRequestId = 1;
 
+  /** TLS sockets towards the server, or null for plaintext. */
+  private final javax.net.ssl.SSLSocketFactory tls;
+
   ReplicaClient(String address, Duration timeout) {
+    this(address, timeout, null);
+  }
+
+  ReplicaClient(String address, Duration timeout, javax.net.ssl.SSLSocketFactory tls) {
+    this.tls = tls;
     this.address = address;
     this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
   }
@@ -146,6 +154,11 @@ final class ReplicaClient implements Closeable, ReplicaChecker.Reader {
       InetSocketAddress a = HostPort.parse(address);
       s.connect(new InetSocketAddress(a.getHostString(), a.getPort()), timeoutMs);
       s.setSoTimeout(timeoutMs);
+      if (tls != null) {
+        Socket plain = s;
+        s = tls.createSocket(plain, a.getHostString(), a.getPort(), true);
+        ((javax.net.ssl.SSLSocket) s).startHandshake();
+      }
       in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
       out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
       socket = s;

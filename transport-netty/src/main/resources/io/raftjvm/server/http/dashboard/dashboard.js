@@ -54,7 +54,7 @@ function snapshotEvent(id, index) {
 }
 
 async function fetchStatus(http) {
-  const url = http ? "http://" + http + "/status" : "/status";
+  const url = http ? location.protocol + "//" + http + "/status" : "/status";
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 1500);
   try {
