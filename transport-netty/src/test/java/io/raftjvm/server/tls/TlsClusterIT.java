@@ -9,6 +9,7 @@ import io.raftjvm.client.ClientException;
 import io.raftjvm.client.HostPort;
 import io.raftjvm.client.RaftClient;
 import io.raftjvm.client.RaftClientOptions;
+import io.raftjvm.client.tls.Pem;
 import io.raftjvm.client.tls.RaftIdentity;
 import io.raftjvm.client.tls.TlsMaterial;
 import io.raftjvm.core.Role;
@@ -208,9 +209,12 @@ class TlsClusterIT {
 
   /** A JDK TLS socket presenting issued (null: no certificate) and trusting the test CA. */
   private SSLSocket socket(InetSocketAddress to, TestPki.Issued issued) throws Exception {
+    // Read without TlsMaterial's checks: a test may present what a server must refuse (expired).
     TlsMaterial m =
-        TlsMaterial.load(
-            issued == null ? null : issued.cert(), issued == null ? null : issued.key(), caFile);
+        new TlsMaterial(
+            issued == null ? List.of() : Pem.certificates(issued.cert()),
+            issued == null ? null : Pem.privateKey(issued.key()),
+            Pem.certificates(caFile));
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     if (m.key() != null)
@@ -314,5 +318,73 @@ class TlsClusterIT {
       assertEquals(-1, read, "the connection is closed");
     }
     assertServesACertifiedClient();
+  }
+
+  /** A client certificate that expired is refused by the servers; the others are served. */
+  @Test
+  void anExpiredClientCertificateIsRefused() throws Exception {
+    TestPki.Issued expired =
+        ca.issue(
+            dir.resolve("pki/old"),
+            "expired",
+            java.time.Instant.now().minus(Duration.ofDays(10)),
+            java.time.Instant.now().minus(Duration.ofDays(1)),
+            "raft://" + CLUSTER + "/client/old");
+    try (SSLSocket s = socket(configs.get(1L).self().clientAddress(), expired)) {
+      int read;
+      try {
+        read = s.getInputStream().read(); // TLS 1.3: the refusal comes after the handshake
+      } catch (java.io.IOException e) {
+        read = -1;
+      }
+      assertEquals(-1, read, "the connection is closed");
+    } catch (javax.net.ssl.SSLException refusedDuringHandshake) {
+      // refused before the client's side of the handshake completed: as good
+    }
+    // And the client library will not even present it.
+    io.raftjvm.client.tls.TlsFileException e =
+        assertThrows(
+            io.raftjvm.client.tls.TlsFileException.class,
+            () -> tlsClient(expired.cert(), expired.key(), caFile, Duration.ofSeconds(2)));
+    assertTrue(e.getMessage().contains("expired on"), e.getMessage());
+    assertServesACertifiedClient();
+  }
+
+  /** A TLS client meeting a plaintext server fails its handshake; the server serves on. */
+  @Test
+  @SuppressWarnings("try") // the server only has to run
+  void aTlsClientToAPlaintextPortFailsAndThePortServesPlaintextClients() throws Exception {
+    int[] ports = TestClusters.freePorts(2);
+    ServerConfig plain =
+        TestClusters.config(
+            "raft.peers = [{id = 1, peer-address = \"127.0.0.1:"
+                + ports[0]
+                + "\", client-address = \"127.0.0.1:"
+                + ports[1]
+                + "\"}]\nraft.cluster-id = plain\nraft.node-id = 1\nraft.data-dir = "
+                + TestClusters.quoted(dir.resolve("plain"))
+                + "\nraft.state-machine = it-list\nraft.plugins-dir = "
+                + TestClusters.quoted(dir.resolve("none"))
+                + "\nraft.tick-interval = 50ms\n");
+    try (RaftServer server = RaftServer.start(plain)) {
+      String address = "127.0.0.1:" + ports[1];
+      try (RaftClient c =
+          RaftClient.create(
+              RaftClientOptions.builder(List.of(address))
+                  .requestTimeout(Duration.ofSeconds(2))
+                  .tls(caFile, client.cert(), client.key())
+                  .build())) {
+        ExecutionException e =
+            assertThrows(ExecutionException.class, () -> c.propose("x".getBytes(UTF_8)).get());
+        assertTrue(e.getCause().getMessage().contains("TLS handshake"), e.getCause().getMessage());
+      }
+      try (RaftClient c =
+          RaftClient.create(
+              RaftClientOptions.builder(List.of(address))
+                  .requestTimeout(Duration.ofSeconds(30))
+                  .build())) {
+        assertTrue(new String(c.proposeSync("y".getBytes(UTF_8)), UTF_8).startsWith("ok:"));
+      }
+    }
   }
 }
