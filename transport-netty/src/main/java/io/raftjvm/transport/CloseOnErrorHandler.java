@@ -47,7 +47,9 @@ final class CloseOnErrorHandler extends ChannelInboundHandlerAdapter {
 
   static String describe(Throwable cause) {
     if (cause instanceof TooLongFrameException) {
-      return "frame too long (" + cause.getMessage() + ")";
+      return cause.getMessage().startsWith("a TLS handshake")
+          ? cause.getMessage()
+          : "frame too long (" + cause.getMessage() + ")";
     }
     if (cause instanceof FrameBudget.ExceededException) {
       return cause.getMessage();

@@ -84,8 +84,16 @@ final class FrameDecoder extends ByteToMessageDecoder {
     if (in.readableBytes() >= LENGTH_BYTES) {
       long frameBytes = LENGTH_BYTES + in.getUnsignedInt(in.readerIndex());
       if (frameBytes > limit) {
+        // A TLS record (handshake, version 3.x) where a length was expected: a client with TLS on.
+        boolean tls =
+            in.getUnsignedByte(in.readerIndex()) == 0x16
+                && in.getUnsignedByte(in.readerIndex() + 1) == 0x03;
         fail(in);
-        throw new TooLongFrameException(frameBytes + " bytes announced, limit " + limit);
+        throw new TooLongFrameException(
+            tls
+                ? "a TLS handshake on a plaintext port (the other side has TLS on, this server"
+                    + " has raft.tls.enabled = false)"
+                : frameBytes + " bytes announced, limit " + limit);
       }
       if (in.readableBytes() >= frameBytes) {
         in.skipBytes(LENGTH_BYTES);

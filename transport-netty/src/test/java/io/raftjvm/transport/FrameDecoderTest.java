@@ -87,6 +87,21 @@ class FrameDecoderTest {
     }
   }
 
+  /** A TLS ClientHello on a plaintext port is named as such, not as an absurd frame length. */
+  @Test
+  void aTlsHandshakeOnAPlaintextPortIsNamed() {
+    try (LogCapture log = new LogCapture(CloseOnErrorHandler.class)) {
+      EmbeddedChannel ch = channel(new FrameDecoder(MAX, FrameBudget.UNLIMITED));
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01}));
+      assertFalse(ch.isOpen());
+      assertEquals(
+          List.of(
+              "WARN closing peer connection from embedded: a TLS handshake on a plaintext port"
+                  + " (the other side has TLS on, this server has raft.tls.enabled = false)"),
+          log.lines(Level.WARN));
+    }
+  }
+
   @Test
   void lengthWithTheTopBitSetIsTooLongNotNegative() {
     try (LogCapture log = new LogCapture(CloseOnErrorHandler.class)) {
