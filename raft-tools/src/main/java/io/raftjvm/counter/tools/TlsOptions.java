@@ -1,17 +1,10 @@
 package io.raftjvm.counter.tools;
 
 import io.raftjvm.client.RaftClientOptions;
-import io.raftjvm.client.tls.TlsFileException;
 import io.raftjvm.client.tls.TlsMaterial;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,25 +61,6 @@ public final class TlsOptions {
   public static SSLSocketFactory socketFactory(RaftClientOptions.Tls tls) {
     if (tls == null) return null;
     TlsMaterial m = TlsMaterial.load(tls.certFile(), tls.keyFile(), tls.caFile());
-    try {
-      KeyStore keys = KeyStore.getInstance("PKCS12");
-      keys.load(null, null);
-      if (m.key() != null)
-        keys.setKeyEntry("client", m.key(), new char[0], m.chain().toArray(new X509Certificate[0]));
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-      kmf.init(keys, new char[0]);
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      for (int i = 0; i < m.trusted().size(); i++)
-        trust.setCertificateEntry("ca" + i, m.trusted().get(i));
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-      return ctx.getSocketFactory();
-    } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new TlsFileException("cannot set up TLS: " + e.getMessage());
-    }
+    return io.raftjvm.client.tls.JdkTls.context(m).getSocketFactory();
   }
 }

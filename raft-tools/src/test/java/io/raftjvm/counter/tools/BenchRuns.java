@@ -27,6 +27,16 @@ final class BenchRuns {
     return new Run(exit, out.toString(), err.toString());
   }
 
+  /** Runs the counter CLI with args. */
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit =
+        CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+            .execute(args);
+    return new Run(exit, out.toString(), err.toString());
+  }
+
   /** The integer under key in a JSON summary. */
   static long number(String json, String key) {
     Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(-?\\d+)").matcher(json);

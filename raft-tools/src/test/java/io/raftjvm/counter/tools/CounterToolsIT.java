@@ -9,8 +9,6 @@ import io.raftjvm.core.Role;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,24 +81,16 @@ class CounterToolsIT {
     servers.values().forEach(RaftServer::close);
   }
 
-  private static BenchRuns.Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        CounterCli.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-            .execute(args);
-    return new BenchRuns.Run(exit, out.toString(), err.toString());
-  }
-
   @Test
   void cliAndBenchmarkAgainstARealCluster() throws Exception {
-    BenchRuns.Run add = cli("--cluster", cluster, "add", "5");
+    BenchRuns.Run add = BenchRuns.cli("--cluster", cluster, "add", "5");
     assertEquals(0, add.exit(), add.err());
     assertEquals("5", add.out().strip());
-    BenchRuns.Run get = cli("--cluster", cluster, "get");
+    BenchRuns.Run get = BenchRuns.cli("--cluster", cluster, "get");
     assertEquals(0, get.exit(), get.err());
     assertEquals("5", get.out().strip());
-    BenchRuns.Run overflow = cli("--cluster", cluster, "add", String.valueOf(Long.MAX_VALUE));
+    BenchRuns.Run overflow =
+        BenchRuns.cli("--cluster", cluster, "add", String.valueOf(Long.MAX_VALUE));
     assertEquals(1, overflow.exit(), overflow.err());
     assertTrue(overflow.err().startsWith("counter: the counter refused the add"), overflow.err());
 
@@ -137,7 +127,7 @@ class CounterToolsIT {
     assertEquals(lines, number(summary, "lines"));
     assertTrue(json.err().contains("ops/s  p99 so far"), json.err());
 
-    long after = Long.parseLong(cli("--cluster", cluster, "get").out().strip());
+    long after = Long.parseLong(BenchRuns.cli("--cluster", cluster, "get").out().strip());
     assertEquals(5 + number(summary, "ackedDelta"), after, "no add of unknown outcome here");
 
     BenchRuns.Run text =

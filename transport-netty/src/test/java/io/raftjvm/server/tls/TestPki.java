@@ -64,6 +64,19 @@ public final class TestPki {
     return new TestPki(name, k, c);
   }
 
+  /** The HOCON that turns TLS on for a server with node's files and ca, plus extra settings. */
+  public static String serverTls(Issued node, Path ca, String extra) {
+    return "raft.tls { enabled = true, "
+        + extra
+        + ", cert-file = "
+        + io.raftjvm.server.TestClusters.quoted(node.cert())
+        + ", key-file = "
+        + io.raftjvm.server.TestClusters.quoted(node.key())
+        + ", ca-file = "
+        + io.raftjvm.server.TestClusters.quoted(ca)
+        + " }\n";
+  }
+
   /** Writes the CA certificate (the trust anchor servers and clients are given) to file. */
   public Path writeCa(Path file) throws IOException {
     Files.createDirectories(file.getParent());

@@ -24,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,10 +33,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -89,14 +86,8 @@ class TlsClusterIT {
                   + "\nraft.state-machine = it-list\nraft.plugins-dir = "
                   + TestClusters.quoted(dir.resolve("none"))
                   + "\nraft.tick-interval = 50ms\n"
-                  + "raft.tls { enabled = true, client-auth = require, reload-interval = 200ms,"
-                  + " cert-file = "
-                  + TestClusters.quoted(n.cert())
-                  + ", key-file = "
-                  + TestClusters.quoted(n.key())
-                  + ", ca-file = "
-                  + TestClusters.quoted(caFile)
-                  + " }\n"));
+                  + TestPki.serverTls(
+                      n, caFile, "client-auth = require, reload-interval = 200ms")));
     }
     for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
     TestClusters.await(
@@ -215,20 +206,7 @@ class TlsClusterIT {
             issued == null ? List.of() : Pem.certificates(issued.cert()),
             issued == null ? null : Pem.privateKey(issued.key()),
             Pem.certificates(caFile));
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    if (m.key() != null)
-      keys.setKeyEntry("me", m.key(), new char[0], m.chain().toArray(new X509Certificate[0]));
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(keys, new char[0]);
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", m.trusted().get(0));
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLContext ctx = io.raftjvm.client.tls.JdkTls.context(m);
     SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
     s.connect(to, 5_000);
     s.setSoTimeout(10_000);
