@@ -69,6 +69,7 @@ class TlsClusterIT {
     client = ca.issue(dir.resolve("pki"), "client", "raft://" + CLUSTER + "/client/alice");
     admin = ca.issue(dir.resolve("pki"), "admin", RaftIdentity.adminUri(CLUSTER));
     String peers = TestClusters.peers(TestClusters.freePorts(6));
+    int[] httpPorts = TestClusters.freePorts(3);
     for (long id = 1; id <= 3; id++) {
       TestPki.Issued n =
           ca.issue(dir.resolve("pki"), "node" + id, RaftIdentity.nodeUri(CLUSTER, id));
@@ -85,7 +86,9 @@ class TlsClusterIT {
                   + TestClusters.quoted(dir.resolve("node" + id))
                   + "\nraft.state-machine = it-list\nraft.plugins-dir = "
                   + TestClusters.quoted(dir.resolve("none"))
-                  + "\nraft.tick-interval = 50ms\n"
+                  + "\nraft.tick-interval = 50ms\nraft.http.address = \"127.0.0.1:"
+                  + httpPorts[(int) id - 1]
+                  + "\"\n"
                   + TestPki.serverTls(
                       n, caFile, "client-auth = require, reload-interval = 200ms")));
     }
@@ -296,6 +299,21 @@ class TlsClusterIT {
       assertEquals(-1, read, "the connection is closed");
     }
     assertServesACertifiedClient();
+  }
+
+  /** The HTTP port speaks HTTPS too (no client certificate needed by default). */
+  @Test
+  void theHttpPortServesHttps() throws Exception {
+    try (SSLSocket s = socket(servers.get(1L).httpAddress(), null)) {
+      s.getOutputStream()
+          .write(
+              "GET /health/live HTTP/1.1\r\nHost: node1\r\nConnection: close\r\n\r\n"
+                  .getBytes(UTF_8));
+      s.getOutputStream().flush();
+      String response = new String(s.getInputStream().readAllBytes(), UTF_8);
+      assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+      assertTrue(response.endsWith("\r\n\r\nlive: node 1\n"), response);
+    }
   }
 
   /** A client certificate that expired is refused by the servers; the others are served. */
