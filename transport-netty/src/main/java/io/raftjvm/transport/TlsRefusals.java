@@ -27,7 +27,11 @@ final class TlsRefusals extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
     if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
       String host = host(ctx.channel().remoteAddress());
-      String reason = PeerIdentityCheck.rootMessage(done.cause());
+      io.netty.handler.ssl.SslHandler tls =
+          ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+      String explained =
+          tls == null ? null : io.raftjvm.client.tls.ExplainingTrustManager.reasonFor(tls.engine());
+      String reason = explained != null ? explained : PeerIdentityCheck.rootMessage(done.cause());
       String line =
           REPEATED.occurred(
               port + " " + host + " " + reason,

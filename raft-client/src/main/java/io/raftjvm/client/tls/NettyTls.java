@@ -61,7 +61,7 @@ public final class NettyTls {
       return SslContextBuilder.forServer(m.key(), m.chain().toArray(new X509Certificate[0]))
           .sslProvider(provider)
           .protocols(protocols)
-          .trustManager(m.trusted().toArray(new X509Certificate[0]))
+          .trustManager(new ExplainingTrustManager(m.trusted()))
           .clientAuth(auth)
           .build();
     } catch (SSLException e) {
