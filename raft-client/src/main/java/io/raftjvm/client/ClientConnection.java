@@ -100,7 +100,7 @@ final class ClientConnection {
                                     "TLS handshake with "
                                         + address
                                         + " failed: "
-                                        + ClientTls.reason(hs.cause()));
+                                        + io.raftjvm.client.tls.NettyTls.reason(hs.cause()));
                         onClosed(why);
                         channel.close();
                       }
@@ -215,7 +215,10 @@ final class ClientConnection {
             call.requestId,
             this,
             new javax.net.ssl.SSLException(
-                "TLS handshake with " + address + " failed: " + ClientTls.reason(cause)));
+                "TLS handshake with "
+                    + address
+                    + " failed: "
+                    + io.raftjvm.client.tls.NettyTls.reason(cause)));
       } else {
         dispatcher.lost(call, call.requestId, this);
       }

@@ -57,11 +57,4 @@ final class ClientTls {
     }
     return false;
   }
-
-  /** The root cause's message, for one line. */
-  static String reason(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
-    return c.getMessage() != null ? c.getMessage() : c.toString();
-  }
 }

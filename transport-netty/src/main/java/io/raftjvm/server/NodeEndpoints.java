@@ -52,7 +52,7 @@ final class NodeEndpoints implements HttpEndpoints {
     this.http = server.config().http();
     this.metrics = metrics;
     this.worker = worker;
-    this.disk = new DiskUsage(server.config().dataDir());
+    this.disk = server.diskUsage();
   }
 
   @Override

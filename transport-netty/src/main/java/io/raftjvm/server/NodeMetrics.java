@@ -83,7 +83,6 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
   private final MultiGauge followerActive;
   private final MultiGauge peerConnected;
   private final MultiGauge peerConnects;
-  private DiskUsage disk;
 
   public NodeMetrics(String clusterId, long nodeId) {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -252,7 +251,7 @@ public final class NodeMetrics implements RaftMetrics, AutoCloseable {
     Gauge.builder("raft.client.connections", server, s -> s.clientConnections())
         .description("open client connections")
         .register(registry);
-    disk = new DiskUsage(server.config().dataDir()); // gauges hold their objects weakly
+    DiskUsage disk = server.diskUsage(); // held by the server: gauges hold their objects weakly
     Gauge.builder("raft.data.dir.used", disk, DiskUsage::usedBytes)
         .baseUnit("bytes")
         .description("bytes in the data directory (log, snapshots, state machine)")

@@ -82,6 +82,9 @@ public final class RaftServer implements AutoCloseable {
 
   private final ExecutorService httpWorker;
 
+  /** The data directory's size and its disk's free space, measured at most every few seconds. */
+  private final DiskUsage disk;
+
   /** TLS contexts (rotated as the files change), or null for plaintext. */
   private final ServerTls tls;
 
@@ -95,6 +98,7 @@ public final class RaftServer implements AutoCloseable {
     this.config = cfg;
     long id = cfg.nodeId();
     this.tls = cfg.tls().enabled() ? new ServerTls(cfg.tls(), cfg.clusterId(), id) : null;
+    this.disk = new DiskUsage(cfg.dataDir());
     StateMachineProvider provider = StateMachines.find(cfg.plugin().name(), cfg.plugin().dir());
     Path smDir = Files.createDirectories(cfg.dataDir().resolve("state-machine"));
     this.store =
@@ -448,6 +452,11 @@ public final class RaftServer implements AutoCloseable {
   /** Where the HTTP port listens, or null if there is none. */
   public InetSocketAddress httpAddress() {
     return httpServer == null ? null : httpServer.localAddress();
+  }
+
+  /** The data directory's size and free disk space, shared by the metrics and /status. */
+  DiskUsage diskUsage() {
+    return disk;
   }
 
   /** Client connections open now. */

@@ -32,7 +32,7 @@ final class PeerIdentityCheck extends ChannelInboundHandlerAdapter {
             "TLS handshake with peer {} at {} failed: {}",
             peerId,
             ctx.channel().remoteAddress(),
-            rootMessage(done.cause()));
+            io.raftjvm.client.tls.NettyTls.reason(done.cause()));
       } else {
         X509Certificate c = TlsLayer.peerCertificate(ctx.channel());
         if (c == null || !RaftIdentity.namesNode(c, clusterId, peerId)) {
@@ -48,11 +48,5 @@ final class PeerIdentityCheck extends ChannelInboundHandlerAdapter {
       }
     }
     super.userEventTriggered(ctx, evt);
-  }
-
-  static String rootMessage(Throwable t) {
-    Throwable c = t;
-    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
-    return c.getMessage() != null ? c.getMessage() : c.toString();
   }
 }

@@ -31,7 +31,8 @@ final class TlsRefusals extends ChannelInboundHandlerAdapter {
           ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
       String explained =
           tls == null ? null : io.raftjvm.client.tls.ExplainingTrustManager.reasonFor(tls.engine());
-      String reason = explained != null ? explained : PeerIdentityCheck.rootMessage(done.cause());
+      String reason =
+          explained != null ? explained : io.raftjvm.client.tls.NettyTls.reason(done.cause());
       String line =
           REPEATED.occurred(
               port + " " + host + " " + reason,

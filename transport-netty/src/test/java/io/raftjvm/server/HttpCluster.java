@@ -58,16 +58,7 @@ final class HttpCluster implements AutoCloseable {
       configs.put(
           id,
           TestClusters.config(
-              peers
-                  + "raft.cluster-id = http-it\nraft.node-id = "
-                  + id
-                  + "\nraft.data-dir = "
-                  + TestClusters.quoted(dir.resolve("node" + id))
-                  + "\nraft.state-machine = it-list\n"
-                  + "raft.tick-interval = 50ms\nraft.election-ticks = 10\nraft.plugins-dir = "
-                  + TestClusters.quoted(dir.resolve("none"))
-                  + "\n"
-                  + extra));
+              TestClusters.node(peers.toString(), "http-it", id, dir, "it-list") + extra));
     }
   }
 

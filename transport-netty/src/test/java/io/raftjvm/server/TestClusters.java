@@ -47,6 +47,26 @@ public final class TestClusters {
     return sb.append("]\n").toString();
   }
 
+  /**
+   * The HOCON of node id of a test cluster: peers (see {@link #peers}), its cluster id, a data
+   * directory dir/node{id}, the state machine, no plugins directory, 50 ms ticks.
+   */
+  public static String node(
+      String peers, String clusterId, long id, Path dir, String stateMachine) {
+    return peers
+        + "raft.cluster-id = "
+        + clusterId
+        + "\nraft.node-id = "
+        + id
+        + "\nraft.data-dir = "
+        + quoted(dir.resolve("node" + id))
+        + "\nraft.state-machine = "
+        + stateMachine
+        + "\nraft.plugins-dir = "
+        + quoted(dir.resolve("no-plugins"))
+        + "\nraft.tick-interval = 50ms\n";
+  }
+
   /** A validated config from HOCON text over the defaults. */
   public static ServerConfig config(String hocon) {
     return ServerConfig.from(

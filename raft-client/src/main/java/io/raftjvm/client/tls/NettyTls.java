@@ -38,6 +38,13 @@ public final class NettyTls {
     };
   }
 
+  /** The root cause's message of a TLS failure, for one-line errors and warnings. */
+  public static String reason(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    return c.getMessage() != null ? c.getMessage() : c.toString();
+  }
+
   /** The context of the side that connects: presents its certificate if it has one. */
   public static SslContext client(TlsMaterial m, List<String> protocols, SslProvider provider) {
     try {

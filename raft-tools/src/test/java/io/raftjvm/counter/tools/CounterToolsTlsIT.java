@@ -67,16 +67,7 @@ class CounterToolsTlsIT {
       TestPki.Issued n = ca.issue(pki, "node" + id, RaftIdentity.nodeUri(CLUSTER, id));
       ServerConfig config =
           TestClusters.config(
-              peers
-                  + "raft.cluster-id = "
-                  + CLUSTER
-                  + "\nraft.node-id = "
-                  + id
-                  + "\nraft.data-dir = "
-                  + TestClusters.quoted(tmp.resolve("node" + id))
-                  + "\nraft.state-machine = counter\nraft.tick-interval = 50ms\nraft.plugins-dir = "
-                  + TestClusters.quoted(tmp.resolve("no-plugins"))
-                  + "\n"
+              TestClusters.node(peers, CLUSTER, id, tmp, "counter")
                   + TestPki.serverTls(n, caFile, "client-auth = require"));
       servers.put(id, RaftServer.start(config));
     }

@@ -77,16 +77,8 @@ class TlsClusterIT {
       configs.put(
           id,
           TestClusters.config(
-              peers
-                  + "raft.cluster-id = "
-                  + CLUSTER
-                  + "\nraft.node-id = "
-                  + id
-                  + "\nraft.data-dir = "
-                  + TestClusters.quoted(dir.resolve("node" + id))
-                  + "\nraft.state-machine = it-list\nraft.plugins-dir = "
-                  + TestClusters.quoted(dir.resolve("none"))
-                  + "\nraft.tick-interval = 50ms\nraft.http.address = \"127.0.0.1:"
+              TestClusters.node(peers, CLUSTER, id, dir, "it-list")
+                  + "raft.http.address = \"127.0.0.1:"
                   + httpPorts[(int) id - 1]
                   + "\"\n"
                   + TestPki.serverTls(
