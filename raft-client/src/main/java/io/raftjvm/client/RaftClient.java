@@ -190,8 +190,14 @@ public final class RaftClient implements AutoCloseable {
           RaftClient::result);
     }
     // Exactly once (thesis §6.3): numbered within a session, retried with the same number.
-    long seq = sequence.incrementAndGet();
-    outstanding.add(seq);
+    // Numbered and registered as one step: between the two, another thread's propose could read
+    // a lowest outstanding number above this one and tell the servers to forget it, and this
+    // propose would then be refused as "acknowledged and forgotten".
+    long seq;
+    synchronized (outstanding) {
+      seq = sequence.incrementAndGet();
+      outstanding.add(seq);
+    }
     CompletableFuture<Long> session = session();
     CompletableFuture<byte[]> out = new CompletableFuture<>();
     session.whenComplete(

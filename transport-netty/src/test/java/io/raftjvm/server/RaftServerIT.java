@@ -47,6 +47,9 @@ class RaftServerIT {
   private final Map<Long, RaftServer> servers = new TreeMap<>();
   private final Map<Long, ServerConfig> configs = new TreeMap<>();
 
+  /** Why each failed proposal failed, for the assertion messages. */
+  private final Map<String, String> failures = new ConcurrentHashMap<>();
+
   private void startCluster() throws Exception {
     configure("");
     for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
@@ -99,7 +102,7 @@ class RaftServerIT {
    * Proposes count commands named prefix-i with at most window in flight; returns the acknowledged
    * ones.
    */
-  private static Set<String> proposeMany(
+  private Set<String> proposeMany(
       RaftClient client, String prefix, int count, int window, Set<String> unknown)
       throws InterruptedException {
     Set<String> acked = ConcurrentHashMap.newKeySet();
@@ -114,7 +117,10 @@ class RaftServerIT {
               .whenComplete(
                   (r, t) -> {
                     if (t == null) acked.add(cmd);
-                    else unknown.add(cmd);
+                    else {
+                      unknown.add(cmd);
+                      failures.put(cmd, String.valueOf(t));
+                    }
                     inFlight.release();
                   }));
     }
@@ -152,7 +158,8 @@ class RaftServerIT {
         t.start();
       }
       for (Thread t : workers) t.join();
-      assertEquals(Set.of(), unknown, "no failures while the cluster is healthy");
+      assertEquals(
+          Set.of(), unknown, () -> "no failures while the cluster is healthy: " + failures);
       assertEquals(10_000, acked.size());
       await(
           "every replica applied 10,000 commands",
