@@ -18,6 +18,7 @@ import io.raftjvm.proto.PeerHello;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -291,6 +293,57 @@ class TlsClusterIT {
       assertEquals(-1, read, "the connection is closed");
     }
     assertServesACertifiedClient();
+  }
+
+  /**
+   * The other direction: a server dials node 2 and meets a certificate from the same CA that names
+   * node 3 (an impostor at node 2's address). It closes the connection after the handshake without
+   * sending anything, its hello included; the same listener presenting node 2's certificate does
+   * get the hello, so the check is what tells them apart.
+   */
+  @Test
+  void aServerDialledAsNode2ThatPresentsAnotherNodesCertificateIsSentNothing() throws Exception {
+    InetSocketAddress node2 = configs.get(2L).self().peerAddress();
+    servers.remove(2L).close();
+    assertEquals(0, firstFrameFromAPeer(node2, nodeCerts.get(3L)).length, "nothing sent");
+    assertServesACertifiedClient();
+    PeerFrame hello = PeerFrame.parseFrom(firstFrameFromAPeer(node2, nodeCerts.get(2L)));
+    assertEquals(2, hello.getHello().getTo(), hello.toString());
+  }
+
+  /**
+   * Listens at {@code at} presenting {@code presented}, accepts the first peer that dials it and
+   * returns the first frame it sends after the TLS handshake, or nothing if it closes instead.
+   */
+  private byte[] firstFrameFromAPeer(InetSocketAddress at, TestPki.Issued presented)
+      throws Exception {
+    SSLContext ctx =
+        io.raftjvm.client.tls.JdkTls.context(
+            new TlsMaterial(
+                Pem.certificates(presented.cert()),
+                Pem.privateKey(presented.key()),
+                Pem.certificates(caFile)));
+    try (SSLServerSocket listener =
+        (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket()) {
+      listener.setReuseAddress(true);
+      listener.bind(at);
+      listener.setNeedClientAuth(true);
+      listener.setSoTimeout(60_000);
+      try (SSLSocket s = (SSLSocket) listener.accept()) {
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int length;
+        try {
+          length = in.readInt();
+        } catch (java.io.EOFException | javax.net.ssl.SSLException e) {
+          return new byte[0]; // closed by the dialler
+        }
+        byte[] frame = new byte[length];
+        in.readFully(frame);
+        return frame;
+      }
+    }
   }
 
   /** The HTTP port speaks HTTPS too (no client certificate needed by default). */
