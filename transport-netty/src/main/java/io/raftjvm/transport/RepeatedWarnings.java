@@ -8,10 +8,19 @@ import java.util.function.LongSupplier;
  * Keeps a condition that repeats (a peer refused on every reconnect attempt) from filling the log:
  * the first occurrence is logged, then one line at a slowing rate (after 30 s, 1 min, 2 min, ... up
  * to every 10 min) with how many were left out, and a summary once the condition ends. Thread-safe.
+ *
+ * <p>Bounded: at most {@link #MAX_KEYS} conditions are tracked (remote hosts and reasons come from
+ * the network). Those not seen for {@link #MAX_INTERVAL_NANOS} are forgotten when room is needed;
+ * while the table is full of live ones, new conditions share one rate limit, so a flood of distinct
+ * hosts still logs a line at the slowing rate, not one each.
  */
 final class RepeatedWarnings {
   static final long FIRST_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
   static final long MAX_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(10);
+  static final int MAX_KEYS = 1024;
+
+  /** The key new conditions share while the table is full. */
+  static final String OTHERS = "(more conditions than tracked)";
 
   private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
@@ -21,6 +30,7 @@ final class RepeatedWarnings {
     long suppressed;
     long lastLoggedNanos;
     long intervalNanos = FIRST_INTERVAL_NANOS;
+    volatile long lastSeenNanos;
   }
 
   RepeatedWarnings(LongSupplier nanoClock) {
@@ -33,8 +43,15 @@ final class RepeatedWarnings {
    */
   String occurred(String key, String line) {
     long now = nanoClock.getAsLong();
-    State s = states.computeIfAbsent(key, k -> new State());
+    State s = states.get(key);
+    if (s == null) {
+      if (states.size() >= MAX_KEYS) {
+        states.values().removeIf(idle -> now - idle.lastSeenNanos > MAX_INTERVAL_NANOS);
+      }
+      s = states.computeIfAbsent(states.size() >= MAX_KEYS ? OTHERS : key, k -> new State());
+    }
     synchronized (s) {
+      s.lastSeenNanos = now;
       s.count++;
       if (s.count == 1) {
         s.lastLoggedNanos = now;

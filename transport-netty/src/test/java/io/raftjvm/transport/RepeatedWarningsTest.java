@@ -35,6 +35,26 @@ class RepeatedWarningsTest {
   }
 
   @Test
+  void aFloodOfDistinctConditionsSharesOneRateLimitAndIdleOnesMakeRoom() {
+    for (int i = 0; i < RepeatedWarnings.MAX_KEYS; i++) {
+      assertEquals("host " + i, w.occurred("host " + i, "host " + i));
+    }
+    assertEquals("host a", w.occurred("host a", "host a"), "the first beyond the bound is logged");
+    for (int i = 0; i < 100; i++) {
+      assertNull(w.occurred("host b" + i, "host b" + i), "the next ones share its rate limit");
+    }
+    assertNull(w.occurred("host 0", "host 0"), "tracked ones keep their own limit");
+    advanceSeconds(30);
+    assertEquals("host c (100 more like it not logged)", w.occurred("host c", "host c"));
+
+    advanceSeconds(TimeUnit.NANOSECONDS.toSeconds(RepeatedWarnings.MAX_INTERVAL_NANOS) + 1);
+    assertEquals("host d", w.occurred("host d", "host d"), "idle conditions were forgotten");
+    assertEquals("host e", w.occurred("host e", "host e"));
+    assertNull(w.resolved("host 0", "host 0 back"), "a forgotten condition has no summary");
+    assertEquals("host d back after 1 refused attempt", w.resolved("host d", "host d back"));
+  }
+
+  @Test
   void keysAreIndependent() {
     assertEquals("a", w.occurred("node 4", "a"));
     assertEquals("b", w.occurred("node 5", "b"));
