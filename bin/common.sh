@@ -21,13 +21,29 @@ if [ "${java_major:-17}" -ge 24 ] 2>/dev/null; then
   CHRONICLE_JVM_ARGS+=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 fi
 
-# Builds the distribution (dist/lib: the server; dist/plugins: state machines; dist/tools: the
-# command-line tools, which run with dist/lib and dist/plugins) if any part of it is missing.
+# Where the jars are, in DIST: an unpacked distribution holds lib/ (the server), plugins/ (state
+# machines) and tools/ (the command-line tools, run with lib/ and plugins/) beside bin/; a source
+# checkout holds them in dist/, built (./mvnw -B -DskipTests package) if any part is missing.
 ensure_dist() {
   local root="$1"
+  if [ -d "$root/lib" ]; then
+    DIST="$root"
+    return
+  fi
+  DIST="$root/dist"
   if [ ! -d "$root/dist/lib" ] || [ -z "$(ls -A "$root/dist/plugins" 2>/dev/null)" ] \
       || [ -z "$(ls "$root"/dist/tools/raft-tools-*.jar 2>/dev/null)" ]; then
     echo "building the distribution (./mvnw -B -DskipTests package)..." >&2
     (cd "$root" && ./mvnw -B -ntp -q -DskipTests package >&2) || { echo "build failed" >&2; exit 1; }
   fi
 }
+
+# RAFT_HOME: relative paths in a node's config (data-dir, plugins-dir, TLS files) resolve against
+# it; by default the installation (the directory above bin/), whatever the working directory.
+RAFT_HOME="${RAFT_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export RAFT_HOME
+
+# DNS: peers may be host names that move (a rescheduled pod, a replaced host), so the JVM caches a
+# lookup for 30 s and a failed one not at all (conf/dns.security). A -Djava.security.properties=FILE
+# of your own in JAVA_OPTS comes later on the command line and wins.
+DNS_JVM_ARGS=(-Djava.security.properties="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/conf/dns.security")

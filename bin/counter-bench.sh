@@ -8,5 +8,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
-exec java ${JAVA_OPTS:--Xms512m -Xmx1g} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/tools/*:$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterBench "$@"
+exec java "${DNS_JVM_ARGS[@]}" ${JAVA_OPTS:--Xms512m -Xmx1g} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
+  -cp "$DIST/tools/*:$DIST/lib/*:$DIST/plugins/*" io.raftjvm.counter.tools.CounterBench "$@"

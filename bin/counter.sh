@@ -9,5 +9,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
-exec java ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/tools/*:$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.counter.tools.CounterCli "$@"
+exec java "${DNS_JVM_ARGS[@]}" ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
+  -cp "$DIST/tools/*:$DIST/lib/*:$DIST/plugins/*" io.raftjvm.counter.tools.CounterCli "$@"

@@ -73,7 +73,7 @@ raft {
     { id = 3, peer-address = "127.0.0.1:${peer[3]}", client-address = "127.0.0.1:${client[3]}" }
   ]
   state-machine = "counter"
-  plugins-dir = "$root/dist/plugins"
+  plugins-dir = "$DIST/plugins"
 }
 EOF
 declare -A pid

@@ -8,4 +8,4 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
 exec java ${JAVA_OPTS:--Xms256m -Xmx4g} -Draft.home="$root" -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/tools/*:$root/dist/lib/*:$root/dist/plugins/*" io.raftjvm.faults.suite.FaultSuite "$@"
+  -cp "$DIST/tools/*:$DIST/lib/*:$DIST/plugins/*" io.raftjvm.faults.suite.FaultSuite "$@"

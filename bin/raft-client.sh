@@ -10,5 +10,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/bin/common.sh"
 ensure_dist "$root"
-exec java ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
-  -cp "$root/dist/tools/*:$root/dist/lib/*" io.raftjvm.tools.RaftClientCli "$@"
+exec java "${DNS_JVM_ARGS[@]}" ${JAVA_OPTS:-} -Dlogback.configurationFile="$root/conf/logback-tools.xml" \
+  -cp "$DIST/tools/*:$DIST/lib/*" io.raftjvm.tools.RaftClientCli "$@"

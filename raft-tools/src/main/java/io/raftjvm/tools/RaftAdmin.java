@@ -67,6 +67,7 @@ public final class RaftAdmin {
                                    the servers require client certificates
         --tls-key FILE             the private key of --tls-cert (PEM, unencrypted PKCS#8)
         -h, --help                 prints this help
+        -V, --version              prints the version
 
       Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
       answered); 2 usage error; 3 outcome unknown: the membership change may or may not have
@@ -86,6 +87,7 @@ public final class RaftAdmin {
   /** What to do. */
   enum Action {
     HELP,
+    VERSION,
     STATUS,
     SNAPSHOT,
     ADD_LEARNER,
@@ -152,6 +154,9 @@ public final class RaftAdmin {
       case HELP:
         out.println(USAGE_TEXT);
         return OK;
+      case VERSION:
+        out.println("raft-admin " + io.raftjvm.client.Version.get());
+        return OK;
       case STATUS:
         return status(c, out, err);
       case SNAPSHOT:
@@ -169,6 +174,10 @@ public final class RaftAdmin {
       if (a.equals("-h") || a.equals("--help")) {
         return new Command(
             Action.HELP, List.of(), DEFAULT_TIMEOUT, 0, null, null, null, false, null);
+      }
+      if (a.equals("-V") || a.equals("--version")) {
+        return new Command(
+            Action.VERSION, List.of(), DEFAULT_TIMEOUT, 0, null, null, null, false, null);
       }
     }
     String cluster = null;

@@ -38,7 +38,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(
     name = "raft-client",
     mixinStandardHelpOptions = true,
-    version = "raft-client 0.1.0",
+    versionProvider = io.raftjvm.tools.VersionProvider.class,
     sortOptions = false,
     synopsisSubcommandLabel = "(propose | query)",
     description = "Sends a command or a query to any state machine of a Raft cluster.",

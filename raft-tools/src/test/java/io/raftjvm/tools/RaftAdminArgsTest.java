@@ -72,6 +72,25 @@ class RaftAdminArgsTest {
     assertEquals(Action.HELP, RaftAdmin.parse("bogus", "--help", "--timeout", "x").action());
   }
 
+  @Test
+  void versionPrintsTheBuildsVersion() throws Exception {
+    assertEquals(Action.VERSION, RaftAdmin.parse("--version").action());
+    assertEquals(Action.VERSION, RaftAdmin.parse("-V").action());
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    int code =
+        RaftAdmin.execute(
+            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+            System.err,
+            "--version");
+    assertEquals(0, code);
+    assertEquals(
+        "raft-admin " + io.raftjvm.client.Version.get(),
+        out.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        io.raftjvm.client.Version.get().matches("\\d+\\.\\d+\\.\\d+.*"),
+        io.raftjvm.client.Version.get());
+  }
+
   @ParameterizedTest(name = "[{index}] {0}")
   @CsvSource(
       delimiter = '|',

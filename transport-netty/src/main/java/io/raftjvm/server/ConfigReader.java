@@ -3,6 +3,7 @@ package io.raftjvm.server;
 import com.typesafe.config.Config;
 import io.raftjvm.client.HostPort;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -13,14 +14,27 @@ import java.util.List;
 final class ConfigReader {
   private final Config c;
   private final String prefix;
+  private final Path base;
 
   /**
    * The keys under path (e.g. "raft.client"); c is the whole resolved config, so that the library's
    * own messages name full keys too.
    */
   ConfigReader(Config c, String path) {
+    this(c, path, null);
+  }
+
+  /** As above, with relative file paths resolved against base (null: left relative). */
+  ConfigReader(Config c, String path, Path base) {
     this.c = c;
     this.prefix = path + ".";
+    this.base = base;
+  }
+
+  /** A file or directory; relative ones resolve against the base. */
+  Path path(String key) {
+    Path p = Path.of(c.getString(prefix + key));
+    return base == null ? p : base.resolve(p);
   }
 
   Config config(String key) {

@@ -151,6 +151,7 @@ final class NodeEndpoints implements HttpEndpoints {
       j.writeStartObject();
       j.writeNumberField("id", cfg.nodeId());
       j.writeStringField("clusterId", cfg.clusterId());
+      j.writeStringField("version", io.raftjvm.client.Version.get());
       j.writeStringField("stateMachine", cfg.plugin().name());
       j.writeStringField(
           "role", driver.failure() != null ? "FAILED" : String.valueOf(driver.role()));

@@ -18,6 +18,6 @@ public record PluginConfig(String name, Map<String, String> settings, Path dir) 
     for (Map.Entry<String, ConfigValue> e : raft.config("state-machine-config").entrySet()) {
       settings.put(e.getKey(), String.valueOf(e.getValue().unwrapped()));
     }
-    return new PluginConfig(name, Map.copyOf(settings), Path.of(raft.string("plugins-dir")));
+    return new PluginConfig(name, Map.copyOf(settings), raft.path("plugins-dir"));
   }
 }

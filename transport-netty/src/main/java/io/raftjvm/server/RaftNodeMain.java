@@ -20,7 +20,16 @@ public final class RaftNodeMain {
       if (args[i].equals("--config") && i + 1 < args.length) {
         file = new File(args[++i]);
       } else if (args[i].equals("-h") || args[i].equals("--help")) {
-        System.out.println("usage: raft-node.sh --config FILE");
+        System.out.print(
+            """
+            usage: raft-node.sh --config FILE
+              --config FILE   the node's HOCON config (see conf/ and reference.conf)
+              -V, --version   prints the version
+              -h, --help      prints this help
+            """);
+        return;
+      } else if (args[i].equals("-V") || args[i].equals("--version")) {
+        System.out.println("raft-node " + io.raftjvm.client.Version.get());
         return;
       } else {
         exit("unknown argument '" + args[i] + "' (usage: raft-node.sh --config FILE)");

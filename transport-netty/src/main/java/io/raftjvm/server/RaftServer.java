@@ -336,8 +336,9 @@ public final class RaftServer implements AutoCloseable {
     driver.start(membersTransport);
     transport.start();
     LOG.info(
-        "node {} of cluster '{}' serving peers on {}, clients on {}{} (data in {})",
+        "node {} of cluster '{}' (raft-server {}) serving peers on {}, clients on {}{} (data in {})",
         config.nodeId(),
+        io.raftjvm.client.Version.get(),
         config.clusterId(),
         peerServer.localAddress(),
         clientServer.localAddress(),

@@ -38,10 +38,26 @@ public record ServerConfig(
     boolean exitOnFailure) {
 
   /**
-   * Loads file over the defaults, under any {@code -Draft.*} system properties; relative paths in
-   * it resolve against the working directory.
+   * Loads file over the defaults, under any {@code -Draft.*} system properties. Relative paths in
+   * it (data-dir, plugins-dir, TLS files) resolve against {@link #home()}; includes resolve against
+   * the including file's directory.
    */
   public static ServerConfig load(File file) {
+    return load(file, home());
+  }
+
+  /**
+   * The directory relative paths in a config resolve against: {@code RAFT_HOME} from the
+   * environment (bin/ sets it to the installation, the directory above bin/, unless it is set
+   * already), else the working directory.
+   */
+  public static Path home() {
+    String h = System.getenv("RAFT_HOME");
+    return Path.of(h == null || h.isBlank() ? "" : h).toAbsolutePath().normalize();
+  }
+
+  /** As {@link #load(File)}, with relative paths resolved against base. */
+  public static ServerConfig load(File file, Path base) {
     if (!file.isFile())
       throw new ConfigException("config file " + file + " does not exist or is not a file");
     Config c;
@@ -57,27 +73,35 @@ public record ServerConfig(
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException("bad config " + file + ": " + oneLine(e.getMessage()));
     }
-    return from(c);
+    return from(c, base);
   }
 
-  /** Validates an already-resolved config (tests build them from strings). */
+  /**
+   * Validates an already-resolved config (tests build them from strings); relative paths stay
+   * relative (to the working directory).
+   */
   public static ServerConfig from(Config c) {
+    return from(c, null);
+  }
+
+  private static ServerConfig from(Config c, Path base) {
     try {
-      return parse(c);
+      ConfigKeys.check(c, ConfigFactory.defaultReference());
+      return parse(c, base);
     } catch (com.typesafe.config.ConfigException e) {
       throw new ConfigException("bad config: " + oneLine(e.getMessage()));
     }
   }
 
-  private static ServerConfig parse(Config c) {
-    ConfigReader raft = new ConfigReader(c, "raft");
+  private static ServerConfig parse(Config c, Path base) {
+    ConfigReader raft = new ConfigReader(c, "raft", base);
     String clusterId = raft.string("cluster-id");
     if (clusterId.isBlank()) throw raft.bad("cluster-id", "must not be empty");
     if (!raft.has("node-id")) throw raft.bad("node-id", "is required");
     long nodeId = raft.number("node-id");
     if (nodeId <= 0) throw raft.bad("node-id", "must be positive, got " + nodeId);
     if (!raft.has("data-dir")) throw raft.bad("data-dir", "is required");
-    Path dataDir = Path.of(raft.string("data-dir"));
+    Path dataDir = raft.path("data-dir");
     Map<Long, ClusterMember> members = members(raft);
     if (!members.containsKey(nodeId))
       throw raft.bad("node-id", nodeId + " is not one of the ids in peers " + members.keySet());
@@ -122,7 +146,7 @@ public record ServerConfig(
         client,
         snapshot,
         http,
-        TlsConfig.parse(new ConfigReader(c, "raft.tls"), clusterId, nodeId),
+        TlsConfig.parse(new ConfigReader(c, "raft.tls", base), clusterId, nodeId),
         exitOnFailure(raft));
   }
 

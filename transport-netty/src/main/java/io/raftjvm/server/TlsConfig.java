@@ -93,7 +93,7 @@ public record TlsConfig(
   private static Path file(ConfigReader r, String key) {
     String v = r.string(key);
     if (v.isBlank()) throw r.bad(key, "is required when tls.enabled = true (a PEM file)");
-    return Path.of(v);
+    return r.path(key);
   }
 
   private static ClientAuth clientAuth(ConfigReader r, String key) {

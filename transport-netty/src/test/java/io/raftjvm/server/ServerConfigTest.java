@@ -135,4 +135,43 @@ class ServerConfigTest {
       assertEquals(java.util.Set.of(1L, 2L, 3L, (long) i), c.members().keySet());
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "misspelt key      | raft.elektion-ticks = 20       | bad config: unknown key raft.elektion-ticks (did you mean raft.election-ticks?)",
+        "misspelt section  | raft.snapshots.entries = 5     | bad config: unknown key raft.snapshots.entries (did you mean raft.snapshot.entries?)",
+        "nothing close     | raft.zzzzzzzzzzzzzzzzzzzzz = 1 | bad config: unknown key raft.zzzzzzzzzzzzzzzzzzzzz",
+        "misspelt peer key | raft.peers = [{id = 2, peer-address = \"localhost:1\", client-address = \"localhost:2\", htp-address = \"localhost:3\"}] | bad config: unknown key raft.peers[0].htp-address (did you mean raft.peers[0].http-address?)",
+      })
+  void unknownKeysAreRefusedWithTheClosestKnownOne(String name, String override, String expected) {
+    ConfigException e = assertThrows(ConfigException.class, () -> parse(VALID + override + "\n"));
+    assertEquals(expected, e.getMessage());
+  }
+
+  @Test
+  void theStateMachinesOwnSectionIsNotChecked() {
+    ServerConfig c =
+        parse(VALID + "raft.state-machine-config { anything-goes = 1, nested.key = x }\n");
+    assertEquals("1", c.plugin().settings().get("anything-goes"));
+  }
+
+  /** Relative paths resolve against the base (RAFT_HOME), not the working directory. */
+  @Test
+  void relativePathsResolveAgainstTheBase(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("conf/node.conf");
+    java.nio.file.Files.createDirectories(file.getParent());
+    java.nio.file.Files.writeString(file, VALID + "raft.plugins-dir = \"my/plugins\"\n");
+    java.nio.file.Path home = dir.resolve("home");
+    ServerConfig c = ServerConfig.load(file.toFile(), home);
+    assertEquals(home.resolve("data/n2"), c.dataDir());
+    assertEquals(home.resolve("my/plugins"), c.plugin().dir());
+    java.nio.file.Files.writeString(
+        file, VALID.replace("\"data/n2\"", "\"/abs/n2\"") + "raft.plugins-dir = \"/abs/p\"\n");
+    c = ServerConfig.load(file.toFile(), home);
+    assertEquals(java.nio.file.Path.of("/abs/n2"), c.dataDir(), "absolute paths stay");
+    assertEquals(java.nio.file.Path.of("/abs/p"), c.plugin().dir());
+  }
 }

@@ -48,7 +48,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(
     name = "counter-bench",
     mixinStandardHelpOptions = true,
-    version = "counter-bench 0.1.0",
+    versionProvider = io.raftjvm.tools.VersionProvider.class,
     sortOptions = false,
     description = "Benchmarks the replicated counter and verifies every replica at the end.",
     exitCodeListHeading = "Exit codes:%n",

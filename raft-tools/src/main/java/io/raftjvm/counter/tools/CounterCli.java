@@ -36,7 +36,7 @@ import picocli.CommandLine.TypeConversionException;
 @Command(
     name = "counter",
     mixinStandardHelpOptions = true,
-    version = "counter 0.1.0",
+    versionProvider = io.raftjvm.tools.VersionProvider.class,
     sortOptions = false,
     synopsisSubcommandLabel = "(add DELTA | get)",
     description = "Adds to or reads the replicated counter of a Raft cluster.",
