@@ -338,8 +338,8 @@ public final class RaftServer implements AutoCloseable {
     LOG.info(
         "node {} of cluster '{}' (raft-server {}) serving peers on {}, clients on {}{} (data in {})",
         config.nodeId(),
-        io.raftjvm.client.Version.get(),
         config.clusterId(),
+        io.raftjvm.client.Version.get(),
         peerServer.localAddress(),
         clientServer.localAddress(),
         httpServer == null
