@@ -38,12 +38,15 @@ ensure_dist() {
   fi
 }
 
+# The installation: the directory above bin/.
+install_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
 # RAFT_HOME: relative paths in a node's config (data-dir, plugins-dir, TLS files) resolve against
-# it; by default the installation (the directory above bin/), whatever the working directory.
-RAFT_HOME="${RAFT_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+# it; by default the installation, whatever the working directory.
+RAFT_HOME="${RAFT_HOME:-$install_dir}"
 export RAFT_HOME
 
-# DNS: peers may be host names that move (a rescheduled pod, a replaced host), so the JVM caches a
-# lookup for 30 s and a failed one not at all (conf/dns.security). A -Djava.security.properties=FILE
-# of your own in JAVA_OPTS comes later on the command line and wins.
-DNS_JVM_ARGS=(-Djava.security.properties="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/conf/dns.security")
+# DNS: host names may move (a rescheduled pod, a replaced host), so the JVM caches a lookup for
+# 30 s and a failed one not at all (conf/dns.security). A -Djava.security.properties=FILE of your
+# own in JAVA_OPTS comes later on the command line and wins.
+DNS_JVM_ARGS=(-Djava.security.properties="$install_dir/conf/dns.security")

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftjvm.client.Version;
 import io.raftjvm.tools.RaftAdmin.Action;
 import io.raftjvm.tools.RaftAdmin.Command;
 import io.raftjvm.tools.RaftAdmin.UsageException;
@@ -76,19 +77,13 @@ class RaftAdminArgsTest {
   void versionPrintsTheBuildsVersion() throws Exception {
     assertEquals(Action.VERSION, RaftAdmin.parse("--version").action());
     assertEquals(Action.VERSION, RaftAdmin.parse("-V").action());
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code =
         RaftAdmin.execute(
-            new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
-            System.err,
-            "--version");
+            new PrintStream(out, true, StandardCharsets.UTF_8), System.err, "--version");
     assertEquals(0, code);
-    assertEquals(
-        "raft-admin " + io.raftjvm.client.Version.get(),
-        out.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
-    org.junit.jupiter.api.Assertions.assertTrue(
-        io.raftjvm.client.Version.get().matches("\\d+\\.\\d+\\.\\d+.*"),
-        io.raftjvm.client.Version.get());
+    assertEquals("raft-admin " + Version.get(), out.toString(StandardCharsets.UTF_8).strip());
+    assertTrue(Version.get().matches("\\d+\\.\\d+\\.\\d+.*"), Version.get());
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

@@ -47,6 +47,17 @@ public final class TestClusters {
     return sb.append("]\n").toString();
   }
 
+  /** The client addresses of {@link #peers}(ports), comma-separated (a tool's --cluster). */
+  public static String clientAddresses(int[] ports) {
+    int n = ports.length / 2;
+    StringBuilder sb = new StringBuilder();
+    for (int i = 1; i <= n; i++) {
+      if (i > 1) sb.append(',');
+      sb.append("127.0.0.1:").append(ports[n + i - 1]);
+    }
+    return sb.toString();
+  }
+
   /**
    * The HOCON of node id of a test cluster: peers (see {@link #peers}), its cluster id, a data
    * directory dir/node{id}, the state machine, no plugins directory, 50 ms ticks.

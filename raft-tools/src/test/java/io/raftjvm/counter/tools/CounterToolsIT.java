@@ -13,8 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -44,9 +42,7 @@ class CounterToolsIT {
   void startCluster() throws Exception {
     int[] ports = TestClusters.freePorts(6);
     String peers = TestClusters.peers(ports);
-    List<String> clients = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) clients.add("127.0.0.1:" + ports[i + 2]);
-    cluster = String.join(",", clients);
+    cluster = TestClusters.clientAddresses(ports);
     for (long id = 1; id <= 3; id++) {
       String hocon =
           peers

@@ -60,9 +60,7 @@ class CounterToolsTlsIT {
             "--tls-key", admin.key().toString());
     int[] ports = TestClusters.freePorts(6);
     String peers = TestClusters.peers(ports);
-    List<String> clients = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) clients.add("127.0.0.1:" + ports[i + 2]);
-    cluster = String.join(",", clients);
+    cluster = TestClusters.clientAddresses(ports);
     for (long id = 1; id <= 3; id++) {
       TestPki.Issued n = ca.issue(pki, "node" + id, RaftIdentity.nodeUri(CLUSTER, id));
       ServerConfig config =
