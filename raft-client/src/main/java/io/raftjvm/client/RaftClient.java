@@ -7,10 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.raftjvm.client.ClientCall.Op;
@@ -88,7 +85,7 @@ public final class RaftClient implements AutoCloseable {
   private final RaftClientOptions options;
   private final EventLoopGroup group;
   private final EventLoop loop;
-  private final DnsAddressResolverGroup resolver;
+  private final JvmResolverGroup resolver;
   private final ClientDispatcher dispatcher;
 
   /** Random, non-zero; identifies this client's proposes for de-duplication. */
@@ -125,10 +122,9 @@ public final class RaftClient implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("raft-client", true), NioIoHandler.newFactory());
     this.loop = group.next();
-    // Resolves host names without blocking the loop (IP literals need no lookup at all).
-    this.resolver =
-        new DnsAddressResolverGroup(
-            NioDatagramChannel.class, DnsServerAddressStreamProviders.platformDefault());
+    // Resolves host names as the JVM does, on every connect, without blocking the loop (IP
+    // literals need no lookup at all).
+    this.resolver = new JvmResolverGroup("raft-client-dns");
     Bootstrap bootstrap =
         new Bootstrap()
             .group(loop)

@@ -1,6 +1,7 @@
 package io.raftjvm.server;
 
 import com.typesafe.config.Config;
+import io.netty.util.NetUtil;
 import io.raftjvm.client.HostPort;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -114,10 +115,32 @@ final class ConfigReader {
     return v;
   }
 
-  /** host:port (see {@link HostPort}) whose host resolves now. */
-  InetSocketAddress address(Config p, String key, String field) {
+  /**
+   * host:port (see {@link HostPort}) of a member of the cluster: an IP literal as it is, a host
+   * name unresolved (a peer's name is looked up on every connect: it may not resolve yet, and it
+   * may move).
+   */
+  InetSocketAddress memberAddress(Config p, String key, String field) {
     if (!p.hasPath(field)) throw bad(key + "." + field, "is required (host:port)");
-    return parseAddress(p.getString(field), key + "." + field);
+    InetSocketAddress a;
+    try {
+      a = HostPort.parse(p.getString(field));
+    } catch (IllegalArgumentException e) {
+      throw bad(key + "." + field, e.getMessage());
+    }
+    String host = a.getHostString();
+    return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
+        ? new InetSocketAddress(host, a.getPort()) // a literal: no lookup
+        : a;
+  }
+
+  /** a, which this server listens on, resolved now (key names where the config gave it). */
+  InetSocketAddress listenAddress(InetSocketAddress a, String key) {
+    InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
+    if (resolved.isUnresolved())
+      throw bad(
+          key, "host '" + a.getHostString() + "' cannot be resolved (this server listens there)");
+    return resolved;
   }
 
   /** The host:port at key, of this reader's section. */

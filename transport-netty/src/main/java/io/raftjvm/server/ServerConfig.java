@@ -105,6 +105,7 @@ public record ServerConfig(
     Map<Long, ClusterMember> members = members(raft);
     if (!members.containsKey(nodeId))
       throw raft.bad("node-id", nodeId + " is not one of the ids in peers " + members.keySet());
+    members.put(nodeId, listening(raft, members.get(nodeId)));
 
     ElectionConfig election = ElectionConfig.parse(raft);
     ReplicationConfig replication =
@@ -168,30 +169,48 @@ public record ServerConfig(
     List<? extends Config> peers = raft.configList("peers");
     if (peers.isEmpty())
       throw raft.bad("peers", "must list every member of the cluster, this node included");
-    Set<InetSocketAddress> addresses = new HashSet<>();
+    Set<String> addresses = new HashSet<>();
     for (int i = 0; i < peers.size(); i++) {
       Config p = peers.get(i);
       String key = "peers[" + i + "]";
       if (!p.hasPath("id")) throw raft.bad(key + ".id", "is required");
       long id = p.getLong("id");
       if (id <= 0) throw raft.bad(key + ".id", "must be positive, got " + id);
-      InetSocketAddress peer = raft.address(p, key, "peer-address");
-      InetSocketAddress client = raft.address(p, key, "client-address");
+      InetSocketAddress peer = raft.memberAddress(p, key, "peer-address");
+      InetSocketAddress client = raft.memberAddress(p, key, "client-address");
       if (members.containsKey(id)) throw raft.bad(key + ".id", "duplicate node id " + id);
-      if (!addresses.add(peer))
+      if (!addresses.add(HostPort.format(peer)))
         throw raft.bad(
             key + ".peer-address", "address " + HostPort.format(peer) + " is used twice");
-      if (!addresses.add(client))
+      if (!addresses.add(HostPort.format(client)))
         throw raft.bad(
             key + ".client-address", "address " + HostPort.format(client) + " is used twice");
       InetSocketAddress http =
-          p.hasPath("http-address") ? raft.address(p, key, "http-address") : null;
-      if (http != null && !addresses.add(http))
+          p.hasPath("http-address") ? raft.memberAddress(p, key, "http-address") : null;
+      if (http != null && !addresses.add(HostPort.format(http)))
         throw raft.bad(
             key + ".http-address", "address " + HostPort.format(http) + " is used twice");
       members.put(id, new ClusterMember(id, peer, client, http));
     }
     return members;
+  }
+
+  /**
+   * This server's own entry with its addresses resolved: it listens there, so they must resolve at
+   * start (the other members' names are looked up on every connect).
+   */
+  private static ClusterMember listening(ConfigReader raft, ClusterMember self) {
+    List<? extends Config> peers = raft.configList("peers");
+    int i = 0;
+    while (peers.get(i).getLong("id") != self.id()) i++;
+    String key = "peers[" + i + "].";
+    return new ClusterMember(
+        self.id(),
+        raft.listenAddress(self.peerAddress(), key + "peer-address"),
+        raft.listenAddress(self.clientAddress(), key + "client-address"),
+        self.httpAddress() == null
+            ? null
+            : raft.listenAddress(self.httpAddress(), key + "http-address"));
   }
 
   public ClusterMember self() {

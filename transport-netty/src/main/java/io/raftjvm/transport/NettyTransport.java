@@ -11,6 +11,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.raftjvm.client.Backoff;
 import io.raftjvm.client.HostPort;
+import io.raftjvm.client.JvmResolverGroup;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
@@ -54,6 +55,13 @@ public final class NettyTransport implements Transport {
   private final String clusterId;
   private final long selfId;
   private final Bootstrap template;
+
+  /**
+   * Looks peers' host names up again on every connect, off the node loop: a peer that moved to
+   * another address under its name is found.
+   */
+  private final JvmResolverGroup resolver;
+
   private final int maxFrameBytes;
   private final LongConsumer unreachable;
   private final SplittableRandom random = new SplittableRandom();
@@ -118,9 +126,11 @@ public final class NettyTransport implements Transport {
     this.maxFrameBytes = maxFrameBytes;
     this.unreachable = unreachable;
     this.configured = Set.copyOf(peers.keySet());
+    this.resolver = new JvmResolverGroup("raft-" + selfId + "-dns");
     this.template =
         new Bootstrap()
             .group(nodeLoop)
+            .resolver(resolver)
             .channel(NettyEventLoops.socketChannelType(nodeLoop))
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.SO_KEEPALIVE, true)
@@ -221,7 +231,7 @@ public final class NettyTransport implements Transport {
       PeerConnection c = newConnection(e.getKey(), e.getValue());
       peers.put(e.getKey(), c);
       if (started) c.connect();
-      LOG.info("node {} is now reached at {}", e.getKey(), e.getValue());
+      LOG.info("node {} is now reached at {}", e.getKey(), HostPort.format(e.getValue()));
       changed = true;
     }
     List<Long> members = new ArrayList<>(conf.getVotersList());
@@ -358,8 +368,10 @@ public final class NettyTransport implements Transport {
             all.finish(done);
           });
     } catch (RejectedExecutionException e) {
+      resolver.close();
       return GlobalEventExecutor.INSTANCE.newSucceededFuture(null); // loop gone, channels with it
     }
+    done.addListener(f -> resolver.close());
     return done;
   }
 

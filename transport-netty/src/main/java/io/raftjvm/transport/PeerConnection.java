@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.raftjvm.client.Backoff;
+import io.raftjvm.client.HostPort;
 import io.raftjvm.proto.PeerFrame;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +28,10 @@ final class PeerConnection {
 
   private final long peerId;
   private final InetSocketAddress address;
+
+  /** The address as configured, host:port: a host name is looked up again on every connect. */
+  private final String where;
+
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final PeerFrame hello;
@@ -69,6 +74,7 @@ final class PeerConnection {
       String clusterId) {
     this.peerId = peerId;
     this.address = address;
+    this.where = HostPort.format(address);
     this.loop = loop;
     this.hello = hello;
     this.backoff = backoff;
@@ -112,9 +118,9 @@ final class PeerConnection {
       failedConnects++;
       if (!downLogged) {
         downLogged = true;
-        LOG.info("peer {} at {} unreachable ({}), retrying", peerId, address, f.cause().toString());
+        LOG.info("peer {} at {} unreachable ({}), retrying", peerId, where, f.cause().toString());
       } else {
-        LOG.debug("peer {} at {}: connect failed: {}", peerId, address, f.cause().toString());
+        LOG.debug("peer {} at {}: connect failed: {}", peerId, where, f.cause().toString());
       }
       scheduleRetry();
       return;
@@ -126,15 +132,16 @@ final class PeerConnection {
     connects = connects + 1;
     connectedAtNanos = System.nanoTime();
     downLogged = false;
+    String at = where + resolvedTo(ch);
     if (failedConnects > 0) {
       LOG.info(
           "connected to peer {} at {} after {} failed attempt{}",
           peerId,
-          address,
+          at,
           failedConnects,
           failedConnects == 1 ? "" : "s");
     } else {
-      LOG.info("connected to peer {} at {}", peerId, address);
+      LOG.info("connected to peer {} at {}", peerId, at);
     }
     failedConnects = 0;
     ch.closeFuture().addListener(cf -> onClosed(ch));
@@ -151,9 +158,17 @@ final class PeerConnection {
       failures = 0; // it was a working connection; a refused one keeps backing off
     }
     downLogged = true;
-    LOG.info("lost connection to peer {} at {}", peerId, address);
+    LOG.info("lost connection to peer {} at {}", peerId, where + resolvedTo(ch));
     reportUnreachable();
     scheduleRetry();
+  }
+
+  /** " (10.0.0.7)" when the peer is named by a host name: which address the name led to. */
+  private String resolvedTo(Channel ch) {
+    if (!address.isUnresolved()
+        || !(ch.remoteAddress() instanceof InetSocketAddress remote)
+        || remote.getAddress() == null) return "";
+    return " (" + remote.getAddress().getHostAddress() + ")";
   }
 
   private void scheduleRetry() {

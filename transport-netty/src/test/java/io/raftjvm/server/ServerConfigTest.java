@@ -79,6 +79,31 @@ class ServerConfigTest {
     assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
   }
 
+  /**
+   * A peer's host name is looked up on every connect, so one that does not resolve yet (a pod not
+   * scheduled) is accepted; this server's own addresses must resolve: it listens there.
+   */
+  @Test
+  void peerNamesNeedNotResolveAtStartButOwnAddressesMust() {
+    String peers =
+        "raft.peers = ["
+            + "{id = 1, peer-address = \"127.0.0.1:7101\", client-address = \"127.0.0.1:7201\"},"
+            + "{id = 2, peer-address = \"n2.invalid:7102\", client-address = \"n2.invalid:7202\"}]\n";
+    ServerConfig c = parse("raft.node-id = 1\nraft.data-dir = \"d\"\n" + peers);
+    assertTrue(c.members().get(2L).peerAddress().isUnresolved());
+    assertEquals("n2.invalid", c.members().get(2L).peerAddress().getHostString());
+    assertFalse(c.self().peerAddress().isUnresolved());
+
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () -> parse("raft.node-id = 2\nraft.data-dir = \"d\"\n" + peers));
+    assertEquals(
+        "bad config: raft.peers[1].peer-address host 'n2.invalid' cannot be resolved (this server"
+            + " listens there)",
+        e.getMessage());
+  }
+
   @Test
   void missingNodeIdIsNamed() {
     ConfigException e =

@@ -160,6 +160,23 @@ class NettyTransportIT {
     assertEquals(back, take(p[0]));
   }
 
+  /** A peer named by a host name is reached through a lookup off the node loop. */
+  @Test
+  void peerNamedByAHostNameIsLookedUp() throws Exception {
+    Node a = new Node(1, true);
+    Node b = new Node(2, true);
+    a.listen(ANY_PORT, Set.of(2L));
+    InetSocketAddress addrB = b.listen(ANY_PORT, Set.of(1L));
+    a.connect(
+        CLUSTER,
+        Map.of(2L, InetSocketAddress.createUnresolved("localhost", addrB.getPort())),
+        HIGH_WATER);
+    waitUntil("node 1 connected to localhost", () -> a.connectedTo(2));
+    Message m = Frames.append(1, 2, 30);
+    a.send(m);
+    assertEquals(m, take(b));
+  }
+
   @Test
   void stoppedPeerIsReportedUnreachableAndTheConnectionComesBack() throws Exception {
     Node[] p = pair(true, true);

@@ -1,11 +1,19 @@
 package io.raftjvm.faults.host;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A private network for one run of the suite: a Linux bridge in the root namespace and one network
@@ -96,6 +104,32 @@ public final class Net implements AutoCloseable {
     return all;
   }
 
+  /** Where {@code ip netns exec} finds the files it shows a namespace's processes as /etc/FILE. */
+  private static final Path NETNS_ETC = Path.of("/etc/netns");
+
+  /**
+   * Names host names for processes in host i's namespace: {@code ip netns exec} shows them {@code
+   * /etc/netns/<ns>/hosts} as {@code /etc/hosts}. Written in place (the same file, truncated), so
+   * processes already running there see the change: a server moved to another address under its
+   * name is found by the others at their next lookup. Removed with the namespace.
+   */
+  public void hostsFile(int host, Map<String, InetAddress> names) {
+    StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
+    names.forEach((name, a) -> sb.append(a.getHostAddress()).append(' ').append(name).append('\n'));
+    Path file = NETNS_ETC.resolve(ns(host)).resolve("hosts");
+    try {
+      Files.createDirectories(file.getParent());
+      Files.writeString(
+          file,
+          sb,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException e) {
+      throw new HostException("cannot write " + file + ": " + e.getMessage());
+    }
+  }
+
   /** Runs iptables with args inside host i's namespace. */
   public void iptables(int host, String... args) {
     List<String> cmd = new ArrayList<>(List.of("iptables", "-w"));
@@ -141,10 +175,24 @@ public final class Net implements AutoCloseable {
       String rest = name.substring(tag.length());
       if (rest.startsWith("n")) Shell.tryRun("ip", "netns", "del", name);
     }
+    try (Stream<Path> dirs = Files.exists(NETNS_ETC) ? Files.list(NETNS_ETC) : Stream.empty()) {
+      for (Path d : dirs.toList()) {
+        String name = d.getFileName().toString();
+        if (name.startsWith(tag) && OURS.matcher(name).matches()) deleteTree(d);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     for (String name : names()) {
       if (!name.startsWith(tag) || !OURS.matcher(name).matches()) continue;
       String rest = name.substring(tag.length());
       if (rest.startsWith("h") || rest.equals("br")) Shell.tryRun("ip", "link", "del", name);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
     }
   }
 
@@ -157,6 +205,11 @@ public final class Net implements AutoCloseable {
     for (String line : Shell.run("ip", "-o", "link", "show").split("\n")) {
       String[] f = line.split(":\\s+");
       if (f.length > 1) out.add(f[1].split("@")[0]);
+    }
+    try (Stream<Path> dirs = Files.exists(NETNS_ETC) ? Files.list(NETNS_ETC) : Stream.empty()) {
+      dirs.forEach(d -> out.add(d.getFileName().toString())); // hosts files of namespaces
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
     return out;
   }
