@@ -5,6 +5,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.raftjvm.client.ClientException.Kind;
+import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayDeque;
@@ -28,11 +30,14 @@ final class ClientConnection {
   private final Bootstrap bootstrap;
   private final int maxFrameBytes;
 
-  /** Sent first once connected (request_id 0), or null. */
+  /** Sent first once connected (request_id 0): the protocol version and what the client expects. */
   private final ClientRequest hello;
 
   /** The server refused the hello, saying this; the connection is closing. */
   private String refusal;
+
+  /** Why, as the calls on the connection fail. */
+  private Kind refusalKind;
 
   /** Calls sent before the connection came up, in order. */
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>();
@@ -176,7 +181,13 @@ final class ClientConnection {
     answeredOnce = true;
     if (response.getRequestId() == 0) {
       // The answer to the hello: only ever a refusal. Everything sent after it was dropped unread.
-      if (response.hasError()) refusal = response.getError().getMessage();
+      if (response.hasError()) {
+        refusal = response.getError().getMessage();
+        refusalKind =
+            response.getError().getCode() == ClientError.Code.INCOMPATIBLE_VERSION
+                ? Kind.INCOMPATIBLE_VERSION
+                : Kind.WRONG_CLUSTER;
+      }
       return;
     }
     ClientCall call = inflight.remove(response.getRequestId());
@@ -199,8 +210,10 @@ final class ClientConnection {
     List<ClientCall> sent = new ArrayList<>(inflight.values());
     inflight.clear();
     if (refusal != null) {
-      for (ClientCall call : unsent) dispatcher.wrongCluster(call, call.requestId, this, refusal);
-      for (ClientCall call : sent) dispatcher.wrongCluster(call, call.requestId, this, refusal);
+      for (ClientCall call : unsent)
+        dispatcher.refused(call, call.requestId, this, refusalKind, refusal);
+      for (ClientCall call : sent)
+        dispatcher.refused(call, call.requestId, this, refusalKind, refusal);
       return;
     }
     for (ClientCall call : unsent) {
@@ -230,7 +243,7 @@ final class ClientConnection {
       return;
     }
     connected = true;
-    if (hello != null) channel.writeAndFlush(hello);
+    channel.writeAndFlush(hello);
     while (!waiting.isEmpty()) {
       write(waiting.poll());
     }

@@ -220,25 +220,28 @@ final class ClientDispatcher {
         false);
   }
 
-  /** What the client expects of the servers, sent first on every connection; null if nothing. */
+  /**
+   * The protocol the client speaks and what it expects of the servers: first on every connection.
+   */
   private ClientRequest hello() {
-    if (options.clusterId().isEmpty() && options.stateMachine().isEmpty()) return null;
     return ClientRequest.newBuilder()
         .setRequestId(0)
         .setHello(
             ClientHello.newBuilder()
                 .setClusterId(options.clusterId())
-                .setStateMachine(options.stateMachine()))
+                .setStateMachine(options.stateMachine())
+                .setProtocolVersion(ProtocolVersion.CLIENT.current())
+                .setMinProtocolVersion(ProtocolVersion.CLIENT.oldest()))
         .build();
   }
 
-  /** The server refused the connection's hello: the attempt on it fails for good. */
-  void wrongCluster(ClientCall call, long id, ClientConnection conn, String said) {
+  /** The server refused the connection's hello (kind says why): the attempt fails for good. */
+  void refused(ClientCall call, long id, ClientConnection conn, Kind kind, String said) {
     if (call.requestId != id || call.future.isDone()) {
       return;
     }
     endAttempt(call);
-    fail(call, Kind.WRONG_CLUSTER, conn.address + " refused the connection: " + said);
+    fail(call, kind, conn.address + " refused the connection: " + said);
   }
 
   void connectionClosed(ClientConnection conn) {

@@ -58,6 +58,12 @@ public final class ClientException extends RuntimeException {
      */
     WRONG_CLUSTER(false),
     /**
+     * The server and this client have no client protocol version in common (the message names both;
+     * see {@link ProtocolVersion}): nothing was done; retrying will not help. Upgrade the older
+     * side.
+     */
+    INCOMPATIBLE_VERSION(false),
+    /**
      * The client's certificate does not allow the operation (membership changes, leadership
      * transfer and snapshots need an admin certificate when the servers require client
      * certificates): nothing was done; retrying will not help.

@@ -336,10 +336,13 @@ public final class RaftServer implements AutoCloseable {
     driver.start(membersTransport);
     transport.start();
     LOG.info(
-        "node {} of cluster '{}' (raft-server {}) serving peers on {}, clients on {}{} (data in {})",
+        "node {} of cluster '{}' (raft-server {}, peer protocol {}, client protocol {}) serving"
+            + " peers on {}, clients on {}{} (data in {})",
         config.nodeId(),
         config.clusterId(),
         io.raftjvm.client.Version.get(),
+        NettyTransport.PEER_PROTOCOL.current(),
+        io.raftjvm.client.ProtocolVersion.CLIENT.current(),
         peerServer.localAddress(),
         clientServer.localAddress(),
         httpServer == null

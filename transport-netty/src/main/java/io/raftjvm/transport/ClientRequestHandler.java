@@ -4,7 +4,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.raftjvm.client.ProtocolVersion;
 import io.raftjvm.client.proto.ClientError;
+import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.concurrent.CompletableFuture;
@@ -44,17 +46,27 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     this.maxOutstanding = maxOutstanding;
   }
 
+  /** Answers the hello with why, reads nothing more, and closes once the answer is out. */
+  private void refuse(ChannelHandlerContext ctx, ClientError.Code code, String why) {
+    refused = true;
+    LOG.warn("refused client {}: {}", ctx.channel().remoteAddress(), why);
+    ctx.writeAndFlush(error(0, code, why)).addListener(ChannelFutureListener.CLOSE);
+  }
+
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, ClientRequest request) {
     if (refused) return;
     if (request.hasHello()) {
-      String why = service.refuse(request.getHello());
-      if (why != null) {
-        refused = true;
-        LOG.warn("refused client {}: {}", ctx.channel().remoteAddress(), why);
-        ctx.writeAndFlush(error(0, ClientError.Code.WRONG_CLUSTER, why))
-            .addListener(ChannelFutureListener.CLOSE);
+      ClientHello hello = request.getHello();
+      String incompatible =
+          ProtocolVersion.CLIENT.refusal(
+              "the client", hello.getProtocolVersion(), hello.getMinProtocolVersion());
+      if (incompatible != null) {
+        refuse(ctx, ClientError.Code.INCOMPATIBLE_VERSION, incompatible);
+        return;
       }
+      String why = service.refuse(hello);
+      if (why != null) refuse(ctx, ClientError.Code.WRONG_CLUSTER, why);
       return;
     }
     long id = request.getRequestId();

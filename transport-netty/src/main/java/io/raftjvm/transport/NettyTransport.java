@@ -12,6 +12,7 @@ import io.netty.util.concurrent.PromiseCombiner;
 import io.raftjvm.client.Backoff;
 import io.raftjvm.client.HostPort;
 import io.raftjvm.client.JvmResolverGroup;
+import io.raftjvm.client.ProtocolVersion;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.proto.Message;
@@ -47,6 +48,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class NettyTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
+
+  /**
+   * The peer protocol (peer.proto and what the frames mean), stated in every hello; a peer whose
+   * range does not overlap is refused (see {@link ProtocolVersion} for what a release may change).
+   */
+  public static final ProtocolVersion PEER_PROTOCOL = new ProtocolVersion("peer protocol", 1, 1);
+
   static final long RECONNECT_MIN_MILLIS = 50;
   static final long RECONNECT_MAX_MILLIS = 2_000;
   static final int CONNECT_TIMEOUT_MILLIS = 3_000;
@@ -152,7 +160,9 @@ public final class NettyTransport implements Transport {
                     .setClusterId(clusterId)
                     .setFrom(selfId)
                     .setTo(id)
-                    .setFromAddress(advertisedAddress))
+                    .setFromAddress(advertisedAddress)
+                    .setProtocolVersion(PEER_PROTOCOL.current())
+                    .setMinProtocolVersion(PEER_PROTOCOL.oldest()))
             .build();
     Backoff backoff =
         new Backoff(

@@ -105,7 +105,20 @@ final class PeerInboundHandler extends ChannelInboundHandlerAdapter {
     }
     PeerHello hello = frame.getHello();
     String who = "node " + hello.getFrom();
-    if (!clusterId.equals(hello.getClusterId())) {
+    String incompatible =
+        NettyTransport.PEER_PROTOCOL.refusal(
+            who, hello.getProtocolVersion(), hello.getMinProtocolVersion());
+    if (incompatible != null) {
+      // Told, so that its log says why too (an older server logs a notice it cannot read as
+      // nothing, and sees the connection close).
+      ctx.writeAndFlush(
+          PeerFrame.newBuilder()
+              .setNotice(
+                  PeerNotice.newBuilder()
+                      .setRefused("node " + selfId + " refuses this server: " + incompatible))
+              .build());
+      refuse(ctx, who, incompatible);
+    } else if (!clusterId.equals(hello.getClusterId())) {
       refuse(ctx, who, "cluster id " + quote(hello.getClusterId()) + " != " + quote(clusterId));
     } else if (!knownPeers.test(hello.getFrom())) {
       refuse(

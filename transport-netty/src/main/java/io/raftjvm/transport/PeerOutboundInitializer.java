@@ -7,6 +7,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.raftjvm.proto.PeerFrame;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Assembles the pipeline of a connection this server opens to a peer: {@link PeerCodec}, then the
@@ -19,6 +21,7 @@ import java.util.function.Consumer;
  */
 @Sharable
 final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerOutboundInitializer.class);
   private static final CloseOnErrorHandler ON_ERROR = new CloseOnErrorHandler("peer connection to");
 
   private final int maxFrameBytes;
@@ -38,7 +41,7 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
       long peerId) {
     this.maxFrameBytes = maxFrameBytes;
     this.writability = writability;
-    this.notices = new NoticeHandler(onNotMember);
+    this.notices = new NoticeHandler(peerId, onNotMember);
     this.tls = tls;
     this.clusterId = clusterId;
     this.peerId = peerId;
@@ -57,12 +60,19 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
     ch.pipeline().addLast("onError", ON_ERROR);
   }
 
-  /** Hands a peer's notices to the listener; drops every other frame (nothing else comes back). */
+  /**
+   * Hands a peer's notices to the listener, and logs a refusal (once while it stays the same: the
+   * connection is retried); drops every other frame (nothing else comes back). Runs on the node
+   * loop, where the peer's connections are registered.
+   */
   @Sharable
   private static final class NoticeHandler extends ChannelInboundHandlerAdapter {
+    private final long peerId;
     private final Consumer<String> onNotMember;
+    private String lastRefusal;
 
-    NoticeHandler(Consumer<String> onNotMember) {
+    NoticeHandler(long peerId, Consumer<String> onNotMember) {
+      this.peerId = peerId;
       this.onNotMember = onNotMember;
     }
 
@@ -71,6 +81,12 @@ final class PeerOutboundInitializer extends ChannelInitializer<Channel> {
       if (msg instanceof PeerFrame f) {
         if (f.hasNotice() && !f.getNotice().getNotMember().isEmpty())
           onNotMember.accept(f.getNotice().getNotMember());
+        if (f.hasNotice() && !f.getNotice().getRefused().isEmpty()) {
+          String refusal = f.getNotice().getRefused();
+          if (refusal.equals(lastRefusal)) LOG.debug("peer {}: {}", peerId, refusal);
+          else LOG.warn("peer {}: {}", peerId, refusal);
+          lastRefusal = refusal;
+        }
         return;
       }
       ctx.fireChannelRead(msg);

@@ -116,6 +116,33 @@ class ClientRequestHandlerTest {
     assertFalse(channel.isActive());
   }
 
+  /**
+   * A client with no client protocol version in common is answered INCOMPATIBLE_VERSION naming
+   * both, whatever else its hello says; nothing after it is read.
+   */
+  @Test
+  void aClientOfAnIncompatibleProtocolVersionIsRefusedNamingBoth() throws Exception {
+    ClientRequest tooNew =
+        ClientRequest.newBuilder()
+            .setHello(
+                io.raftjvm.client.proto.ClientHello.newBuilder()
+                    .setStateMachine("list")
+                    .setProtocolVersion(2)
+                    .setMinProtocolVersion(2))
+            .build();
+    send(tooNew, propose(8, "abc"));
+    channel.runPendingTasks();
+    List<ClientResponse> out = responses();
+    assertEquals(1, out.size());
+    assertEquals(ClientError.Code.INCOMPATIBLE_VERSION, out.get(0).getError().getCode());
+    assertEquals(
+        "the client speaks client protocol 2, this server 1 (no version in common: upgrade this"
+            + " server)",
+        out.get(0).getError().getMessage());
+    assertTrue(held.isEmpty());
+    assertFalse(channel.isActive());
+  }
+
   @Test
   void requestReachesServiceAndAnswerKeepsRequestId() throws Exception {
     send(propose(42, "abc"));

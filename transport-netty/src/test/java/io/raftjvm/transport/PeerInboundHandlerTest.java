@@ -151,6 +151,39 @@ class PeerInboundHandlerTest {
     assertTrue(member.isOpen());
   }
 
+  /**
+   * A peer whose protocol versions do not overlap this server's is told why and refused, with one
+   * line naming both versions; a hello stating a version this server understands, or none (a build
+   * before versions were stated), is accepted.
+   */
+  @Test
+  void aPeerOfAnIncompatibleProtocolVersionIsToldAndRefused() {
+    PeerFrame hello = Frames.hello(CLUSTER, 3, SELF);
+    EmbeddedChannel ch = channel();
+    ch.writeInbound(
+        hello.toBuilder()
+            .setHello(hello.getHello().toBuilder().setProtocolVersion(3).setMinProtocolVersion(2))
+            .build());
+    String line =
+        "node 3 speaks peer protocol 3 (understands 2-3), this server 1 (no version in common:"
+            + " upgrade this server)";
+    PeerFrame told = ch.readOutbound();
+    assertEquals("node 2 refuses this server: " + line, told.getNotice().getRefused());
+    assertRefused(ch, line);
+
+    for (int version : new int[] {0, 1}) {
+      EmbeddedChannel ok = channel();
+      ok.writeInbound(
+          hello.toBuilder()
+              .setHello(
+                  hello.getHello().toBuilder()
+                      .setProtocolVersion(version)
+                      .setMinProtocolVersion(version))
+              .build());
+      assertTrue(ok.isOpen(), "version " + version);
+    }
+  }
+
   @Test
   void helloForAnotherNodeIsRefused() {
     EmbeddedChannel ch = channel();
