@@ -58,6 +58,16 @@ final class NodeClientService implements ClientService {
   public String refuseAdmin(Admin admin, java.security.cert.X509Certificate cert) {
     if (!adminCertificateRequired || admin.getOpCase() == Admin.OpCase.STATUS) return null;
     if (cert != null && io.raftjvm.client.tls.RaftIdentity.isAdmin(cert, clusterId)) return null;
+    // A server adding itself (raft.auto-join): a node's certificate adds and promotes its own id.
+    long self =
+        switch (admin.getOpCase()) {
+          case ADD_LEARNER -> admin.getAddLearner().getId();
+          case PROMOTE -> admin.getPromote();
+          default -> 0;
+        };
+    if (cert != null
+        && self != 0
+        && io.raftjvm.client.tls.RaftIdentity.namesNode(cert, clusterId, self)) return null;
     return admin.getOpCase().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
         + " needs a client certificate naming "
         + io.raftjvm.client.tls.RaftIdentity.adminUri(clusterId)

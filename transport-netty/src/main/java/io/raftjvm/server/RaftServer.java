@@ -89,6 +89,10 @@ public final class RaftServer implements AutoCloseable {
   private final ServerTls tls;
 
   private final CountDownLatch closed = new CountDownLatch(1);
+
+  /** Adding this server to the cluster (raft.auto-join), while it is not a voter; or null. */
+  private volatile SelfJoin selfJoin;
+
   private volatile boolean closing;
 
   /** Why the node stopped on a failure; null otherwise. */
@@ -214,6 +218,7 @@ public final class RaftServer implements AutoCloseable {
   }
 
   private static void announceJoin(ServerConfig cfg) {
+    if (cfg.autoJoin()) return; // it adds itself, and says so
     ClusterMember self = cfg.self();
     LOG.info(
         "node {} starts empty to join cluster '{}': add it with raft-admin.sh add-learner {} {} {}",
@@ -335,6 +340,13 @@ public final class RaftServer implements AutoCloseable {
     driver.onFailure(this::failStop);
     driver.start(membersTransport);
     transport.start();
+    ConfState conf = driver.confState(); // null until the node loop has started
+    if (config.join()
+        && config.autoJoin()
+        && (conf == null || !conf.getVotersList().contains(config.nodeId()))) {
+      selfJoin = new SelfJoin(config, driver::confState);
+      selfJoin.start();
+    }
     LOG.info(
         "node {} of cluster '{}' (raft-server {}, peer protocol {}, client protocol {}) serving"
             + " peers on {}, clients on {}{} (data in {})",
@@ -500,6 +512,7 @@ public final class RaftServer implements AutoCloseable {
     }
     closing = true;
     try {
+      if (selfJoin != null) selfJoin.close();
       if (tls != null) tls.close();
       if (httpServer != null) httpServer.close();
       clientServer.close();

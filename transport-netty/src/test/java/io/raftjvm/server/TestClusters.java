@@ -47,6 +47,20 @@ public final class TestClusters {
     return sb.append("]\n").toString();
   }
 
+  /** peers (as {@link #peers} makes them) with one more member on 127.0.0.1. */
+  public static String withMember(String peers, long id, int peerPort, int clientPort) {
+    int end = peers.lastIndexOf(']');
+    return peers.substring(0, end)
+        + "{id = "
+        + id
+        + ", peer-address = \"127.0.0.1:"
+        + peerPort
+        + "\", client-address = \"127.0.0.1:"
+        + clientPort
+        + "\"},"
+        + peers.substring(end);
+  }
+
   /** The client addresses of {@link #peers}(ports), comma-separated (a tool's --cluster). */
   public static String clientAddresses(int[] ports) {
     int n = ports.length / 2;

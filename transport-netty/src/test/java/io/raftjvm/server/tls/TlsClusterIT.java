@@ -63,6 +63,7 @@ class TlsClusterIT {
   private Path caFile;
   private TestPki.Issued client;
   private TestPki.Issued admin;
+  private String peers;
 
   @BeforeEach
   void start() throws Exception {
@@ -70,7 +71,7 @@ class TlsClusterIT {
     caFile = ca.writeCa(dir.resolve("pki/ca.crt"));
     client = ca.issue(dir.resolve("pki"), "client", "raft://" + CLUSTER + "/client/alice");
     admin = ca.issue(dir.resolve("pki"), "admin", RaftIdentity.adminUri(CLUSTER));
-    String peers = TestClusters.peers(TestClusters.freePorts(6));
+    peers = TestClusters.peers(TestClusters.freePorts(6));
     int[] httpPorts = TestClusters.freePorts(3);
     for (long id = 1; id <= 3; id++) {
       TestPki.Issued n =
@@ -193,6 +194,58 @@ class TlsClusterIT {
       a.remove(3).get();
       assertEquals(2, a.status().get().getConf().getVotersCount());
     }
+  }
+
+  /**
+   * raft.auto-join over TLS with client certificates required: a server adds itself with its own
+   * certificate; a node's certificate adds and promotes that node id only, so another node's
+   * certificate cannot add it.
+   */
+  @Test
+  void aServerAddsItselfWithItsOwnCertificateWhichAddsNoOtherNode() throws Exception {
+    int[] ports = TestClusters.freePorts(2);
+    TestPki.Issued node5 = ca.issue(dir.resolve("pki"), "node5", RaftIdentity.nodeUri(CLUSTER, 5));
+    try (RaftClient c = tlsClient(node5.cert(), node5.key(), caFile, Duration.ofSeconds(10))) {
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class,
+              () -> c.addLearner(4, "127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]).get());
+      ClientException ce = (ClientException) e.getCause();
+      assertEquals(ClientException.Kind.FORBIDDEN, ce.kind(), ce.getMessage());
+      assertTrue(
+          ce.getMessage()
+              .contains(
+                  "add-learner needs a client certificate naming raft://tls-it/admin; this client"
+                      + " presented a certificate naming raft://tls-it/node/5"),
+          ce.getMessage());
+    }
+    TestPki.Issued node4 = ca.issue(dir.resolve("pki"), "node4", RaftIdentity.nodeUri(CLUSTER, 4));
+    servers.put(
+        4L,
+        RaftServer.start(
+            TestClusters.config(
+                TestClusters.node(
+                        TestClusters.withMember(peers, 4, ports[0], ports[1]),
+                        CLUSTER,
+                        4,
+                        dir,
+                        "it-list")
+                    + "raft.join = true\nraft.auto-join = true\n"
+                    + TestPki.serverTls(node4, caFile, "client-auth = require"))));
+    TestClusters.await(
+        "node 4 a voter by its own log and the leader's",
+        Duration.ofSeconds(60),
+        () -> {
+          io.raftjvm.proto.ConfState own = servers.get(4L).driver().confState();
+          return own != null
+              && own.getVotersList().contains(4L)
+              && servers.values().stream()
+                  .anyMatch(
+                      s ->
+                          s.driver().role() == Role.LEADER
+                              && s.driver().confState().getVotersList().contains(4L));
+        });
+    assertServesACertifiedClient();
   }
 
   /** A JDK TLS socket presenting issued (null: no certificate) and trusting the test CA. */
