@@ -3,23 +3,26 @@
 # (conf/node1..3.conf, data in data/), runs a short benchmark with progress, prints the result and
 # stops the nodes it started.
 #
-#   bin/quickstart.sh [--keep] [--tls] [--duration 10s] [--concurrency 256]
+#   bin/quickstart.sh [--keep] [--tls] [--warmup 30s] [--duration 10s] [--concurrency 256]
 #
 # --keep leaves the nodes running (stop them with: kill $(cat data/node*/node.pid)).
 # --tls runs the cluster over mutual TLS (conf/tls/node*.conf), making development certificates
 #       with bin/gen-certs.sh first if conf/tls/certs has none.
+# --warmup is unmeasured load first: fresh JVMs run slowly until the JIT has compiled the hot paths
+#       (about half a minute on two cores), and the figures should show the server as it runs.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source bin/common.sh
-keep=false tls=false duration=10s concurrency=256
+keep=false tls=false warmup=30s duration=10s concurrency=256
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=true; shift ;;
     --tls) tls=true; shift ;;
+    --warmup) warmup="${2:?--warmup needs a value}"; shift 2 ;;
     --duration) duration="${2:?--duration needs a value}"; shift 2 ;;
     --concurrency) concurrency="${2:?--concurrency needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "quickstart: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +73,8 @@ done
 echo "cluster is up; counter = $(bin/counter.sh --cluster "$cluster" "${client_tls[@]}" get)"
 echo "dashboard: $scheme://127.0.0.1:7301/ (also /metrics, /status, /health/ready on 7301..7303)"
 
-bin/counter-bench.sh --cluster "$cluster" "${client_tls[@]}" --concurrency "$concurrency" --duration "$duration" --warmup 2s --payload 16
+echo "benchmark: $warmup of warm-up (unmeasured: the JIT compiles the hot paths), then $duration measured"
+bin/counter-bench.sh --cluster "$cluster" "${client_tls[@]}" --concurrency "$concurrency" --duration "$duration" --warmup "$warmup" --payload 16
 if $keep; then
   echo "nodes left running: ${started[*]} (stop with: kill \$(cat data/node*/node.pid))"
 fi

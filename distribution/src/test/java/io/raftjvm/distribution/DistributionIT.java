@@ -137,7 +137,13 @@ class DistributionIT {
     String out =
         run(
             elsewhere,
-            List.of(home.resolve("bin/quickstart.sh").toString(), "--tls", "--duration", "3s"),
+            List.of(
+                home.resolve("bin/quickstart.sh").toString(),
+                "--tls",
+                "--warmup",
+                "1s",
+                "--duration",
+                "3s"),
             WAIT.multipliedBy(2));
     assertTrue(out.contains("verification: PASSED"), out);
     assertTrue(Files.isRegularFile(home.resolve("conf/tls/certs/ca.crt")), "certificates made");
