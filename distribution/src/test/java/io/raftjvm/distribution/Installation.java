@@ -66,6 +66,21 @@ final class Installation {
   static Process start(Path dir, List<String> cmd, Map<String, String> env, Path output)
       throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+    cleanEnvironment(pb).putAll(env);
+    pb.redirectErrorStream(true);
+    if (output == null) {
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    } else {
+      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+    }
+    return pb.start();
+  }
+
+  /**
+   * Leaves pb the environment of a machine that never saw the build: no RAFT_* settings, no Maven,
+   * no CLASSPATH or JAVA_OPTS, the system's PATH and this JVM's java. Returns it for additions.
+   */
+  static Map<String, String> cleanEnvironment(ProcessBuilder pb) {
     Map<String, String> e = pb.environment();
     e.keySet()
         .removeIf(
@@ -76,14 +91,7 @@ final class Installation {
                     || k.equals("JAVA_OPTS"));
     String javaBin = Path.of(System.getProperty("java.home"), "bin").toString();
     e.put("PATH", javaBin + ":/usr/local/bin:/usr/bin:/bin");
-    e.putAll(env);
-    pb.redirectErrorStream(true);
-    if (output == null) {
-      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
-    } else {
-      pb.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
-    }
-    return pb.start();
+    return e;
   }
 
   /** Runs cmd to its end within timeout; returns its exit status and output. */
