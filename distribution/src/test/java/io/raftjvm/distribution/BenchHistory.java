@@ -75,19 +75,20 @@ final class BenchHistory {
 
   /** The longest gap between two successive acknowledgements; NONE with fewer than two. */
   Gap longestGap() {
-    return longestGapOverlapping(Long.MIN_VALUE, Long.MAX_VALUE);
+    return longestGapEndingIn(Long.MIN_VALUE, Long.MAX_VALUE);
   }
 
   /**
-   * The longest gap between two successive acknowledgements that overlaps [from, to]; NONE when no
-   * gap does.
+   * The longest gap between two successive acknowledgements that ended in [from, to], whenever it
+   * began: what a disturbance in that time cost, counted once even when it began in an earlier one.
+   * NONE when no gap ended then.
    */
-  Gap longestGapOverlapping(long from, long to) {
+  Gap longestGapEndingIn(long from, long to) {
     Gap longest = Gap.NONE;
     for (int i = 1; i < acknowledged.length; i++) {
       long a = acknowledged[i - 1];
       long b = acknowledged[i];
-      if (b >= from && a <= to && b - a > longest.to() - longest.from()) {
+      if (b >= from && b <= to && b - a > longest.to() - longest.from()) {
         longest = new Gap(a, b);
       }
     }

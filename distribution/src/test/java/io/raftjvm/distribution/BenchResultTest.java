@@ -86,11 +86,12 @@ class BenchResultTest {
     assertEquals(1, h.count("fail"));
     assertEquals(new BenchHistory.Gap(9_000_000, 1_209_000_000), h.longestGap());
     assertEquals(1200, h.longestGap().millis());
-    // Gaps overlapping a window: the long one reaches into [1.2 s, 1.3 s]; only short ones before.
-    assertEquals(1200, h.longestGapOverlapping(1_200_000_000, 1_300_000_000).millis());
+    // Gaps by when they ended: the long one in [1.2 s, 1.3 s], though it began long before.
+    assertEquals(1200, h.longestGapEndingIn(1_200_000_000, 1_300_000_000).millis());
     assertEquals(
-        new BenchHistory.Gap(2_000_000, 9_000_000), h.longestGapOverlapping(3_000_000, 5_000_000));
-    assertEquals(BenchHistory.Gap.NONE, h.longestGapOverlapping(2_000_000_000L, 3_000_000_000L));
+        new BenchHistory.Gap(2_000_000, 9_000_000), h.longestGapEndingIn(3_000_000, 10_000_000));
+    assertEquals(BenchHistory.Gap.NONE, h.longestGapEndingIn(10_000_000, 1_000_000_000));
+    assertEquals(BenchHistory.Gap.NONE, h.longestGapEndingIn(2_000_000_000L, 3_000_000_000L));
     assertEquals(BenchHistory.Gap.NONE, BenchHistory.parse(List.of(op(5, "ok"))).longestGap());
   }
 
