@@ -61,6 +61,9 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
   exit 2
 fi
 mkdir -p "$out"
+# The nodes' log files go beside their data: $out/node1.log (named after node1.conf) and so on.
+export RAFT_LOG_DIR="$out"
+unset RAFT_LOG_NAME
 peer=(0 7401 7402 7403) client=(0 7501 7502 7503)
 cluster="127.0.0.1:${client[1]},127.0.0.1:${client[2]},127.0.0.1:${client[3]}"
 tag="raft-fault-$$"
@@ -117,7 +120,7 @@ until "$root/bin/counter.sh" --cluster "$cluster" get > /dev/null 2>&1; do
 done
 
 current_leader() { # the server that most recently became leader, by term, from the node logs
-  grep -ho 'node [0-9]* became leader at term [0-9]*' "$out"/node*/node.log 2> /dev/null \
+  grep -ho 'node [0-9]* became leader at term [0-9]*' "$out"/node*.log 2> /dev/null \
     | awk '{ if ($7 + 0 >= best) { best = $7 + 0; id = $2 } } END { print id }'
 }
 

@@ -51,10 +51,14 @@ stop_nodes() {
 }
 trap '$keep || stop_nodes' EXIT
 mkdir -p data
+# Where raft-node.sh puts the nodes' log files (relative to RAFT_HOME, here the working directory).
+log_dir="${RAFT_LOG_DIR:-logs}"
+case "$log_dir" in /*) ;; *) [ "$RAFT_HOME" = "$root" ] || log_dir="$RAFT_HOME/$log_dir" ;; esac
+unset RAFT_LOG_NAME # each node's file is named after its config file
 for i in 1 2 3; do
   bin/raft-node.sh --config "$conf/node$i.conf" > "data/node$i.out" 2>&1 &
   started+=($!)
-  echo "started node $i (pid $!, output in data/node$i.out, log in data/node$i/node.log)"
+  echo "started node $i (pid $!, output in data/node$i.out, log in $log_dir/node$i.log)"
 done
 
 echo "waiting for the cluster to elect a leader..."

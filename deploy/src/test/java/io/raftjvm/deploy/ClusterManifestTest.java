@@ -333,6 +333,9 @@ class ClusterManifestTest {
         exposed);
     assertTrue(lines.contains("FROM eclipse-temurin:17-jre"), "the final image's base");
     assertTrue(
+        lines.stream().anyMatch(l -> l.strip().startsWith("RAFT_LOG_OUTPUT=console")),
+        "the server logs to stdout only: it cannot write log files under /opt/raft");
+    assertTrue(
         lines.stream().anyMatch(l -> l.contains("/opt/raft/bin/raft-node.sh")),
         "the image runs /opt/raft/bin/raft-node.sh, as start.sh does");
   }

@@ -75,6 +75,9 @@ class SystemdUnitTest {
     assertFalse(user.isBlank() || user.equals("root") || user.equals("0"), "User=" + user);
     assertEquals(user, only(s, "Group"));
     assertTrue(Long.parseLong(only(s, "LimitNOFILE")) >= 65536, "LimitNOFILE");
+    assertTrue(
+        s.get("Environment").contains("RAFT_LOG_OUTPUT=console"),
+        "the journal keeps the log: the node cannot write log files under /opt/raft");
   }
 
   @Test

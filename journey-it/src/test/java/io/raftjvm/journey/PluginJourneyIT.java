@@ -148,13 +148,16 @@ class PluginJourneyIT {
               + "raft.state-machine = kv\nraft.plugins-dir = \"%s\"\n".formatted(plugins)
               + "raft.tick-interval = 50ms\n",
           StandardCharsets.UTF_8);
-      servers.add(
+      ProcessBuilder node =
           new ProcessBuilder(
                   ROOT.resolve("bin/raft-node.sh").toString(), "--config", conf.toString())
               .directory(ROOT.toFile())
               .redirectErrorStream(true)
-              .redirectOutput(tmp.resolve("node" + id + ".out").toFile())
-              .start());
+              .redirectOutput(tmp.resolve("node" + id + ".out").toFile());
+      // The log files in this test's directory, not in the checkout's logs/.
+      node.environment().put("RAFT_LOG_DIR", tmp.resolve("logs").toString());
+      node.environment().remove("RAFT_LOG_NAME");
+      servers.add(node.start());
     }
     String cluster =
         "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d".formatted(ports[3], ports[4], ports[5]);
@@ -187,7 +190,7 @@ class PluginJourneyIT {
         Files.readString(out).contains("this cluster runs state machine 'kv', not 'counter'"),
         tail(out));
     // Where the provider came from, as the server logs it.
-    try (Stream<String> log = Files.lines(tmp.resolve("data/node1/node.log"))) {
+    try (Stream<String> log = Files.lines(tmp.resolve("logs/node1.log"))) {
       assertTrue(
           log.anyMatch(
               l -> l.contains("state machine 'kv': com.example.kv.KvProvider from " + plugins)),

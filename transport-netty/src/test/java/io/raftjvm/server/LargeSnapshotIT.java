@@ -161,7 +161,7 @@ class LargeSnapshotIT {
           () -> expected.equals(localSummary(lagging)));
     } catch (AssertionError e) {
       for (long id = 1; id <= 3; id++) {
-        Path log = tmp.resolve("node" + id).resolve("node.log");
+        Path log = tmp.resolve("node" + id + ".out");
         List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
         System.out.println("--- node " + id + " (last lines of " + log + ")");
         lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(System.out::println);

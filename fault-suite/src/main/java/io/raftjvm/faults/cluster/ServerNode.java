@@ -51,8 +51,9 @@ public final class ServerNode {
     return dir.resolve("data-" + id);
   }
 
+  /** The server's log file (bin/raft-node.sh names it after the config file, node-ID.conf). */
   public Path logFile() {
-    return dataDir().resolve("node.log");
+    return dir.resolve("logs").resolve("node-" + id + ".log");
   }
 
   public boolean running() {
@@ -79,6 +80,8 @@ public final class ServerNode {
             .redirectOutput(
                 ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + id + ".out").toFile()));
     pb.environment().put("JAVA_OPTS", javaOpts);
+    pb.environment().put("RAFT_LOG_DIR", logFile().getParent().toString());
+    pb.environment().remove("RAFT_LOG_NAME");
     process = pb.start();
     paused = false;
   }
