@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 /**
  * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
  * membership, moves its leadership and saves backups, through the servers' client ports; and,
- * offline on one server's data directory ({@code --config FILE}), restores a backup.
+ * offline on one stopped server's data directory ({@code --config FILE}), restores a backup or
+ * recovers a cluster that lost a majority for good.
  *
  * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error; 3
  * outcome unknown (a membership change was sent but its answer never came: it may or may not have
@@ -41,9 +42,9 @@ public final class RaftAdmin {
   static final String USAGE_TEXT =
       """
       Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] [--json] COMMAND
-             raft-admin.sh --config FILE restore BACKUP_FILE
-      Administers a Raft cluster through its servers' client ports; restore works offline on one
-      server's data directory.
+             raft-admin.sh --config FILE restore BACKUP_FILE | recover
+      Administers a Raft cluster through its servers' client ports; restore and recover work
+      offline on one stopped server's data directory.
 
       Commands:
         status                                  one row per member: role, term, commit, applied
@@ -67,14 +68,21 @@ public final class RaftAdmin {
                                                 a new cluster whose voters are the config's
                                                 raft.peers; run it on every server of the new
                                                 cluster (same file, same peers), then start them
+        recover                                 with --config, offline, for a cluster that lost a
+                                                majority of its voters for good: makes this
+                                                stopped survivor the only voter of its
+                                                configuration, at a new term; its whole log is
+                                                kept and counts as committed. Start it, add new
+                                                servers under new ids (add-learner, promote), and
+                                                never start the lost servers on their old data
       Membership changes are retried while the leader refuses them for now (learner not caught
       up, another change pending) until the timeout. Commands that need a leader fail at once
       (exit 1, nothing changed) when no server names one within 3 s.
 
       Options:
         --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers
-        --config FILE              restore: the config (HOCON) of the server whose data
-                                   directory is written, as given to raft-node.sh
+        --config FILE              restore, recover: the config (HOCON) of the server whose
+                                   data directory is written, as given to raft-node.sh
         --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m
                                    (default 30s); backup: for each request (the first one
                                    includes taking the snapshot)
@@ -88,7 +96,7 @@ public final class RaftAdmin {
         -V, --version              prints the version
 
       Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
-      answered; backup, restore: one line says why, and no FILE or data was left behind); 2 usage
+      answered; backup, restore, recover: one line says why, and nothing was written); 2 usage
       error; 3 outcome unknown: the membership change may or may not have
       taken effect (check with status); 4 status: degraded (no leader, no quorum, members
       unreachable, a server failed, or a removed server still running).\
@@ -114,7 +122,8 @@ public final class RaftAdmin {
     REMOVE,
     TRANSFER_LEADER,
     BACKUP,
-    RESTORE
+    RESTORE,
+    RECOVER
   }
 
   /**
@@ -215,6 +224,8 @@ public final class RaftAdmin {
         return BackupCommand.run(c.servers(), c.timeout(), c.tls(), c.file(), out, err);
       case RESTORE:
         return OfflineCommands.restore(c.file(), c.config(), out, err);
+      case RECOVER:
+        return OfflineCommands.recover(c.config(), out, err);
       case TRANSFER_LEADER:
         return transfer(c, out, err);
       default:
@@ -281,7 +292,7 @@ public final class RaftAdmin {
     Action action = action(positional.get(0));
     List<String> rest = positional.subList(1, positional.size());
     String cmd = positional.get(0);
-    if (action == Action.RESTORE) {
+    if (action == Action.RESTORE || action == Action.RECOVER) {
       if (cluster != null || json || tlsCa != null || tlsCert != null || tlsKey != null) {
         throw new UsageException(
             cmd
@@ -293,7 +304,8 @@ public final class RaftAdmin {
             cmd
                 + ": missing --config FILE (the config of the server whose data directory to write)");
       }
-      arity(cmd, rest, 1, 1, "FILE");
+      if (action == Action.RESTORE) arity(cmd, rest, 1, 1, "FILE");
+      else arity(cmd, rest, 0, 0, "");
       return new Command(
           action,
           List.of(),
@@ -304,10 +316,10 @@ public final class RaftAdmin {
           null,
           false,
           null,
-          path(rest.get(0)),
+          rest.isEmpty() ? null : path(rest.get(0)),
           path(config));
     }
-    if (config != null) throw new UsageException("--config is for restore only");
+    if (config != null) throw new UsageException("--config is for restore and recover only");
     if (cluster == null) {
       throw new UsageException("missing --cluster HOST:PORT[,HOST:PORT...]");
     }
@@ -360,7 +372,7 @@ public final class RaftAdmin {
 
   /** The commands, as usage errors list them. */
   private static final String COMMANDS =
-      "status, snapshot, add-learner, promote, remove, transfer-leader, backup or restore";
+      "status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover";
 
   private static Action action(String name) throws UsageException {
     switch (name) {
@@ -380,6 +392,8 @@ public final class RaftAdmin {
         return Action.BACKUP;
       case "restore":
         return Action.RESTORE;
+      case "recover":
+        return Action.RECOVER;
       default:
         throw new UsageException("unknown command '" + name + "' (expected " + COMMANDS + ")");
     }

@@ -68,7 +68,7 @@ class RaftAdminArgsTest {
   }
 
   @Test
-  void backupAndRestoreTakeAFile() throws UsageException {
+  void backupRestoreAndRecoverTakeTheirFiles() throws UsageException {
     Command b = RaftAdmin.parse(C, ONE, "backup", "/backups/a.rbk", "--timeout", "5m");
     assertEquals(Action.BACKUP, b.action());
     assertEquals(java.nio.file.Path.of("/backups/a.rbk"), b.file());
@@ -77,6 +77,9 @@ class RaftAdminArgsTest {
     assertEquals(Action.RESTORE, r.action());
     assertEquals(java.nio.file.Path.of("/backups/a.rbk"), r.file());
     assertEquals(java.nio.file.Path.of("conf/node1.conf"), r.config());
+    Command v = RaftAdmin.parse("--config=conf/node1.conf", "recover");
+    assertEquals(Action.RECOVER, v.action());
+    assertEquals(java.nio.file.Path.of("conf/node1.conf"), v.config());
   }
 
   @Test
@@ -103,10 +106,10 @@ class RaftAdminArgsTest {
       delimiter = '|',
       textBlock =
           """
-      ''                                         | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup or restore)
-      --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup or restore)
+      ''                                         | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
+      --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
       status                                     | missing --cluster HOST:PORT[,HOST:PORT...]
-      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, snapshot, add-learner, promote, remove, transfer-leader, backup or restore)
+      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
       --cluster 127.0.0.1:7201 --verbose status  | unknown option '--verbose'
       status --cluster                           | --cluster needs a value
       --cluster a:1 --cluster b:2 status         | --cluster given twice
@@ -137,12 +140,15 @@ class RaftAdminArgsTest {
       --cluster h:1 backup a b                   | backup: unexpected argument 'b'
       --cluster h:1 --json backup a              | --json is for status only
       backup a                                   | missing --cluster HOST:PORT[,HOST:PORT...]
-      --cluster h:1 --config n.conf status       | --config is for restore only
+      --cluster h:1 --config n.conf status       | --config is for restore and recover only
       restore a.rbk                              | restore: missing --config FILE (the config of the server whose data directory to write)
       --config n.conf restore                    | restore: missing arguments (needs FILE)
       --config n.conf restore a b                | restore: unexpected argument 'b'
       --config n.conf --cluster h:1 restore a    | restore works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
       --config n.conf --tls-ca ca.crt restore a  | restore works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
+      recover                                    | recover: missing --config FILE (the config of the server whose data directory to write)
+      --config n.conf recover 1                  | recover: unexpected argument '1'
+      --config n.conf --cluster h:1 recover      | recover works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
       """)
   void usageErrorsAreOneLine(String args, String message) {
     String[] argv = args.isEmpty() ? new String[0] : args.trim().split("\\s+");
