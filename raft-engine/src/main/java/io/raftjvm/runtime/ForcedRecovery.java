@@ -75,6 +75,18 @@ public final class ForcedRecovery {
    *     configuration in it
    */
   public static Result run(LogStore store, Member self) {
+    Result r = plan(store, self);
+    store.append(List.of(ConfChanges.forcedEntry(r.index(), r.term(), r.after())));
+    store.setHardState(HardState.newBuilder().setTerm(r.term()).setCommit(r.index()).build());
+    store.sync();
+    return r;
+  }
+
+  /**
+   * What {@link #run} would find and do, writing nothing: to compare survivors (the most up to date
+   * one has the highest last term, then the highest last index) before recovering one.
+   */
+  public static Result plan(LogStore store, Member self) {
     long id = self.getId();
     SnapshotMetadata snap = store.snapshot().getMetadata();
     long last = store.lastIndex();
@@ -108,9 +120,6 @@ public final class ForcedRecovery {
     long term = Math.max(hs.getTerm(), lastTerm) + 1;
     long index = last + 1;
     ConfState after = ConfState.newBuilder().addVoters(id).addMembers(self).build();
-    store.append(List.of(ConfChanges.forcedEntry(index, term, after)));
-    store.setHardState(HardState.newBuilder().setTerm(term).setCommit(index).build());
-    store.sync();
     return new Result(last, lastTerm, hs.getCommit(), before, index, term, after);
   }
 

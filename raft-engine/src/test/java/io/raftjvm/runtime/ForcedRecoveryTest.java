@@ -39,7 +39,10 @@ class ForcedRecoveryTest {
     log.append(List.of(entry(1, 1), entry(2, 2), learner, entry(4, 2)));
     log.setHardState(HardState.newBuilder().setTerm(5).setVote(2).setCommit(2).build());
 
+    ForcedRecovery.Result planned = ForcedRecovery.plan(log, ONE);
+    assertEquals(4, log.lastIndex(), "a plan writes nothing");
     ForcedRecovery.Result r = ForcedRecovery.run(log, ONE);
+    assertEquals(planned, r);
 
     assertEquals(4, r.lastIndex());
     assertEquals(2, r.lastTerm());

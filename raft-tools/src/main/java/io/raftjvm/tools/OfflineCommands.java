@@ -51,10 +51,34 @@ final class OfflineCommands {
     }
   }
 
-  /** {@code raft-admin.sh --config FILE recover}. */
-  static int recover(Path config, PrintStream out, PrintStream err) {
+  /** {@code raft-admin.sh --config FILE recover [--dry-run]}. */
+  static int recover(Path config, boolean dryRun, PrintStream out, PrintStream err) {
     try {
       ServerConfig cfg = ServerConfig.load(config.toFile());
+      if (dryRun) {
+        ForcedRecovery.Result r = Recover.plan(cfg);
+        out.println(
+            "node "
+                + cfg.nodeId()
+                + " of cluster '"
+                + cfg.clusterId()
+                + "': last log entry "
+                + r.lastIndex()
+                + " term "
+                + r.lastTerm()
+                + ", commit "
+                + r.commitBefore()
+                + ", configuration voters "
+                + r.before().getVotersList()
+                + ", learners "
+                + r.before().getLearnersList()
+                + "; recover would make it the only voter at index "
+                + r.index()
+                + " term "
+                + r.term()
+                + " (nothing was written)");
+        return RaftAdmin.OK;
+      }
       ForcedRecovery.Result r = Recover.run(cfg);
       out.println(
           "node "

@@ -42,7 +42,7 @@ public final class RaftAdmin {
   static final String USAGE_TEXT =
       """
       Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] [--json] COMMAND
-             raft-admin.sh --config FILE restore BACKUP_FILE | recover
+             raft-admin.sh --config FILE restore BACKUP_FILE | recover [--dry-run]
       Administers a Raft cluster through its servers' client ports; restore and recover work
       offline on one stopped server's data directory.
 
@@ -74,7 +74,10 @@ public final class RaftAdmin {
                                                 configuration, at a new term; its whole log is
                                                 kept and counts as committed. Start it, add new
                                                 servers under new ids (add-learner, promote), and
-                                                never start the lost servers on their old data
+                                                never start the lost servers on their old data.
+                                                --dry-run only prints the log's last index and
+                                                term, commit and configuration, to pick the most
+                                                up-to-date survivor (highest last term, then index)
       Membership changes are retried while the leader refuses them for now (learner not caught
       up, another change pending) until the timeout. Commands that need a leader fail at once
       (exit 1, nothing changed) when no server names one within 3 s.
@@ -141,7 +144,8 @@ public final class RaftAdmin {
       boolean json,
       RaftClientOptions.Tls tls,
       java.nio.file.Path file,
-      java.nio.file.Path config) {
+      java.nio.file.Path config,
+      boolean dryRun) {
     Command(
         Action action,
         List<String> servers,
@@ -163,7 +167,8 @@ public final class RaftAdmin {
           json,
           tls,
           null,
-          null);
+          null,
+          false);
     }
 
     /** "promote 4": names the operation in messages. */
@@ -225,7 +230,7 @@ public final class RaftAdmin {
       case RESTORE:
         return OfflineCommands.restore(c.file(), c.config(), out, err);
       case RECOVER:
-        return OfflineCommands.recover(c.config(), out, err);
+        return OfflineCommands.recover(c.config(), c.dryRun(), out, err);
       case TRANSFER_LEADER:
         return transfer(c, out, err);
       default:
@@ -248,6 +253,7 @@ public final class RaftAdmin {
     String cluster = null;
     String timeout = null;
     boolean json = false;
+    boolean dryRun = false;
     String tlsCa = null;
     String tlsCert = null;
     String tlsKey = null;
@@ -280,6 +286,8 @@ public final class RaftAdmin {
         }
       } else if (a.equals("--json")) {
         json = true;
+      } else if (a.equals("--dry-run")) {
+        dryRun = true;
       } else if (a.startsWith("-") && a.length() > 1 && !a.matches("-\\d+")) {
         throw new UsageException("unknown option '" + a + "'");
       } else {
@@ -292,6 +300,8 @@ public final class RaftAdmin {
     Action action = action(positional.get(0));
     List<String> rest = positional.subList(1, positional.size());
     String cmd = positional.get(0);
+    if (dryRun && action != Action.RECOVER)
+      throw new UsageException("--dry-run is for recover only");
     if (action == Action.RESTORE || action == Action.RECOVER) {
       if (cluster != null || json || tlsCa != null || tlsCert != null || tlsKey != null) {
         throw new UsageException(
@@ -317,7 +327,8 @@ public final class RaftAdmin {
           false,
           null,
           rest.isEmpty() ? null : path(rest.get(0)),
-          path(config));
+          path(config),
+          dryRun);
     }
     if (config != null) throw new UsageException("--config is for restore and recover only");
     if (cluster == null) {
@@ -340,7 +351,7 @@ public final class RaftAdmin {
         arity(cmd, rest, 1, 1, "FILE");
         if (json) throw new UsageException("--json is for status only");
         return new Command(
-            action, servers, t, 0, null, null, null, false, tls, path(rest.get(0)), null);
+            action, servers, t, 0, null, null, null, false, tls, path(rest.get(0)), null, false);
       case ADD_LEARNER:
         arity(cmd, rest, 2, 4, "ID and PEER_ADDR");
         return new Command(

@@ -138,6 +138,13 @@ class DisasterRecoveryIT {
             && running.err().contains("another server is using this data directory"),
         running.err());
     servers.remove(1L).close();
+    Run dryRun = admin("--config", confs.get(1L).toString(), "recover", "--dry-run");
+    assertEquals(0, dryRun.code(), dryRun.err());
+    assertTrue(
+        dryRun.out().startsWith("node 1 of cluster 'dr-it': last log entry ")
+            && dryRun.out().contains("configuration voters [1, 2, 3], learners []")
+            && dryRun.out().strip().endsWith("(nothing was written)"),
+        dryRun.out());
     Run recover = admin("--config", confs.get(1L).toString(), "recover");
     assertEquals(0, recover.code(), recover.err());
     assertTrue(

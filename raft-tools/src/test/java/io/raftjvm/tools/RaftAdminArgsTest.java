@@ -1,6 +1,7 @@
 package io.raftjvm.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +81,8 @@ class RaftAdminArgsTest {
     Command v = RaftAdmin.parse("--config=conf/node1.conf", "recover");
     assertEquals(Action.RECOVER, v.action());
     assertEquals(java.nio.file.Path.of("conf/node1.conf"), v.config());
+    assertFalse(v.dryRun());
+    assertTrue(RaftAdmin.parse("--config", "n.conf", "recover", "--dry-run").dryRun());
   }
 
   @Test
@@ -149,6 +152,8 @@ class RaftAdminArgsTest {
       recover                                    | recover: missing --config FILE (the config of the server whose data directory to write)
       --config n.conf recover 1                  | recover: unexpected argument '1'
       --config n.conf --cluster h:1 recover      | recover works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
+      --cluster h:1 --dry-run status             | --dry-run is for recover only
+      --config n.conf --dry-run restore a        | --dry-run is for recover only
       """)
   void usageErrorsAreOneLine(String args, String message) {
     String[] argv = args.isEmpty() ? new String[0] : args.trim().split("\\s+");

@@ -20,6 +20,15 @@ public final class Recover {
    * ForcedRecovery.RecoveryRefusedException} (one line, nothing written) when it cannot.
    */
   public static ForcedRecovery.Result run(ServerConfig cfg) {
+    return open(cfg, false);
+  }
+
+  /** What {@link #run} would do, writing nothing (ForcedRecovery.plan). */
+  public static ForcedRecovery.Result plan(ServerConfig cfg) {
+    return open(cfg, true);
+  }
+
+  private static ForcedRecovery.Result open(ServerConfig cfg, boolean dryRun) {
     Path raft = cfg.dataDir().resolve("raft");
     if (!Files.isDirectory(raft)) {
       throw new StorageException(
@@ -36,7 +45,9 @@ public final class Recover {
             cfg.clusterId(),
             cfg.nodeId(),
             new ChronicleLogStore.Options(cfg.log().sync(), cfg.log().segmentBytes()))) {
-      return ForcedRecovery.run(log, RaftServer.member(cfg.self()));
+      return dryRun
+          ? ForcedRecovery.plan(log, RaftServer.member(cfg.self()))
+          : ForcedRecovery.run(log, RaftServer.member(cfg.self()));
     }
   }
 }
