@@ -35,7 +35,9 @@ final class ClientCall {
     /** Goes to the first server only and is never redirected. */
     STATUS("status request", false, true),
     /** The first server snapshots itself: never redirected. */
-    SNAPSHOT("snapshot request", false, true);
+    SNAPSHOT("snapshot request", false, true),
+    /** A chunk of a backup: from the first server only, which holds the snapshot. */
+    BACKUP("backup request", false, true);
 
     final String what;
 

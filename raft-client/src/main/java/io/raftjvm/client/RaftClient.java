@@ -13,6 +13,8 @@ import io.netty.util.internal.ThreadExecutorMap;
 import io.raftjvm.client.ClientCall.Op;
 import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.proto.Admin;
+import io.raftjvm.client.proto.BackupChunk;
+import io.raftjvm.client.proto.BackupRequest;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NodeStatus;
@@ -384,6 +386,42 @@ public final class RaftClient implements AutoCloseable {
         Op.SNAPSHOT,
         Admin.newBuilder().setSnapshot(SnapshotRequest.getDefaultInstance()).build(),
         r -> r.getAdmin().getIndex());
+  }
+
+  /**
+   * One step of a backup from the <b>first</b> server in {@link RaftClientOptions#servers()} (never
+   * redirected: the chunks of one snapshot must come from the server that took it). With index 0
+   * the server confirms with the leader that it has applied everything committed before the call
+   * (ReadIndex), takes a snapshot, and answers with its first chunk and metadata; then ask for
+   * (index, term, offset) in turn until offset reaches the size. At most maxBytes per chunk (0: as
+   * the server's {@code raft.snapshot.chunk-size}). Fails REFUSED when the server no longer holds
+   * the snapshot (start again), UNAVAILABLE when it knows no leader. {@link BackupFile} writes and
+   * reads the file such chunks make.
+   */
+  public CompletableFuture<BackupChunk> backupChunk(
+      long index, long term, long offset, int maxBytes) {
+    if (index < 0 || term < 0 || offset < 0 || maxBytes < 0) {
+      return failed(
+          Kind.BAD_REQUEST,
+          "backup chunk: negative index, term, offset or size ("
+              + index
+              + ", "
+              + term
+              + ", "
+              + offset
+              + ", "
+              + maxBytes
+              + ")");
+    }
+    BackupRequest request =
+        BackupRequest.newBuilder()
+            .setIndex(index)
+            .setTerm(term)
+            .setOffset(offset)
+            .setMaxBytes(maxBytes)
+            .build();
+    return admin(
+        Op.BACKUP, Admin.newBuilder().setBackup(request).build(), r -> r.getAdmin().getBackup());
   }
 
   /** {@link #propose}, waiting on the calling thread. Not allowed on a Netty event loop. */

@@ -66,6 +66,26 @@ public final class ConfChanges {
         .build();
   }
 
+  /**
+   * Disaster recovery: the entry that forces conf on a server's log, at index (its last index + 1)
+   * and term (above every term it has seen). Written offline by the recovery, never proposed: the
+   * server that holds it treats it, and everything before it, as committed, which nothing in Raft
+   * decided (see {@code runtime.ForcedRecovery} for what that risks).
+   */
+  public static Entry forcedEntry(long index, long term, ConfState conf) {
+    validate(conf);
+    if (conf.getVotersCount() == 0)
+      throw new IllegalArgumentException("a cluster needs at least one voter");
+    ConfChange cc =
+        ConfChange.newBuilder().setType(ConfChangeType.CONF_FORCE_NEW).setInitial(conf).build();
+    return Entry.newBuilder()
+        .setIndex(index)
+        .setTerm(term)
+        .setType(EntryType.ENTRY_CONF_CHANGE)
+        .setData(cc.toByteString())
+        .build();
+  }
+
   /** The ConfChange an ENTRY_CONF_CHANGE entry carries. */
   public static ConfChange decode(Entry e) {
     if (e.getType() != EntryType.ENTRY_CONF_CHANGE) {
@@ -91,7 +111,7 @@ public final class ConfChanges {
     TreeMap<Long, Member> members = new TreeMap<>();
     for (Member m : conf.getMembersList()) members.put(m.getId(), m);
     switch (cc.getType()) {
-      case CONF_INITIAL -> {
+      case CONF_INITIAL, CONF_FORCE_NEW -> {
         return validate(cc.getInitial());
       }
       case CONF_ADD_LEARNER -> {

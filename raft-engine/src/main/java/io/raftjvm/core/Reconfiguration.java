@@ -67,6 +67,10 @@ final class Reconfiguration {
       throw new ConfChangeRejectedException(
           "the initial configuration is written at bootstrap, not proposed", false);
     }
+    if (cc.getType() == ConfChangeType.CONF_FORCE_NEW) {
+      throw new ConfChangeRejectedException(
+          "a forced configuration is written offline by raft-admin recover, not proposed", false);
+    }
     try {
       ConfChanges.apply(r.log.confs.current(), cc);
     } catch (IllegalArgumentException e) {

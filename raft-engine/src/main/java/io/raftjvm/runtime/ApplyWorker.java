@@ -163,7 +163,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
 
   /**
    * Queues a read-only query, answered after everything queued before it is applied: queued once
-   * the entries up to a read's index were, it is linearizable (thesis §6.4).
+   * the entries up to a read's index were, it is linearizable (thesis §6.4). A null query is a
+   * barrier: answered, without the state machine, with the index of the last entry applied (8
+   * bytes, big-endian).
    */
   public void query(byte[] query, CompletableFuture<byte[]> result) {
     enqueue(new Query(query, result));
@@ -307,6 +309,11 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   private void answer(Query q) {
+    if (q.query() == null) {
+      // A read barrier: everything before it is applied; it answers how far that is.
+      q.result().complete(java.nio.ByteBuffer.allocate(8).putLong(lastIndex).array());
+      return;
+    }
     try {
       q.result().complete(stateMachine.query(q.query()));
     } catch (RuntimeException e) {

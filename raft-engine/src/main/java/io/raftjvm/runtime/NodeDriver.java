@@ -293,6 +293,37 @@ public final class NodeDriver implements AutoCloseable {
   }
 
   /**
+   * A linearizable barrier (ReadIndex, thesis §6.4, with no query): completes, with the index of
+   * the last entry applied here, once this node has applied everything committed before the call,
+   * as the leader confirmed. On a follower too. Fails as {@link #read} does.
+   */
+  public CompletableFuture<Long> readBarrier() {
+    return requests.read(null).thenApply(b -> java.nio.ByteBuffer.wrap(b).getLong());
+  }
+
+  /**
+   * A snapshot holding every entry committed before the call (a backup): a {@link #readBarrier},
+   * then a snapshot at or past the barrier's index (a snapshot already under way may be older: then
+   * another one). Completes with the snapshot's index; fails as {@link #readBarrier} and {@link
+   * #snapshot()} do.
+   */
+  public CompletableFuture<Long> snapshotAfterBarrier() {
+    return readBarrier().thenCompose(at -> snapshotFrom(at, 3));
+  }
+
+  private CompletableFuture<Long> snapshotFrom(long at, int attempts) {
+    return snapshot()
+        .thenCompose(
+            index -> {
+              if (index >= at) return CompletableFuture.completedFuture(index);
+              if (attempts > 1) return snapshotFrom(at, attempts - 1);
+              return CompletableFuture.failedFuture(
+                  new IllegalStateException(
+                      "node " + id + " took snapshot " + index + ", not past index " + at));
+            });
+  }
+
+  /**
    * Asks the leader to hand leadership to target (thesis §3.10). Completes once the request is
    * taken (not when the transfer finishes); exceptionally with NotLeaderException on a follower or
    * IllegalArgumentException for a target that is not a voter.

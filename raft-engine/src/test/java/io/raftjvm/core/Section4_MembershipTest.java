@@ -209,6 +209,13 @@ class Section4_MembershipTest {
         net,
         ConfChange.newBuilder().setType(ConfChangeType.CONF_INITIAL).build(),
         "initial configuration");
+    assertRefused(
+        net,
+        ConfChange.newBuilder()
+            .setType(ConfChangeType.CONF_FORCE_NEW)
+            .setInitial(ConfState.newBuilder().addVoters(1))
+            .build(),
+        "written offline by raft-admin recover");
     assertThrows(NotLeaderException.class, () -> net.node(2).node.proposeConfChange(learner(5)));
 
     Net single = Net.of(b -> {}, 1);
@@ -218,6 +225,50 @@ class Section4_MembershipTest {
             ConfChangeRejectedException.class,
             () -> single.node(1).node.proposeConfChange(ConfChanges.remove(1)));
     assertTrue(e.getMessage().contains("last voter"), e.getMessage());
+  }
+
+  /**
+   * Disaster recovery (beyond the thesis: etcd's force-new-cluster): a survivor's log ends with a
+   * forced configuration entry at a new term naming only itself, and its hard state counts it
+   * committed. The configuration it names replaces the old one wholesale; the entries before it,
+   * the one the old cluster never committed included, are committed and applied; the survivor
+   * elects itself alone and commits; a server added afterwards receives the whole log and ends in
+   * the same configuration.
+   */
+  @Test
+  void aForcedConfigurationReplacesTheOldOneAndCommitsEverythingBeforeIt() {
+    ConfState founding = ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3).build();
+    ConfState alone = ConfState.newBuilder().addVoters(1).build();
+    List<io.raftjvm.proto.Entry> log =
+        List.of(
+            ConfChanges.initialEntry(founding),
+            Logs.entry(2, 1, "committed"),
+            Logs.entry(3, 2, "never known committed"),
+            ConfChanges.forcedEntry(4, 3, alone));
+    Net net = new Net();
+    net.add(TestNode.builder(1).voters().log(log).hard(3, 0, 4).build());
+    net.add(TestNode.builder(4).voters().build());
+    TestNode survivor = net.node(1);
+    assertEquals(List.of(1L), voters(net, 1));
+    assertEquals(4, survivor.committed());
+
+    net.campaign(1);
+    assertEquals(1, net.leader(), "a single voter elects itself");
+    assertEquals(4, survivor.raft().term, "at the term after the forced entry's");
+    EntryId x = survivor.node.propose(X);
+    net.stabilize();
+    assertEquals(x.index(), survivor.committed(), "committed by itself alone");
+
+    change(net, 1, learner(4));
+    assertEquals(survivor.lastIndex(), net.node(4).lastIndex(), "the new server caught up");
+    assertEquals(Logs.termsOf(survivor.node), Logs.termsOf(net.node(4).node));
+    assertEquals(List.of(1L), voters(net, 4), "it ends in the forced configuration");
+    assertEquals(List.of(4L), learners(net, 4));
+    change(net, 1, ConfChanges.promote(4));
+    assertEquals(List.of(1L, 4L), voters(net, 1));
+    EntryId y = survivor.node.propose(X);
+    net.stabilize();
+    assertEquals(y.index(), net.node(4).committed(), "the two voters commit together");
   }
 
   private static void assertRefused(Net net, ConfChange cc, String reason) {

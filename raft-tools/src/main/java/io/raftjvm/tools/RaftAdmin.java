@@ -23,7 +23,9 @@ import java.util.function.Supplier;
 
 /**
  * {@code raft-admin --cluster host:port,... COMMAND}: shows a cluster's status, changes its
- * membership and moves its leadership, through the servers' client ports.
+ * membership, moves its leadership and saves backups, through the servers' client ports; and,
+ * offline on one stopped server's data directory ({@code --config FILE}), restores a backup or
+ * recovers a cluster that lost a majority for good.
  *
  * <p>Exit codes: 0 done; 1 failed (one line on stderr says why; nothing changed); 2 usage error; 3
  * outcome unknown (a membership change was sent but its answer never came: it may or may not have
@@ -40,7 +42,9 @@ public final class RaftAdmin {
   static final String USAGE_TEXT =
       """
       Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...] [--timeout DURATION] [--json] COMMAND
-      Administers a Raft cluster through its servers' client ports.
+             raft-admin.sh --config FILE restore BACKUP_FILE | recover [--dry-run]
+      Administers a Raft cluster through its servers' client ports; restore and recover work
+      offline on one stopped server's data directory.
 
       Commands:
         status                                  one row per member: role, term, commit, applied
@@ -52,25 +56,51 @@ public final class RaftAdmin {
         promote ID                              makes learner ID a voter once it has caught up
         remove ID                               removes voter or learner ID
         transfer-leader ID                      hands leadership to voter ID; waits until it leads
+        backup FILE                             saves a backup to FILE (which must not exist): the
+                                                first server of --cluster that answers confirms
+                                                with the leader that it holds every committed
+                                                entry, snapshots, and sends the snapshot in chunks;
+                                                FILE is written under a temporary name and renamed
+                                                once complete and checked
+        restore FILE                            with --config, offline: checks the backup FILE and
+                                                writes it into the empty data directory of the
+                                                server the config describes, as the first state of
+                                                a new cluster whose voters are the config's
+                                                raft.peers; run it on every server of the new
+                                                cluster (same file, same peers), then start them
+        recover                                 with --config, offline, for a cluster that lost a
+                                                majority of its voters for good: makes this
+                                                stopped survivor the only voter of its
+                                                configuration, at a new term; its whole log is
+                                                kept and counts as committed. Start it, add new
+                                                servers under new ids (add-learner, promote), and
+                                                never start the lost servers on their old data.
+                                                --dry-run only prints the log's last index and
+                                                term, commit and configuration, to pick the most
+                                                up-to-date survivor (highest last term, then index)
       Membership changes are retried while the leader refuses them for now (learner not caught
       up, another change pending) until the timeout. Commands that need a leader fail at once
       (exit 1, nothing changed) when no server names one within 3 s.
 
       Options:
         --cluster HOST:PORT[,...]  client addresses of any of the cluster's servers
+        --config FILE              restore, recover: the config (HOCON) of the server whose
+                                   data directory is written, as given to raft-node.sh
         --timeout DURATION         how long to wait, retries included, e.g. 500ms, 10s, 2m
-                                   (default 30s)
+                                   (default 30s); backup: for each request (the first one
+                                   includes taking the snapshot)
         --json                     status only: one JSON document (health, leader, members)
         --tls-ca FILE              connect over TLS, trusting the CA certificates in FILE (PEM)
         --tls-cert FILE            this client's certificate (PEM); membership changes, transfer
-                                   and snapshots need one naming raft://<cluster-id>/admin when
-                                   the servers require client certificates
+                                   snapshots and backups need one naming raft://<cluster-id>/admin
+                                   when the servers require client certificates
         --tls-key FILE             the private key of --tls-cert (PEM, unencrypted PKCS#8)
         -h, --help                 prints this help
         -V, --version              prints the version
 
       Exit codes: 0 done (status: healthy); 1 failed (nothing changed; status: no server
-      answered); 2 usage error; 3 outcome unknown: the membership change may or may not have
+      answered; backup, restore, recover: one line says why, and nothing was written); 2 usage
+      error; 3 outcome unknown: the membership change may or may not have
       taken effect (check with status); 4 status: degraded (no leader, no quorum, members
       unreachable, a server failed, or a removed server still running).\
       """;
@@ -93,10 +123,16 @@ public final class RaftAdmin {
     ADD_LEARNER,
     PROMOTE,
     REMOVE,
-    TRANSFER_LEADER
+    TRANSFER_LEADER,
+    BACKUP,
+    RESTORE,
+    RECOVER
   }
 
-  /** A parsed command line; id and addresses are 0 / null when the action takes none. */
+  /**
+   * A parsed command line; id, addresses and files are 0 / null when the action takes none. file is
+   * the backup file of backup and restore, config the server's config file of restore.
+   */
   record Command(
       Action action,
       List<String> servers,
@@ -106,7 +142,35 @@ public final class RaftAdmin {
       String clientAddress,
       String httpAddress,
       boolean json,
-      RaftClientOptions.Tls tls) {
+      RaftClientOptions.Tls tls,
+      java.nio.file.Path file,
+      java.nio.file.Path config,
+      boolean dryRun) {
+    Command(
+        Action action,
+        List<String> servers,
+        Duration timeout,
+        long id,
+        String peerAddress,
+        String clientAddress,
+        String httpAddress,
+        boolean json,
+        RaftClientOptions.Tls tls) {
+      this(
+          action,
+          servers,
+          timeout,
+          id,
+          peerAddress,
+          clientAddress,
+          httpAddress,
+          json,
+          tls,
+          null,
+          null,
+          false);
+    }
+
     /** "promote 4": names the operation in messages. */
     String describe() {
       return action.name().toLowerCase(Locale.ROOT).replace('_', '-') + " " + id;
@@ -161,6 +225,12 @@ public final class RaftAdmin {
         return status(c, out, err);
       case SNAPSHOT:
         return SnapshotCommand.run(c.servers(), c.timeout(), c.tls(), out, err);
+      case BACKUP:
+        return BackupCommand.run(c.servers(), c.timeout(), c.tls(), c.file(), out, err);
+      case RESTORE:
+        return OfflineCommands.restore(c.file(), c.config(), out, err);
+      case RECOVER:
+        return OfflineCommands.recover(c.config(), c.dryRun(), out, err);
       case TRANSFER_LEADER:
         return transfer(c, out, err);
       default:
@@ -183,9 +253,11 @@ public final class RaftAdmin {
     String cluster = null;
     String timeout = null;
     boolean json = false;
+    boolean dryRun = false;
     String tlsCa = null;
     String tlsCert = null;
     String tlsKey = null;
+    String config = null;
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -194,7 +266,8 @@ public final class RaftAdmin {
           || name.equals("--timeout")
           || name.equals("--tls-ca")
           || name.equals("--tls-cert")
-          || name.equals("--tls-key")) {
+          || name.equals("--tls-key")
+          || name.equals("--config")) {
         String value;
         if (a.contains("=")) {
           value = a.substring(a.indexOf('=') + 1);
@@ -208,10 +281,13 @@ public final class RaftAdmin {
           case "--timeout" -> timeout = once(name, timeout, value);
           case "--tls-ca" -> tlsCa = once(name, tlsCa, value);
           case "--tls-cert" -> tlsCert = once(name, tlsCert, value);
+          case "--config" -> config = once(name, config, value);
           default -> tlsKey = once(name, tlsKey, value);
         }
       } else if (a.equals("--json")) {
         json = true;
+      } else if (a.equals("--dry-run")) {
+        dryRun = true;
       } else if (a.startsWith("-") && a.length() > 1 && !a.matches("-\\d+")) {
         throw new UsageException("unknown option '" + a + "'");
       } else {
@@ -219,11 +295,42 @@ public final class RaftAdmin {
       }
     }
     if (positional.isEmpty()) {
-      throw new UsageException(
-          "missing command (status, snapshot, add-learner, promote, remove or transfer-leader)");
+      throw new UsageException("missing command (" + COMMANDS + ")");
     }
     Action action = action(positional.get(0));
     List<String> rest = positional.subList(1, positional.size());
+    String cmd = positional.get(0);
+    if (dryRun && action != Action.RECOVER)
+      throw new UsageException("--dry-run is for recover only");
+    if (action == Action.RESTORE || action == Action.RECOVER) {
+      if (cluster != null || json || tlsCa != null || tlsCert != null || tlsKey != null) {
+        throw new UsageException(
+            cmd
+                + " works offline on one server's data directory: it takes --config FILE, not"
+                + " --cluster, --json or TLS options");
+      }
+      if (config == null) {
+        throw new UsageException(
+            cmd
+                + ": missing --config FILE (the config of the server whose data directory to write)");
+      }
+      if (action == Action.RESTORE) arity(cmd, rest, 1, 1, "FILE");
+      else arity(cmd, rest, 0, 0, "");
+      return new Command(
+          action,
+          List.of(),
+          DEFAULT_TIMEOUT,
+          0,
+          null,
+          null,
+          null,
+          false,
+          null,
+          rest.isEmpty() ? null : path(rest.get(0)),
+          path(config),
+          dryRun);
+    }
+    if (config != null) throw new UsageException("--config is for restore and recover only");
     if (cluster == null) {
       throw new UsageException("missing --cluster HOST:PORT[,HOST:PORT...]");
     }
@@ -235,12 +342,16 @@ public final class RaftAdmin {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    String cmd = positional.get(0);
     switch (action) {
       case STATUS, SNAPSHOT:
         arity(cmd, rest, 0, 0, "");
         if (json && action != Action.STATUS) throw new UsageException("--json is for status only");
         return new Command(action, servers, t, 0, null, null, null, json, tls);
+      case BACKUP:
+        arity(cmd, rest, 1, 1, "FILE");
+        if (json) throw new UsageException("--json is for status only");
+        return new Command(
+            action, servers, t, 0, null, null, null, false, tls, path(rest.get(0)), null, false);
       case ADD_LEARNER:
         arity(cmd, rest, 2, 4, "ID and PEER_ADDR");
         return new Command(
@@ -270,6 +381,10 @@ public final class RaftAdmin {
     return value;
   }
 
+  /** The commands, as usage errors list them. */
+  private static final String COMMANDS =
+      "status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover";
+
   private static Action action(String name) throws UsageException {
     switch (name) {
       case "status":
@@ -284,11 +399,14 @@ public final class RaftAdmin {
         return Action.REMOVE;
       case "transfer-leader":
         return Action.TRANSFER_LEADER;
+      case "backup":
+        return Action.BACKUP;
+      case "restore":
+        return Action.RESTORE;
+      case "recover":
+        return Action.RECOVER;
       default:
-        throw new UsageException(
-            "unknown command '"
-                + name
-                + "' (expected status, snapshot, add-learner, promote, remove or transfer-leader)");
+        throw new UsageException("unknown command '" + name + "' (expected " + COMMANDS + ")");
     }
   }
 

@@ -1,6 +1,7 @@
 package io.raftjvm.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,23 @@ class RaftAdminArgsTest {
   }
 
   @Test
+  void backupRestoreAndRecoverTakeTheirFiles() throws UsageException {
+    Command b = RaftAdmin.parse(C, ONE, "backup", "/backups/a.rbk", "--timeout", "5m");
+    assertEquals(Action.BACKUP, b.action());
+    assertEquals(java.nio.file.Path.of("/backups/a.rbk"), b.file());
+    assertEquals(Duration.ofMinutes(5), b.timeout());
+    Command r = RaftAdmin.parse("restore", "/backups/a.rbk", "--config", "conf/node1.conf");
+    assertEquals(Action.RESTORE, r.action());
+    assertEquals(java.nio.file.Path.of("/backups/a.rbk"), r.file());
+    assertEquals(java.nio.file.Path.of("conf/node1.conf"), r.config());
+    Command v = RaftAdmin.parse("--config=conf/node1.conf", "recover");
+    assertEquals(Action.RECOVER, v.action());
+    assertEquals(java.nio.file.Path.of("conf/node1.conf"), v.config());
+    assertFalse(v.dryRun());
+    assertTrue(RaftAdmin.parse("--config", "n.conf", "recover", "--dry-run").dryRun());
+  }
+
+  @Test
   void helpWinsOverEverythingElse() throws UsageException {
     assertEquals(Action.HELP, RaftAdmin.parse("-h").action());
     assertEquals(Action.HELP, RaftAdmin.parse("bogus", "--help", "--timeout", "x").action());
@@ -91,10 +109,10 @@ class RaftAdminArgsTest {
       delimiter = '|',
       textBlock =
           """
-      ''                                         | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
-      --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove or transfer-leader)
+      ''                                         | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
+      --cluster 127.0.0.1:7201                   | missing command (status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
       status                                     | missing --cluster HOST:PORT[,HOST:PORT...]
-      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, snapshot, add-learner, promote, remove or transfer-leader)
+      --cluster 127.0.0.1:7201 frobnicate        | unknown command 'frobnicate' (expected status, snapshot, add-learner, promote, remove, transfer-leader, backup, restore or recover)
       --cluster 127.0.0.1:7201 --verbose status  | unknown option '--verbose'
       status --cluster                           | --cluster needs a value
       --cluster a:1 --cluster b:2 status         | --cluster given twice
@@ -121,6 +139,21 @@ class RaftAdminArgsTest {
       --cluster h:1 add-learner 4 h:2 h:3 h4     | expected host:port, but 'h4' has no port
       --cluster h:1 add-learner 4 h2             | expected host:port, but 'h2' has no port
       --cluster h:1 add-learner 4 h:2 h:x        | expected host:port, but 'h:x' has a bad port
+      --cluster h:1 backup                       | backup: missing arguments (needs FILE)
+      --cluster h:1 backup a b                   | backup: unexpected argument 'b'
+      --cluster h:1 --json backup a              | --json is for status only
+      backup a                                   | missing --cluster HOST:PORT[,HOST:PORT...]
+      --cluster h:1 --config n.conf status       | --config is for restore and recover only
+      restore a.rbk                              | restore: missing --config FILE (the config of the server whose data directory to write)
+      --config n.conf restore                    | restore: missing arguments (needs FILE)
+      --config n.conf restore a b                | restore: unexpected argument 'b'
+      --config n.conf --cluster h:1 restore a    | restore works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
+      --config n.conf --tls-ca ca.crt restore a  | restore works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
+      recover                                    | recover: missing --config FILE (the config of the server whose data directory to write)
+      --config n.conf recover 1                  | recover: unexpected argument '1'
+      --config n.conf --cluster h:1 recover      | recover works offline on one server's data directory: it takes --config FILE, not --cluster, --json or TLS options
+      --cluster h:1 --dry-run status             | --dry-run is for recover only
+      --config n.conf --dry-run restore a        | --dry-run is for recover only
       """)
   void usageErrorsAreOneLine(String args, String message) {
     String[] argv = args.isEmpty() ? new String[0] : args.trim().split("\\s+");

@@ -49,6 +49,14 @@ final class NodeClientService implements ClientService {
   /** Whether admin operations need a certificate naming raft://<cluster-id>/admin. */
   private volatile boolean adminCertificateRequired;
 
+  /** Serves backups; null until set (then backups are refused). */
+  private volatile BackupSource backups;
+
+  /** Where backup chunks come from. */
+  void backups(BackupSource source) {
+    this.backups = source;
+  }
+
   /** With client certificates required, admin operations other than status need the admin role. */
   void requireAdminCertificate() {
     this.adminCertificateRequired = true;
@@ -211,6 +219,9 @@ final class NodeClientService implements ClientService {
                             "snapshot failed: "
                                 + (t.getCause() != null ? t.getCause() : t).getMessage()));
       }
+      case BACKUP -> {
+        return backup(out, admin.getBackup());
+      }
       case TRANSFER_LEADER -> {
         return driver
             .transferLeadership(admin.getTransferLeader())
@@ -252,6 +263,37 @@ final class NodeClientService implements ClientService {
                 t == null
                     ? out.setAdmin(AdminResult.newBuilder().setIndex(index)).build()
                     : failure(out, t));
+  }
+
+  /**
+   * A chunk of a backup. The first request waits for a read barrier and a snapshot; a node that
+   * knows no leader answers NotLeader (the tool asks another server), a snapshot replaced meanwhile
+   * REFUSED (the tool starts again).
+   */
+  private CompletableFuture<ClientResponse> backup(
+      ClientResponse.Builder out, io.raftjvm.client.proto.BackupRequest request) {
+    BackupSource source = backups;
+    if (source == null) {
+      return CompletableFuture.completedFuture(
+          error(out, ClientError.Code.UNAVAILABLE, "this server serves no backups"));
+    }
+    return source
+        .serve(request)
+        .handle(
+            (chunk, t) -> {
+              if (t == null) return out.setAdmin(AdminResult.newBuilder().setBackup(chunk)).build();
+              Throwable cause =
+                  t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+              if (cause instanceof BackupSource.GoneException)
+                return error(out, ClientError.Code.REFUSED, cause.getMessage());
+              if (cause instanceof NotLeaderException
+                  || cause instanceof ProposalFailedException
+                  || cause instanceof IllegalArgumentException) return failure(out, cause);
+              return error(
+                  out,
+                  ClientError.Code.UNAVAILABLE,
+                  "backup failed on node " + driver.id() + ": " + cause.getMessage());
+            });
   }
 
   /** A local query: this replica's own state, possibly stale (monitoring, checks). */

@@ -74,6 +74,9 @@ public final class RaftServer implements AutoCloseable {
   private final PeerServer peerServer;
   private final ClientServer clientServer;
 
+  /** Serves backups (raft-admin backup) from the snapshots, on a thread of its own. */
+  private final BackupSource backups;
+
   /** Metrics, when the HTTP port serves them; null otherwise. */
   private final NodeMetrics metrics;
 
@@ -104,6 +107,7 @@ public final class RaftServer implements AutoCloseable {
     this.tls = cfg.tls().enabled() ? new ServerTls(cfg.tls(), cfg.clusterId(), id) : null;
     this.disk = new DiskUsage(cfg.dataDir());
     StateMachineProvider provider = StateMachines.find(cfg.plugin().name(), cfg.plugin().dir());
+    Restore.refuseUnfinished(cfg.dataDir());
     Path smDir = Files.createDirectories(cfg.dataDir().resolve("state-machine"));
     this.store =
         ChronicleLogStore.open(
@@ -182,6 +186,15 @@ public final class RaftServer implements AutoCloseable {
               cfg.clusterId(),
               cfg.plugin().name(),
               metrics);
+      this.backups =
+          new BackupSource(
+              driver,
+              snapshots,
+              daemonExecutor("raft-" + id + "-backup"),
+              cfg.snapshot().chunkBytes(),
+              cfg.clusterId(),
+              cfg.plugin().name());
+      clients.backups(backups);
       this.clientServer =
           new ClientServer(
               ioGroup,
@@ -388,24 +401,29 @@ public final class RaftServer implements AutoCloseable {
    * joins later receives it from the leader like any other entry.
    */
   private static void bootstrap(ChronicleLogStore store, ServerConfig cfg) {
-    ConfState.Builder conf = ConfState.newBuilder();
-    cfg.members()
-        .forEach(
-            (mid, m) ->
-                conf.addVoters(mid)
-                    .addMembers(
-                        Member.newBuilder()
-                            .setId(mid)
-                            .setPeerAddress(HostPort.format(m.peerAddress()))
-                            .setClientAddress(HostPort.format(m.clientAddress()))
-                            .setHttpAddress(
-                                m.httpAddress() == null ? "" : HostPort.format(m.httpAddress()))));
-    store.append(List.of(ConfChanges.initialEntry(conf.build())));
+    store.append(List.of(ConfChanges.initialEntry(foundingConfiguration(cfg))));
     store.setHardState(HardState.newBuilder().setTerm(1).setCommit(1).build());
     store.sync();
     store.releaseWriter(); // the log writer thread writes from now on
     LOG.info(
         "bootstrapped a new cluster '{}' with voters {}", cfg.clusterId(), cfg.members().keySet());
+  }
+
+  /** Every peer the config names a voter, with its addresses: a new cluster's configuration. */
+  static ConfState foundingConfiguration(ServerConfig cfg) {
+    ConfState.Builder conf = ConfState.newBuilder();
+    cfg.members().forEach((mid, m) -> conf.addVoters(mid).addMembers(member(m)));
+    return conf.build();
+  }
+
+  /** A member's addresses as the log records them. */
+  static Member member(ClusterMember m) {
+    return Member.newBuilder()
+        .setId(m.id())
+        .setPeerAddress(HostPort.format(m.peerAddress()))
+        .setClientAddress(HostPort.format(m.clientAddress()))
+        .setHttpAddress(m.httpAddress() == null ? "" : HostPort.format(m.httpAddress()))
+        .build();
   }
 
   /**
@@ -524,6 +542,7 @@ public final class RaftServer implements AutoCloseable {
           .awaitUninterruptibly(5, TimeUnit.SECONDS);
       ioGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
       snapshotFinisher.shutdown();
+      backups.close();
       if (httpWorker != null) httpWorker.shutdown();
       if (metrics != null) metrics.close();
       stateMachine.close();

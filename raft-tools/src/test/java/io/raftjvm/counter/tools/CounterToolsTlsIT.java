@@ -2,6 +2,7 @@ package io.raftjvm.counter.tools;
 
 import static io.raftjvm.counter.tools.BenchRuns.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftjvm.client.tls.RaftIdentity;
@@ -119,5 +120,28 @@ class CounterToolsTlsIT {
             args(adminTls, "--cluster", cluster, "status"));
     assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("LEADER"));
+
+    // A backup needs the admin role: refused with the client's certificate, taken with the admin's.
+    Path file = tmp.resolve("tls.rbk");
+    err.reset();
+    int refused =
+        RaftAdmin.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args(clientTls, "--cluster", cluster, "backup", file.toString()));
+    assertEquals(1, refused);
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .contains("backup needs a client certificate naming raft://" + CLUSTER + "/admin"),
+        err.toString(StandardCharsets.UTF_8));
+    assertFalse(java.nio.file.Files.exists(file));
+    err.reset();
+    int taken =
+        RaftAdmin.execute(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            args(adminTls, "--cluster", cluster, "backup", file.toString()));
+    assertEquals(0, taken, err.toString(StandardCharsets.UTF_8));
+    assertTrue(java.nio.file.Files.exists(file));
   }
 }
