@@ -31,6 +31,7 @@ class SelfJoinIT {
   @AfterEach
   void stop() {
     servers.values().forEach(RaftServer::close);
+    ListStateMachineProvider.INSTANCES.clear(); // the state machines outlive their servers
   }
 
   private long leader() {
