@@ -38,21 +38,7 @@ class DistributionIT {
 
   @BeforeAll
   static void unpack() throws Exception {
-    Path tarball;
-    try (Stream<Path> s = Files.list(Path.of("target"))) {
-      tarball =
-          s.filter(p -> p.getFileName().toString().matches("raft-server-.*\\.tar\\.gz"))
-              .findFirst()
-              .orElseThrow(() -> new AssertionError("no raft-server-*.tar.gz in target/"));
-    }
-    Path install = Files.createDirectories(tmp.resolve("install"));
-    run(
-        install,
-        List.of("tar", "-xzf", tarball.toAbsolutePath().toString()),
-        Duration.ofMinutes(1));
-    try (Stream<Path> s = Files.list(install)) {
-      home = s.findFirst().orElseThrow();
-    }
+    home = Installation.unpack(tmp).home;
     elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
     shippedKeys = Files.exists(home.resolve("conf/tls/certs")); // before the TLS test makes some
   }

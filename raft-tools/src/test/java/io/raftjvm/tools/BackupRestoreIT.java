@@ -13,9 +13,6 @@ import io.raftjvm.log.chronicle.StorageException;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,20 +45,6 @@ class BackupRestoreIT {
   @AfterEach
   void stop() {
     servers.forEach(RaftServer::close);
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run admin(String... args) throws InterruptedException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        RaftAdmin.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** The HOCON of node id: 50 ms ticks, snapshots sent in 64-byte chunks. */
@@ -117,7 +100,7 @@ class BackupRestoreIT {
     }
 
     Path file = tmp.resolve("counter.rbk");
-    Run backup = admin("--cluster", oldCluster, "backup", file.toString());
+    AdminRun backup = AdminRun.of("--cluster", oldCluster, "backup", file.toString());
     assertEquals(0, backup.code(), backup.err());
     assertTrue(backup.out().startsWith("backup of cluster 'backup-it' at index "), backup.out());
     assertTrue(backup.out().strip().endsWith("saved to " + file), backup.out());
@@ -126,7 +109,7 @@ class BackupRestoreIT {
     assertTrue(size.find(), backup.out());
     assertTrue(
         Long.parseLong(size.group(1)) > 4 * 64, "several chunks of 64 bytes: " + backup.out());
-    Run again = admin("--cluster", oldCluster, "backup", file.toString());
+    AdminRun again = AdminRun.of("--cluster", oldCluster, "backup", file.toString());
     assertEquals(1, again.code());
     assertEquals(
         "raft-admin: backup: " + file + " exists; remove it or name another file\n", again.err());
@@ -141,7 +124,7 @@ class BackupRestoreIT {
       Path conf = tmp.resolve("new-node" + id + ".conf");
       Files.writeString(conf, hocon(freshPeers, "restored-it", id, tmp.resolve("new"), "counter"));
       confs.add(conf);
-      Run r = admin("--config", conf.toString(), "restore", file.toString());
+      AdminRun r = AdminRun.of("--config", conf.toString(), "restore", file.toString());
       assertEquals(0, r.code(), r.err());
       assertTrue(r.out().contains("into " + tmp.resolve("new").resolve("node" + id)), r.out());
       assertTrue(r.out().contains("with voters [1, 2, 3]"), r.out());
@@ -163,7 +146,8 @@ class BackupRestoreIT {
 
     // What restore refuses: one line each, nothing written.
     Path node1 = tmp.resolve("new").resolve("node1");
-    Run nonEmpty = admin("--config", confs.get(0).toString(), "restore", file.toString());
+    AdminRun nonEmpty =
+        AdminRun.of("--config", confs.get(0).toString(), "restore", file.toString());
     assertEquals(1, nonEmpty.code());
     assertTrue(
         nonEmpty
@@ -183,13 +167,13 @@ class BackupRestoreIT {
     Path spare = tmp.resolve("spare.conf");
     Files.writeString(spare, hocon(freshPeers, "restored-it", 1, tmp.resolve("spare"), "counter"));
     Path spareDir = tmp.resolve("spare").resolve("node1");
-    Run cut = admin("--config", spare.toString(), "restore", truncated.toString());
+    AdminRun cut = AdminRun.of("--config", spare.toString(), "restore", truncated.toString());
     assertEquals(1, cut.code());
     assertTrue(
         cut.err()
             .startsWith("raft-admin: restore failed: " + truncated + " is truncated: it holds "),
         cut.err());
-    Run bad = admin("--config", spare.toString(), "restore", corrupted.toString());
+    AdminRun bad = AdminRun.of("--config", spare.toString(), "restore", corrupted.toString());
     assertEquals(1, bad.code());
     assertTrue(
         bad.err()
@@ -201,7 +185,7 @@ class BackupRestoreIT {
     Path otherMachine = tmp.resolve("other.conf");
     Files.writeString(
         otherMachine, hocon(freshPeers, "restored-it", 1, tmp.resolve("spare"), "it-file"));
-    Run other = admin("--config", otherMachine.toString(), "restore", file.toString());
+    AdminRun other = AdminRun.of("--config", otherMachine.toString(), "restore", file.toString());
     assertEquals(1, other.code());
     assertEquals(
         "raft-admin: restore failed: "
@@ -209,7 +193,7 @@ class BackupRestoreIT {
             + " is a backup of state machine 'counter'; this server runs 'it-file'"
             + " (raft.state-machine)\n",
         other.err());
-    for (Run r : List.of(nonEmpty, cut, bad, other)) {
+    for (AdminRun r : List.of(nonEmpty, cut, bad, other)) {
       assertEquals("", r.out());
       assertEquals(1, r.err().lines().count(), r.err());
     }

@@ -10,9 +10,6 @@ import io.raftjvm.counter.CounterCommands;
 import io.raftjvm.server.RaftServer;
 import io.raftjvm.server.ServerConfig;
 import io.raftjvm.server.TestClusters;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,20 +45,6 @@ class DisasterRecoveryIT {
   @AfterEach
   void stop() {
     servers.values().forEach(RaftServer::close);
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run admin(String... args) throws InterruptedException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        RaftAdmin.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Run(
-        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private static RaftClient client(List<String> addresses) {
@@ -131,21 +114,21 @@ class DisasterRecoveryIT {
     servers.remove(2L).close();
     servers.remove(3L).close();
 
-    Run running = admin("--config", confs.get(1L).toString(), "recover");
+    AdminRun running = AdminRun.of("--config", confs.get(1L).toString(), "recover");
     assertEquals(1, running.code(), "refused while the server runs: " + running.out());
     assertTrue(
         running.err().startsWith("raft-admin: recover failed: ")
             && running.err().contains("another server is using this data directory"),
         running.err());
     servers.remove(1L).close();
-    Run dryRun = admin("--config", confs.get(1L).toString(), "recover", "--dry-run");
+    AdminRun dryRun = AdminRun.of("--config", confs.get(1L).toString(), "recover", "--dry-run");
     assertEquals(0, dryRun.code(), dryRun.err());
     assertTrue(
         dryRun.out().startsWith("node 1 of cluster 'dr-it': last log entry ")
             && dryRun.out().contains("configuration voters [1, 2, 3], learners []")
             && dryRun.out().strip().endsWith("(nothing was written)"),
         dryRun.out());
-    Run recover = admin("--config", confs.get(1L).toString(), "recover");
+    AdminRun recover = AdminRun.of("--config", confs.get(1L).toString(), "recover");
     assertEquals(0, recover.code(), recover.err());
     assertTrue(
         recover
@@ -167,9 +150,10 @@ class DisasterRecoveryIT {
       start(id, confs.get(id));
       String peer = "127.0.0.1:" + p[(int) id - 1];
       String clientAddress = "127.0.0.1:" + p[(int) id + 4];
-      Run add = admin("--cluster", client.get(0), "add-learner", "" + id, peer, clientAddress);
+      AdminRun add =
+          AdminRun.of("--cluster", client.get(0), "add-learner", "" + id, peer, clientAddress);
       assertEquals(0, add.code(), add.err());
-      Run promote = admin("--cluster", client.get(0), "promote", "" + id);
+      AdminRun promote = AdminRun.of("--cluster", client.get(0), "promote", "" + id);
       assertEquals(0, promote.code(), promote.err());
     }
     assertEquals(List.of(1L, 4L, 5L), survivor.driver().confState().getVotersList());

@@ -163,35 +163,20 @@ class RaftAdminArgsTest {
 
   @Test
   void executeReportsUsageErrorsWithExitCode2() throws InterruptedException {
-    Run r = run("--cluster", ONE, "promote", "x");
-    assertEquals(RaftAdmin.USAGE, r.code);
-    assertEquals("", r.out);
+    AdminRun r = AdminRun.of("--cluster", ONE, "promote", "x");
+    assertEquals(RaftAdmin.USAGE, r.code());
+    assertEquals("", r.out());
     assertEquals(
-        "raft-admin: bad id 'x': expected a positive integer (see raft-admin.sh --help)\n", r.err);
+        "raft-admin: bad id 'x': expected a positive integer (see raft-admin.sh --help)\n",
+        r.err());
   }
 
   @Test
   void executePrintsHelpToStdout() throws InterruptedException {
-    Run r = run("--help");
-    assertEquals(RaftAdmin.OK, r.code);
-    assertEquals(RaftAdmin.USAGE_TEXT + "\n", r.out);
-    assertEquals("", r.err);
-    assertTrue(r.out.startsWith("Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...]"));
-  }
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) throws InterruptedException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code =
-        RaftAdmin.execute(
-            new PrintStream(out, true, StandardCharsets.UTF_8),
-            new PrintStream(err, true, StandardCharsets.UTF_8),
-            args);
-    return new Run(
-        code,
-        out.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"),
-        err.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"));
+    AdminRun r = AdminRun.of("--help");
+    assertEquals(RaftAdmin.OK, r.code());
+    assertEquals(RaftAdmin.USAGE_TEXT + "\n", r.out());
+    assertEquals("", r.err());
+    assertTrue(r.out().startsWith("Usage: raft-admin.sh --cluster HOST:PORT[,HOST:PORT...]"));
   }
 }
