@@ -1,0 +1,40 @@
+package io.raftjvm.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.google.protobuf.ByteString;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.raftjvm.client.proto.ClientRequest;
+import io.raftjvm.client.proto.Propose;
+import org.junit.jupiter.api.Test;
+
+/** A message goes out as one buffer: its 4-byte length, then exactly its bytes. */
+class FrameEncoderTest {
+  @Test
+  void aMessageIsItsLengthThenItsBytesInOneBuffer() throws Exception {
+    EmbeddedChannel ch = new EmbeddedChannel(new FrameEncoder());
+    for (int size : new int[] {0, 1, 300, 70_000}) {
+      ClientRequest m =
+          ClientRequest.newBuilder()
+              .setRequestId(size + 1L)
+              .setPropose(Propose.newBuilder().setCommand(ByteString.copyFrom(new byte[size])))
+              .build();
+      ch.writeOutbound(m);
+      ByteBuf out = ch.readOutbound();
+      try {
+        byte[] expected = m.toByteArray();
+        assertEquals(4 + expected.length, out.readableBytes());
+        assertEquals(expected.length, out.readInt());
+        byte[] body = new byte[out.readableBytes()];
+        out.readBytes(body);
+        assertEquals(m, ClientRequest.parseFrom(body));
+      } finally {
+        out.release();
+      }
+      assertNull(ch.readOutbound(), "one buffer per message");
+    }
+    ch.finishAndReleaseAll();
+  }
+}
