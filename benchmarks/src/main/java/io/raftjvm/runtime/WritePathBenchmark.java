@@ -10,6 +10,7 @@ import io.raftjvm.core.EntryId;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
 import io.raftjvm.proto.SessionEntry;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +46,7 @@ public class WritePathBenchmark {
   private ByteString sessionEntry;
   private Entry entry;
   private long index;
+  private static final int WAITING = 256;
   private ProposalRegistry registry;
   private final byte[] result = new byte[8];
 
@@ -72,6 +74,7 @@ public class WritePathBenchmark {
             .build();
     registry = new ProposalRegistry();
     index = 1;
+    for (long i = 1; i <= WAITING; i++) registry.add(new EntryId(7, i), new CompletableFuture<>());
   }
 
   @Benchmark
@@ -99,13 +102,16 @@ public class WritePathBenchmark {
     return SessionCodec.decode(entry);
   }
 
-  /** One proposal registered at the next index and completed as applied there. */
+  /**
+   * One proposal registered at the next index while 256 others wait (as at c=256), and the oldest
+   * completed as applied.
+   */
   @Benchmark
   public CompletableFuture<Proposal> registerAndApply() {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
     long i = index++;
-    registry.add(new EntryId(7, i), f);
-    registry.applied(new ApplyWorker.Result(i, 7, result, null));
+    registry.add(new EntryId(7, i + WAITING), f);
+    registry.applied(List.of(new ApplyWorker.Result(i, 7, result, null)), i);
     return f;
   }
 

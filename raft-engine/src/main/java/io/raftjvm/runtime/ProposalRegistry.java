@@ -1,36 +1,50 @@
 package io.raftjvm.runtime;
 
 import io.raftjvm.core.EntryId;
-import java.util.Iterator;
-import java.util.Map;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * Client proposals waiting for their entry to be applied, by log index. The node's loop adds them;
+ * Client proposals waiting for their entry to be applied, in log order. The node's loop adds them;
  * the apply thread completes them as soon as their entry is applied (one thread hop less on the way
- * back to the client). Safe for that pair: an index being applied is committed, so the loop never
- * adds at it again, and each proposal is removed (and completed) exactly once.
+ * back to the client). Each proposal is removed (and completed) exactly once.
+ *
+ * <p>The loop appends at increasing indexes, and entries are applied in index order, so the waiting
+ * proposals form a queue: the loop adds at its tail and the apply thread takes from its head. One
+ * lock guards it, held for a few field writes and never while a future completes (completing runs
+ * the client's answer path). An add at or below the tail's index means the entries there were
+ * overwritten (§5.3: a new leader replaced them), so those proposals fail.
  *
  * <p>A proposal succeeds when the entry applied at its index has its term; if another term's entry
- * is applied there, leadership changed and the proposal was lost (§5.3: it was overwritten).
+ * is applied there, leadership changed and the proposal was lost.
  */
 final class ProposalRegistry {
   /** A proposal made at (term, index). */
-  private record Pending(long term, CompletableFuture<Proposal> future) {}
+  private record Pending(long index, long term, CompletableFuture<Proposal> future) {}
 
-  private final ConcurrentSkipListMap<Long, Pending> byIndex = new ConcurrentSkipListMap<>();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
   void add(EntryId at, CompletableFuture<Proposal> future) {
-    Pending old = byIndex.put(at.index(), new Pending(at.term(), future));
-    if (old != null) {
+    List<Pending> replaced = null;
+    synchronized (this) {
+      Pending last;
+      while ((last = queue.peekLast()) != null && last.index() >= at.index()) {
+        if (replaced == null) replaced = new ArrayList<>();
+        replaced.add(queue.pollLast());
+      }
+      queue.addLast(new Pending(at.index(), at.term(), future));
+    }
+    if (replaced == null) return;
+    for (Pending old : replaced) {
       // Our earlier entry at this index was overwritten before anything was applied there.
       old.future()
           .completeExceptionally(
               new ProposalFailedException(
                   ProposalFailedException.Kind.LEADERSHIP_LOST,
                   "entry "
-                      + at.index()
+                      + old.index()
                       + " of term "
                       + old.term()
                       + " was replaced by a newer leader's entry"));
@@ -38,65 +52,75 @@ final class ProposalRegistry {
   }
 
   /**
-   * An entry was applied: completes the proposal at its index, if ours (with the refusal, if
-   * refused).
+   * Entries through lastIndex were applied, with these results (in index order): completes the
+   * proposals waiting there, with the result when the entry at their index has their term, as lost
+   * otherwise (with the refusal, if the result is one).
    */
-  void applied(ApplyWorker.Result r) {
-    applied(r.index(), r.term(), r.value(), r.refused());
-  }
-
-  private void applied(long index, long term, byte[] result, String refused) {
-    Iterator<Map.Entry<Long, Pending>> it = byIndex.headMap(index, true).entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<Long, Pending> e = it.next();
-      Pending p = e.getValue();
-      if (!byIndex.remove(e.getKey(), p)) continue;
-      if (e.getKey() == index && p.term() == term && refused != null) {
-        p.future()
-            .completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.SESSION_EXPIRED,
-                    refused + "; open a new session"));
-      } else if (e.getKey() == index && p.term() == term) {
-        p.future().complete(new Proposal(index, result));
-      } else {
+  void applied(List<ApplyWorker.Result> results, long lastIndex) {
+    Pending[] done;
+    synchronized (this) {
+      Pending head = queue.peekFirst();
+      if (head == null || head.index() > lastIndex) return;
+      int n = 0;
+      for (Pending p : queue) {
+        if (p.index() > lastIndex) break;
+        n++;
+      }
+      done = new Pending[n];
+      for (int i = 0; i < n; i++) done[i] = queue.pollFirst();
+    }
+    int r = 0;
+    for (Pending p : done) {
+      while (r < results.size() && results.get(r).index() < p.index()) r++;
+      ApplyWorker.Result at =
+          r < results.size() && results.get(r).index() == p.index() ? results.get(r) : null;
+      if (at == null || at.term() != p.term()) {
         p.future()
             .completeExceptionally(
                 new ProposalFailedException(
                     ProposalFailedException.Kind.LEADERSHIP_LOST,
                     "entry "
-                        + e.getKey()
+                        + p.index()
                         + " of term "
                         + p.term()
                         + " was not committed: leadership changed"));
+      } else if (at.refused() != null) {
+        p.future()
+            .completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.SESSION_EXPIRED,
+                    at.refused() + "; open a new session"));
+      } else {
+        p.future().complete(new Proposal(p.index(), at.value()));
       }
     }
-  }
-
-  /** Everything up to lastIndex is applied: proposals still waiting there were lost. */
-  void settleThrough(long lastIndex) {
-    applied(lastIndex, -1, null, null);
   }
 
   /** Fails every waiting proposal (the node stopped). */
   void failAll(ProposalFailedException.Kind kind, String why) {
-    Map.Entry<Long, Pending> e;
-    while ((e = byIndex.pollFirstEntry()) != null) {
-      e.getValue().future().completeExceptionally(new ProposalFailedException(kind, why));
+    Pending[] all;
+    synchronized (this) {
+      all = queue.toArray(new Pending[0]);
+      queue.clear();
     }
+    for (Pending p : all) p.future().completeExceptionally(new ProposalFailedException(kind, why));
   }
 
   /** Fails the proposals above index (this log will not apply them); those at or below stay. */
   void failAbove(long index, ProposalFailedException.Kind kind, String why) {
-    Map.Entry<Long, Pending> e;
-    while ((e = byIndex.higherEntry(index)) != null) {
-      if (byIndex.remove(e.getKey(), e.getValue())) {
-        e.getValue().future().completeExceptionally(new ProposalFailedException(kind, why));
+    List<Pending> failed = new ArrayList<>();
+    synchronized (this) {
+      Pending last;
+      while ((last = queue.peekLast()) != null && last.index() > index) {
+        failed.add(queue.pollLast());
       }
+    }
+    for (int i = failed.size() - 1; i >= 0; i--) {
+      failed.get(i).future().completeExceptionally(new ProposalFailedException(kind, why));
     }
   }
 
-  int size() {
-    return byIndex.size();
+  synchronized int size() {
+    return queue.size();
   }
 }

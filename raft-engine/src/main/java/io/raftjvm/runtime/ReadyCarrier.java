@@ -219,8 +219,7 @@ final class ReadyCarrier {
   /** On the apply thread: answer the waiting clients at once, then tell the core on its loop. */
   void appliedOnApplyThread(ApplyWorker.AppliedBatch a) {
     if (!d.stopped) {
-      for (ApplyWorker.Result r : a.results()) d.proposals.applied(r);
-      d.proposals.settleThrough(a.lastIndex());
+      d.proposals.applied(a.results(), a.lastIndex());
     }
     d.loop.execute(() -> onApplied(a));
   }
