@@ -97,13 +97,17 @@ public final class RaftNode {
    * read); membership changes go through {@link #proposeConfChange}.
    */
   public EntryId propose(ByteString data, EntryType type) {
-    if (type == EntryType.ENTRY_CONF_CHANGE) {
-      throw new IllegalArgumentException("membership changes are proposed with proposeConfChange");
-    }
     return proposeAll(List.of(data), type);
   }
 
-  private EntryId proposeAll(List<ByteString> commands, EntryType type) {
+  /**
+   * Appends several entries of one type (ENTRY_NORMAL or ENTRY_SESSION) at once; returns the
+   * position of the last one.
+   */
+  public EntryId proposeAll(List<ByteString> commands, EntryType type) {
+    if (type == EntryType.ENTRY_CONF_CHANGE) {
+      throw new IllegalArgumentException("membership changes are proposed with proposeConfChange");
+    }
     if (raft.role != Role.LEADER) throw new NotLeaderException(raft.id, raft.lead);
     if (raft.leadTransferee != Raft.NONE) {
       throw new ProposalDroppedException(

@@ -58,11 +58,16 @@ final class LoopRequests {
 
   /** Runs action on the loop, or fails f as UNAVAILABLE (nothing taken) if the node has stopped. */
   void onRunningLoop(CompletableFuture<?> f, Runnable action) {
+    onRunningLoop(f::completeExceptionally, action);
+  }
+
+  /** Runs action on the loop, or tells fail why not (UNAVAILABLE: the node has stopped). */
+  void onRunningLoop(java.util.function.Consumer<Throwable> fail, Runnable action) {
     d.loop.execute(
         () -> {
           if (d.stopped) {
             Throwable failure = d.failure;
-            f.completeExceptionally(
+            fail.accept(
                 new ProposalFailedException(
                     ProposalFailedException.Kind.UNAVAILABLE,
                     failure == null
@@ -79,7 +84,7 @@ final class LoopRequests {
           try {
             d.catchUpTicks();
           } catch (RuntimeException e) {
-            f.completeExceptionally(e);
+            fail.accept(e);
             d.fail("invariant violated on tick", e);
             return;
           }

@@ -57,6 +57,9 @@ public final class NodeDriver implements AutoCloseable {
   /** Takes requests from other threads onto the loop. */
   final LoopRequests requests = new LoopRequests(this);
 
+  /** Takes client proposals onto the loop in batches. */
+  final ProposalInbox inbox = new ProposalInbox(this);
+
   /** Carries out the core's Readies. */
   final ReadyCarrier carrier;
 
@@ -237,7 +240,7 @@ public final class NodeDriver implements AutoCloseable {
    * ProposalFailedException}.
    */
   public CompletableFuture<Proposal> propose(ByteString command) {
-    return requests.append(() -> node.propose(command), "proposing");
+    return inbox.submit(command, EntryType.ENTRY_NORMAL);
   }
 
   /**
@@ -245,9 +248,7 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Long> registerSession() {
     ByteString entry = SessionCodec.register(runtime.currentTimeMillis());
-    return requests
-        .append(() -> node.propose(entry, EntryType.ENTRY_SESSION), "registering a session")
-        .thenApply(Proposal::index);
+    return inbox.submit(entry, EntryType.ENTRY_SESSION).thenApply(Proposal::index);
   }
 
   /**
@@ -258,7 +259,7 @@ public final class NodeDriver implements AutoCloseable {
       long session, long sequence, long firstUnacked, ByteString command) {
     ByteString entry =
         SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
-    return requests.append(() -> node.propose(entry, EntryType.ENTRY_SESSION), "proposing");
+    return inbox.submit(entry, EntryType.ENTRY_SESSION);
   }
 
   /**

@@ -51,6 +51,24 @@ final class ProposalRegistry {
     }
   }
 
+  /** The loop appended run's entries, the last at last: registers their proposals in order. */
+  void addAll(EntryId last, List<ProposalInbox.Submitted> run) {
+    long first = last.index() - run.size() + 1;
+    synchronized (this) {
+      Pending tail = queue.peekLast();
+      if (tail == null || tail.index() < first) {
+        for (int i = 0; i < run.size(); i++) {
+          queue.addLast(new Pending(first + i, last.term(), run.get(i).future()));
+        }
+        return;
+      }
+    }
+    // Rare: entries of ours at these indexes were overwritten; one by one fails them.
+    for (int i = 0; i < run.size(); i++) {
+      add(new EntryId(last.term(), first + i), run.get(i).future());
+    }
+  }
+
   /**
    * Entries through lastIndex were applied, with these results (in index order): completes the
    * proposals waiting there, with the result when the entry at their index has their term, as lost

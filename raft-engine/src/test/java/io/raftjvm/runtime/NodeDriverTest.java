@@ -170,6 +170,31 @@ class NodeDriverTest {
   }
 
   /**
+   * Proposals that arrive together reach the loop as one batch: on the leader they take consecutive
+   * indexes in arrival order; on a follower every one of them is refused.
+   */
+  @Test
+  void proposalsArrivingTogetherAreAppendedInOrderOrRefusedTogether() {
+    startCluster(1, 2, 3);
+    NodeDriver leader = awaitLeader();
+    await(leader.propose(ByteString.copyFromUtf8("x")));
+    List<CompletableFuture<Proposal>> together = new ArrayList<>();
+    for (int i = 0; i < 5; i++) together.add(leader.propose(ByteString.copyFromUtf8("t" + i)));
+    runUntil("5 proposals", () -> together.stream().allMatch(CompletableFuture::isDone));
+    for (int i = 1; i < 5; i++) {
+      assertEquals(together.get(0).join().index() + i, together.get(i).join().index());
+    }
+    NodeDriver follower =
+        drivers.values().stream().filter(d -> d != leader).findFirst().orElseThrow();
+    runUntil("the follower knows the leader", () -> follower.leader() == leader.id());
+    List<CompletableFuture<Proposal>> refused = new ArrayList<>();
+    for (int i = 0; i < 5; i++) refused.add(follower.propose(ByteString.copyFromUtf8("r" + i)));
+    for (CompletableFuture<Proposal> f : refused) {
+      assertTrue(failureOf(f) instanceof NotLeaderException, String.valueOf(failureOf(f)));
+    }
+  }
+
+  /**
    * Thesis §6.4: a read on the leader or on a follower, asked after a write was acknowledged, sees
    * that write (the query answers how many commands the replica applied).
    */

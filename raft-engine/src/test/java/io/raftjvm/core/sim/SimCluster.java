@@ -209,22 +209,27 @@ final class SimCluster extends SimWorld {
     trace("connect only " + Arrays.toString(connected));
   }
 
-  /** Proposes count fresh commands on node id with no drain in between, then drains once. */
+  /**
+   * Proposes count fresh commands on node id with no drain in between, then drains once: the
+   * driver's inbox hands them to the loop as one task, which appends them all.
+   */
   List<EntryId> proposeBatch(long id, int count) {
     SimNode n = nodes.get(id);
     if (n.paused) throw new AssertionError("proposeBatch on paused node " + id);
     settle(n);
     List<CompletableFuture<?>> futures = new ArrayList<>(count);
     for (int i = 0; i < count; i++) futures.add(n.driver.propose(nextCommand()));
-    List<EntryId> out = new ArrayList<>(count);
+    scheduler.runOne(n.loopLane()); // the inbox's task; the drain it asks for runs after it
     for (CompletableFuture<?> f : futures) {
-      scheduler.runOne(n.loopLane()); // this proposal; the drain it asks for runs after the last
       if (f.isCompletedExceptionally())
         throw new AssertionError("proposal refused: " + cause(f) + "\n" + describe());
-      RaftNode.Status st = n.node.status();
-      out.add(new EntryId(st.term(), st.lastIndex()));
-      proposed++;
     }
+    RaftNode.Status st = n.node.status();
+    List<EntryId> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      out.add(new EntryId(st.term(), st.lastIndex() - count + 1 + i));
+    }
+    proposed += count;
     trace("propose " + count + " on " + id + " in one batch");
     settle(n);
     return out;

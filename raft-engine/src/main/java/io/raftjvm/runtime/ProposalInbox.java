@@ -1,0 +1,132 @@
+package io.raftjvm.runtime;
+
+import com.google.protobuf.ByteString;
+import io.raftjvm.core.EntryId;
+import io.raftjvm.core.NotLeaderException;
+import io.raftjvm.core.ProposalDroppedException;
+import io.raftjvm.core.Role;
+import io.raftjvm.proto.EntryType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Client proposals on their way to the node's loop, in batches: the first proposal to arrive while
+ * none is pending queues one task on the loop, and every proposal that arrives before that task
+ * runs rides with it. The task appends them with one call into the core per run of entries of one
+ * type, registers them with one lock, and drains once, so the loop's work per proposal (a task, a
+ * core append, a broadcast to the followers, a self-acknowledgement) is paid per batch.
+ *
+ * <p>Proposals keep their arrival order, so a client's commands reach the log in the order it sent
+ * them. Other loop requests (reads, membership changes) may overtake proposals that arrived after
+ * the batch's task was queued; they were concurrent, so either order is linearizable.
+ */
+final class ProposalInbox {
+  /** An entry to append and the future of its proposal. */
+  record Submitted(ByteString data, EntryType type, CompletableFuture<Proposal> future) {}
+
+  private final NodeDriver d;
+
+  /** Proposals not yet taken by the loop; guarded by this. */
+  private List<Submitted> waiting = new ArrayList<>();
+
+  /** A task to take them is queued on the loop; guarded by this. */
+  private boolean scheduled;
+
+  ProposalInbox(NodeDriver d) {
+    this.d = d;
+  }
+
+  /** Queues an entry for the loop to append; completes as {@link LoopRequests#append} does. */
+  CompletableFuture<Proposal> submit(ByteString data, EntryType type) {
+    CompletableFuture<Proposal> f = new CompletableFuture<>();
+    boolean schedule;
+    synchronized (this) {
+      waiting.add(new Submitted(data, type, f));
+      schedule = !scheduled;
+      scheduled = true;
+    }
+    if (schedule) d.requests.onRunningLoop(this::failWaiting, this::appendWaiting);
+    return f;
+  }
+
+  private List<Submitted> take() {
+    synchronized (this) {
+      List<Submitted> batch = waiting;
+      waiting = new ArrayList<>(Math.max(16, batch.size()));
+      scheduled = false;
+      return batch;
+    }
+  }
+
+  /** The node stopped: everything waiting fails as the loop request would. */
+  private void failWaiting(Throwable why) {
+    failAll(take(), why);
+  }
+
+  /** On the loop: appends what is waiting, in order, in runs of one entry type. */
+  private void appendWaiting() {
+    List<Submitted> batch = take();
+    if (d.disk.stalled() && d.role == Role.LEADER) {
+      failAll(
+          batch,
+          new ProposalFailedException(
+              ProposalFailedException.Kind.UNAVAILABLE,
+              "node " + d.id + " cannot write its log; it is handing leadership over"));
+      return;
+    }
+    Throwable refused = null;
+    int from = 0;
+    while (from < batch.size()) {
+      EntryType type = batch.get(from).type();
+      int to = from + 1;
+      while (to < batch.size() && batch.get(to).type() == type) to++;
+      List<Submitted> run = batch.subList(from, to);
+      if (refused != null) failAll(run, refused);
+      else refused = append(run, type);
+      from = to;
+    }
+    d.scheduleDrain();
+  }
+
+  /**
+   * Appends a run of entries of one type and registers their proposals. Returns null if the core
+   * took them, else why not (every one of them failed with it, and so must the rest of the batch).
+   * A run refused for room (or a transfer) is retried entry by entry, so those that fit are taken
+   * and the others fail as UNAVAILABLE.
+   */
+  private Throwable append(List<Submitted> run, EntryType type) {
+    List<ByteString> data = new ArrayList<>(run.size());
+    for (Submitted s : run) data.add(s.data());
+    try {
+      EntryId last = d.node.proposeAll(data, type);
+      d.proposals.addAll(last, run);
+      return null;
+    } catch (ProposalDroppedException e) {
+      if (run.size() == 1) {
+        run.get(0)
+            .future()
+            .completeExceptionally(
+                new ProposalFailedException(
+                    ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
+        return null;
+      }
+      for (Submitted s : run) {
+        Throwable t = append(List.of(s), type);
+        if (t != null) return t;
+      }
+      return null;
+    } catch (NotLeaderException e) {
+      failAll(run, e);
+      return e;
+    } catch (RuntimeException e) {
+      failAll(run, e);
+      d.fail("invariant violated while proposing", e);
+      return e;
+    }
+  }
+
+  private static void failAll(List<Submitted> run, Throwable why) {
+    for (Submitted s : run) s.future().completeExceptionally(why);
+  }
+}
