@@ -129,6 +129,20 @@ final class NodeClientService implements ClientService {
     return null;
   }
 
+  /** The connection times proposals, registrations and queries out (admin requests: here). */
+  @Override
+  public Duration requestTimeout() {
+    return timeout;
+  }
+
+  @Override
+  public ClientResponse timedOut(long requestId) {
+    return error(
+        ClientResponse.newBuilder().setRequestId(requestId),
+        ClientError.Code.TIMEOUT,
+        "not applied within " + timeout.toMillis() + " ms; it may still take effect");
+  }
+
   @Override
   public CompletableFuture<ClientResponse> handle(ClientRequest request) {
     ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
@@ -136,7 +150,6 @@ final class NodeClientService implements ClientService {
       case REGISTER_SESSION ->
           driver
               .registerSession()
-              .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .handle(
                   (index, t) ->
                       t == null
@@ -150,7 +163,6 @@ final class NodeClientService implements ClientService {
                       request.getPropose().getFirstUnacked(),
                       request.getPropose().getCommand())
                   : driver.propose(request.getPropose().getCommand()))
-              .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .handle(
                   (p, t) ->
                       t == null
@@ -166,7 +178,6 @@ final class NodeClientService implements ClientService {
                   query(out, request.getQuery().getQuery().toByteArray()))
               : driver
                   .read(request.getQuery().getQuery().toByteArray())
-                  .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                   .handle(
                       (r, t) ->
                           t == null

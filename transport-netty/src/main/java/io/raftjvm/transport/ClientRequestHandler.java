@@ -1,24 +1,41 @@
 package io.raftjvm.transport;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.raftjvm.client.ProtocolVersion;
 import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Serves one client connection: hands each request to the {@link ClientService} and writes the
  * answer when its future completes, in completion order (answers carry the request_id). Never
- * blocks: completions from other threads hop to the channel's loop.
+ * blocks: completions from other threads hop to the channel's loop, in batches: the first answer
+ * completed while none waits queues one task there, which writes every answer that arrived before
+ * it runs and flushes once.
+ *
+ * <p>When the service names a {@link ClientService#requestTimeout()}, this handler times its
+ * proposals, session registrations and queries out itself: they wait in arrival order, and a sweep
+ * a few times per timeout answers those past their deadline with {@link
+ * ClientService#timedOut(long)} (an answer that comes later is dropped). That costs a field per
+ * request instead of a timer scheduled and cancelled per request.
  *
  * <p>Per channel, not {@code @Sharable}: it counts the connection's unanswered requests. Beyond
  * {@code maxOutstanding} a request is answered UNAVAILABLE at once. A request with no body or an
@@ -41,9 +58,81 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   /** The client's hello was refused: everything after it is dropped unread. Channel loop only. */
   private boolean refused;
 
+  /** The service's request timeout in nanoseconds; 0 when the service times requests out. */
+  private final long timeoutNanos;
+
+  /** Timed requests in arrival order, answered or not, until a sweep drops them. Loop only. */
+  private final ArrayDeque<Pending> timed = new ArrayDeque<>();
+
+  /** Runs {@link #sweep} while the channel is registered (when timing requests out). */
+  private ScheduledFuture<?> sweeper;
+
+  /** Answers completed off the channel's loop, for the one queued task to write; under lock. */
+  private List<Answer> answers = new ArrayList<>();
+
+  /** A task to write {@link #answers} is queued on the channel's loop; under lock. */
+  private boolean answersQueued;
+
+  private final Object lock = new Object();
+
+  /** Beyond this many timed requests kept, answered ones are dropped before the next sweep. */
+  private static final int COMPACT_AT = 1 << 16;
+
+  /** A request handed to the service; answered once, by the service or by the sweep. */
+  private static final class Pending {
+    final long id;
+    final long deadlineNanos;
+
+    /** Loop only. */
+    boolean answered;
+
+    Pending(long id, long deadlineNanos) {
+      this.id = id;
+      this.deadlineNanos = deadlineNanos;
+    }
+  }
+
+  /** The service's answer (or failure) to a request. */
+  private record Answer(Pending request, ClientResponse response, Throwable failure) {}
+
   ClientRequestHandler(ClientService service, int maxOutstanding) {
     this.service = service;
     this.maxOutstanding = maxOutstanding;
+    Duration timeout = service.requestTimeout();
+    this.timeoutNanos = timeout == null ? 0 : Math.max(1, timeout.toNanos());
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    if (timeoutNanos == 0) return;
+    long period =
+        Math.min(Math.max(timeoutNanos / 20, MILLISECONDS.toNanos(5)), SECONDS.toNanos(1));
+    sweeper =
+        ctx.executor().scheduleAtFixedRate(() -> sweep(ctx), period, period, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (sweeper != null) sweeper.cancel(false);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    if (sweeper != null) sweeper.cancel(false);
+    timed.clear();
+    super.channelInactive(ctx);
+  }
+
+  /** Answers the timed requests past their deadline; drops the answered ones at the head. */
+  private void sweep(ChannelHandlerContext ctx) {
+    long now = ctx.executor().ticker().nanoTime();
+    boolean wrote = false;
+    Pending p;
+    while ((p = timed.peekFirst()) != null && (p.answered || p.deadlineNanos - now <= 0)) {
+      timed.pollFirst();
+      if (!p.answered) wrote |= write(ctx, p, service.timedOut(p.id), null);
+    }
+    if (wrote) ctx.flush();
   }
 
   /** Answers the hello with why, reads nothing more, and closes once the answer is out. */
@@ -98,6 +187,14 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       return;
     }
     outstanding++;
+    Pending p;
+    if (timeoutNanos != 0 && !request.hasAdmin()) {
+      p = new Pending(id, ctx.executor().ticker().nanoTime() + timeoutNanos);
+      timed.addLast(p);
+      if (timed.size() > COMPACT_AT) timed.removeIf(x -> x.answered);
+    } else {
+      p = new Pending(id, Long.MAX_VALUE);
+    }
     CompletableFuture<ClientResponse> answer;
     try {
       answer = service.handle(request);
@@ -107,35 +204,69 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     if (answer == null) {
       answer = CompletableFuture.failedFuture(new IllegalStateException("service gave no answer"));
     }
-    answer.whenComplete((response, failure) -> onAnswer(ctx, id, response, failure));
+    answer.whenComplete((response, failure) -> onAnswer(ctx, p, response, failure));
   }
 
   private void onAnswer(
-      ChannelHandlerContext ctx, long id, ClientResponse response, Throwable failure) {
+      ChannelHandlerContext ctx, Pending p, ClientResponse response, Throwable failure) {
     EventExecutor loop = ctx.executor();
     if (loop.inEventLoop()) {
-      answer(ctx, id, response, failure);
+      if (write(ctx, p, response, failure)) ctx.flush();
       return;
     }
+    boolean queue;
+    synchronized (lock) {
+      answers.add(new Answer(p, response, failure));
+      queue = !answersQueued;
+      answersQueued = true;
+    }
+    if (!queue) return;
     try {
-      loop.execute(() -> answer(ctx, id, response, failure));
+      loop.execute(() -> writeAnswers(ctx));
     } catch (RejectedExecutionException e) {
-      LOG.debug("loop shut down; answer to request {} dropped", id);
+      LOG.debug("loop shut down; answer to request {} dropped", p.id);
     }
   }
 
-  private void answer(
-      ChannelHandlerContext ctx, long id, ClientResponse response, Throwable failure) {
-    outstanding--;
-    if (failure != null) {
-      respond(ctx, error(id, ClientError.Code.UNKNOWN, describe(failure)));
-    } else if (response == null) {
-      respond(ctx, error(id, ClientError.Code.UNKNOWN, "service answered null"));
-    } else if (response.getRequestId() != id) {
-      respond(ctx, response.toBuilder().setRequestId(id).build());
-    } else {
-      respond(ctx, response);
+  /**
+   * On the loop: writes every answer completed elsewhere since the last such task, flushes once.
+   */
+  private void writeAnswers(ChannelHandlerContext ctx) {
+    List<Answer> batch;
+    synchronized (lock) {
+      batch = answers;
+      answers = new ArrayList<>(Math.max(16, batch.size()));
+      answersQueued = false;
     }
+    boolean wrote = false;
+    for (Answer a : batch) wrote |= write(ctx, a.request(), a.response(), a.failure());
+    if (wrote) ctx.flush();
+  }
+
+  /**
+   * Writes the answer to request p, unless it was answered already (timed out); true if written
+   * (the caller flushes).
+   */
+  private boolean write(
+      ChannelHandlerContext ctx, Pending p, ClientResponse response, Throwable failure) {
+    if (p.answered) return false;
+    p.answered = true;
+    outstanding--;
+    long id = p.id;
+    ClientResponse out;
+    if (failure != null) {
+      out = error(id, ClientError.Code.UNKNOWN, describe(failure));
+    } else if (response == null) {
+      out = error(id, ClientError.Code.UNKNOWN, "service answered null");
+    } else if (response.getRequestId() != id) {
+      out = response.toBuilder().setRequestId(id).build();
+    } else {
+      out = response;
+    }
+    service.answered(out);
+    if (!ctx.channel().isActive()) return false;
+    ctx.write(out);
+    return true;
   }
 
   /** Writes and flushes; FlushConsolidationHandler merges the flushes of one burst. */

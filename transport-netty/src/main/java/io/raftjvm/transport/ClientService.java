@@ -1,8 +1,10 @@
 package io.raftjvm.transport;
 
+import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -29,6 +31,26 @@ public interface ClientService {
   default String refuseAdmin(
       io.raftjvm.client.proto.Admin admin, java.security.cert.X509Certificate cert) {
     return null;
+  }
+
+  /**
+   * How long a propose, session registration or query may wait for its answer before the connection
+   * answers it with {@link #timedOut}; null (the default) when the service times them out itself.
+   * Admin requests are always left to the service.
+   */
+  default Duration requestTimeout() {
+    return null;
+  }
+
+  /** The answer to request requestId, which waited {@link #requestTimeout()} in vain. */
+  default ClientResponse timedOut(long requestId) {
+    return ClientResponse.newBuilder()
+        .setRequestId(requestId)
+        .setError(
+            ClientError.newBuilder()
+                .setCode(ClientError.Code.TIMEOUT)
+                .setMessage("no answer within " + requestTimeout().toMillis() + " ms"))
+        .build();
   }
 
   /** Told of every answer written (metrics), on the connection's I/O thread; must be cheap. */

@@ -20,11 +20,13 @@ import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.Propose;
 import io.raftjvm.client.proto.Query;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,6 +64,10 @@ class ClientRequestHandlerTest {
   }
 
   private EmbeddedChannel channel(int maxOutstanding) {
+    return channel(maxOutstanding, null);
+  }
+
+  private EmbeddedChannel channel(int maxOutstanding, Duration timeout) {
     // Refuses a client that expects any state machine but "list".
     ClientService service =
         new ClientService() {
@@ -70,6 +76,11 @@ class ClientRequestHandlerTest {
             CompletableFuture<ClientResponse> f = new CompletableFuture<>();
             held.put(request.getRequestId(), f);
             return f;
+          }
+
+          @Override
+          public Duration requestTimeout() {
+            return timeout;
           }
 
           @Override
@@ -170,6 +181,48 @@ class ClientRequestHandlerTest {
     assertEquals(
         List.of(3L, 1L, 2L),
         responses().stream().map(ClientResponse::getRequestId).collect(Collectors.toList()));
+  }
+
+  /**
+   * With the service's timeout, the connection answers a proposal or query that waited that long
+   * TIMEOUT, once: its late answer is dropped and its slot freed. Admin requests are the service's
+   * to time out.
+   */
+  @Test
+  void theConnectionTimesRequestsOutOnceAndDropsLateAnswers() throws Exception {
+    channel.close();
+    channel = channel(3, Duration.ofMillis(100));
+    ClientRequest admin =
+        ClientRequest.newBuilder()
+            .setRequestId(3)
+            .setAdmin(
+                io.raftjvm.client.proto.Admin.newBuilder()
+                    .setStatus(io.raftjvm.client.proto.StatusRequest.getDefaultInstance()))
+            .build();
+    send(propose(1, "a"), query(2, "b"), admin);
+    channel.advanceTimeBy(60, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks(); // the flush, consolidated
+    assertEquals(List.of(), responses(), "nothing is due yet");
+    held.get(2L).complete(applied(2, "B"));
+    channel.runPendingTasks();
+    channel.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks(); // the flush, consolidated
+    List<ClientResponse> out = responses();
+    assertEquals(2, out.size(), out::toString);
+    assertEquals("B", out.get(0).getApplied().getResult().toStringUtf8());
+    assertError(out.get(1), 1, ClientError.Code.TIMEOUT, "no answer within 100 ms");
+
+    held.get(1L).complete(applied(1, "late"));
+    channel.runPendingTasks();
+    channel.advanceTimeBy(1, TimeUnit.SECONDS);
+    channel.runScheduledPendingTasks();
+    channel.runPendingTasks(); // the flush, consolidated
+    assertEquals(List.of(), responses(), "the late answer and the admin request: not written");
+    send(propose(4, "d"), propose(5, "e"), propose(6, "f"));
+    assertTrue(held.containsKey(5L), "the timed-out and the answered request freed their slots");
+    assertError(responses().get(0), 6, ClientError.Code.UNAVAILABLE, "too many outstanding");
   }
 
   @Test
