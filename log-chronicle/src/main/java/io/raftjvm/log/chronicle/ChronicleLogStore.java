@@ -86,6 +86,7 @@ public final class ChronicleLogStore implements LogStore {
   private final IndexMap index;
   private final Records records = new Records();
   private final LogReader reader;
+  private final EntryCache cache = new EntryCache();
 
   // Writer-thread state.
   /** Created by the first write, on the writer thread. */
@@ -123,7 +124,7 @@ public final class ChronicleLogStore implements LogStore {
     this.latest = new LatestSnapshot(dir, options.durable());
     this.index = new IndexMap(0, 0);
     this.segments = new Segments(options.segmentBytes(), options.durable());
-    this.reader = new LogReader(queueDir, index, () -> queue.createTailer());
+    this.reader = new LogReader(queueDir, index, cache, () -> queue.createTailer());
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -301,6 +302,7 @@ public final class ChronicleLogStore implements LogStore {
         records.writeEntry(dc.wire().bytes(), e);
       }
       long q = a.lastIndexAppended();
+      cache.put(e); // before the index map shows it
       if (i <= index.last()) index.truncateFrom(i);
       index.append(i, e.getTerm(), q);
       segments.written(a, q, e.getSerializedSize() + 32L, index.last());

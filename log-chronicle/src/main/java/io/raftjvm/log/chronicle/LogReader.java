@@ -11,18 +11,21 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
- * Reads entries and terms, from any thread: each reading thread gets its own tailer (tailers are
- * single-threaded; closing the queue closes them all), and looks indexes up in a snapshot of the
- * index map taken at the start of the read.
+ * Reads entries and terms, from any thread: the fresh tail from the {@link EntryCache}, the rest
+ * from the queue, where each reading thread gets its own tailer (tailers are single-threaded;
+ * closing the queue closes them all); indexes are looked up in a snapshot of the index map taken at
+ * the start of the read.
  */
 final class LogReader {
   private final Path queueDir;
   private final IndexMap index;
   private final ThreadLocal<ExcerptTailer> tailers;
+  private final EntryCache cache;
 
-  LogReader(Path queueDir, IndexMap index, Supplier<ExcerptTailer> newTailer) {
+  LogReader(Path queueDir, IndexMap index, EntryCache cache, Supplier<ExcerptTailer> newTailer) {
     this.queueDir = queueDir;
     this.index = index;
+    this.cache = cache;
     this.tailers = ThreadLocal.withInitial(newTailer);
   }
 
@@ -33,10 +36,14 @@ final class LogReader {
     if (lo <= v.base()) throw new LogCompactedException(lo, v.base() + 1);
     if (hi > last + 1) throw new LogUnavailableException(hi - 1, last);
     List<Entry> out = new ArrayList<>((int) Math.min(hi - lo, 1024));
-    ExcerptTailer t = tailers.get();
+    ExcerptTailer t = null;
     long size = 0;
     for (long i = lo; i < hi; i++) {
-      Entry e = readAt(t, IndexMap.queueIndexIn(v, i), i);
+      Entry e = cache.get(i, IndexMap.termIn(v, i));
+      if (e == null) {
+        if (t == null) t = tailers.get();
+        e = readAt(t, IndexMap.queueIndexIn(v, i), i);
+      }
       size += e.getSerializedSize();
       if (!out.isEmpty() && size > maxBytes) break;
       out.add(e);
