@@ -22,7 +22,7 @@ final class Sessions {
   private static final class Session {
     long lastActiveMs;
     long firstUnacked;
-    final TreeMap<Long, byte[]> results = new TreeMap<>();
+    final SessionResults results = new SessionResults();
   }
 
   private final long timeoutMs;
@@ -64,7 +64,7 @@ final class Sessions {
     s.lastActiveMs = Math.max(s.lastActiveMs, nowMs);
     if (firstUnacked > s.firstUnacked) {
       s.firstUnacked = firstUnacked;
-      s.results.headMap(firstUnacked).clear();
+      s.results.dropBelow(firstUnacked);
     }
     byte[] saved = s.results.get(sequence);
     if (saved != null) return new Saved(saved);
@@ -120,11 +120,13 @@ final class Sessions {
       out.writeLong(s.lastActiveMs);
       out.writeLong(s.firstUnacked);
       out.writeInt(withResults ? s.results.size() : 0);
-      for (Map.Entry<Long, byte[]> r :
-          withResults ? s.results.entrySet() : Map.<Long, byte[]>of().entrySet()) {
-        out.writeLong(r.getKey());
-        out.writeInt(r.getValue().length);
-        out.write(r.getValue());
+      if (withResults) {
+        s.results.forEach(
+            (sequence, value) -> {
+              out.writeLong(sequence);
+              out.writeInt(value.length);
+              out.write(value);
+            });
       }
     }
   }
@@ -143,11 +145,16 @@ final class Sessions {
       Session s = new Session();
       s.lastActiveMs = in.readLong();
       s.firstUnacked = in.readLong();
+      s.results.dropBelow(s.firstUnacked);
       int results = in.readInt();
       for (int j = 0; j < results; j++) {
         long seq = in.readLong();
         byte[] value = new byte[in.readInt()];
         in.readFully(value);
+        if (seq < s.firstUnacked) {
+          throw new IOException(
+              "session " + id + " keeps result " + seq + " below " + s.firstUnacked);
+        }
         s.results.put(seq, value);
       }
       byId.put(id, s);
