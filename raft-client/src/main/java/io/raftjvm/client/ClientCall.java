@@ -5,7 +5,6 @@ import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One propose, query or admin request, across all its attempts. Each attempt gets a fresh
@@ -84,8 +83,11 @@ final class ClientCall {
    */
   boolean undecided;
 
-  /** Fails over the attempt in flight when it goes unanswered; null when none is scheduled. */
-  ScheduledFuture<?> attemptTimer;
+  /**
+   * When the attempt in flight fails over if unanswered (the dispatcher's clock, ns); 0 when it
+   * does not.
+   */
+  long attemptDueNanos;
 
   /**
    * Attempts given up after the attempt timeout whose success may still arrive (failsOver() only).
@@ -106,8 +108,8 @@ final class ClientCall {
 
   String lastError = "no server answered";
 
-  /** Fails the call when its deadline passes; cancelled when it completes. */
-  ScheduledFuture<?> deadline;
+  /** When the call fails if not completed (the dispatcher's clock, ns). */
+  long deadlineNanos;
 
   /** One attempt: the connection it was written to and its request_id. */
   record Attempt(ClientConnection connection, long id) {}

@@ -8,6 +8,7 @@ import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NotLeader;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -50,6 +51,24 @@ final class ClientDispatcher {
   /** Calls started and not completed; bounded by the client's pending-request limit. */
   private final Set<ClientCall> active = new HashSet<>();
 
+  /**
+   * Calls in the order they started, for their deadlines: every call has the same timeout, so
+   * deadlines come in this order. Completed calls leave from the head; a sweep fails calls whose
+   * deadline passed. One periodic task instead of a timer scheduled and cancelled per call.
+   */
+  private final ArrayDeque<ClientCall> byDeadline = new ArrayDeque<>();
+
+  /** Attempts that fail over when unanswered, in the order they were sent (same timeout each). */
+  private final ArrayDeque<Attempt> byAttemptDue = new ArrayDeque<>();
+
+  /** An attempt (request_id id of call) that fails over at dueNanos if still unanswered. */
+  private record Attempt(ClientCall call, long id, long dueNanos) {}
+
+  private final LongSupplier nanoClock;
+
+  /** Runs {@link #sweep}; null until the first call. */
+  private io.netty.util.concurrent.ScheduledFuture<?> sweeper;
+
   /** Last request_id handed out; ids are unique across this client's connections. */
   private long lastRequestId;
 
@@ -81,6 +100,34 @@ final class ClientDispatcher {
         new Backoff(options.retryBackoff(), options.maxRetryBackoff(), new SplittableRandom(seed));
     this.routing =
         new ClientRouting(options.servers(), options.attemptTimeout().toNanos(), nanoClock);
+    this.nanoClock = nanoClock;
+  }
+
+  /** How often deadlines are checked: a twentieth of the shorter timeout, 1 to 100 ms. */
+  private long sweepPeriodNanos() {
+    long shorter = Math.min(options.requestTimeout().toNanos(), options.attemptTimeout().toNanos());
+    return Math.max(
+        TimeUnit.MILLISECONDS.toNanos(1),
+        Math.min(shorter / 20, TimeUnit.MILLISECONDS.toNanos(100)));
+  }
+
+  /** Fails calls past their deadline and fails over attempts past theirs. On the loop. */
+  private void sweep() {
+    long now = nanoClock.getAsLong();
+    ClientCall call;
+    while ((call = byDeadline.peekFirst()) != null
+        && (call.future.isDone() || call.deadlineNanos - now <= 0)) {
+      byDeadline.pollFirst();
+      if (!call.future.isDone()) expire(call);
+    }
+    Attempt a;
+    while ((a = byAttemptDue.peekFirst()) != null
+        && (a.call().requestId != a.id() || a.call().future.isDone() || a.dueNanos() - now <= 0)) {
+      byAttemptDue.pollFirst();
+      if (a.call().requestId == a.id() && !a.call().future.isDone()) {
+        attemptTimedOut(a.call(), a.id());
+      }
+    }
   }
 
   void start(ClientCall call) {
@@ -105,14 +152,21 @@ final class ClientDispatcher {
       return;
     }
     active.add(call);
-    call.deadline =
-        loop.schedule(() -> expire(call), options.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    if (sweeper == null) {
+      long period = sweepPeriodNanos();
+      sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.NANOSECONDS);
+    }
+    call.deadlineNanos = nanoClock.getAsLong() + options.requestTimeout().toNanos();
+    ClientCall head;
+    while ((head = byDeadline.peekFirst()) != null && head.future.isDone()) byDeadline.pollFirst();
+    byDeadline.addLast(call);
     send(call);
   }
 
   /** Fails every pending call with CLOSED (outcome unknown if sent) and closes the connections. */
   void close() {
     closed = true;
+    if (sweeper != null) sweeper.cancel(false);
     for (ClientCall call : new ArrayList<>(active)) {
       fail(call, Kind.CLOSED, "client closed before the " + call.what() + " was answered");
     }
@@ -142,11 +196,13 @@ final class ClientDispatcher {
     call.connection = conn;
     call.written = false;
     if (call.failsOver()) {
-      call.attemptTimer =
-          loop.schedule(
-              () -> attemptTimedOut(call, id),
-              options.attemptTimeout().toNanos(),
-              TimeUnit.NANOSECONDS);
+      call.attemptDueNanos = nanoClock.getAsLong() + options.attemptTimeout().toNanos();
+      Attempt head;
+      while ((head = byAttemptDue.peekFirst()) != null
+          && (head.call().requestId != head.id() || head.call().future.isDone())) {
+        byAttemptDue.pollFirst();
+      }
+      byAttemptDue.addLast(new Attempt(call, id, call.attemptDueNanos));
     }
     conn.send(call);
   }
@@ -205,7 +261,7 @@ final class ClientDispatcher {
       return;
     }
     ClientConnection conn = call.connection;
-    call.attemptTimer = null;
+    call.attemptDueNanos = 0;
     if (call.written) {
       call.undecided = true;
       call.abandoned.add(new ClientCall.Attempt(conn, id)); // its success still counts
@@ -453,9 +509,6 @@ final class ClientDispatcher {
 
   private void finish(ClientCall call) {
     active.remove(call);
-    if (call.deadline != null) {
-      call.deadline.cancel(false);
-    }
     if (call.connection != null) {
       call.connection.forget(call.requestId, call);
     }
@@ -468,10 +521,7 @@ final class ClientDispatcher {
 
   /** The attempt in flight is over (answered, lost, given up): no connection or timer holds it. */
   private static void endAttempt(ClientCall call) {
-    if (call.attemptTimer != null) {
-      call.attemptTimer.cancel(false);
-      call.attemptTimer = null;
-    }
+    call.attemptDueNanos = 0;
     call.connection = null;
     call.requestId = 0;
   }

@@ -93,7 +93,7 @@ public final class RaftClient implements AutoCloseable {
   /** Random, non-zero; identifies this client's proposes for de-duplication. */
   private final long clientId;
 
-  /** Last propose sequence number handed out; the first propose gets 1. */
+  /** Last propose sequence number handed out without a session; the first propose gets 1. */
   private final AtomicLong sequence = new AtomicLong();
 
   /**
@@ -103,8 +103,7 @@ public final class RaftClient implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicReference<>();
 
   /** Sequence numbers proposed and not yet answered: the lowest one tells servers what to keep. */
-  private final java.util.concurrent.ConcurrentSkipListSet<Long> outstanding =
-      new java.util.concurrent.ConcurrentSkipListSet<>();
+  private final OutstandingSequences outstanding = new OutstandingSequences();
 
   /** Permits for requests not yet completed. */
   private final Semaphore pending;
@@ -188,20 +187,16 @@ public final class RaftClient implements AutoCloseable {
           RaftClient::result);
     }
     // Exactly once (thesis §6.3): numbered within a session, retried with the same number.
-    // Numbered and registered as one step: between the two, another thread's propose could read
-    // a lowest outstanding number above this one and tell the servers to forget it, and this
+    // Numbered and registered as one step (take): between the two, another thread's propose could
+    // read a lowest outstanding number above this one and tell the servers to forget it, and this
     // propose would then be refused as "acknowledged and forgotten".
-    long seq;
-    synchronized (outstanding) {
-      seq = sequence.incrementAndGet();
-      outstanding.add(seq);
-    }
+    long seq = outstanding.take();
     CompletableFuture<Long> session = session();
     CompletableFuture<byte[]> out = new CompletableFuture<>();
     session.whenComplete(
         (id, registrationFailed) -> {
           if (registrationFailed != null) {
-            outstanding.remove(seq);
+            outstanding.settle(seq);
             pending.release(); // the propose was never sent
             out.completeExceptionally(notSent(registrationFailed));
             return;
@@ -211,7 +206,7 @@ public final class RaftClient implements AutoCloseable {
                   .setClientId(clientId)
                   .setSession(id)
                   .setSequence(seq)
-                  .setFirstUnacked(outstanding.isEmpty() ? seq : outstanding.first())
+                  .setFirstUnacked(outstanding.lowest())
                   .setCommand(ByteString.copyFrom(command))
                   .build();
           ClientCall call =
@@ -220,7 +215,7 @@ public final class RaftClient implements AutoCloseable {
           submit(call, RaftClient::result)
               .whenComplete(
                   (r, t) -> {
-                    outstanding.remove(seq);
+                    outstanding.settle(seq);
                     if (t instanceof ClientException e
                         && e.kind() == Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN) {
                       sessionRef.compareAndSet(session, null); // later proposes open a new session
