@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Client proposals on their way to the node's loop, in batches: the first proposal to arrive while
- * none is pending queues one task on the loop, and every proposal that arrives before that task
- * runs rides with it. The task appends them with one call into the core per run of entries of one
- * type, registers them with one lock, and drains once, so the loop's work per proposal (a task, a
- * core append, a broadcast to the followers, a self-acknowledgement) is paid per batch.
+ * Client proposals on their way to the node's loop, in batches ({@link LoopBatch}): the first
+ * proposal to arrive while none is pending queues one task on the loop, and every proposal that
+ * arrives before that task runs rides with it. The task appends them with one call into the core
+ * per run of entries of one type, registers them with one lock, and drains once, so the loop's work
+ * per proposal (a task, a core append, a broadcast to the followers, a self-acknowledgement) is
+ * paid per batch.
  *
  * <p>Proposals keep their arrival order, so a client's commands reach the log in the order it sent
  * them. Other loop requests (reads, membership changes) may overtake proposals that arrived after
@@ -26,47 +27,22 @@ final class ProposalInbox {
   record Submitted(ByteString data, EntryType type, CompletableFuture<Proposal> future) {}
 
   private final NodeDriver d;
-
-  /** Proposals not yet taken by the loop; guarded by this. */
-  private List<Submitted> waiting = new ArrayList<>();
-
-  /** A task to take them is queued on the loop; guarded by this. */
-  private boolean scheduled;
+  private final LoopBatch<Submitted> batch;
 
   ProposalInbox(NodeDriver d) {
     this.d = d;
+    this.batch = new LoopBatch<>(d.requests, this::appendWaiting, ProposalInbox::failAll);
   }
 
   /** Queues an entry for the loop to append; completes as {@link LoopRequests#append} does. */
   CompletableFuture<Proposal> submit(ByteString data, EntryType type) {
     CompletableFuture<Proposal> f = new CompletableFuture<>();
-    boolean schedule;
-    synchronized (this) {
-      waiting.add(new Submitted(data, type, f));
-      schedule = !scheduled;
-      scheduled = true;
-    }
-    if (schedule) d.requests.onRunningLoop(this::failWaiting, this::appendWaiting);
+    batch.add(new Submitted(data, type, f));
     return f;
   }
 
-  private List<Submitted> take() {
-    synchronized (this) {
-      List<Submitted> batch = waiting;
-      waiting = new ArrayList<>(Math.max(16, batch.size()));
-      scheduled = false;
-      return batch;
-    }
-  }
-
-  /** The node stopped: everything waiting fails as the loop request would. */
-  private void failWaiting(Throwable why) {
-    failAll(take(), why);
-  }
-
-  /** On the loop: appends what is waiting, in order, in runs of one entry type. */
-  private void appendWaiting() {
-    List<Submitted> batch = take();
+  /** On the loop: appends a batch, in order, in runs of one entry type. */
+  private void appendWaiting(List<Submitted> batch) {
     if (d.disk.stalled() && d.role == Role.LEADER) {
       failAll(
           batch,

@@ -43,7 +43,8 @@ class SessionResultsTest {
         long seq = first - 2 + rnd.nextInt(width + 4);
         assertArrayEquals(model.get(seq), ring.get(seq), at + ", get " + seq);
       } else {
-        long to = first + rnd.nextInt(rnd.nextInt(20) == 0 ? 2 * SessionResults.MAX_RING : width / 2 + 1);
+        long to =
+            first + rnd.nextInt(rnd.nextInt(20) == 0 ? 2 * SessionResults.MAX_RING : width / 2 + 1);
         ring.dropBelow(to);
         model.headMap(to).clear();
         first = Math.max(first, to);
