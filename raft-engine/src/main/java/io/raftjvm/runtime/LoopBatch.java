@@ -2,6 +2,7 @@ package io.raftjvm.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -40,8 +41,15 @@ final class LoopBatch<T> {
       schedule = !scheduled;
       scheduled = true;
     }
-    if (schedule) {
+    if (!schedule) return;
+    try {
       requests.onRunningLoop(why -> onStopped.accept(take(), why), () -> onLoop.accept(take()));
+    } catch (RejectedExecutionException e) {
+      // The loop is shut down: nothing queued here would ever be taken.
+      onStopped.accept(
+          take(),
+          new ProposalFailedException(
+              ProposalFailedException.Kind.UNAVAILABLE, "the node's loop is shut down"));
     }
   }
 

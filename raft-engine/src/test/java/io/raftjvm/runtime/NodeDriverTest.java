@@ -170,6 +170,43 @@ class NodeDriverTest {
   }
 
   /**
+   * A node whose loop was shut down fails proposals and reads at once as UNAVAILABLE, the second of
+   * each too (the batch that took the first must not leave later ones waiting forever).
+   */
+  @Test
+  void proposalsAndReadsFailAtOnceWhenTheLoopIsShutDown() {
+    java.util.concurrent.ScheduledExecutorService dead =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    dead.shutdown();
+    MemoryStorage storage = MemoryStorage.bootstrap(new long[] {1});
+    RaftConfig cfg =
+        RaftConfig.builder(1)
+            .electionTicks(10)
+            .heartbeatTicks(2)
+            .random(new SplittableRandom(1))
+            .build();
+    try (NodeDriver d =
+        new NodeDriver(
+            1,
+            RaftNode.create(cfg, storage),
+            storage,
+            new RecordingStateMachine(e -> new byte[0], null),
+            NodeRuntime.threads(dead, () -> false),
+            10,
+            RaftLogger.NOP)) {
+      for (int i = 0; i < 2; i++) {
+        Throwable proposed = failureOf(d.propose(ByteString.copyFromUtf8("x" + i)));
+        assertEquals(
+            ProposalFailedException.Kind.UNAVAILABLE,
+            ((ProposalFailedException) proposed).kind(),
+            String.valueOf(proposed));
+        Throwable read = failureOf(d.read(new byte[0]));
+        assertTrue(read instanceof ProposalFailedException, String.valueOf(read));
+      }
+    }
+  }
+
+  /**
    * Proposals that arrive together reach the loop as one batch: on the leader they take consecutive
    * indexes in arrival order; on a follower every one of them is refused.
    */
