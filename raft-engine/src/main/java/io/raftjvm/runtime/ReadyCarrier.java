@@ -55,6 +55,7 @@ final class ReadyCarrier {
     d.drainScheduled = false;
     if (d.stopped || d.transport == null) return;
     try {
+      long commitBefore = d.commit;
       List<Message> sendNow = new ArrayList<>();
       while (d.node.hasReady()) {
         Ready rd = d.node.ready();
@@ -93,9 +94,13 @@ final class ReadyCarrier {
         d.writer.submit(rd);
         d.disk.submitted(rd.number(), d.runtime.monotonicMillis());
         if (!rd.toApply().isEmpty()) {
+          long last = rd.toApply().get(rd.toApply().size() - 1).getIndex();
+          // Published before the applier can answer a client for these entries: whoever hears
+          // that a command took effect and then asks commitIndex() sees at least its entry.
+          d.commit = Math.max(d.commit, last);
           d.applier.submit(rd.toApply());
           if (d.keeper != null) d.keeper.onApplyQueued(rd.toApply());
-          d.reads.onHandedOut(rd.toApply().get(rd.toApply().size() - 1).getIndex());
+          d.reads.onHandedOut(last);
         }
         flushEvents();
         if (!rd.readStates().isEmpty()) d.reads.onReadStates(rd.readStates());
@@ -103,7 +108,7 @@ final class ReadyCarrier {
       if (!sendNow.isEmpty()) d.transport.send(sendNow);
       d.term = d.node.term();
       long commit = d.node.commitIndex();
-      if (commit > d.commit) {
+      if (commit > commitBefore) {
         long now = System.nanoTime();
         appended.reach(commit, now, onCommitted);
         committed.mark(commit, now);
