@@ -84,12 +84,6 @@ final class ClientCall {
   boolean undecided;
 
   /**
-   * When the attempt in flight fails over if unanswered (the dispatcher's clock, ns); 0 when it
-   * does not.
-   */
-  long attemptDueNanos;
-
-  /**
    * Attempts given up after the attempt timeout whose success may still arrive (failsOver() only).
    */
   final List<Attempt> abandoned = new ArrayList<>(2);

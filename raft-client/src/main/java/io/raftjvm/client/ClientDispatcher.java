@@ -62,7 +62,21 @@ final class ClientDispatcher {
   private final ArrayDeque<Attempt> byAttemptDue = new ArrayDeque<>();
 
   /** An attempt (request_id id of call) that fails over at dueNanos if still unanswered. */
-  private record Attempt(ClientCall call, long id, long dueNanos) {}
+  private record Attempt(ClientCall call, long id, long dueNanos) {
+    /** Answered, given up or superseded by a later attempt: nothing to fail over. */
+    boolean settled() {
+      return call.requestId != id || call.future.isDone();
+    }
+  }
+
+  /**
+   * Beyond twice the calls in flight (plus a margin), settled entries are dropped from a queue
+   * before the next sweep: a call stuck at the head must not make the queue hold every call
+   * completed behind it until its deadline.
+   */
+  private int compactAt() {
+    return 2 * active.size() + 1024;
+  }
 
   private final LongSupplier nanoClock;
 
@@ -121,12 +135,9 @@ final class ClientDispatcher {
       if (!call.future.isDone()) expire(call);
     }
     Attempt a;
-    while ((a = byAttemptDue.peekFirst()) != null
-        && (a.call().requestId != a.id() || a.call().future.isDone() || a.dueNanos() - now <= 0)) {
+    while ((a = byAttemptDue.peekFirst()) != null && (a.settled() || a.dueNanos() - now <= 0)) {
       byAttemptDue.pollFirst();
-      if (a.call().requestId == a.id() && !a.call().future.isDone()) {
-        attemptTimedOut(a.call(), a.id());
-      }
+      if (!a.settled()) attemptTimedOut(a.call(), a.id());
     }
   }
 
@@ -157,9 +168,8 @@ final class ClientDispatcher {
       sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.NANOSECONDS);
     }
     call.deadlineNanos = nanoClock.getAsLong() + options.requestTimeout().toNanos();
-    ClientCall head;
-    while ((head = byDeadline.peekFirst()) != null && head.future.isDone()) byDeadline.pollFirst();
     byDeadline.addLast(call);
+    if (byDeadline.size() > compactAt()) byDeadline.removeIf(c -> c.future.isDone());
     send(call);
   }
 
@@ -196,13 +206,9 @@ final class ClientDispatcher {
     call.connection = conn;
     call.written = false;
     if (call.failsOver()) {
-      call.attemptDueNanos = nanoClock.getAsLong() + options.attemptTimeout().toNanos();
-      Attempt head;
-      while ((head = byAttemptDue.peekFirst()) != null
-          && (head.call().requestId != head.id() || head.call().future.isDone())) {
-        byAttemptDue.pollFirst();
-      }
-      byAttemptDue.addLast(new Attempt(call, id, call.attemptDueNanos));
+      byAttemptDue.addLast(
+          new Attempt(call, id, nanoClock.getAsLong() + options.attemptTimeout().toNanos()));
+      if (byAttemptDue.size() > compactAt()) byAttemptDue.removeIf(Attempt::settled);
     }
     conn.send(call);
   }
@@ -261,7 +267,6 @@ final class ClientDispatcher {
       return;
     }
     ClientConnection conn = call.connection;
-    call.attemptDueNanos = 0;
     if (call.written) {
       call.undecided = true;
       call.abandoned.add(new ClientCall.Attempt(conn, id)); // its success still counts
@@ -519,9 +524,8 @@ final class ClientDispatcher {
     endAttempt(call);
   }
 
-  /** The attempt in flight is over (answered, lost, given up): no connection or timer holds it. */
+  /** The attempt in flight is over (answered, lost, given up): no connection holds it any more. */
   private static void endAttempt(ClientCall call) {
-    call.attemptDueNanos = 0;
     call.connection = null;
     call.requestId = 0;
   }

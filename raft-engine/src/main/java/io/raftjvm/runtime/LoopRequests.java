@@ -31,11 +31,9 @@ final class LoopRequests {
     onRunningLoop(
         f,
         () -> {
-          if (d.disk.stalled() && d.role == Role.LEADER) {
-            f.completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE,
-                    "node " + d.id + " cannot write its log; it is handing leadership over"));
+          ProposalFailedException stalled = stalledLeader();
+          if (stalled != null) {
+            f.completeExceptionally(stalled);
             return;
           }
           try {
@@ -54,6 +52,17 @@ final class LoopRequests {
           }
         });
     return f;
+  }
+
+  /**
+   * On the loop: why a leader whose log writer stalled takes no proposal (it is handing leadership
+   * over), or null when it may take them.
+   */
+  ProposalFailedException stalledLeader() {
+    if (!d.disk.stalled() || d.role != Role.LEADER) return null;
+    return new ProposalFailedException(
+        ProposalFailedException.Kind.UNAVAILABLE,
+        "node " + d.id + " cannot write its log; it is handing leadership over");
   }
 
   /** Runs action on the loop, or fails f as UNAVAILABLE (nothing taken) if the node has stopped. */

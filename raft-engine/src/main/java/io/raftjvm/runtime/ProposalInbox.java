@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.raftjvm.core.EntryId;
 import io.raftjvm.core.NotLeaderException;
 import io.raftjvm.core.ProposalDroppedException;
-import io.raftjvm.core.Role;
 import io.raftjvm.proto.EntryType;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,12 +42,9 @@ final class ProposalInbox {
 
   /** On the loop: appends a batch, in order, in runs of one entry type. */
   private void appendWaiting(List<Submitted> batch) {
-    if (d.disk.stalled() && d.role == Role.LEADER) {
-      failAll(
-          batch,
-          new ProposalFailedException(
-              ProposalFailedException.Kind.UNAVAILABLE,
-              "node " + d.id + " cannot write its log; it is handing leadership over"));
+    ProposalFailedException stalled = d.requests.stalledLeader();
+    if (stalled != null) {
+      failAll(batch, stalled);
       return;
     }
     Throwable refused = null;
@@ -87,9 +83,12 @@ final class ProposalInbox {
                     ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
         return null;
       }
-      for (Submitted s : run) {
-        Throwable t = append(List.of(s), type);
-        if (t != null) return t;
+      for (int i = 0; i < run.size(); i++) {
+        Throwable t = append(run.subList(i, i + 1), type);
+        if (t != null) {
+          failAll(run.subList(i + 1, run.size()), t);
+          return t;
+        }
       }
       return null;
     } catch (NotLeaderException e) {

@@ -263,18 +263,22 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     } else {
       out = response;
     }
-    service.answered(out);
-    if (!ctx.channel().isActive()) return false;
-    ctx.write(out);
-    return true;
+    return send(ctx, out);
   }
 
   /** Writes and flushes; FlushConsolidationHandler merges the flushes of one burst. */
   private void respond(ChannelHandlerContext ctx, ClientResponse response) {
+    if (send(ctx, response)) ctx.flush();
+  }
+
+  /**
+   * Counts the answer and writes it unless the channel is closed; true if written (not flushed).
+   */
+  private boolean send(ChannelHandlerContext ctx, ClientResponse response) {
     service.answered(response);
-    if (ctx.channel().isActive()) {
-      ctx.writeAndFlush(response);
-    }
+    if (!ctx.channel().isActive()) return false;
+    ctx.write(response);
+    return true;
   }
 
   @Override
