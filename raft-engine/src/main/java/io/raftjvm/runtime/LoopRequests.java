@@ -101,38 +101,32 @@ final class LoopRequests {
         });
   }
 
-  /** A read asked from another thread. */
-  private record ReadAsk(byte[] query, CompletableFuture<byte[]> result) {}
-
   /** Reads reach the loop in batches, as proposals do. */
-  private final LoopBatch<ReadAsk> reads =
+  private final LoopBatch<Reads.Pending> reads =
       new LoopBatch<>(this, this::askAll, LoopRequests::failReads);
 
   CompletableFuture<byte[]> read(byte[] query) {
     CompletableFuture<byte[]> f = new CompletableFuture<>();
-    reads.add(new ReadAsk(query, f));
+    reads.add(new Reads.Pending(query, f));
     return f;
   }
 
-  /** On the loop: asks the core for each read's index (a heartbeat round serves them together). */
-  private void askAll(List<ReadAsk> batch) {
-    for (int i = 0; i < batch.size(); i++) {
-      ReadAsk r = batch.get(i);
-      try {
-        d.reads.ask(d.node, r.query(), r.result());
-      } catch (NotLeaderException e) {
-        r.result().completeExceptionally(e);
-      } catch (RuntimeException e) {
-        failReads(batch.subList(i, batch.size()), e);
-        d.fail("invariant violated while reading", e);
-        return;
-      }
+  /** On the loop: one read index (one heartbeat round) for the whole batch. */
+  private void askAll(List<Reads.Pending> batch) {
+    try {
+      d.reads.ask(d.node, batch); // each batch is a list of its own (LoopBatch.take)
+    } catch (NotLeaderException e) {
+      failReads(batch, e);
+    } catch (RuntimeException e) {
+      failReads(batch, e);
+      d.fail("invariant violated while reading", e);
+      return;
     }
     d.scheduleDrain();
   }
 
-  private static void failReads(List<ReadAsk> batch, Throwable why) {
-    for (ReadAsk r : batch) r.result().completeExceptionally(why);
+  private static void failReads(List<Reads.Pending> batch, Throwable why) {
+    for (Reads.Pending r : batch) r.result().completeExceptionally(why);
   }
 
   CompletableFuture<Void> transferLeadership(long target) {
