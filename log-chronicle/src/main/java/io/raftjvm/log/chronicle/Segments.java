@@ -34,8 +34,15 @@ final class Segments {
   /** Queue cycle to its file, as Chronicle reports them. */
   private final Map<Integer, File> files = new ConcurrentHashMap<>();
 
-  /** Per queue cycle, the highest Raft index the log had when a record went into that cycle. */
+  /**
+   * Per queue cycle, the highest Raft index the log had when a record went into that cycle; the
+   * cycle being written is kept in {@link #writingCycle} until it is needed or left (a record costs
+   * no map update).
+   */
   private final TreeMap<Integer, Long> lastIndex = new TreeMap<>();
+
+  private int writingCycle = Integer.MIN_VALUE;
+  private long writingLast;
 
   /** Bytes appended to the current cycle file. */
   private long bytesInCycle;
@@ -98,7 +105,14 @@ final class Segments {
    * the new one.
    */
   void written(ExcerptAppender a, long q, long bytes, long logLast) {
-    lastIndex.merge(ROLL.toCycle(q), logLast, Math::max);
+    int cycle = ROLL.toCycle(q);
+    if (cycle != writingCycle) {
+      flushWriting();
+      writingCycle = cycle;
+      writingLast = logLast;
+    } else if (logLast > writingLast) {
+      writingLast = logLast;
+    }
     bytesInCycle += bytes;
     if (bytesInCycle < segmentBytes) return;
     if (durable) a.sync();
@@ -111,6 +125,7 @@ final class Segments {
    * went. A file that cannot be deleted stays (and is tried again at the next compaction).
    */
   int deleteUpTo(long upTo, int currentCycle) {
+    flushWriting();
     int deleted = 0;
     for (Map.Entry<Integer, Long> c : new ArrayList<>(lastIndex.headMap(currentCycle).entrySet())) {
       if (c.getValue() > upTo) break;
@@ -127,6 +142,10 @@ final class Segments {
       deleted++;
     }
     return deleted;
+  }
+
+  private void flushWriting() {
+    if (writingCycle != Integer.MIN_VALUE) lastIndex.merge(writingCycle, writingLast, Math::max);
   }
 
   /** Number of cycle files (segments) in queueDir. */
