@@ -5,15 +5,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.collection.LongObjectHashMap;
 import io.raftjvm.client.ClientException.Kind;
 import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One connection to one server's client port, carrying many requests at once (pipelining) matched
@@ -43,7 +42,7 @@ final class ClientConnection {
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>();
 
   /** Calls written or being written, by request_id. */
-  private final Map<Long, ClientCall> inflight = new HashMap<>();
+  private final LongObjectHashMap<ClientCall> inflight = new LongObjectHashMap<>();
 
   /** TLS towards the server, or null. */
   private final SslContext ssl;
@@ -133,7 +132,7 @@ final class ClientConnection {
    * Stops tracking the call's attempt id (it completed or was given up); a late answer is dropped.
    */
   void forget(long id, ClientCall call) {
-    if (!inflight.remove(id, call)) {
+    if (!removeInflight(id, call)) {
       waiting.remove(call);
     }
   }
@@ -196,6 +195,13 @@ final class ClientConnection {
     }
   }
 
+  /** Stops tracking attempt id if it is call's; returns whether it was. */
+  private boolean removeInflight(long id, ClientCall call) {
+    if (inflight.get(id) != call) return false;
+    inflight.remove(id);
+    return true;
+  }
+
   /** The channel went inactive, or never connected. */
   void onClosed(Throwable cause) {
     if (closed) {
@@ -207,6 +213,8 @@ final class ClientConnection {
     dispatcher.connectionClosed(this);
     List<ClientCall> unsent = new ArrayList<>(waiting);
     waiting.clear();
+    for (Unflushed u : unflushed) if (removeInflight(u.id(), u.call())) unsent.add(u.call());
+    unflushed.clear();
     List<ClientCall> sent = new ArrayList<>(inflight.values());
     inflight.clear();
     if (refusal != null) {
@@ -250,31 +258,49 @@ final class ClientConnection {
   }
 
   /**
-   * Writes the attempt. It counts as sent from here on, not from the write's success: bytes queued
-   * behind a full socket buffer (a frozen server) may still reach the server later. A write that
-   * fails reached nothing.
+   * Writes the attempt (handed to the channel with the others of this pass of the loop). It counts
+   * as sent from here on, not from the write's success: bytes queued behind a full socket buffer (a
+   * frozen server) may still reach the server later. A write that fails, or a connection that
+   * closes before the pass ends, reached nothing.
    */
   private void write(ClientCall call) {
     long id = call.requestId;
     inflight.put(id, call);
     dispatcher.written(call, id);
-    channel
-        .write(call.request(id))
-        .addListener(
-            done -> {
-              if (!done.isSuccess() && inflight.remove(id, call)) {
-                dispatcher.notSent(call, id, this, done.cause());
-              }
-            });
+    unflushed.add(new Unflushed(id, call, call.request(id)));
     if (!flushScheduled) {
       flushScheduled = true;
-      channel
-          .eventLoop()
-          .execute(
-              () -> {
-                flushScheduled = false;
-                channel.flush();
-              });
+      channel.eventLoop().execute(this::flushWrites);
     }
+  }
+
+  /** An attempt written but not yet handed to the channel. */
+  private record Unflushed(long id, ClientCall call, ClientRequest request) {}
+
+  /** Attempts written in this pass of the loop, handed to the channel as one buffer. */
+  private List<Unflushed> unflushed = new ArrayList<>();
+
+  /**
+   * After the pass that wrote them: the attempts still tracked go out as one buffer, flushed once.
+   * A write that fails reached nothing.
+   */
+  private void flushWrites() {
+    flushScheduled = false;
+    if (unflushed.isEmpty() || closed) return;
+    List<Unflushed> batch = unflushed;
+    unflushed = new ArrayList<>(Math.max(16, batch.size()));
+    List<ClientRequest> requests = new ArrayList<>(batch.size());
+    for (Unflushed u : batch) if (inflight.get(u.id()) == u.call()) requests.add(u.request());
+    if (requests.isEmpty()) return;
+    channel
+        .writeAndFlush(Framing.frames(requests))
+        .addListener(
+            done -> {
+              if (done.isSuccess()) return;
+              for (Unflushed u : batch) {
+                if (removeInflight(u.id(), u.call()))
+                  dispatcher.notSent(u.call(), u.id(), this, done.cause());
+              }
+            });
   }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.raftjvm.client.Framing;
 import io.raftjvm.client.ProtocolVersion;
 import io.raftjvm.client.proto.ClientError;
 import io.raftjvm.client.proto.ClientHello;
@@ -229,7 +230,8 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   }
 
   /**
-   * On the loop: writes every answer completed elsewhere since the last such task, flushes once.
+   * On the loop: writes every answer completed elsewhere since the last such task, as one buffer,
+   * and flushes once.
    */
   private void writeAnswers(ChannelHandlerContext ctx) {
     List<Answer> batch;
@@ -238,9 +240,15 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
       answers = new ArrayList<>(Math.max(16, batch.size()));
       answersQueued = false;
     }
-    boolean wrote = false;
-    for (Answer a : batch) wrote |= write(ctx, a.request(), a.response(), a.failure());
-    if (wrote) ctx.flush();
+    List<ClientResponse> out = new ArrayList<>(batch.size());
+    for (Answer a : batch) {
+      ClientResponse r = settle(a.request(), a.response(), a.failure());
+      if (r != null) {
+        service.answered(r);
+        out.add(r);
+      }
+    }
+    if (!out.isEmpty() && ctx.channel().isActive()) ctx.writeAndFlush(Framing.frames(out));
   }
 
   /**
@@ -249,21 +257,23 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
    */
   private boolean write(
       ChannelHandlerContext ctx, Pending p, ClientResponse response, Throwable failure) {
-    if (p.answered) return false;
+    ClientResponse out = settle(p, response, failure);
+    return out != null && send(ctx, out);
+  }
+
+  /**
+   * Marks request p answered and returns what to send it, or null when it was answered already
+   * (timed out).
+   */
+  private ClientResponse settle(Pending p, ClientResponse response, Throwable failure) {
+    if (p.answered) return null;
     p.answered = true;
     outstanding--;
     long id = p.id;
-    ClientResponse out;
-    if (failure != null) {
-      out = error(id, ClientError.Code.UNKNOWN, describe(failure));
-    } else if (response == null) {
-      out = error(id, ClientError.Code.UNKNOWN, "service answered null");
-    } else if (response.getRequestId() != id) {
-      out = response.toBuilder().setRequestId(id).build();
-    } else {
-      out = response;
-    }
-    return send(ctx, out);
+    if (failure != null) return error(id, ClientError.Code.UNKNOWN, describe(failure));
+    if (response == null) return error(id, ClientError.Code.UNKNOWN, "service answered null");
+    if (response.getRequestId() != id) return response.toBuilder().setRequestId(id).build();
+    return response;
   }
 
   /** Writes and flushes; FlushConsolidationHandler merges the flushes of one burst. */
