@@ -1,5 +1,7 @@
 package io.raftjvm.client;
 
+import static io.raftjvm.client.CallSubmitter.failed;
+
 import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
@@ -23,7 +25,6 @@ import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NodeStatus;
 import io.raftjvm.client.proto.Propose;
 import io.raftjvm.client.proto.Query;
-import io.raftjvm.client.proto.RegisterSession;
 import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.client.proto.SnapshotRequest;
 import io.raftjvm.client.proto.StatusRequest;
@@ -33,10 +34,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -99,19 +98,10 @@ public final class RaftClient implements AutoCloseable {
   /** Last propose sequence number handed out without a session; the first propose gets 1. */
   private final AtomicLong sequence = new AtomicLong();
 
-  /**
-   * This client's exactly-once session, once registration started; null before (or after expiry).
-   */
-  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Long>> sessionRef =
-      new java.util.concurrent.atomic.AtomicReference<>();
+  private final CallSubmitter calls;
 
-  /** Sequence numbers proposed and not yet answered: the lowest one tells servers what to keep. */
-  private final OutstandingSequences outstanding = new OutstandingSequences();
-
-  /** Permits for requests not yet completed. */
-  private final Semaphore pending;
-
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Proposes in an exactly-once session; null without sessions. */
+  private final SessionProposer sessions;
 
   private RaftClient(RaftClientOptions options) {
     this.options = options;
@@ -121,7 +111,6 @@ public final class RaftClient implements AutoCloseable {
       id = random.nextLong();
     } while (id == 0);
     this.clientId = id;
-    this.pending = new Semaphore(options.maxPendingRequests());
     // Native epoll where Linux offers it (fewer system calls per request), NIO elsewhere.
     boolean epoll = Epoll.isAvailable();
     this.group =
@@ -149,6 +138,8 @@ public final class RaftClient implements AutoCloseable {
       group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
       throw e;
     }
+    this.calls = new CallSubmitter(loop, dispatcher, options.maxPendingRequests());
+    this.sessions = options.sessions() ? new SessionProposer(clientId, calls) : null;
   }
 
   /** A client with default options for servers given as "host:port" client addresses. */
@@ -178,135 +169,35 @@ public final class RaftClient implements AutoCloseable {
     if (command.length == 0) {
       return failed(Kind.BAD_REQUEST, "empty command");
     }
-    CompletableFuture<byte[]> refused = refuse();
+    CompletableFuture<byte[]> refused = calls.refuse();
     if (refused != null) {
       return refused;
     }
-    if (!options.sessions()) {
-      Propose propose =
-          Propose.newBuilder()
-              .setClientId(clientId)
-              .setSequence(sequence.incrementAndGet())
-              .setCommand(ByteString.copyFrom(command))
-              .build();
-      return submit(
-          new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
-          RaftClient::result);
+    if (sessions != null) {
+      return sessions.propose(command); // exactly once (thesis §6.3)
     }
-    // Exactly once (thesis §6.3): numbered within a session, retried with the same number.
-    // Numbered and registered as one step (take): between the two, another thread's propose could
-    // read a lowest outstanding number above this one and tell the servers to forget it, and this
-    // propose would then be refused as "acknowledged and forgotten".
-    long seq = outstanding.take();
-    CompletableFuture<Long> session = session();
-    CompletableFuture<byte[]> out = new CompletableFuture<>();
-    if (session.isDone() && !session.isCompletedExceptionally()) {
-      proposeInSession(session, session.join(), seq, command, out); // the usual case
-      return out;
-    }
-    session.whenComplete(
-        (id, registrationFailed) -> {
-          if (registrationFailed != null) {
-            outstanding.settle(seq);
-            pending.release(); // the propose was never sent
-            out.completeExceptionally(notSent(registrationFailed));
-          } else {
-            proposeInSession(session, id, seq, command, out);
-          }
-        });
-    return out;
-  }
-
-  /**
-   * Sends a propose numbered seq in session id and completes out with its outcome. One callback on
-   * the call settles everything: a propose is the client's hot path.
-   */
-  private void proposeInSession(
-      CompletableFuture<Long> session,
-      long id,
-      long seq,
-      byte[] command,
-      CompletableFuture<byte[]> out) {
     Propose propose =
         Propose.newBuilder()
             .setClientId(clientId)
-            .setSession(id)
-            .setSequence(seq)
-            .setFirstUnacked(outstanding.lowest())
+            .setSequence(sequence.incrementAndGet())
             .setCommand(ByteString.copyFrom(command))
             .build();
-    ClientCall call =
-        new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build());
-    call.inSession = true;
-    call.future.whenComplete(
-        (response, failure) -> {
-          pending.release();
-          outstanding.settle(seq);
-          if (failure == null) {
-            out.complete(result(response));
-            return;
-          }
-          if (failure instanceof ClientException e
-              && e.kind() == Kind.SESSION_EXPIRED_OUTCOME_UNKNOWN) {
-            sessionRef.compareAndSet(session, null); // later proposes open a new session
-          }
-          out.completeExceptionally(failure);
-        });
-    start(call);
-  }
-
-  /**
-   * The failure of a propose that was never sent because no session could be opened: certainly not
-   * applied, whatever the registration's own outcome.
-   */
-  private static Throwable notSent(Throwable registrationFailed) {
-    Throwable t =
-        registrationFailed instanceof java.util.concurrent.CompletionException c
-                && c.getCause() != null
-            ? c.getCause()
-            : registrationFailed;
-    if (t instanceof ClientException e && e.outcomeUnknown()) {
-      Kind kind = e.kind() == Kind.CLOSED_OUTCOME_UNKNOWN ? Kind.CLOSED : Kind.UNAVAILABLE;
-      return new ClientException(
-          kind, "no session could be opened, so the command was not sent: " + e.getMessage(), e);
-    }
-    return t;
-  }
-
-  /** This client's session, registering one on first use (or after the last one expired). */
-  private CompletableFuture<Long> session() {
-    while (true) {
-      CompletableFuture<Long> s = sessionRef.get();
-      if (s != null && !s.isCompletedExceptionally()) return s;
-      CompletableFuture<Long> fresh = new CompletableFuture<>();
-      if (!sessionRef.compareAndSet(s, fresh)) continue;
-      ClientCall call =
-          new ClientCall(
-              Op.REGISTER,
-              ClientRequest.newBuilder()
-                  .setRegisterSession(RegisterSession.getDefaultInstance())
-                  .build());
-      submitUncounted(call, r -> r.getApplied().getIndex())
-          .whenComplete(
-              (id, t) -> {
-                if (t != null) fresh.completeExceptionally(t);
-                else fresh.complete(id);
-              });
-      return fresh;
-    }
+    return calls.submit(
+        new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build()),
+        CallSubmitter::applied);
   }
 
   /** Runs a read-only query on the state machine; completes with its answer. */
   public CompletableFuture<byte[]> query(byte[] query) {
     Objects.requireNonNull(query, "query");
-    CompletableFuture<byte[]> refused = refuse();
+    CompletableFuture<byte[]> refused = calls.refuse();
     if (refused != null) {
       return refused;
     }
     Query q = Query.newBuilder().setQuery(ByteString.copyFrom(query)).build();
-    return submit(
+    return calls.submit(
         new ClientCall(Op.QUERY, ClientRequest.newBuilder().setQuery(q).build()),
-        RaftClient::result);
+        CallSubmitter::applied);
   }
 
   /**
@@ -465,7 +356,7 @@ public final class RaftClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
+    if (!calls.close()) {
       return;
     }
     try {
@@ -490,89 +381,12 @@ public final class RaftClient implements AutoCloseable {
   }
 
   private <T> CompletableFuture<T> admin(Op op, Admin admin, Function<ClientResponse, T> result) {
-    CompletableFuture<T> refused = refuse();
+    CompletableFuture<T> refused = calls.refuse();
     if (refused != null) {
       return refused;
     }
-    return submit(new ClientCall(op, ClientRequest.newBuilder().setAdmin(admin).build()), result);
-  }
-
-  private static byte[] result(ClientResponse response) {
-    return response.getApplied().getResult().toByteArray();
-  }
-
-  /** A failed future when the request cannot be taken (closed, too many pending); else null. */
-  private <T> CompletableFuture<T> refuse() {
-    if (closed.get()) {
-      return failed(Kind.CLOSED, "client closed");
-    }
-    if (!pending.tryAcquire()) {
-      return failed(
-          Kind.UNAVAILABLE,
-          "more than " + options.maxPendingRequests() + " requests pending in this client");
-    }
-    return null;
-  }
-
-  /**
-   * Hands the call (which holds a pending permit) to the loop. The returned future fails with the
-   * call's ClientException itself (not wrapped) and cancelling it abandons the call.
-   */
-  private <T> CompletableFuture<T> submit(ClientCall call, Function<ClientResponse, T> result) {
-    return submit(call, result, true);
-  }
-
-  /** A request the caller did not take a pending permit for (a session registration). */
-  private <T> CompletableFuture<T> submitUncounted(
-      ClientCall call, Function<ClientResponse, T> result) {
-    return submit(call, result, false);
-  }
-
-  private <T> CompletableFuture<T> submit(
-      ClientCall call, Function<ClientResponse, T> result, boolean counted) {
-    CallResult<T> out = new CallResult<>(call);
-    call.future.whenComplete(
-        (response, failure) -> {
-          if (counted) pending.release();
-          if (failure != null) {
-            out.completeExceptionally(failure);
-          } else {
-            out.complete(result.apply(response));
-          }
-        });
-    start(call);
-    return out;
-  }
-
-  private void start(ClientCall call) {
-    try {
-      loop.execute(() -> dispatcher.start(call));
-    } catch (RejectedExecutionException e) {
-      call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
-    }
-  }
-
-  /** What {@link #submit} returns: cancelling it abandons the call. */
-  private static final class CallResult<T> extends CompletableFuture<T> {
-    private final ClientCall call;
-
-    CallResult(ClientCall call) {
-      this.call = call;
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (isCancelled()) call.future.cancel(false);
-      return cancelled;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable ex) {
-      boolean completed = super.completeExceptionally(ex);
-      if (isCancelled()) call.future.cancel(false);
-      return completed;
-    }
+    return calls.submit(
+        new ClientCall(op, ClientRequest.newBuilder().setAdmin(admin).build()), result);
   }
 
   private <T> T await(CompletableFuture<T> future) throws InterruptedException {
@@ -601,10 +415,6 @@ public final class RaftClient implements AutoCloseable {
       throw new IllegalStateException(
           "blocking RaftClient call on a Netty event loop; use propose()/query() instead");
     }
-  }
-
-  private static <T> CompletableFuture<T> failed(Kind kind, String message) {
-    return CompletableFuture.failedFuture(new ClientException(kind, message));
   }
 
   /** Why {@code id} cannot name a server (ids are positive), or null. */
