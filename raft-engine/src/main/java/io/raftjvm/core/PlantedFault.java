@@ -23,5 +23,7 @@ public enum PlantedFault {
    */
   TICKS_FOLLOW_THE_TIMER,
   /** A follower installs a leader's snapshot older than what it already committed. */
-  SNAPSHOT_OVER_NEWER_STATE
+  SNAPSHOT_OVER_NEWER_STATE,
+  /** A learner campaigns like a voter when it stops hearing from a leader (thesis §4.2.1). */
+  LEARNER_CAMPAIGNS
 }

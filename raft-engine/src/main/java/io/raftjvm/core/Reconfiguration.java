@@ -42,6 +42,7 @@ final class Reconfiguration {
   boolean promotable() {
     if (r.log.unstable.snapshot() != null) return false;
     if (r.tracker.isVoter(r.id)) return true;
+    if (r.cfg.planted(PlantedFault.LEARNER_CAMPAIGNS) && r.tracker.isLearner(r.id)) return true;
     ConfState before = r.log.confs.previous();
     return before != null
         && r.log.confs.lastIndex() > r.log.committed()

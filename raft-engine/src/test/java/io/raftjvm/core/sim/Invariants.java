@@ -195,30 +195,38 @@ final class Invariants {
     }
   }
 
-  /** n hands out msgs: only voters of their own configuration ask for votes. */
-  void onSend(SimNode n, List<Message> msgs) {
-    for (Message m : msgs) {
-      if (m.getType() != MessageType.MSG_VOTE && m.getType() != MessageType.MSG_PRE_VOTE) continue;
-      ConfState conf = n.node.confState();
-      if (conf.getLearnersList().contains(n.id)) {
-        throw fail("learner " + n.id + " campaigns (" + brief(m) + ")");
+  /**
+   * n starts a (pre-)campaign: only voters of its configuration at that moment ask for votes
+   * (thesis §4.1: a server uses the latest configuration in its log, committed or not). Judged as
+   * the campaign starts, not when its messages are handed out: an AppendEntries stepped later in
+   * the same batch may truncate the entry that made n a voter, and the vote requests still leave.
+   */
+  void onCampaign(SimNode n, boolean preVote) {
+    ConfState conf = n.node.confState();
+    String what =
+        (preVote ? "a pre-vote" : "an election")
+            + " at term "
+            + n.node.status().term()
+            + ", last index "
+            + n.node.lastIndex();
+    if (conf.getLearnersList().contains(n.id)) {
+      throw fail("learner " + n.id + " campaigns (" + what + ")");
+    }
+    if (!conf.getVotersList().contains(n.id)) {
+      // Only while the entry that removed it may still be undone.
+      long removedAt = 0;
+      for (int i = n.view.size() - 1; i >= 0 && removedAt == 0; i--) {
+        if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1L;
       }
-      if (!conf.getVotersList().contains(n.id)) {
-        // Only while the entry that removed it may still be undone.
-        long removedAt = 0;
-        for (int i = n.view.size() - 1; i >= 0 && removedAt == 0; i--) {
-          if (n.view.get(i).getType() == EntryType.ENTRY_CONF_CHANGE) removedAt = i + 1L;
-        }
-        if (removedAt == 0 || n.node.status().commit() >= removedAt) {
-          throw fail(
-              "node "
-                  + n.id
-                  + " campaigns ("
-                  + brief(m)
-                  + ") but is not a voter in its configuration "
-                  + conf.getVotersList()
-                  + (removedAt == 0 ? "" : ", committed at " + removedAt));
-        }
+      if (removedAt == 0 || n.node.status().commit() >= removedAt) {
+        throw fail(
+            "node "
+                + n.id
+                + " campaigns ("
+                + what
+                + ") but is not a voter in its configuration "
+                + conf.getVotersList()
+                + (removedAt == 0 ? "" : ", committed at " + removedAt));
       }
     }
   }

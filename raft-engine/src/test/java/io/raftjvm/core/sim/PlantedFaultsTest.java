@@ -29,6 +29,9 @@ class PlantedFaultsTest {
       // CheckQuorum (seed & 2 == 0) and (seed / 16) odd; snapshots, (seed / 8) even.
       boolean five = candidate % 2 == 1;
       long seed = (long) (five ? 1_000 : 0) + candidate;
+      // Learners exist only in the membership runs: 3 founders and 4 servers that may join.
+      boolean membership = fault == PlantedFault.LEARNER_CAMPAIGNS;
+      if (membership) seed = 2_000L + candidate;
       if ((fault == PlantedFault.SNAPSHOT_OVER_NEWER_STATE
               || fault == PlantedFault.SESSION_RESULTS_NOT_IN_SNAPSHOT)
           && (seed / 8) % 2 != 0) {
@@ -43,6 +46,8 @@ class PlantedFaultsTest {
             throw new AssertionError(
                 "stale read: the resumed leader answered on its expired lease");
           }
+        } else if (membership) {
+          SimulationTest.run(3, 4, seed, fault);
         } else {
           SimulationTest.run(five ? 5 : 3, 0, seed, fault);
         }

@@ -69,8 +69,6 @@ final class SimWiring {
               + rd.confState().getVotersList()
               + " learners "
               + rd.confState().getLearnersList());
-    w.invariants.onSend(n, rd.sendNow());
-    w.invariants.onSend(n, rd.sendAfterPersist());
     if (rd.snapshot() != null) {
       // The log is now the snapshot (the committed prefix up to its index), then what follows;
       // the state machine becomes the snapshot's.

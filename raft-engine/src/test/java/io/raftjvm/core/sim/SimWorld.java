@@ -6,6 +6,7 @@ import io.raftjvm.core.EntryId;
 import io.raftjvm.core.MemoryStorage;
 import io.raftjvm.core.RaftConfig;
 import io.raftjvm.core.RaftLogger;
+import io.raftjvm.core.RaftMetrics;
 import io.raftjvm.core.RaftNode;
 import io.raftjvm.core.Ready;
 import io.raftjvm.core.Role;
@@ -110,6 +111,14 @@ class SimWorld {
               .random(random.split())
               .logger(logger());
       tune.accept(b);
+      long self = id;
+      b.metrics(
+          new RaftMetrics() {
+            @Override
+            public void campaignStarted(boolean preVote) {
+              SimWorld.this.invariants.onCampaign(nodes.get(self), preVote);
+            }
+          });
       MemoryStorage disk;
       if (spares == 0) {
         disk = MemoryStorage.bootstrap(founders);
