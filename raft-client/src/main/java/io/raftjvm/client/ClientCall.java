@@ -105,6 +105,9 @@ final class ClientCall {
   /** When the call fails if not completed (the dispatcher's clock, ns). */
   long deadlineNanos;
 
+  /** Started and not finished: counted in the dispatcher's calls in flight. */
+  boolean active;
+
   /** One attempt: the connection it was written to and its request_id. */
   record Attempt(ClientConnection connection, long id) {}
 

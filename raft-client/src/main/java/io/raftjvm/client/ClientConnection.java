@@ -41,8 +41,18 @@ final class ClientConnection {
   /** Calls sent before the connection came up, in order. */
   private final ArrayDeque<ClientCall> waiting = new ArrayDeque<>();
 
-  /** Calls written or being written, by request_id. */
+  /**
+   * Calls written or being written, by {@link #key} of their request_id. Netty's map places a key
+   * at its low bits and, on removal, shifts back the run of keys after it: request_ids are
+   * consecutive, so unmixed they would form one run as long as the calls in flight, walked on every
+   * answer (11 % of a benchmark client's CPU at 256 in flight).
+   */
   private final LongObjectHashMap<ClientCall> inflight = new LongObjectHashMap<>();
+
+  /** A request_id spread over all bits (multiplying by an odd constant is one-to-one). */
+  private static long key(long requestId) {
+    return requestId * 0x9E3779B97F4A7C15L;
+  }
 
   /** TLS towards the server, or null. */
   private final SslContext ssl;
@@ -189,7 +199,7 @@ final class ClientConnection {
       }
       return;
     }
-    ClientCall call = inflight.remove(response.getRequestId());
+    ClientCall call = inflight.remove(key(response.getRequestId()));
     if (call != null) {
       dispatcher.answered(call, this, response);
     }
@@ -197,8 +207,8 @@ final class ClientConnection {
 
   /** Stops tracking attempt id if it is call's; returns whether it was. */
   private boolean removeInflight(long id, ClientCall call) {
-    if (inflight.get(id) != call) return false;
-    inflight.remove(id);
+    if (inflight.get(key(id)) != call) return false;
+    inflight.remove(key(id));
     return true;
   }
 
@@ -265,7 +275,7 @@ final class ClientConnection {
    */
   private void write(ClientCall call) {
     long id = call.requestId;
-    inflight.put(id, call);
+    inflight.put(key(id), call);
     dispatcher.written(call, id);
     unflushed.add(new Unflushed(id, call, call.request(id)));
     if (!flushScheduled) {
@@ -290,7 +300,7 @@ final class ClientConnection {
     List<Unflushed> batch = unflushed;
     unflushed = new ArrayList<>(Math.max(16, batch.size()));
     List<ClientRequest> requests = new ArrayList<>(batch.size());
-    for (Unflushed u : batch) if (inflight.get(u.id()) == u.call()) requests.add(u.request());
+    for (Unflushed u : batch) if (inflight.get(key(u.id())) == u.call()) requests.add(u.request());
     if (requests.isEmpty()) return;
     channel
         .writeAndFlush(Framing.frames(requests))

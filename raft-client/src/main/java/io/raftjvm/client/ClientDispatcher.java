@@ -11,9 +11,7 @@ import io.raftjvm.client.proto.NotLeader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -48,13 +46,14 @@ final class ClientDispatcher {
   /** Open or opening connections by server address; a closed connection removes itself. */
   private final Map<String, ClientConnection> connections = new HashMap<>();
 
-  /** Calls started and not completed; bounded by the client's pending-request limit. */
-  private final Set<ClientCall> active = new HashSet<>();
+  /** Calls started and not finished; bounded by the client's pending-request limit. */
+  private int active;
 
   /**
    * Calls in the order they started, for their deadlines: every call has the same timeout, so
-   * deadlines come in this order. Completed calls leave from the head; a sweep fails calls whose
-   * deadline passed. One periodic task instead of a timer scheduled and cancelled per call.
+   * deadlines come in this order. It holds every active call. Completed calls leave from the head
+   * (as each call starts, and in the sweep); a sweep fails calls whose deadline passed. One
+   * periodic task instead of a timer scheduled and cancelled per call.
    */
   private final ArrayDeque<ClientCall> byDeadline = new ArrayDeque<>();
 
@@ -75,7 +74,7 @@ final class ClientDispatcher {
    * completed behind it until its deadline.
    */
   private int compactAt() {
-    return 2 * active.size() + 1024;
+    return 2 * active + 1024;
   }
 
   private final LongSupplier nanoClock;
@@ -162,12 +161,16 @@ final class ClientDispatcher {
                   + " (RaftClientOptions.maxRequestBytes; the servers' raft.client.max-frame-size)"));
       return;
     }
-    active.add(call);
+    call.active = true;
+    active++;
     if (sweeper == null) {
       long period = sweepPeriodNanos();
       sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.NANOSECONDS);
     }
     call.deadlineNanos = nanoClock.getAsLong() + options.requestTimeout().toNanos();
+    // Answers come mostly in the order of the requests: the calls they completed are at the head.
+    ClientCall head;
+    while ((head = byDeadline.peekFirst()) != null && head.future.isDone()) byDeadline.pollFirst();
     byDeadline.addLast(call);
     if (byDeadline.size() > compactAt()) byDeadline.removeIf(c -> c.future.isDone());
     send(call);
@@ -177,8 +180,10 @@ final class ClientDispatcher {
   void close() {
     closed = true;
     if (sweeper != null) sweeper.cancel(false);
-    for (ClientCall call : new ArrayList<>(active)) {
-      fail(call, Kind.CLOSED, "client closed before the " + call.what() + " was answered");
+    for (ClientCall call : new ArrayList<>(byDeadline)) {
+      if (call.active) {
+        fail(call, Kind.CLOSED, "client closed before the " + call.what() + " was answered");
+      }
     }
     for (ClientConnection c : new ArrayList<>(connections.values())) {
       c.close();
@@ -206,6 +211,8 @@ final class ClientDispatcher {
     call.connection = conn;
     call.written = false;
     if (call.failsOver()) {
+      Attempt head;
+      while ((head = byAttemptDue.peekFirst()) != null && head.settled()) byAttemptDue.pollFirst();
       byAttemptDue.addLast(
           new Attempt(call, id, nanoClock.getAsLong() + options.attemptTimeout().toNanos()));
       if (byAttemptDue.size() > compactAt()) byAttemptDue.removeIf(Attempt::settled);
@@ -513,7 +520,10 @@ final class ClientDispatcher {
   }
 
   private void finish(ClientCall call) {
-    active.remove(call);
+    if (call.active) {
+      call.active = false;
+      active--;
+    }
     if (call.connection != null) {
       call.connection.forget(call.requestId, call);
     }

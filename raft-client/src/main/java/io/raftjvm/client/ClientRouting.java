@@ -66,7 +66,7 @@ final class ClientRouting {
 
   /** address answered something: whatever it is, it is not frozen. */
   void answered(String address) {
-    unresponsiveUntil.remove(address);
+    if (!unresponsiveUntil.isEmpty()) unresponsiveUntil.remove(address);
   }
 
   /** Whether a redirect to address is worth following now. */
