@@ -52,7 +52,7 @@ public final class NodeDriver implements AutoCloseable {
   final Reads reads;
 
   /** Added to on the loop, completed on the apply thread. */
-  final ProposalRegistry proposals = new ProposalRegistry();
+  final ProposalRegistry proposals;
 
   /** Takes requests from other threads onto the loop. */
   final LoopRequests requests = new LoopRequests(this);
@@ -145,6 +145,7 @@ public final class NodeDriver implements AutoCloseable {
     this.loop = runtime.loop();
     this.tickMillis = tickMillis;
     this.logger = logger;
+    this.proposals = new ProposalRegistry(logger);
     this.writer =
         new LogWriter(
             store,
@@ -243,6 +244,11 @@ public final class NodeDriver implements AutoCloseable {
     return inbox.submit(command, EntryType.ENTRY_NORMAL);
   }
 
+  /** {@link #propose(ByteString)}, telling done instead of completing a future. */
+  public void propose(ByteString command, ProposalCallback done) {
+    inbox.submit(command, EntryType.ENTRY_NORMAL, done);
+  }
+
   /**
    * Opens an exactly-once session (thesis §6.3); completes with its id (the registration's index).
    */
@@ -260,6 +266,17 @@ public final class NodeDriver implements AutoCloseable {
     ByteString entry =
         SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
     return inbox.submit(entry, EntryType.ENTRY_SESSION);
+  }
+
+  /**
+   * {@link #proposeInSession(long, long, long, ByteString)}, telling done instead of completing a
+   * future.
+   */
+  public void proposeInSession(
+      long session, long sequence, long firstUnacked, ByteString command, ProposalCallback done) {
+    ByteString entry =
+        SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
+    inbox.submit(entry, EntryType.ENTRY_SESSION, done);
   }
 
   /**

@@ -22,21 +22,26 @@ import java.util.concurrent.CompletableFuture;
  * the batch's task was queued; they were concurrent, so either order is linearizable.
  */
 final class ProposalInbox {
-  /** An entry to append and the future of its proposal. */
-  record Submitted(ByteString data, EntryType type, CompletableFuture<Proposal> future) {}
+  /** An entry to append and where its proposal's outcome goes. */
+  record Submitted(ByteString data, EntryType type, ProposalCallback callback) {}
 
   private final NodeDriver d;
   private final LoopBatch<Submitted> batch;
 
   ProposalInbox(NodeDriver d) {
     this.d = d;
-    this.batch = new LoopBatch<>(d.requests, this::appendWaiting, ProposalInbox::failAll);
+    this.batch = new LoopBatch<>(d.requests, this::appendWaiting, this::failAll);
   }
 
-  /** Queues an entry for the loop to append; completes as {@link LoopRequests#append} does. */
+  /** Queues an entry for the loop to append; settles as {@link LoopRequests#append} does. */
+  void submit(ByteString data, EntryType type, ProposalCallback callback) {
+    batch.add(new Submitted(data, type, callback));
+  }
+
+  /** {@link #submit(ByteString, EntryType, ProposalCallback)}, with a future. */
   CompletableFuture<Proposal> submit(ByteString data, EntryType type) {
-    CompletableFuture<Proposal> f = new CompletableFuture<>();
-    batch.add(new Submitted(data, type, f));
+    ProposalCallback.Future f = new ProposalCallback.Future();
+    submit(data, type, f);
     return f;
   }
 
@@ -76,11 +81,11 @@ final class ProposalInbox {
       return null;
     } catch (ProposalDroppedException e) {
       if (run.size() == 1) {
-        run.get(0)
-            .future()
-            .completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
+        ProposalCallback.settle(
+            d.logger,
+            run.get(0).callback(),
+            null,
+            new ProposalFailedException(ProposalFailedException.Kind.UNAVAILABLE, e.getMessage()));
         return null;
       }
       for (int i = 0; i < run.size(); i++) {
@@ -101,7 +106,7 @@ final class ProposalInbox {
     }
   }
 
-  private static void failAll(List<Submitted> run, Throwable why) {
-    for (Submitted s : run) s.future().completeExceptionally(why);
+  private void failAll(List<Submitted> run, Throwable why) {
+    for (Submitted s : run) ProposalCallback.settle(d.logger, s.callback(), null, why);
   }
 }

@@ -1,10 +1,10 @@
 package io.raftjvm.runtime;
 
 import io.raftjvm.core.EntryId;
+import io.raftjvm.core.RaftLogger;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Client proposals waiting for their entry to be applied, in log order. The node's loop adds them;
@@ -13,20 +13,27 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>The loop appends at increasing indexes, and entries are applied in index order, so the waiting
  * proposals form a queue: the loop adds at its tail and the apply thread takes from its head. One
- * lock guards it, held for a few field writes and never while a future completes (completing runs
- * the client's answer path). An add at or below the tail's index means the entries there were
- * overwritten (§5.3: a new leader replaced them), so those proposals fail.
+ * lock guards it, held for a few field writes and never while a callback runs (it runs the client's
+ * answer path). An add at or below the tail's index means the entries there were overwritten (§5.3:
+ * a new leader replaced them), so those proposals fail.
  *
  * <p>A proposal succeeds when the entry applied at its index has its term; if another term's entry
  * is applied there, leadership changed and the proposal was lost.
  */
 final class ProposalRegistry {
   /** A proposal made at (term, index). */
-  private record Pending(long index, long term, CompletableFuture<Proposal> future) {}
+  private record Pending(long index, long term, ProposalCallback callback) {}
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
-  void add(EntryId at, CompletableFuture<Proposal> future) {
+  /** Where a callback that throws is reported. */
+  private final RaftLogger logger;
+
+  ProposalRegistry(RaftLogger logger) {
+    this.logger = logger;
+  }
+
+  void add(EntryId at, ProposalCallback callback) {
     List<Pending> replaced = null;
     synchronized (this) {
       Pending last;
@@ -34,20 +41,22 @@ final class ProposalRegistry {
         if (replaced == null) replaced = new ArrayList<>();
         replaced.add(queue.pollLast());
       }
-      queue.addLast(new Pending(at.index(), at.term(), future));
+      queue.addLast(new Pending(at.index(), at.term(), callback));
     }
     if (replaced == null) return;
     for (Pending old : replaced) {
       // Our earlier entry at this index was overwritten before anything was applied there.
-      old.future()
-          .completeExceptionally(
-              new ProposalFailedException(
-                  ProposalFailedException.Kind.LEADERSHIP_LOST,
-                  "entry "
-                      + old.index()
-                      + " of term "
-                      + old.term()
-                      + " was replaced by a newer leader's entry"));
+      ProposalCallback.settle(
+          logger,
+          old.callback(),
+          null,
+          new ProposalFailedException(
+              ProposalFailedException.Kind.LEADERSHIP_LOST,
+              "entry "
+                  + old.index()
+                  + " of term "
+                  + old.term()
+                  + " was replaced by a newer leader's entry"));
     }
   }
 
@@ -58,14 +67,14 @@ final class ProposalRegistry {
       Pending tail = queue.peekLast();
       if (tail == null || tail.index() < first) {
         for (int i = 0; i < run.size(); i++) {
-          queue.addLast(new Pending(first + i, last.term(), run.get(i).future()));
+          queue.addLast(new Pending(first + i, last.term(), run.get(i).callback()));
         }
         return;
       }
     }
     // Rare: entries of ours at these indexes were overwritten; one by one fails them.
     for (int i = 0; i < run.size(); i++) {
-      add(new EntryId(last.term(), first + i), run.get(i).future());
+      add(new EntryId(last.term(), first + i), run.get(i).callback());
     }
   }
 
@@ -93,23 +102,23 @@ final class ProposalRegistry {
       ApplyWorker.Result at =
           r < results.size() && results.get(r).index() == p.index() ? results.get(r) : null;
       if (at == null || at.term() != p.term()) {
-        p.future()
-            .completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.LEADERSHIP_LOST,
-                    "entry "
-                        + p.index()
-                        + " of term "
-                        + p.term()
-                        + " was not committed: leadership changed"));
+        fail(
+            p,
+            new ProposalFailedException(
+                ProposalFailedException.Kind.LEADERSHIP_LOST,
+                "entry "
+                    + p.index()
+                    + " of term "
+                    + p.term()
+                    + " was not committed: leadership changed"));
       } else if (at.refused() != null) {
-        p.future()
-            .completeExceptionally(
-                new ProposalFailedException(
-                    ProposalFailedException.Kind.SESSION_EXPIRED,
-                    at.refused() + "; open a new session"));
+        fail(
+            p,
+            new ProposalFailedException(
+                ProposalFailedException.Kind.SESSION_EXPIRED,
+                at.refused() + "; open a new session"));
       } else {
-        p.future().complete(new Proposal(p.index(), at.value()));
+        ProposalCallback.settle(logger, p.callback(), new Proposal(p.index(), at.value()), null);
       }
     }
   }
@@ -121,7 +130,7 @@ final class ProposalRegistry {
       all = queue.toArray(new Pending[0]);
       queue.clear();
     }
-    for (Pending p : all) p.future().completeExceptionally(new ProposalFailedException(kind, why));
+    for (Pending p : all) fail(p, new ProposalFailedException(kind, why));
   }
 
   /** Fails the proposals above index (this log will not apply them); those at or below stay. */
@@ -134,8 +143,12 @@ final class ProposalRegistry {
       }
     }
     for (int i = failed.size() - 1; i >= 0; i--) {
-      failed.get(i).future().completeExceptionally(new ProposalFailedException(kind, why));
+      fail(failed.get(i), new ProposalFailedException(kind, why));
     }
+  }
+
+  private void fail(Pending p, Throwable why) {
+    ProposalCallback.settle(logger, p.callback(), null, why);
   }
 
   synchronized int size() {

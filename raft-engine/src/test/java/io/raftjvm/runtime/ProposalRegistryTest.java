@@ -26,9 +26,9 @@ class ProposalRegistryTest {
 
   @Test
   void failAboveLeavesWhatThisLogWillStillApply() {
-    ProposalRegistry r = new ProposalRegistry();
-    CompletableFuture<Proposal> committed = new CompletableFuture<>();
-    CompletableFuture<Proposal> beyond = new CompletableFuture<>();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> {});
+    ProposalCallback.Future committed = new ProposalCallback.Future();
+    ProposalCallback.Future beyond = new ProposalCallback.Future();
     r.add(new EntryId(2, 10), committed);
     r.add(new EntryId(2, 11), beyond);
     r.failAbove(10, ProposalFailedException.Kind.LEADERSHIP_LOST, "removed");
@@ -41,8 +41,8 @@ class ProposalRegistryTest {
 
   @Test
   void aProposalOverwrittenByAnotherTermFails() {
-    ProposalRegistry r = new ProposalRegistry();
-    CompletableFuture<Proposal> f = new CompletableFuture<>();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> {});
+    ProposalCallback.Future f = new ProposalCallback.Future();
     r.add(new EntryId(2, 10), f);
     r.applied(List.of(result(10, 3)), 10);
     assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, failure(f));
@@ -51,14 +51,14 @@ class ProposalRegistryTest {
   /** §5.3: a new leader's entries replace ours at the same indexes before any is applied. */
   @Test
   void anAddAtOrBelowTheTailFailsTheProposalsItReplaces() {
-    ProposalRegistry r = new ProposalRegistry();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> {});
     List<CompletableFuture<Proposal>> old = new ArrayList<>();
     for (long i = 10; i <= 12; i++) {
-      CompletableFuture<Proposal> f = new CompletableFuture<>();
+      ProposalCallback.Future f = new ProposalCallback.Future();
       r.add(new EntryId(2, i), f);
       old.add(f);
     }
-    CompletableFuture<Proposal> again = new CompletableFuture<>();
+    ProposalCallback.Future again = new ProposalCallback.Future();
     r.add(new EntryId(4, 11), again);
     assertFalse(old.get(0).isDone());
     assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, failure(old.get(1)));
@@ -72,10 +72,10 @@ class ProposalRegistryTest {
 
   @Test
   void aBatchCompletesEachProposalWithItsOwnResultAndLeavesLaterOnesWaiting() {
-    ProposalRegistry r = new ProposalRegistry();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> {});
     List<CompletableFuture<Proposal>> fs = new ArrayList<>();
     for (long i = 1; i <= 6; i++) {
-      CompletableFuture<Proposal> f = new CompletableFuture<>();
+      ProposalCallback.Future f = new ProposalCallback.Future();
       if (i != 3) r.add(new EntryId(1, i), f); // index 3 is another client's (no proposal here)
       fs.add(f);
     }
@@ -101,14 +101,35 @@ class ProposalRegistryTest {
 
   @Test
   void failAllEmptiesTheQueue() {
-    ProposalRegistry r = new ProposalRegistry();
-    CompletableFuture<Proposal> a = new CompletableFuture<>();
-    CompletableFuture<Proposal> b = new CompletableFuture<>();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> {});
+    ProposalCallback.Future a = new ProposalCallback.Future();
+    ProposalCallback.Future b = new ProposalCallback.Future();
     r.add(new EntryId(1, 1), a);
     r.add(new EntryId(1, 2), b);
     r.failAll(ProposalFailedException.Kind.UNAVAILABLE, "stopped");
     assertEquals(ProposalFailedException.Kind.UNAVAILABLE, failure(a));
     assertEquals(ProposalFailedException.Kind.UNAVAILABLE, failure(b));
     assertEquals(0, r.size());
+  }
+
+  @Test
+  void aCallbackThatThrowsLeavesTheOthersSettled() {
+    List<String> logged = new ArrayList<>();
+    ProposalRegistry r = new ProposalRegistry((level, line) -> logged.add(level + " " + line));
+    List<Long> settled = new ArrayList<>();
+    r.add(
+        new EntryId(1, 1),
+        (p, t) -> {
+          settled.add(p.index());
+          throw new IllegalStateException("a broken callback");
+        });
+    r.add(new EntryId(1, 2), (p, t) -> settled.add(p.index()));
+    r.applied(List.of(result(1, 1), result(2, 1)), 2);
+    assertEquals(List.of(1L, 2L), settled);
+    assertEquals(0, r.size());
+    assertEquals(
+        List.of(
+            "WARN a proposal's callback failed: java.lang.IllegalStateException: a broken callback"),
+        logged);
   }
 }

@@ -10,6 +10,7 @@ import io.raftjvm.client.proto.ClientHello;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NotLeader;
+import io.raftjvm.client.proto.Propose;
 import io.raftjvm.client.proto.ServerInfo;
 import io.raftjvm.core.ConfChangeRejectedException;
 import io.raftjvm.core.ConfChanges;
@@ -18,6 +19,8 @@ import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
 import io.raftjvm.runtime.NodeDriver;
+import io.raftjvm.runtime.Proposal;
+import io.raftjvm.runtime.ProposalCallback;
 import io.raftjvm.runtime.ProposalFailedException;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.transport.ClientService;
@@ -27,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * Serves client requests from this node: proposals go through Raft (a follower answers with the
@@ -143,6 +147,41 @@ final class NodeClientService implements ClientService {
         "not applied within " + timeout.toMillis() + " ms; it may still take effect");
   }
 
+  /**
+   * Proposes answer from the apply thread through one callback each (the answer is built there);
+   * the other requests go through {@link #handle(ClientRequest)}.
+   */
+  @Override
+  public void handle(ClientRequest request, BiConsumer<ClientResponse, Throwable> answer) {
+    if (request.getBodyCase() != ClientRequest.BodyCase.PROPOSE) {
+      ClientService.super.handle(request, answer);
+      return;
+    }
+    long id = request.getRequestId();
+    Propose propose = request.getPropose();
+    ProposalCallback done = (p, t) -> answer.accept(proposed(id, p, t), null);
+    if (propose.getSession() != 0) {
+      driver.proposeInSession(
+          propose.getSession(),
+          propose.getSequence(),
+          propose.getFirstUnacked(),
+          propose.getCommand(),
+          done);
+    } else {
+      driver.propose(propose.getCommand(), done);
+    }
+  }
+
+  /** The answer to propose id: applied as p, or failed with t. */
+  private ClientResponse proposed(long id, Proposal p, Throwable t) {
+    ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(id);
+    return t == null
+        ? out.setApplied(
+                Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result())))
+            .build()
+        : failure(out, t);
+  }
+
   @Override
   public CompletableFuture<ClientResponse> handle(ClientRequest request) {
     ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
@@ -163,15 +202,7 @@ final class NodeClientService implements ClientService {
                       request.getPropose().getFirstUnacked(),
                       request.getPropose().getCommand())
                   : driver.propose(request.getPropose().getCommand()))
-              .handle(
-                  (p, t) ->
-                      t == null
-                          ? out.setApplied(
-                                  Applied.newBuilder()
-                                      .setIndex(p.index())
-                                      .setResult(ByteString.copyFrom(p.result())))
-                              .build()
-                          : failure(out, t));
+              .handle((p, t) -> proposed(request.getRequestId(), p, t));
       case QUERY ->
           request.getQuery().getLocal()
               ? CompletableFuture.completedFuture(

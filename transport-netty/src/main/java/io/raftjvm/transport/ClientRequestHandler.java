@@ -18,10 +18,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,17 +79,27 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   /** Beyond this many timed requests kept, answered ones are dropped before the next sweep. */
   private static final int COMPACT_AT = 1 << 16;
 
-  /** A request handed to the service; answered once, by the service or by the sweep. */
-  private static final class Pending {
+  /**
+   * A request handed to the service; answered once, by the service or by the sweep. It is also
+   * where the service hands its answer, from whichever thread.
+   */
+  private final class Pending implements BiConsumer<ClientResponse, Throwable> {
     final long id;
     final long deadlineNanos;
+    final ChannelHandlerContext ctx;
 
     /** Loop only. */
     boolean answered;
 
-    Pending(long id, long deadlineNanos) {
+    Pending(long id, long deadlineNanos, ChannelHandlerContext ctx) {
       this.id = id;
       this.deadlineNanos = deadlineNanos;
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void accept(ClientResponse response, Throwable failure) {
+      onAnswer(ctx, this, response, failure);
     }
   }
 
@@ -190,22 +200,17 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     outstanding++;
     Pending p;
     if (timeoutNanos != 0 && !request.hasAdmin()) {
-      p = new Pending(id, ctx.executor().ticker().nanoTime() + timeoutNanos);
+      p = new Pending(id, ctx.executor().ticker().nanoTime() + timeoutNanos, ctx);
       timed.addLast(p);
       if (timed.size() > COMPACT_AT) timed.removeIf(x -> x.answered);
     } else {
-      p = new Pending(id, Long.MAX_VALUE);
+      p = new Pending(id, Long.MAX_VALUE, ctx);
     }
-    CompletableFuture<ClientResponse> answer;
     try {
-      answer = service.handle(request);
+      service.handle(request, p);
     } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
+      p.accept(null, e); // ignored if the service answered before it threw
     }
-    if (answer == null) {
-      answer = CompletableFuture.failedFuture(new IllegalStateException("service gave no answer"));
-    }
-    answer.whenComplete((response, failure) -> onAnswer(ctx, p, response, failure));
   }
 
   private void onAnswer(

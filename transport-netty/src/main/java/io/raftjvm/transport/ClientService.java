@@ -6,6 +6,7 @@ import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
  * What the client port serves: turns a request into a response, asynchronously. Implemented by the
@@ -14,6 +15,17 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface ClientService {
   CompletableFuture<ClientResponse> handle(ClientRequest request);
+
+  /**
+   * {@link #handle(ClientRequest)}, handing the response (or why there is none) to answer, once, on
+   * any thread. What the client port calls; a service overrides it to answer its busiest requests
+   * without a future per request. The default waits on {@link #handle(ClientRequest)}.
+   */
+  default void handle(ClientRequest request, BiConsumer<ClientResponse, Throwable> answer) {
+    CompletableFuture<ClientResponse> f = handle(request);
+    if (f == null) throw new IllegalStateException("service gave no answer");
+    f.whenComplete(answer);
+  }
 
   /**
    * Checks a client's hello (what it expects of this server): null to accept, else why not, in one
