@@ -2,8 +2,6 @@ package io.raftjvm.runtime;
 
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
-import io.raftjvm.proto.SessionCommand;
-import io.raftjvm.proto.SessionEntry;
 import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
 import java.io.IOException;
@@ -450,25 +448,24 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
    */
   private Planned planSession(
       Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, ApplyCommand> inBatch) {
-    SessionEntry se = SessionCodec.decode(e);
-    if (se.hasRegister()) {
-      sessions.register(e.getIndex(), se.getTimestampMs());
+    SessionCodec.Decoded c = SessionCodec.decode(e);
+    if (c.register()) {
+      sessions.register(e.getIndex(), c.timestampMs());
       return new Registered(e.getIndex());
     }
-    SessionCommand c = se.getCommand();
     Sessions.Verdict v =
-        sessions.check(c.getSession(), c.getSequence(), c.getFirstUnacked(), se.getTimestampMs());
+        sessions.check(c.session(), c.sequence(), c.firstUnacked(), c.timestampMs());
     if (v instanceof Sessions.Saved saved
         && !planted.contains(io.raftjvm.core.PlantedFault.RETRY_APPLIED_TWICE)) {
       return new SavedResult(saved.result());
     }
     if (v instanceof Sessions.Expired x) return new Expired(x.why());
-    SessionSeq key = new SessionSeq(c.getSession(), c.getSequence());
+    SessionSeq key = new SessionSeq(c.session(), c.sequence());
     ApplyCommand earlier = inBatch.get(key);
     if (earlier != null) return earlier;
-    ApplyCommand a = new ApplyCommand(commands.size(), c.getSession(), c.getSequence());
+    ApplyCommand a = new ApplyCommand(commands.size(), c.session(), c.sequence());
     inBatch.put(key, a);
-    commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.getCommand().toByteArray()));
+    commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.command()));
     return a;
   }
 
