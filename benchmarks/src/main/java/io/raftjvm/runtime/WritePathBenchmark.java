@@ -76,7 +76,7 @@ public class WritePathBenchmark {
     registry = new ProposalRegistry((level, line) -> {});
     index = 1;
     for (long i = 1; i <= WAITING; i++) {
-      registry.add(new EntryId(7, i), new ProposalCallback.Future());
+      registry.add(new EntryId(7, i), new Callback.Future<>());
     }
   }
 
@@ -132,7 +132,7 @@ public class WritePathBenchmark {
    */
   @Benchmark
   public CompletableFuture<Proposal> registerAndApply() {
-    ProposalCallback.Future f = new ProposalCallback.Future();
+    Callback.Future<Proposal> f = new Callback.Future<>();
     long i = index++;
     registry.add(new EntryId(7, i + WAITING), f);
     registry.applied(List.of(new ApplyWorker.Result(i, 7, result, null)), i);

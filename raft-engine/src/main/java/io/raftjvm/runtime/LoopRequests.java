@@ -27,7 +27,7 @@ final class LoopRequests {
    * Appends an entry on the loop and registers for its application; refusals complete the future.
    */
   CompletableFuture<Proposal> append(Supplier<EntryId> append, String what) {
-    ProposalCallback.Future f = new ProposalCallback.Future();
+    Callback.Future<Proposal> f = new Callback.Future<>();
     onRunningLoop(
         f,
         () -> {

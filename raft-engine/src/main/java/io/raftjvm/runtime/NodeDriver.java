@@ -245,7 +245,7 @@ public final class NodeDriver implements AutoCloseable {
   }
 
   /** {@link #propose(ByteString)}, telling done instead of completing a future. */
-  public void propose(ByteString command, ProposalCallback done) {
+  public void propose(ByteString command, Callback<Proposal> done) {
     inbox.submit(command, EntryType.ENTRY_NORMAL, done);
   }
 
@@ -273,7 +273,7 @@ public final class NodeDriver implements AutoCloseable {
    * future.
    */
   public void proposeInSession(
-      long session, long sequence, long firstUnacked, ByteString command, ProposalCallback done) {
+      long session, long sequence, long firstUnacked, ByteString command, Callback<Proposal> done) {
     ByteString entry =
         SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
     inbox.submit(entry, EntryType.ENTRY_SESSION, done);

@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ProposalInbox {
   /** An entry to append and where its proposal's outcome goes. */
-  record Submitted(ByteString data, EntryType type, ProposalCallback callback) {}
+  record Submitted(ByteString data, EntryType type, Callback<Proposal> callback) {}
 
   private final NodeDriver d;
   private final LoopBatch<Submitted> batch;
@@ -34,13 +34,13 @@ final class ProposalInbox {
   }
 
   /** Queues an entry for the loop to append; settles as {@link LoopRequests#append} does. */
-  void submit(ByteString data, EntryType type, ProposalCallback callback) {
+  void submit(ByteString data, EntryType type, Callback<Proposal> callback) {
     batch.add(new Submitted(data, type, callback));
   }
 
-  /** {@link #submit(ByteString, EntryType, ProposalCallback)}, with a future. */
+  /** {@link #submit(ByteString, EntryType, Callback)}, with a future. */
   CompletableFuture<Proposal> submit(ByteString data, EntryType type) {
-    ProposalCallback.Future f = new ProposalCallback.Future();
+    Callback.Future<Proposal> f = new Callback.Future<>();
     submit(data, type, f);
     return f;
   }
@@ -81,7 +81,7 @@ final class ProposalInbox {
       return null;
     } catch (ProposalDroppedException e) {
       if (run.size() == 1) {
-        ProposalCallback.settle(
+        Callback.settle(
             d.logger,
             run.get(0).callback(),
             null,
@@ -107,6 +107,6 @@ final class ProposalInbox {
   }
 
   private void failAll(List<Submitted> run, Throwable why) {
-    for (Submitted s : run) ProposalCallback.settle(d.logger, s.callback(), null, why);
+    for (Submitted s : run) Callback.settle(d.logger, s.callback(), null, why);
   }
 }

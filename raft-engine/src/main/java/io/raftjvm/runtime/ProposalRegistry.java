@@ -22,7 +22,7 @@ import java.util.List;
  */
 final class ProposalRegistry {
   /** A proposal made at (term, index). */
-  private record Pending(long index, long term, ProposalCallback callback) {}
+  private record Pending(long index, long term, Callback<Proposal> callback) {}
 
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
 
@@ -33,7 +33,7 @@ final class ProposalRegistry {
     this.logger = logger;
   }
 
-  void add(EntryId at, ProposalCallback callback) {
+  void add(EntryId at, Callback<Proposal> callback) {
     List<Pending> replaced = null;
     synchronized (this) {
       Pending last;
@@ -46,7 +46,7 @@ final class ProposalRegistry {
     if (replaced == null) return;
     for (Pending old : replaced) {
       // Our earlier entry at this index was overwritten before anything was applied there.
-      ProposalCallback.settle(
+      Callback.settle(
           logger,
           old.callback(),
           null,
@@ -118,7 +118,7 @@ final class ProposalRegistry {
                 ProposalFailedException.Kind.SESSION_EXPIRED,
                 at.refused() + "; open a new session"));
       } else {
-        ProposalCallback.settle(logger, p.callback(), new Proposal(p.index(), at.value()), null);
+        Callback.settle(logger, p.callback(), new Proposal(p.index(), at.value()), null);
       }
     }
   }
@@ -148,7 +148,7 @@ final class ProposalRegistry {
   }
 
   private void fail(Pending p, Throwable why) {
-    ProposalCallback.settle(logger, p.callback(), null, why);
+    Callback.settle(logger, p.callback(), null, why);
   }
 
   synchronized int size() {

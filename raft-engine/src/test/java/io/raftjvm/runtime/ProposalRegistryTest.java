@@ -27,8 +27,8 @@ class ProposalRegistryTest {
   @Test
   void failAboveLeavesWhatThisLogWillStillApply() {
     ProposalRegistry r = new ProposalRegistry((level, line) -> {});
-    ProposalCallback.Future committed = new ProposalCallback.Future();
-    ProposalCallback.Future beyond = new ProposalCallback.Future();
+    Callback.Future<Proposal> committed = new Callback.Future<>();
+    Callback.Future<Proposal> beyond = new Callback.Future<>();
     r.add(new EntryId(2, 10), committed);
     r.add(new EntryId(2, 11), beyond);
     r.failAbove(10, ProposalFailedException.Kind.LEADERSHIP_LOST, "removed");
@@ -42,7 +42,7 @@ class ProposalRegistryTest {
   @Test
   void aProposalOverwrittenByAnotherTermFails() {
     ProposalRegistry r = new ProposalRegistry((level, line) -> {});
-    ProposalCallback.Future f = new ProposalCallback.Future();
+    Callback.Future<Proposal> f = new Callback.Future<>();
     r.add(new EntryId(2, 10), f);
     r.applied(List.of(result(10, 3)), 10);
     assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, failure(f));
@@ -54,11 +54,11 @@ class ProposalRegistryTest {
     ProposalRegistry r = new ProposalRegistry((level, line) -> {});
     List<CompletableFuture<Proposal>> old = new ArrayList<>();
     for (long i = 10; i <= 12; i++) {
-      ProposalCallback.Future f = new ProposalCallback.Future();
+      Callback.Future<Proposal> f = new Callback.Future<>();
       r.add(new EntryId(2, i), f);
       old.add(f);
     }
-    ProposalCallback.Future again = new ProposalCallback.Future();
+    Callback.Future<Proposal> again = new Callback.Future<>();
     r.add(new EntryId(4, 11), again);
     assertFalse(old.get(0).isDone());
     assertEquals(ProposalFailedException.Kind.LEADERSHIP_LOST, failure(old.get(1)));
@@ -75,7 +75,7 @@ class ProposalRegistryTest {
     ProposalRegistry r = new ProposalRegistry((level, line) -> {});
     List<CompletableFuture<Proposal>> fs = new ArrayList<>();
     for (long i = 1; i <= 6; i++) {
-      ProposalCallback.Future f = new ProposalCallback.Future();
+      Callback.Future<Proposal> f = new Callback.Future<>();
       if (i != 3) r.add(new EntryId(1, i), f); // index 3 is another client's (no proposal here)
       fs.add(f);
     }
@@ -102,8 +102,8 @@ class ProposalRegistryTest {
   @Test
   void failAllEmptiesTheQueue() {
     ProposalRegistry r = new ProposalRegistry((level, line) -> {});
-    ProposalCallback.Future a = new ProposalCallback.Future();
-    ProposalCallback.Future b = new ProposalCallback.Future();
+    Callback.Future<Proposal> a = new Callback.Future<>();
+    Callback.Future<Proposal> b = new Callback.Future<>();
     r.add(new EntryId(1, 1), a);
     r.add(new EntryId(1, 2), b);
     r.failAll(ProposalFailedException.Kind.UNAVAILABLE, "stopped");
@@ -129,7 +129,7 @@ class ProposalRegistryTest {
     assertEquals(0, r.size());
     assertEquals(
         List.of(
-            "WARN a proposal's callback failed: java.lang.IllegalStateException: a broken callback"),
+            "WARN a request's callback failed: java.lang.IllegalStateException: a broken callback"),
         logged);
   }
 }

@@ -18,9 +18,9 @@ import io.raftjvm.core.NotLeaderException;
 import io.raftjvm.proto.ConfChange;
 import io.raftjvm.proto.ConfState;
 import io.raftjvm.proto.Member;
+import io.raftjvm.runtime.Callback;
 import io.raftjvm.runtime.NodeDriver;
 import io.raftjvm.runtime.Proposal;
-import io.raftjvm.runtime.ProposalCallback;
 import io.raftjvm.runtime.ProposalFailedException;
 import io.raftjvm.statemachine.StateMachine;
 import io.raftjvm.transport.ClientService;
@@ -148,18 +148,25 @@ final class NodeClientService implements ClientService {
   }
 
   /**
-   * Proposes answer from the apply thread through one callback each (the answer is built there);
-   * the other requests go through {@link #handle(ClientRequest)}.
+   * Proposes answer from the apply thread through one callback each, linearizable queries through
+   * one stage on the read's future (the answer is built there); the other requests go through
+   * {@link #handle(ClientRequest)}.
    */
   @Override
   public void handle(ClientRequest request, BiConsumer<ClientResponse, Throwable> answer) {
+    long id = request.getRequestId();
+    if (request.getBodyCase() == ClientRequest.BodyCase.QUERY && !request.getQuery().getLocal()) {
+      driver
+          .read(request.getQuery().getQuery().toByteArray())
+          .whenComplete((r, t) -> answer.accept(read(id, r, t), null));
+      return;
+    }
     if (request.getBodyCase() != ClientRequest.BodyCase.PROPOSE) {
       ClientService.super.handle(request, answer);
       return;
     }
-    long id = request.getRequestId();
     Propose propose = request.getPropose();
-    ProposalCallback done = (p, t) -> answer.accept(proposed(id, p, t), null);
+    Callback<Proposal> done = (p, t) -> answer.accept(proposed(id, p, t), null);
     if (propose.getSession() != 0) {
       driver.proposeInSession(
           propose.getSession(),
@@ -178,6 +185,18 @@ final class NodeClientService implements ClientService {
     return t == null
         ? out.setApplied(
                 Applied.newBuilder().setIndex(p.index()).setResult(ByteString.copyFrom(p.result())))
+            .build()
+        : failure(out, t);
+  }
+
+  /** The answer to linearizable query id: read as r, or failed with t. */
+  private ClientResponse read(long id, byte[] r, Throwable t) {
+    ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(id);
+    return t == null
+        ? out.setApplied(
+                Applied.newBuilder()
+                    .setIndex(driver.appliedIndex())
+                    .setResult(ByteString.copyFrom(r)))
             .build()
         : failure(out, t);
   }
@@ -209,15 +228,7 @@ final class NodeClientService implements ClientService {
                   query(out, request.getQuery().getQuery().toByteArray()))
               : driver
                   .read(request.getQuery().getQuery().toByteArray())
-                  .handle(
-                      (r, t) ->
-                          t == null
-                              ? out.setApplied(
-                                      Applied.newBuilder()
-                                          .setIndex(driver.appliedIndex())
-                                          .setResult(ByteString.copyFrom(r)))
-                                  .build()
-                              : failure(out, t));
+                  .handle((r, t) -> read(request.getRequestId(), r, t));
       case ADMIN -> admin(out, request.getAdmin());
       case BODY_NOT_SET, HELLO ->
           CompletableFuture.completedFuture(
