@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import com.google.protobuf.ByteString;
 import io.raftjvm.proto.Entry;
 import io.raftjvm.proto.EntryType;
-import io.raftjvm.proto.SessionCommand;
-import io.raftjvm.proto.SessionEntry;
-import io.raftjvm.proto.SessionRegister;
 import io.raftjvm.statemachine.CommittedEntry;
 import io.raftjvm.statemachine.StateMachine;
 import java.io.DataInputStream;
@@ -70,12 +67,7 @@ class SessionsTest {
         .setIndex(index)
         .setTerm(1)
         .setType(EntryType.ENTRY_SESSION)
-        .setData(
-            SessionEntry.newBuilder()
-                .setTimestampMs(ts)
-                .setRegister(SessionRegister.getDefaultInstance())
-                .build()
-                .toByteString())
+        .setData(SessionCodec.register(ts))
         .build();
   }
 
@@ -85,16 +77,7 @@ class SessionsTest {
         .setTerm(1)
         .setType(EntryType.ENTRY_SESSION)
         .setData(
-            SessionEntry.newBuilder()
-                .setTimestampMs(ts)
-                .setCommand(
-                    SessionCommand.newBuilder()
-                        .setSession(session)
-                        .setSequence(seq)
-                        .setFirstUnacked(firstUnacked)
-                        .setCommand(ByteString.copyFromUtf8("inc")))
-                .build()
-                .toByteString())
+            SessionCodec.command(ts, session, seq, firstUnacked, ByteString.copyFromUtf8("inc")))
         .build();
   }
 
