@@ -263,9 +263,9 @@ public final class NodeDriver implements AutoCloseable {
    */
   public CompletableFuture<Proposal> proposeInSession(
       long session, long sequence, long firstUnacked, ByteString command) {
-    ByteString entry =
-        SessionCodec.command(runtime.currentTimeMillis(), session, sequence, firstUnacked, command);
-    return inbox.submit(entry, EntryType.ENTRY_SESSION);
+    Callback.Future<Proposal> f = new Callback.Future<>();
+    proposeInSession(session, sequence, firstUnacked, command, f);
+    return f;
   }
 
   /**

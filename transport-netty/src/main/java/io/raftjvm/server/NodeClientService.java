@@ -201,6 +201,13 @@ final class NodeClientService implements ClientService {
         : failure(out, t);
   }
 
+  /** What {@link #handle(ClientRequest, BiConsumer)} answers a propose or read, as a future. */
+  private CompletableFuture<ClientResponse> answered(ClientRequest request) {
+    CompletableFuture<ClientResponse> f = new CompletableFuture<>();
+    handle(request, (r, t) -> f.complete(r)); // proposed() and read() turn failures into answers
+    return f;
+  }
+
   @Override
   public CompletableFuture<ClientResponse> handle(ClientRequest request) {
     ClientResponse.Builder out = ClientResponse.newBuilder().setRequestId(request.getRequestId());
@@ -213,22 +220,12 @@ final class NodeClientService implements ClientService {
                       t == null
                           ? out.setApplied(Applied.newBuilder().setIndex(index)).build()
                           : failure(out, t));
-      case PROPOSE ->
-          (request.getPropose().getSession() != 0
-                  ? driver.proposeInSession(
-                      request.getPropose().getSession(),
-                      request.getPropose().getSequence(),
-                      request.getPropose().getFirstUnacked(),
-                      request.getPropose().getCommand())
-                  : driver.propose(request.getPropose().getCommand()))
-              .handle((p, t) -> proposed(request.getRequestId(), p, t));
+      case PROPOSE -> answered(request);
       case QUERY ->
           request.getQuery().getLocal()
               ? CompletableFuture.completedFuture(
                   query(out, request.getQuery().getQuery().toByteArray()))
-              : driver
-                  .read(request.getQuery().getQuery().toByteArray())
-                  .handle((r, t) -> read(request.getRequestId(), r, t));
+              : answered(request);
       case ADMIN -> admin(out, request.getAdmin());
       case BODY_NOT_SET, HELLO ->
           CompletableFuture.completedFuture(
