@@ -69,25 +69,32 @@ final class CallSubmitter {
   private <T> CompletableFuture<T> submit(
       ClientCall call, Function<ClientResponse, T> result, boolean counted) {
     CallResult<T> out = new CallResult<>(call);
-    call.future.whenComplete(
+    call.onOutcome(
         (response, failure) -> {
           if (counted) pending.release();
           if (failure != null) {
             out.completeExceptionally(failure);
-          } else {
-            out.complete(result.apply(response));
+            return;
           }
+          T value;
+          try {
+            value = result.apply(response);
+          } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+            return;
+          }
+          out.complete(value);
         });
     start(call);
     return out;
   }
 
-  /** Hands the call to the loop; the caller completes the caller's future from call.future. */
+  /** Hands the call, its outcome callback set, to the loop. */
   void start(ClientCall call) {
     try {
       loop.execute(() -> dispatcher.start(call));
     } catch (RejectedExecutionException e) {
-      call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
+      call.fail(new ClientException(Kind.CLOSED, "client closed"));
     }
   }
 
@@ -111,14 +118,14 @@ final class CallSubmitter {
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
       boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (isCancelled()) call.future.cancel(false);
+      if (isCancelled()) call.cancel();
       return cancelled;
     }
 
     @Override
     public boolean completeExceptionally(Throwable ex) {
       boolean completed = super.completeExceptionally(ex);
-      if (isCancelled()) call.future.cancel(false);
+      if (isCancelled()) call.cancel();
       return completed;
     }
   }

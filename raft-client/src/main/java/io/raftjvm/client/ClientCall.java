@@ -1,10 +1,16 @@
 package io.raftjvm.client;
 
+import com.google.protobuf.CodedOutputStream;
 import io.raftjvm.client.proto.ClientRequest;
 import io.raftjvm.client.proto.ClientResponse;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One propose, query or admin request, across all its attempts. Each attempt gets a fresh
@@ -16,10 +22,15 @@ import java.util.concurrent.CompletableFuture;
  * have reached a server and was never answered definitely, {@link #undecided} stays true, and the
  * call ends only in success or with an outcome-unknown kind.
  *
- * <p>Invariant: all fields but {@link #future} are read and written on the client's event loop
- * only.
+ * <p>The outcome is settled once ({@link #complete}, {@link #fail}, {@link #cancel}) and handed to
+ * the one callback the caller set before starting the call. The loop settles it; a caller that
+ * cancels settles it from its own thread. A call settled is done: the loop drops it.
+ *
+ * <p>Invariant: all fields but the outcome's are read and written on the client's event loop only.
  */
 final class ClientCall {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientCall.class);
+
   /** What a call asks for: decides where it goes, what answers it and whether it may be retried. */
   enum Op {
     PROPOSE("propose", true),
@@ -62,8 +73,25 @@ final class ClientCall {
   /** The request without its request_id. */
   private final ClientRequest template;
 
-  /** The successful answer (Applied or AdminResult); completed exactly once, on the event loop. */
-  final CompletableFuture<ClientResponse> future = new CompletableFuture<>();
+  /** Set once the outcome is settled; from then on the call is done. */
+  @SuppressWarnings("unused") // through SETTLED
+  private volatile boolean settled;
+
+  private static final VarHandle SETTLED;
+
+  static {
+    try {
+      SETTLED = MethodHandles.lookup().findVarHandle(ClientCall.class, "settled", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * Takes the outcome: the successful answer (Applied or AdminResult), or the failure. Set before
+   * the call starts; run once, on the thread that settles the call.
+   */
+  private BiConsumer<ClientResponse, Throwable> outcome;
 
   /** request_id of the attempt in flight; 0 when none is. */
   long requestId;
@@ -86,7 +114,7 @@ final class ClientCall {
   /**
    * Attempts given up after the attempt timeout whose success may still arrive (failsOver() only).
    */
-  final List<Attempt> abandoned = new ArrayList<>(2);
+  final List<Attempt> abandoned = new ArrayList<>(); // no array until an attempt is abandoned
 
   /** Attempts after the first one, redirects included. */
   int retries;
@@ -116,8 +144,55 @@ final class ClientCall {
     this.template = template;
   }
 
-  ClientRequest request(long id) {
-    return template.toBuilder().setRequestId(id).build();
+  /** Where the outcome goes; set once, before the call starts. */
+  void onOutcome(BiConsumer<ClientResponse, Throwable> outcome) {
+    this.outcome = outcome;
+  }
+
+  /** Settled: answered, failed or cancelled. */
+  boolean isDone() {
+    return settled;
+  }
+
+  /** Settles the call with its successful answer; false if it was settled already. */
+  boolean complete(ClientResponse response) {
+    return settle(response, null);
+  }
+
+  /** Settles the call with a failure; false if it was settled already. */
+  boolean fail(Throwable failure) {
+    return settle(null, failure);
+  }
+
+  /** The caller gave up on the call: settled with a CancellationException unless settled. */
+  boolean cancel() {
+    return settle(null, new CancellationException());
+  }
+
+  private boolean settle(ClientResponse response, Throwable failure) {
+    if (!SETTLED.compareAndSet(this, false, true)) return false;
+    try {
+      outcome.accept(response, failure);
+    } catch (RuntimeException e) {
+      LOG.warn("the outcome of a {} threw", op.what, e); // the loop carries on
+    }
+    return true;
+  }
+
+  /** The attempt numbered id: the template with its request_id, framed without a copy. */
+  Framing.Request request(long id) {
+    return new Framing.Request(template, id);
+  }
+
+  /**
+   * Bytes of the largest frame an attempt can take: the request_id with the most varint bytes. The
+   * template's size is memoized by the message.
+   */
+  int maxFrameBytes() {
+    return Framing.LENGTH_BYTES
+        + template.getSerializedSize()
+        + CodedOutputStream.computeUInt64Size(
+            ClientRequest.REQUEST_ID_FIELD_NUMBER, Long.MAX_VALUE);
   }
 
   /**

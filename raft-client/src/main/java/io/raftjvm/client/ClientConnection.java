@@ -285,7 +285,7 @@ final class ClientConnection {
   }
 
   /** An attempt written but not yet handed to the channel. */
-  private record Unflushed(long id, ClientCall call, ClientRequest request) {}
+  private record Unflushed(long id, ClientCall call, Framing.Request request) {}
 
   /** Attempts written in this pass of the loop, handed to the channel as one buffer. */
   private List<Unflushed> unflushed = new ArrayList<>();
@@ -299,7 +299,7 @@ final class ClientConnection {
     if (unflushed.isEmpty() || closed) return;
     List<Unflushed> batch = unflushed;
     unflushed = new ArrayList<>(Math.max(16, batch.size()));
-    List<ClientRequest> requests = new ArrayList<>(batch.size());
+    List<Framing.Request> requests = new ArrayList<>(batch.size());
     for (Unflushed u : batch) if (inflight.get(key(u.id())) == u.call()) requests.add(u.request());
     if (requests.isEmpty()) return;
     channel

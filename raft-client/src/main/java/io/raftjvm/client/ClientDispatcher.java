@@ -64,7 +64,7 @@ final class ClientDispatcher {
   private record Attempt(ClientCall call, long id, long dueNanos) {
     /** Answered, given up or superseded by a later attempt: nothing to fail over. */
     boolean settled() {
-      return call.requestId != id || call.future.isDone();
+      return call.requestId != id || call.isDone();
     }
   }
 
@@ -129,9 +129,9 @@ final class ClientDispatcher {
     long now = nanoClock.getAsLong();
     ClientCall call;
     while ((call = byDeadline.peekFirst()) != null
-        && (call.future.isDone() || call.deadlineNanos - now <= 0)) {
+        && (call.isDone() || call.deadlineNanos - now <= 0)) {
       byDeadline.pollFirst();
-      if (!call.future.isDone()) expire(call);
+      if (!call.isDone()) expire(call);
     }
     Attempt a;
     while ((a = byAttemptDue.peekFirst()) != null && (a.settled() || a.dueNanos() - now <= 0)) {
@@ -142,13 +142,13 @@ final class ClientDispatcher {
 
   void start(ClientCall call) {
     if (closed) {
-      call.future.completeExceptionally(new ClientException(Kind.CLOSED, "client closed"));
+      call.fail(new ClientException(Kind.CLOSED, "client closed"));
       return;
     }
-    // The largest request_id a frame can carry bounds its size: 4-byte prefix, 10-byte varint.
-    int frame = 4 + call.request(Long.MAX_VALUE).getSerializedSize();
+    // The largest request_id a frame can carry bounds its size.
+    int frame = call.maxFrameBytes();
     if (frame > options.maxRequestBytes()) {
-      call.future.completeExceptionally(
+      call.fail(
           new ClientException(
               Kind.BAD_REQUEST,
               "the "
@@ -170,9 +170,9 @@ final class ClientDispatcher {
     call.deadlineNanos = nanoClock.getAsLong() + options.requestTimeout().toNanos();
     // Answers come mostly in the order of the requests: the calls they completed are at the head.
     ClientCall head;
-    while ((head = byDeadline.peekFirst()) != null && head.future.isDone()) byDeadline.pollFirst();
+    while ((head = byDeadline.peekFirst()) != null && head.isDone()) byDeadline.pollFirst();
     byDeadline.addLast(call);
-    if (byDeadline.size() > compactAt()) byDeadline.removeIf(c -> c.future.isDone());
+    if (byDeadline.size() > compactAt()) byDeadline.removeIf(ClientCall::isDone);
     send(call);
   }
 
@@ -196,7 +196,7 @@ final class ClientDispatcher {
   }
 
   private void send(ClientCall call) {
-    if (call.future.isDone()) {
+    if (call.isDone()) {
       return;
     }
     String target = call.op.local ? options.servers().get(0) : routing.target();
@@ -229,7 +229,7 @@ final class ClientDispatcher {
 
   /** The attempt never reached the server: retry, elsewhere if the server was the leader. */
   void notSent(ClientCall call, long id, ClientConnection conn, Throwable cause) {
-    if (call.requestId != id || call.future.isDone()) {
+    if (call.requestId != id || call.isDone()) {
       return;
     }
     routing.failed(conn.address);
@@ -246,7 +246,7 @@ final class ClientDispatcher {
       call.abandoned.remove(new ClientCall.Attempt(conn, id));
       return;
     }
-    if (call.future.isDone()) {
+    if (call.isDone()) {
       return;
     }
     routing.failed(conn.address);
@@ -270,7 +270,7 @@ final class ClientDispatcher {
 
   /** No answer within the attempt timeout: the server may be frozen; try another one. */
   private void attemptTimedOut(ClientCall call, long id) {
-    if (call.requestId != id || call.future.isDone()) {
+    if (call.requestId != id || call.isDone()) {
       return;
     }
     ClientConnection conn = call.connection;
@@ -305,7 +305,7 @@ final class ClientDispatcher {
 
   /** The server refused the connection's hello (kind says why): the attempt fails for good. */
   void refused(ClientCall call, long id, ClientConnection conn, Kind kind, String said) {
-    if (call.requestId != id || call.future.isDone()) {
+    if (call.requestId != id || call.isDone()) {
       return;
     }
     endAttempt(call);
@@ -323,7 +323,7 @@ final class ClientDispatcher {
       lateAnswer(call, conn, response);
       return;
     }
-    if (call.future.isDone()) {
+    if (call.isDone()) {
       return;
     }
     endAttempt(call);
@@ -349,7 +349,7 @@ final class ClientDispatcher {
   private void lateAnswer(ClientCall call, ClientConnection conn, ClientResponse response) {
     boolean abandoned =
         call.abandoned.remove(new ClientCall.Attempt(conn, response.getRequestId()));
-    if (abandoned && !call.future.isDone() && call.expects(response.getBodyCase())) {
+    if (abandoned && !call.isDone() && call.expects(response.getBodyCase())) {
       if (call.connection != null) {
         call.connection.forget(call.requestId, call);
       }
@@ -375,7 +375,7 @@ final class ClientDispatcher {
       routing.leaderIs(from);
     }
     finish(call);
-    call.future.complete(response);
+    call.complete(response);
   }
 
   private void notLeader(ClientCall call, String from, NotLeader notLeader) {
@@ -466,7 +466,7 @@ final class ClientDispatcher {
   }
 
   private void expire(ClientCall call) {
-    if (call.future.isDone()) {
+    if (call.isDone()) {
       return;
     }
     String within =
@@ -516,7 +516,7 @@ final class ClientDispatcher {
       message += "; an earlier attempt was sent, and the " + call.what() + " " + call.mayOrMayNot();
     }
     finish(call);
-    call.future.completeExceptionally(new ClientException(kind, message));
+    call.fail(new ClientException(kind, message));
   }
 
   private void finish(ClientCall call) {

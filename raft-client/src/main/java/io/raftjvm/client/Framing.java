@@ -1,9 +1,12 @@
 package io.raftjvm.client;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.protobuf.ProtobufDecoder;
+import io.raftjvm.client.proto.ClientRequest;
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -21,13 +24,48 @@ public final class Framing {
 
   /**
    * Messages written as one buffer, each its own frame: one allocation and one write for a burst
-   * (the answers of a batch, the requests of one loop pass) instead of one per message.
+   * (the answers of a batch, the requests of one loop pass) instead of one per message. Each is a
+   * {@link MessageLite} or a {@link Request}.
    */
-  public record Batch(List<? extends MessageLite> messages) {}
+  public record Batch(List<?> messages) {}
 
-  /** What to write for messages: the message itself when there is one, else a {@link Batch}. */
-  public static Object frames(List<? extends MessageLite> messages) {
+  /**
+   * What to write for messages ({@link MessageLite}s or {@link Request}s): the message itself when
+   * there is one, else a {@link Batch}.
+   */
+  public static Object frames(List<?> messages) {
     return messages.size() == 1 ? messages.get(0) : new Batch(messages);
+  }
+
+  /**
+   * A client request to frame as template with request_id id: exactly the bytes of the message
+   * built with that request_id (the field comes first either way), without building it. A call
+   * keeps one template across its attempts, each with its own request_id.
+   */
+  public record Request(ClientRequest template, long id) {
+    public Request {
+      if (template.getRequestId() != 0) {
+        throw new IllegalArgumentException("a template carries no request_id");
+      }
+    }
+
+    /** Bytes of the frame's body. */
+    int size() {
+      return (id == 0 ? 0 : CodedOutputStream.computeUInt64Size(REQUEST_ID, id))
+          + template.getSerializedSize(); // memoized by the message
+    }
+
+    void writeTo(CodedOutputStream out) throws IOException {
+      if (id != 0) out.writeUInt64(REQUEST_ID, id);
+      template.writeTo(out);
+    }
+
+    /** The request as one message, as the server parses it. */
+    public ClientRequest message() {
+      return template.toBuilder().setRequestId(id).build();
+    }
+
+    private static final int REQUEST_ID = ClientRequest.REQUEST_ID_FIELD_NUMBER;
   }
 
   /**

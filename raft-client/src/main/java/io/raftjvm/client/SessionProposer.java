@@ -79,7 +79,7 @@ final class SessionProposer {
     ClientCall call =
         new ClientCall(Op.PROPOSE, ClientRequest.newBuilder().setPropose(propose).build());
     call.inSession = true;
-    call.future.whenComplete(
+    call.onOutcome(
         (response, failure) -> {
           submitter.release();
           outstanding.settle(seq);

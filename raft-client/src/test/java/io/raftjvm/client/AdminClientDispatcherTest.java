@@ -19,7 +19,9 @@ import io.raftjvm.client.proto.ClientResponse;
 import io.raftjvm.client.proto.NodeStatus;
 import io.raftjvm.client.proto.NotLeader;
 import io.raftjvm.client.proto.StatusRequest;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
@@ -55,7 +57,7 @@ class AdminClientDispatcherTest {
 
     dispatcher.answered(call, conn, answer);
 
-    assertSame(answer, call.future.join());
+    assertSame(answer, outcome(call).join());
     assertEquals(S1, dispatcher.leader());
   }
 
@@ -67,7 +69,7 @@ class AdminClientDispatcherTest {
     dispatcher.answered(
         call, conn, response(r -> r.setAdmin(AdminResult.newBuilder().setStatus(status))));
 
-    assertEquals(status, call.future.join().getAdmin().getStatus());
+    assertEquals(status, outcome(call).join().getAdmin().getStatus());
     assertNull(dispatcher.leader());
   }
 
@@ -129,9 +131,9 @@ class AdminClientDispatcherTest {
 
     dispatcher.answered(call, conn, error(ClientError.Code.TIMEOUT, "busy"));
 
-    assertFalse(call.future.isDone());
+    assertFalse(call.isDone());
     assertEquals(1, call.retries);
-    call.future.cancel(false); // the scheduled retry then does nothing
+    call.cancel(); // the scheduled retry then does nothing
   }
 
   @Test
@@ -152,7 +154,7 @@ class AdminClientDispatcherTest {
 
   @Test
   void adminAnswerToAProposeIsAnError() {
-    ClientCall call = new ClientCall(Op.PROPOSE, ClientRequest.getDefaultInstance());
+    ClientCall call = call(Op.PROPOSE, ClientRequest.getDefaultInstance());
     inFlight(call);
 
     dispatcher.answered(call, conn, response(r -> r.setAdmin(AdminResult.getDefaultInstance())));
@@ -187,9 +189,28 @@ class AdminClientDispatcherTest {
   }
 
   private ClientCall sent(Op op, Admin admin) {
-    ClientCall call = new ClientCall(op, ClientRequest.newBuilder().setAdmin(admin).build());
+    ClientCall call = call(op, ClientRequest.newBuilder().setAdmin(admin).build());
     inFlight(call);
     return call;
+  }
+
+  /** Outcomes of the calls made by {@link #call}, as futures. */
+  private final Map<ClientCall, CompletableFuture<ClientResponse>> outcomes = new HashMap<>();
+
+  private ClientCall call(Op op, ClientRequest request) {
+    ClientCall call = new ClientCall(op, request);
+    CompletableFuture<ClientResponse> f = new CompletableFuture<>();
+    call.onOutcome(
+        (response, failure) -> {
+          if (failure != null) f.completeExceptionally(failure);
+          else f.complete(response);
+        });
+    outcomes.put(call, f);
+    return call;
+  }
+
+  private CompletableFuture<ClientResponse> outcome(ClientCall call) {
+    return outcomes.get(call);
   }
 
   /** As if the call's current attempt had been written to conn. */
@@ -213,8 +234,8 @@ class AdminClientDispatcherTest {
     return b.build();
   }
 
-  private static ClientException failure(ClientCall call) {
-    CompletionException e = assertThrows(CompletionException.class, call.future::join);
+  private ClientException failure(ClientCall call) {
+    CompletionException e = assertThrows(CompletionException.class, outcome(call)::join);
     return (ClientException) e.getCause();
   }
 }
