@@ -48,6 +48,9 @@ public final class NodeDriver implements AutoCloseable {
 
   final SnapshotKeeper keeper;
 
+  /** The keeper's thread: makes snapshots durable and deletes old ones. Null without snapshots. */
+  private final SerialExecutor snapshotFinisher;
+
   /** Linearizable reads. Loop only. */
   final Reads reads;
 
@@ -173,10 +176,21 @@ public final class NodeDriver implements AutoCloseable {
                         fail(
                             "state machine failed", t, ProposalFailedException.Kind.APPLY_FAILED)));
     applier.writeSnapshotsOn(() -> runtime.worker("raft-" + id + "-snapshot-out"));
+    this.snapshotFinisher = snapshots == null ? null : runtime.worker("raft-" + id + "-snapshot");
     this.keeper =
         snapshots == null
             ? null
-            : new SnapshotKeeper(id, node, store, snapshots, policy, writer, applier, loop, logger);
+            : new SnapshotKeeper(
+                id,
+                node,
+                store,
+                snapshots,
+                policy,
+                writer,
+                snapshotFinisher,
+                applier,
+                loop,
+                logger);
     applier.plant(
         java.util.Arrays.stream(io.raftjvm.core.PlantedFault.values())
             .filter(node::planted)
@@ -576,6 +590,7 @@ public final class NodeDriver implements AutoCloseable {
     } catch (Exception e) {
       logger.warn("node {} loop did not stop cleanly: {}", id, e.toString());
     }
+    if (snapshotFinisher != null) snapshotFinisher.shutdown(); // before the writer it feeds
     writer.close();
     applier.close();
   }

@@ -12,15 +12,17 @@ import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
  * Takes a node's snapshots and compacts its log (thesis ch. 5). Runs on the node's loop; the work
  * happens elsewhere, in order with everything else: the state machine writes its image on the apply
  * thread (right after the entries queued before the request, so the image is exactly as of the last
- * of them), the loop adds the configuration at that index, and the log writer thread makes the
- * snapshot visible, records it in the log store and compacts the log up to a trailing margin. Only
- * then does the core forget older configurations. At most one snapshot is under way.
+ * of them), the loop adds the configuration at that index, a thread of the keeper (the finisher)
+ * makes the snapshot durable and visible, and the log writer thread records it in the log store and
+ * compacts the log up to a trailing margin. Only then does the core forget older configurations,
+ * and the finisher deletes older snapshots. At most one snapshot is under way.
  *
  * <p>A failed snapshot is dropped and logged; the node goes on and tries again later.
  */
@@ -31,6 +33,13 @@ final class SnapshotKeeper {
   private final SnapshotStore snapshots;
   private final SnapshotPolicy policy;
   private final LogWriter writer;
+
+  /**
+   * Makes taken snapshots durable and deletes the older ones: their syncs and deletions (discards,
+   * on some file systems) stay off the log writer, which every commit waits on.
+   */
+  private final SerialExecutor finisher;
+
   private final ApplyWorker applier;
   private final Executor loop;
   private final RaftLogger logger;
@@ -52,6 +61,7 @@ final class SnapshotKeeper {
       SnapshotStore snapshots,
       SnapshotPolicy policy,
       LogWriter writer,
+      SerialExecutor finisher,
       ApplyWorker applier,
       Executor loop,
       RaftLogger logger) {
@@ -61,6 +71,7 @@ final class SnapshotKeeper {
     this.snapshots = snapshots;
     this.policy = policy;
     this.writer = writer;
+    this.finisher = finisher;
     this.applier = applier;
     this.loop = loop;
     this.logger = logger;
@@ -165,7 +176,10 @@ final class SnapshotKeeper {
     return f;
   }
 
-  /** On the loop: the image is written; add the configuration and hand it to the writer thread. */
+  /**
+   * On the loop: the image is written; add the configuration, make it durable on the finisher, then
+   * record it on the log writer.
+   */
   private void written(
       ApplyWorker.SnapshotTaken taken, long trailingEntries, CompletableFuture<Long> f) {
     if (taken.error() != null) {
@@ -187,20 +201,41 @@ final class SnapshotKeeper {
     }
     long index = taken.index();
     long compactTo = index - trailingEntries;
-    writer.run(
-        () -> {
-          SnapshotStore.Stored s;
-          try {
-            s = taken.writer().finish(conf);
-            store.recordSnapshot(s.metadata());
-            if (compactTo >= store.firstIndex()) store.compact(compactTo);
-            snapshots.deleteBefore(index);
-          } catch (IOException e) {
-            loop.execute(() -> failed(f, "storing snapshot " + index + " failed: " + e));
-            return;
-          }
-          loop.execute(() -> stored(f, s.metadata(), s.size()));
-        });
+    try {
+      finisher.execute(() -> finish(taken, conf, compactTo, f));
+    } catch (RejectedExecutionException e) {
+      taken.writer().abort();
+      failed(f, "snapshot " + index + " dropped: the node is closing");
+    }
+  }
+
+  /** On the finisher: makes the snapshot durable, then has the log writer record it. */
+  private void finish(
+      ApplyWorker.SnapshotTaken taken, ConfState conf, long compactTo, CompletableFuture<Long> f) {
+    long index = taken.index();
+    SnapshotStore.Stored s;
+    try {
+      s = taken.writer().finish(conf);
+    } catch (IOException | RuntimeException e) {
+      loop.execute(() -> failed(f, "storing snapshot " + index + " failed: " + e));
+      return;
+    }
+    try {
+      writer.run(() -> record(s, compactTo, f));
+    } catch (IllegalStateException e) {
+      // The node is closing: the snapshot stays unrecorded, as after a crash right here.
+      loop.execute(() -> failed(f, "snapshot " + index + " not recorded: " + e.getMessage()));
+    }
+  }
+
+  /**
+   * On the log writer thread, the store's only writer: records the durable snapshot s and compacts
+   * the log up to compactTo.
+   */
+  private void record(SnapshotStore.Stored s, long compactTo, CompletableFuture<Long> f) {
+    store.recordSnapshot(s.metadata()); // a failure here is fatal, as a failed write
+    if (compactTo >= store.firstIndex()) store.compact(compactTo);
+    loop.execute(() -> stored(f, s.metadata(), s.size()));
   }
 
   private void stored(CompletableFuture<Long> f, SnapshotMetadata meta, long size) {
@@ -218,6 +253,20 @@ final class SnapshotKeeper {
         size,
         store.firstIndex());
     done(f, index);
+    try {
+      finisher.execute(() -> deleteBefore(index));
+    } catch (RejectedExecutionException e) {
+      // Closing: the older snapshots go after the next one.
+    }
+  }
+
+  /** On the finisher: the snapshots older than the one recorded at index are of no more use. */
+  private void deleteBefore(long index) {
+    try {
+      snapshots.deleteBefore(index);
+    } catch (IOException e) {
+      logger.warn("node {} cannot delete snapshots before {}: {}", id, index, e.toString());
+    }
   }
 
   private void failed(CompletableFuture<Long> f, String why) {

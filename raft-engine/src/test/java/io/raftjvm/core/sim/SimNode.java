@@ -88,6 +88,17 @@ final class SimNode {
     return lanes.workerLane("-apply");
   }
 
+  /** Where taken snapshots are made durable; null without a snapshot store. */
+  SimScheduler.Lane snapshotLane() {
+    return lanes.workerLane("-snapshot");
+  }
+
+  /** Snapshot work queued (making one durable, deleting old ones) that the disk lets run. */
+  boolean snapshotWorkPending() {
+    SimScheduler.Lane l = snapshotLane();
+    return up && !paused && !diskStalled() && l != null && l.queued() > 0;
+  }
+
   /** Log writes handed to the writer and not done yet. */
   boolean writesPending() {
     return up && !paused && !diskStalled() && writerLane().queued() > 0;

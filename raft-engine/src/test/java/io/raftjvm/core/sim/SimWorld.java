@@ -264,6 +264,7 @@ class SimWorld {
     while (n.up && !n.paused) {
       if (scheduler.runAll(n.loopLane()) > 0) continue;
       if (n.applyStalledUntil <= step && scheduler.runAll(n.applyLane()) > 0) continue;
+      if (n.snapshotWorkPending() && scheduler.runAll(n.snapshotLane()) > 0) continue;
       if (n.writesPending() && random.nextDouble() < syncWriteRate) {
         scheduler.runAll(n.writerLane());
         continue;
@@ -367,7 +368,8 @@ class SimWorld {
   /**
    * Node id snapshots its state machine as of what it applied, then compacts its log up to margin
    * entries before it (the margin serves slow followers from the log). The snapshot goes through
-   * the applier and the log writer, which run (with the writes queued before) until done.
+   * the applier, the snapshot finisher and the log writer, which run (with the writes queued
+   * before) until done.
    */
   void snapshot(long id, int margin) {
     SimNode n = nodes.get(id);
@@ -381,6 +383,7 @@ class SimWorld {
           scheduler.runAll(n.loopLane())
                   + (n.applyStalledUntil > step ? 0 : scheduler.runAll(n.applyLane()))
                   + (n.diskStalled() ? 0 : scheduler.runAll(n.writerLane()))
+                  + (n.snapshotWorkPending() ? scheduler.runAll(n.snapshotLane()) : 0)
               > 0;
       if (!ran) break;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.raftjvm.core.ConfChanges;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -98,5 +99,40 @@ class SnapshotScenarioTest {
     assertTrue(sim.node(2).applied.size() > snap, "it applied the log after the snapshot");
     long last = sim.one(ByteString.copyFromUtf8("after"), 3, ROUNDS);
     sim.assertAllApplied(last);
+  }
+
+  /**
+   * Thesis §5.1, snapshotting concurrently: the snapshot is made durable on the keeper's own
+   * thread, not on the log writer, whose syncs every commit waits for. The writer only records it
+   * and compacts, after it is durable.
+   */
+  @Test
+  void aSnapshotIsMadeDurableOffTheLogWriter() {
+    SimCluster sim = SimCluster.of(3, 17);
+    AgreementScenarioTest.electLeader(sim, sim.ids);
+    for (int i = 0; i < 10; i++) sim.one(ByteString.copyFromUtf8("e" + i), 3, ROUNDS);
+    SimNode n = sim.node(2);
+    sim.completeWrites(n);
+    long before = n.disk.snapshot().getMetadata().getIndex();
+
+    CompletableFuture<Long> f = sim.onLoop(n, () -> n.driver.snapshot(0));
+    for (int guard = 0; n.snapshotLane() == null || n.snapshotLane().queued() == 0; guard++) {
+      assertTrue(guard < 1000, "the image never reached the snapshot thread");
+      sim.scheduler.runAll(n.loopLane());
+      sim.scheduler.runAll(n.applyLane());
+    }
+    assertEquals(0, n.writerLane().queued(), "the log writer has nothing of it yet");
+
+    sim.scheduler.runAll(n.snapshotLane());
+    assertEquals(
+        before,
+        n.disk.snapshot().getMetadata().getIndex(),
+        "durable, not recorded before the writer");
+    assertTrue(n.writerLane().queued() > 0, "the writer records it");
+
+    sim.scheduler.runAll(n.writerLane());
+    sim.settle(n);
+    assertTrue(f.isDone() && !f.isCompletedExceptionally(), "the snapshot completes");
+    assertTrue(n.disk.snapshot().getMetadata().getIndex() > before, "and is recorded");
   }
 }
