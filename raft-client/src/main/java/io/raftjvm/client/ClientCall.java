@@ -73,8 +73,7 @@ final class ClientCall {
   /** The request without its request_id. */
   private final ClientRequest template;
 
-  /** Set once the outcome is settled; from then on the call is done. */
-  @SuppressWarnings("unused") // through SETTLED
+  /** Set once the outcome is settled (through SETTLED); from then on the call is done. */
   private volatile boolean settled;
 
   private static final VarHandle SETTLED;
