@@ -60,11 +60,6 @@ public final class Framing {
       template.writeTo(out);
     }
 
-    /** The request as one message, as the server parses it. */
-    public ClientRequest message() {
-      return template.toBuilder().setRequestId(id).build();
-    }
-
     private static final int REQUEST_ID = ClientRequest.REQUEST_ID_FIELD_NUMBER;
   }
 

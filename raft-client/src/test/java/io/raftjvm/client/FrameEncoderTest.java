@@ -98,7 +98,7 @@ class FrameEncoderTest {
       ch.writeOutbound(r);
       ByteBuf out = ch.readOutbound();
       try {
-        byte[] expected = r.message().toByteArray();
+        byte[] expected = template.toBuilder().setRequestId(id).build().toByteArray();
         assertEquals(4 + expected.length, out.readableBytes(), "id " + id);
         assertEquals(expected.length, out.readInt());
         byte[] body = new byte[out.readableBytes()];
