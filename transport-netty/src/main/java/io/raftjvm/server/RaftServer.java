@@ -111,10 +111,7 @@ public final class RaftServer implements AutoCloseable {
     Path smDir = Files.createDirectories(cfg.dataDir().resolve("state-machine"));
     this.store =
         ChronicleLogStore.open(
-            cfg.dataDir().resolve("raft"),
-            cfg.clusterId(),
-            id,
-            new ChronicleLogStore.Options(cfg.log().sync(), cfg.log().segmentBytes()));
+            cfg.dataDir().resolve("raft"), cfg.clusterId(), id, cfg.log().storeOptions());
     boolean started = false;
     try {
       if (isEmpty(store)) {

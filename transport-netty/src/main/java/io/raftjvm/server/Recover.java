@@ -40,11 +40,7 @@ public final class Recover {
     }
     Restore.refuseUnfinished(cfg.dataDir());
     try (ChronicleLogStore log =
-        ChronicleLogStore.open(
-            raft,
-            cfg.clusterId(),
-            cfg.nodeId(),
-            new ChronicleLogStore.Options(cfg.log().sync(), cfg.log().segmentBytes()))) {
+        ChronicleLogStore.open(raft, cfg.clusterId(), cfg.nodeId(), cfg.log().storeOptions())) {
       return dryRun
           ? ForcedRecovery.plan(log, RaftServer.member(cfg.self()))
           : ForcedRecovery.run(log, RaftServer.member(cfg.self()));

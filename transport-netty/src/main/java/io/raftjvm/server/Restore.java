@@ -162,7 +162,7 @@ public final class Restore {
             cfg.dataDir().resolve("raft"),
             cfg.clusterId(),
             cfg.nodeId(),
-            new ChronicleLogStore.Options(cfg.log().sync(), cfg.log().segmentBytes()))) {
+            cfg.log().storeOptions())) {
       log.applySnapshot(Snapshot.newBuilder().setMetadata(meta).build());
       log.setHardState(
           HardState.newBuilder().setTerm(meta.getTerm()).setCommit(meta.getIndex()).build());

@@ -39,6 +39,7 @@ class ServerConfigTest {
     assertEquals(Duration.ofMillis(100), c.election().tickInterval());
     assertEquals(10, c.election().electionTicks());
     assertTrue(c.log().sync());
+    assertTrue(c.log().recycleSegments());
     assertEquals(1 << 20, c.replication().maxAppendBytes());
     assertEquals("counter", c.plugin().name());
     assertEquals(64 << 20, c.transport().maxFrameBytes());

@@ -7,8 +7,10 @@ import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Snapshot;
 import io.raftjvm.proto.SnapshotMetadata;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import net.openhft.chronicle.bytes.SyncMode;
@@ -63,11 +65,18 @@ public final class ChronicleLogStore implements LogStore {
    * @param durable force writes to disk on sync (off: faster, loses acknowledged writes on power
    *     loss)
    * @param segmentBytes roll to a new queue file after about this many bytes
+   * @param recycleSegments reuse compacted segment files for new segments instead of deleting them
+   *     ({@link SegmentRecycler})
    */
-  public record Options(boolean durable, long segmentBytes) {
+  public record Options(boolean durable, long segmentBytes, boolean recycleSegments) {
     public Options {
       if (segmentBytes < (1 << 20))
         throw new IllegalArgumentException("segmentBytes must be at least 1 MiB: " + segmentBytes);
+    }
+
+    /** Compacted segment files are reused. */
+    public Options(boolean durable, long segmentBytes) {
+      this(durable, segmentBytes, true);
     }
 
     public static Options defaults() {
@@ -80,6 +89,7 @@ public final class ChronicleLogStore implements LogStore {
   private final Options options;
   private SingleChronicleQueue queue;
   private final Segments segments;
+  private final SegmentRecycler recycler;
   private final HardStateFile hardStateFile;
   private final LogBaseFile baseFile;
   private final LatestSnapshot latest;
@@ -123,7 +133,11 @@ public final class ChronicleLogStore implements LogStore {
     this.baseFile = new LogBaseFile(dir);
     this.latest = new LatestSnapshot(dir, options.durable());
     this.index = new IndexMap(0, 0);
-    this.segments = new Segments(options.segmentBytes(), options.durable());
+    this.recycler =
+        options.recycleSegments()
+            ? new SegmentRecycler(queueDir, options.durable(), "raft-log-recycler-" + nodeId)
+            : null;
+    this.segments = new Segments(options.segmentBytes(), options.durable(), recycler);
     this.reader = new LogReader(queueDir, index, cache, () -> queue.createTailer());
     try {
       Files.createDirectories(dir);
@@ -134,6 +148,7 @@ public final class ChronicleLogStore implements LogStore {
     try {
       openFiles(clusterId, nodeId);
     } catch (RuntimeException e) {
+      if (recycler != null) recycler.close();
       dirLock.release();
       throw e;
     }
@@ -151,6 +166,7 @@ public final class ChronicleLogStore implements LogStore {
     SnapshotMetadata fileSnapshot = latest.readFile();
     this.fileHardState = hs;
     index.reset(base.getIndex(), base.getTerm());
+    if (recycler != null && Files.isDirectory(queueDir)) recycler.adoptLeftovers();
     queue =
         SingleChronicleQueueBuilder.binary(queueDir)
             .rollCycle(Segments.ROLL)
@@ -424,7 +440,17 @@ public final class ChronicleLogStore implements LogStore {
   }
 
   private void forceQueue() {
-    if (options.durable() && appender != null) appender.sync();
+    if (!options.durable() || appender == null) return;
+    appender.sync();
+    if (segments.takeDirectorySync()) syncDirectory(queueDir);
+  }
+
+  private static void syncDirectory(Path d) {
+    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      throw new StorageException("cannot sync directory " + d + ": " + e.getMessage(), e);
+    }
   }
 
   private void checkOpen() {
@@ -451,8 +477,14 @@ public final class ChronicleLogStore implements LogStore {
     } finally {
       closed = true;
       queue.close();
+      if (recycler != null) recycler.close();
       dirLock.release();
     }
+  }
+
+  /** For tests: waits until the recycler has done what was asked of it so far. */
+  void awaitRecycler() throws InterruptedException {
+    if (recycler != null) recycler.awaitIdle();
   }
 
   /** Number of queue cycle files (segments) currently present. */

@@ -60,20 +60,28 @@ final class LogReader {
   }
 
   private Entry readAt(ExcerptTailer t, long q, long i) {
-    if (t.index() != q && !t.moveToIndex(q)) throw missing(i, q);
-    try (DocumentContext dc = t.readingDocument()) {
-      if (!dc.isPresent()) throw missing(i, q);
-      Records.Decoded d = Records.read(dc.wire().bytes());
-      if (d == null || d.kind() != Records.ENTRY || d.index() != i) {
-        throw new IllegalStateException(
-            queueDir
-                + ": record at queue index "
-                + Long.toHexString(q)
-                + " is not entry "
-                + i
-                + " (corrupt log)");
+    try {
+      if (t.index() != q && !t.moveToIndex(q)) throw missing(i, q);
+      try (DocumentContext dc = t.readingDocument()) {
+        if (!dc.isPresent()) throw missing(i, q);
+        Records.Decoded d = Records.read(dc.wire().bytes());
+        if (d == null || d.kind() != Records.ENTRY || d.index() != i) {
+          throw new IllegalStateException(
+              queueDir
+                  + ": record at queue index "
+                  + Long.toHexString(q)
+                  + " is not entry "
+                  + i
+                  + " (corrupt log)");
+        }
+        return d.entry();
       }
-      return d.entry();
+    } catch (LogCompactedException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // Compacted while read: its file may be zeroed for reuse under the reader (SegmentRecycler).
+      if (i <= index.base()) throw new LogCompactedException(i, index.base() + 1);
+      throw e;
     }
   }
 

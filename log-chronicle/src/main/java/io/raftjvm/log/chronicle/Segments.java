@@ -49,9 +49,16 @@ final class Segments {
 
   private int replayCycle = Integer.MIN_VALUE;
 
-  Segments(long segmentBytes, boolean durable) {
+  /** A roll happened since the queue's directory was last synced. */
+  private boolean directorySyncDue;
+
+  /** Reuses compacted files; null: they are deleted. */
+  private final SegmentRecycler recycler;
+
+  Segments(long segmentBytes, boolean durable, SegmentRecycler recycler) {
     this.segmentBytes = segmentBytes;
     this.durable = durable;
+    this.recycler = recycler;
   }
 
   /** The queue's clock: it names the cycle the next record goes to. */
@@ -97,6 +104,7 @@ final class Segments {
     int cycle = lastCycle < 1 ? 1 : lastCycleClosed ? lastCycle + 1 : lastCycle;
     if (cycle != lastCycle) bytesInCycle = 0;
     clock.currentTimeMillis((long) cycle * ROLL.lengthInMillis());
+    if (recycler != null) recycler.writing(cycle);
   }
 
   /**
@@ -110,6 +118,8 @@ final class Segments {
       flushWriting();
       writingCycle = cycle;
       writingLast = logLast;
+      directorySyncDue = true;
+      if (recycler != null) recycler.writing(cycle);
     } else if (logLast > writingLast) {
       writingLast = logLast;
     }
@@ -121,8 +131,20 @@ final class Segments {
   }
 
   /**
-   * Deletes the files before currentCycle whose records all lie at or below upTo; returns how many
-   * went. A file that cannot be deleted stays (and is tried again at the next compaction).
+   * Whether the queue's directory must be synced before the next sync counts as durable (and clears
+   * it): a roll created or renamed a cycle file since the last one, and a record in a file whose
+   * name is not on disk would be lost with the name.
+   */
+  boolean takeDirectorySync() {
+    boolean due = directorySyncDue;
+    directorySyncDue = false;
+    return due;
+  }
+
+  /**
+   * Deletes (or hands to the recycler) the files before currentCycle whose records all lie at or
+   * below upTo; returns how many went. A file that cannot be deleted stays (and is tried again at
+   * the next compaction).
    */
   int deleteUpTo(long upTo, int currentCycle) {
     flushWriting();
@@ -132,7 +154,7 @@ final class Segments {
       File f = files.get(c.getKey());
       if (f == null) continue;
       try {
-        Files.deleteIfExists(f.toPath());
+        if (recycler == null || !recycler.take(f)) Files.deleteIfExists(f.toPath());
       } catch (IOException e) {
         LOG.warn("could not delete compacted log file {}: {}", f, e.toString());
         continue;
