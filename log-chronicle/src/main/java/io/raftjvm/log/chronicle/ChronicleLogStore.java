@@ -7,10 +7,8 @@ import io.raftjvm.proto.HardState;
 import io.raftjvm.proto.Snapshot;
 import io.raftjvm.proto.SnapshotMetadata;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Objects;
 import net.openhft.chronicle.bytes.SyncMode;
@@ -446,8 +444,8 @@ public final class ChronicleLogStore implements LogStore {
   }
 
   private static void syncDirectory(Path d) {
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
+    try {
+      AtomicFile.forceDirectory(d);
     } catch (IOException e) {
       throw new StorageException("cannot sync directory " + d + ": " + e.getMessage(), e);
     }

@@ -243,16 +243,27 @@ class ChronicleLogStoreTest {
     }
   }
 
+  /**
+   * Appends batches of 100 entries of 1000 bytes after last, syncing (and letting the recycler
+   * catch up) after each; returns the new last index.
+   */
+  private static long appendBatches(ChronicleLogStore s, long last, int batches)
+      throws InterruptedException {
+    for (int batch = 0; batch < batches; batch++) {
+      s.append(entries(last + 1, last + 100, 1, 1000));
+      last += 100;
+      s.sync();
+      s.awaitRecycler();
+    }
+    return last;
+  }
+
   @Test
-  void rollsSegmentsAndCompactionDeletesWholeFiles() {
+  void rollsSegmentsAndCompactionDeletesWholeFiles() throws Exception {
     long last = 0;
     try (ChronicleLogStore s = open()) {
       s.bootstrap(ConfState.newBuilder().addVoters(1).build());
-      for (int batch = 0; batch < 40; batch++) {
-        s.append(entries(last + 1, last + 100, 1, 1000));
-        last += 100;
-        s.sync();
-      }
+      last = appendBatches(s, last, 40);
       int before = s.segmentCount();
       assertTrue(
           before >= 3,
@@ -299,11 +310,7 @@ class ChronicleLogStoreTest {
     long last = 0;
     try (ChronicleLogStore s = open()) {
       s.bootstrap(ConfState.newBuilder().addVoters(1).build());
-      for (int batch = 0; batch < 40; batch++) {
-        s.append(entries(last + 1, last + 100, 1, 1000));
-        last += 100;
-        s.sync();
-      }
+      last = appendBatches(s, last, 40);
       Set<Object> taken = cycleFileInodes();
       s.compact(3000);
       s.awaitRecycler();
@@ -312,12 +319,7 @@ class ChronicleLogStoreTest {
       assertTrue(
           queueFiles(SegmentRecycler.SPARE) + queueFiles(SegmentRecycler.PRECREATED) > 0,
           "nothing was kept for reuse");
-      for (int batch = 0; batch < 30; batch++) {
-        s.append(entries(last + 1, last + 100, 1, 1000));
-        last += 100;
-        s.sync();
-        s.awaitRecycler();
-      }
+      last = appendBatches(s, last, 30);
       Set<Object> reused = cycleFileInodes();
       reused.retainAll(taken);
       assertFalse(reused.isEmpty(), "no later segment is a file compaction took");
@@ -346,11 +348,7 @@ class ChronicleLogStoreTest {
       try (ChronicleLogStore s = ChronicleLogStore.open(d, "c1", 1, SMALL_SEGMENTS)) {
         s.bootstrap(ConfState.newBuilder().addVoters(1).build());
         for (int round = 1; round <= 3; round++) {
-          for (int batch = 0; batch < 20; batch++) {
-            s.append(entries(last + 1, last + 100, 1, 1000));
-            last += 100;
-            s.sync();
-          }
+          last = appendBatches(s, last, 20);
           int before = s.segmentCount();
           s.compact(last - 500);
           s.awaitRecycler();
@@ -407,12 +405,7 @@ class ChronicleLogStoreTest {
     Files.copy(current, queueDir.resolve("segment-1" + SegmentRecycler.SPARE));
     Files.copy(current, queueDir.resolve("segment-2" + SegmentRecycler.RECYCLED));
     try (ChronicleLogStore s = open()) {
-      for (int batch = 0; batch < 40; batch++) {
-        s.append(entries(last + 1, last + 100, 1, 1000));
-        last += 100;
-        s.sync();
-        s.awaitRecycler();
-      }
+      last = appendBatches(s, last, 40);
       assertTrue(s.segmentCount() >= 3);
       assertEquals(entries(1, last, 1, 1000), s.entries(1, last + 1, Long.MAX_VALUE));
     }
