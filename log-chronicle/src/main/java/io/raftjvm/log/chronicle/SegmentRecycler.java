@@ -187,8 +187,9 @@ final class SegmentRecycler implements AutoCloseable {
         spares.add(p);
       }
       if (offered == null && next != Integer.MIN_VALUE && !spares.isEmpty()) {
-        Path target = queueDir.resolve(cycleName(next) + PRECREATED);
-        if (!Files.exists(queueDir.resolve(cycleName(next) + ".cq4"))) { // not created already
+        String name = cycleName(next);
+        if (!Files.exists(queueDir.resolve(name + ".cq4"))) { // not created already
+          Path target = queueDir.resolve(name + PRECREATED);
           Files.move(spares.get(0), target, StandardCopyOption.ATOMIC_MOVE);
           offered = target;
           offeredCycle = next;
@@ -208,11 +209,9 @@ final class SegmentRecycler implements AutoCloseable {
     PosixAPI posix = PosixAPI.posix();
     int fd = posix.open(p.toString(), O_RDWR, 0);
     if (fd < 0) throw new IOException("cannot open " + p + ": " + posix.lastErrorStr());
-    int rc;
     String error = null;
     try {
-      rc = posix.fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, length);
-      if (rc != 0) error = posix.lastErrorStr();
+      if (posix.fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, length) != 0) error = posix.lastErrorStr();
     } finally {
       posix.close(fd);
     }
