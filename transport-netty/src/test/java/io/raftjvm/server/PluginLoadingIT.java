@@ -174,8 +174,8 @@ class PluginLoadingIT {
           results.get(i).join(),
           "command " + i);
     }
-    assertTrue(
-        server.driver().appliedIndex() >= 201, "applied index " + server.driver().appliedIndex());
+    // The answers leave the apply thread before the loop hears of the applied index: wait for it.
+    TestClusters.await("applied index 201", WAIT, () -> server.driver().appliedIndex() >= 201);
 
     String location = new String(client.querySync(utf8("where")), StandardCharsets.UTF_8);
     assertEquals(
