@@ -3,8 +3,11 @@ package io.raftjvm.core;
 import static io.raftjvm.proto.MessageType.MSG_APPEND;
 import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
+import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE;
 import static io.raftjvm.proto.MessageType.MSG_PRE_VOTE_RESPONSE;
+import static io.raftjvm.proto.MessageType.MSG_READ_INDEX;
+import static io.raftjvm.proto.MessageType.MSG_READ_INDEX_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_SNAPSHOT;
 import static io.raftjvm.proto.MessageType.MSG_TIMEOUT_NOW;
 import static io.raftjvm.proto.MessageType.MSG_VOTE;
@@ -147,8 +150,21 @@ final class Raft {
     Message msg = m.build();
     if (msg.getType() == MSG_APPEND) cfg.metrics().appendSent(msg.getEntriesCount());
     else if (msg.getType() == MSG_SNAPSHOT) cfg.metrics().snapshotSent();
-    if (isLeaderTraffic(msg.getType())) msgs.add(msg);
+    if (isLeaderTraffic(msg.getType()) || promisesNothingDurable(msg.getType())) msgs.add(msg);
     else msgsAfterPersist.add(msg);
+  }
+
+  /**
+   * Messages about reads, which promise nothing this server has yet to persist, so they need not
+   * wait for its disk. A heartbeat response says only that this server took the sender for its
+   * leader when it answered: a server that crashes before its new term is durable cast no vote in
+   * that term (votes leave after persisting), so forgetting the term elects nobody early and the
+   * ReadIndex argument (thesis §6.4) holds. Read index requests and answers carry a commit index,
+   * durable on a majority already. Waiting for the disk put a follower's sync into every read
+   * round.
+   */
+  static boolean promisesNothingDurable(MessageType t) {
+    return t == MSG_HEARTBEAT_RESPONSE || t == MSG_READ_INDEX || t == MSG_READ_INDEX_RESPONSE;
   }
 
   static boolean isLeaderTraffic(MessageType t) {

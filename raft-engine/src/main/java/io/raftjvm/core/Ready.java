@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <ol>
  *   <li>send {@code sendNow} at once (leader appends may leave before the leader's own disk write:
- *       thesis §10.2.1);
+ *       thesis §10.2.1; heartbeat responses and read index messages promise nothing on disk);
  *   <li>persist {@code snapshot}, {@code toPersist} and {@code hardState} (forcing them to disk
  *       when {@code mustSync}), Readies strictly in number order, then call {@link
  *       RaftNode#onPersisted(long)} with this number;

@@ -2,11 +2,14 @@ package io.raftjvm.core;
 
 import static io.raftjvm.proto.MessageType.MSG_APPEND_RESPONSE;
 import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT;
+import static io.raftjvm.proto.MessageType.MSG_HEARTBEAT_RESPONSE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.raftjvm.proto.Message;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -52,6 +55,24 @@ class Section6_4ReadIndexTest {
     net.heal(2);
     net.tickAll(); // the next heartbeat carries the read's context again
     assertEquals(List.of(new ReadState(commit, ctx(1))), reads(net.node(1)));
+  }
+
+  /**
+   * A follower answers a read round's heartbeat at once, not after the entries it is still writing:
+   * the answer promises nothing on its disk, while its append response waits for the sync.
+   */
+  @Test
+  void aFollowerAnswersAHeartbeatWithoutWaitingForItsDisk() {
+    TestNode f = TestNode.builder(2).log(1).hard(1, 0, 1).build();
+    f.step(Msgs.app(1, 2, 1, 1, 1, 1, Logs.from(2, 1, 1)));
+    f.step(Msgs.hb(1, 2, 1, 1).toBuilder().setContext(ctx(1)).build());
+    Ready rd = f.node.ready();
+    assertFalse(rd.toPersist().isEmpty(), "the entries are not durable yet");
+    Message hbResp = Msgs.only(rd.sendNow(), MSG_HEARTBEAT_RESPONSE, 1);
+    assertEquals(ctx(1), hbResp.getContext());
+    assertEquals(
+        List.of(), Msgs.ofType(rd.sendNow(), MSG_APPEND_RESPONSE), "the ack waits for the sync");
+    assertEquals(1, Msgs.ofType(rd.sendAfterPersist(), MSG_APPEND_RESPONSE).size());
   }
 
   /** Reads asked for between two Readies share one heartbeat round. */
