@@ -150,25 +150,26 @@ final class Raft {
     Message msg = m.build();
     if (msg.getType() == MSG_APPEND) cfg.metrics().appendSent(msg.getEntriesCount());
     else if (msg.getType() == MSG_SNAPSHOT) cfg.metrics().snapshotSent();
-    if (isLeaderTraffic(msg.getType()) || promisesNothingDurable(msg.getType())) msgs.add(msg);
+    if (leavesAtOnce(msg.getType())) msgs.add(msg);
     else msgsAfterPersist.add(msg);
   }
 
   /**
-   * Messages about reads, which promise nothing this server has yet to persist, so they need not
-   * wait for its disk. A heartbeat response says only that this server took the sender for its
-   * leader when it answered: a server that crashes before its new term is durable cast no vote in
-   * that term (votes leave after persisting), so forgetting the term elects nobody early and the
-   * ReadIndex argument (thesis §6.4) holds. Read index requests and answers carry a commit index,
-   * durable on a majority already. Waiting for the disk put a follower's sync into every read
-   * round.
+   * Messages that promise nothing this server has yet to persist, so they need not wait for its
+   * disk. Leader-to-follower traffic: a leader's appends leave before its own write of the same
+   * entries (thesis §10.2.1). The messages of reads: a heartbeat response says only that this
+   * server took the sender for its leader when it answered; a server that crashes before its new
+   * term is durable cast no vote in that term (votes leave after persisting), so forgetting the
+   * term elects nobody early and the ReadIndex argument (thesis §6.4) holds. Read index requests
+   * and answers carry a commit index, durable on a majority already. Waiting for the disk put a
+   * follower's sync into every read round.
    */
-  static boolean promisesNothingDurable(MessageType t) {
-    return t == MSG_HEARTBEAT_RESPONSE || t == MSG_READ_INDEX || t == MSG_READ_INDEX_RESPONSE;
-  }
-
-  static boolean isLeaderTraffic(MessageType t) {
-    return t == MSG_APPEND || t == MSG_HEARTBEAT || t == MSG_SNAPSHOT || t == MSG_TIMEOUT_NOW;
+  static boolean leavesAtOnce(MessageType t) {
+    return switch (t) {
+      case MSG_APPEND, MSG_HEARTBEAT, MSG_SNAPSHOT, MSG_TIMEOUT_NOW -> true;
+      case MSG_HEARTBEAT_RESPONSE, MSG_READ_INDEX, MSG_READ_INDEX_RESPONSE -> true;
+      default -> false;
+    };
   }
 
   static Message.Builder msg(MessageType type, long to) {
