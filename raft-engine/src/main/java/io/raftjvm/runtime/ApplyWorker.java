@@ -43,7 +43,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   }
 
   /** Queued work, in log order. */
-  sealed interface Task permits Apply, TakeSnapshot, Restore, Query, Event {}
+  sealed interface Task permits Apply, TakeSnapshot, Restore, Query, Queries, Event {}
 
   private record Apply(List<Entry> entries) implements Task {}
 
@@ -52,6 +52,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private record Restore(SnapshotStore.Stored snapshot) implements Task {}
 
   private record Query(byte[] query, CompletableFuture<byte[]> result) implements Task {}
+
+  /** Reads that share a read index, queued as one task (one hand-off for the group). */
+  private record Queries(List<Reads.Pending> reads) implements Task {}
 
   /** A call of one of the state machine's event methods, in order with apply. */
   private record Event(Consumer<StateMachine> call) implements Task {}
@@ -169,6 +172,11 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     enqueue(new Query(query, result));
   }
 
+  /** Queues reads as {@link #query} does, in order, with one hand-off to this thread for all. */
+  void queries(List<Reads.Pending> reads) {
+    enqueue(new Queries(reads));
+  }
+
   /**
    * Queues an event for the state machine (opened, leader or configuration changed), delivered
    * after everything queued before it and before everything queued after.
@@ -203,8 +211,10 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       }
       if (t instanceof TakeSnapshot s) snapshot(s);
       else if (t instanceof Restore r) restoreNow(r.snapshot());
-      else if (t instanceof Query q) answer(q);
-      else if (t instanceof Event e) {
+      else if (t instanceof Query q) answer(q.query(), q.result());
+      else if (t instanceof Queries qs) {
+        for (Reads.Pending p : qs.reads()) answer(p.query(), p.result());
+      } else if (t instanceof Event e) {
         if (e.call() == null) stateMachine.opened(lastIndex);
         else e.call().accept(stateMachine);
       }
@@ -306,19 +316,18 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
         });
   }
 
-  private void answer(Query q) {
-    if (q.query() == null) {
+  private void answer(byte[] query, CompletableFuture<byte[]> result) {
+    if (query == null) {
       // A read barrier: everything before it is applied; it answers how far that is.
-      q.result().complete(java.nio.ByteBuffer.allocate(8).putLong(lastIndex).array());
+      result.complete(java.nio.ByteBuffer.allocate(8).putLong(lastIndex).array());
       return;
     }
     try {
-      q.result().complete(stateMachine.query(q.query()));
+      result.complete(stateMachine.query(query));
     } catch (RuntimeException e) {
       // A bad query fails alone (a client error); the state machine goes on.
-      q.result()
-          .completeExceptionally(
-              new IllegalArgumentException("query failed: " + e.getMessage(), e));
+      result.completeExceptionally(
+          new IllegalArgumentException("query failed: " + e.getMessage(), e));
     }
   }
 

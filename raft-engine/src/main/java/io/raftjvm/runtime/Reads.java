@@ -88,7 +88,7 @@ final class Reads {
   }
 
   private void serve(List<Pending> group) {
-    for (Pending p : group) applier.query(p.query(), p.result());
+    applier.queries(group);
   }
 
   /** Leadership changed: reads still waiting for their index may never get one. */
