@@ -138,7 +138,11 @@ public final class RaftServer implements AutoCloseable {
               store);
       boolean epoll = cfg.transport().nativeTransport();
       this.nodeGroup = NettyEventLoops.newGroup(1, "raft-" + id + "-loop", epoll);
-      this.ioGroup = NettyEventLoops.newGroup(2, "raft-" + id + "-io", epoll);
+      // Client connections live on the node's loop unless given threads of their own; this group
+      // accepts connections and serves HTTP.
+      int clientThreads = cfg.client().ioThreads();
+      this.ioGroup =
+          NettyEventLoops.newGroup(Math.max(1, clientThreads), "raft-" + id + "-io", epoll);
       EventLoop loop = nodeGroup.next();
       this.driver = newDriver(cfg, node, loop);
       this.snapshotFinisher = daemonExecutor("raft-" + id + "-snapshot-in");
@@ -195,6 +199,7 @@ public final class RaftServer implements AutoCloseable {
       this.clientServer =
           new ClientServer(
               ioGroup,
+              clientThreads == 0 ? nodeGroup : ioGroup,
               NettyEventLoops.serverChannelType(ioGroup),
               clients,
               cfg.client().maxFrameBytes(),

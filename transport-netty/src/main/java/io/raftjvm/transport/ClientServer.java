@@ -22,7 +22,8 @@ import java.util.Objects;
  * an event loop. Everything else happens on the group's loops.
  */
 public final class ClientServer implements AutoCloseable {
-  private final EventLoopGroup group;
+  private final EventLoopGroup acceptGroup;
+  private final EventLoopGroup connectionGroup;
   private final Class<? extends ServerChannel> channelClass;
   private final ClientServerInitializer initializer;
 
@@ -48,7 +49,31 @@ public final class ClientServer implements AutoCloseable {
       int maxFrameBytes,
       long maxIncompleteFrameBytes,
       int maxOutstanding) {
-    this.group = Objects.requireNonNull(group, "group");
+    this(
+        group,
+        group,
+        channelClass,
+        service,
+        maxFrameBytes,
+        maxIncompleteFrameBytes,
+        maxOutstanding);
+  }
+
+  /**
+   * A port whose listening channel lives on acceptGroup and whose connections live on
+   * connectionGroup (a server passes its node's loop there, so that requests reach the core without
+   * a hop between threads).
+   */
+  public ClientServer(
+      EventLoopGroup acceptGroup,
+      EventLoopGroup connectionGroup,
+      Class<? extends ServerChannel> channelClass,
+      ClientService service,
+      int maxFrameBytes,
+      long maxIncompleteFrameBytes,
+      int maxOutstanding) {
+    this.acceptGroup = Objects.requireNonNull(acceptGroup, "acceptGroup");
+    this.connectionGroup = Objects.requireNonNull(connectionGroup, "connectionGroup");
     this.channelClass = Objects.requireNonNull(channelClass, "channelClass");
     this.budget = new FrameBudget(maxIncompleteFrameBytes);
     this.initializer =
@@ -72,7 +97,7 @@ public final class ClientServer implements AutoCloseable {
     }
     Channel ch =
         new ServerBootstrap()
-            .group(group)
+            .group(acceptGroup, connectionGroup)
             .channel(channelClass)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childHandler(initializer)

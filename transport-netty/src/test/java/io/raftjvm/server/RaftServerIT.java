@@ -243,6 +243,30 @@ class RaftServerIT {
    * (nothing it sent is applied) and served by the right ones.
    */
   @Test
+  void clientConnectionsOnThreadsOfTheirOwnAreServedAsOnTheLoop() throws Exception {
+    // The other tests run with the default, client connections on the node's loop.
+    ListStateMachineProvider.INSTANCES.clear();
+    configure("raft.client.io-threads = 2\n");
+    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
+    await("a leader", () -> leader() != null);
+    List<CompletableFuture<byte[]>> answers = new ArrayList<>();
+    try (RaftClient client =
+        RaftClient.create(
+            RaftClientOptions.builder(List.of(clientAddresses().split(",")))
+                .clusterId("it")
+                .stateMachine("it-list")
+                .build())) {
+      for (int i = 0; i < 50; i++) answers.add(client.propose(("c" + i).getBytes(UTF_8)));
+      for (CompletableFuture<byte[]> a : answers) a.get();
+    }
+    await(
+        "every replica applied the 50 commands",
+        () ->
+            ListStateMachineProvider.INSTANCES.values().stream()
+                .allMatch(sm -> sm.applied.size() >= 50));
+  }
+
+  @Test
   void aClientExpectingAnotherStateMachineOrClusterIsRefused() throws Exception {
     startCluster();
     await("a leader", () -> leader() != null);

@@ -46,6 +46,7 @@ class ServerConfigTest {
     assertEquals(4 << 20, c.client().maxFrameBytes());
     assertEquals(64L << 20, c.client().maxIncompleteFrameBytes());
     assertEquals(256L << 20, c.transport().maxIncompleteFrameBytes());
+    assertEquals(0, c.client().ioThreads(), "client connections on the node's loop");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -71,6 +72,9 @@ class ServerConfigTest {
         "client frame not a size    | raft.client.max-frame-size = large      | client.max-frame-size",
         "client budget below frame  | raft.client.max-incomplete-frame-bytes = 1MiB | raft.client.max-incomplete-frame-bytes must be at least client.max-frame-size (4194304), got 1048576",
         "client budget not positive | raft.client.max-incomplete-frame-bytes = 0 | raft.client.max-incomplete-frame-bytes must be positive",
+        "client io threads negative | raft.client.io-threads = -1             | raft.client.io-threads must be at least 0, got -1",
+        "client io threads too many | raft.client.io-threads = 65             | raft.client.io-threads must be at most 64, got 65",
+        "client io threads not int  | raft.client.io-threads = two            | client.io-threads",
         "peer budget below frame    | raft.transport.max-incomplete-frame-bytes = 32MiB | raft.transport.max-incomplete-frame-bytes must be at least transport.max-frame-size (67108864), got 33554432",
       })
   void badValuesAreRefusedWithTheKey(String name, String override, String expected) {
