@@ -51,9 +51,13 @@ class RaftServerIT {
   private final Map<String, String> failures = new ConcurrentHashMap<>();
 
   private void startCluster() throws Exception {
+    startCluster("");
+  }
+
+  private void startCluster(String extra) throws Exception {
     // Nodes of other tests in this JVM (a joiner's node 4) must not count among these replicas.
     ListStateMachineProvider.INSTANCES.clear();
-    configure("");
+    configure(extra);
     for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
   }
 
@@ -237,17 +241,13 @@ class RaftServerIT {
     return s;
   }
 
-  /** The same line with the native transport (whose bind error reads differently) and with NIO. */
   /**
-   * A client that names the cluster and state machine it expects is refused by servers of another
-   * (nothing it sent is applied) and served by the right ones.
+   * Client connections on I/O threads of their own (the other tests run with the default, on the
+   * node's loop) are served the same: every command is answered and reaches every replica.
    */
   @Test
   void clientConnectionsOnThreadsOfTheirOwnAreServedAsOnTheLoop() throws Exception {
-    // The other tests run with the default, client connections on the node's loop.
-    ListStateMachineProvider.INSTANCES.clear();
-    configure("raft.client.io-threads = 2\n");
-    for (long id : configs.keySet()) servers.put(id, RaftServer.start(configs.get(id)));
+    startCluster("raft.client.io-threads = 2\n");
     await("a leader", () -> leader() != null);
     List<CompletableFuture<byte[]>> answers = new ArrayList<>();
     try (RaftClient client =
@@ -266,6 +266,11 @@ class RaftServerIT {
                 .allMatch(sm -> sm.applied.size() >= 50));
   }
 
+  /** The same line with the native transport (whose bind error reads differently) and with NIO. */
+  /**
+   * A client that names the cluster and state machine it expects is refused by servers of another
+   * (nothing it sent is applied) and served by the right ones.
+   */
   @Test
   void aClientExpectingAnotherStateMachineOrClusterIsRefused() throws Exception {
     startCluster();
