@@ -14,12 +14,12 @@ import java.util.Objects;
 
 /**
  * The client port: accepts client connections and serves {@link
- * io.raftjvm.client.proto.ClientRequest}s through a {@link ClientService}. The event loop group and
- * channel class come from the caller (who picks epoll or NIO); this class never shuts the group
- * down.
+ * io.raftjvm.client.proto.ClientRequest}s through a {@link ClientService}. The event loop groups
+ * (one accepting, one serving the connections; they may be the same) and the channel class come
+ * from the caller (who picks epoll or NIO); this class never shuts a group down.
  *
  * <p>Threading: {@link #bind} and {@link #close} block the calling thread and must not be called on
- * an event loop. Everything else happens on the group's loops.
+ * an event loop. Everything else happens on the groups' loops.
  */
 public final class ClientServer implements AutoCloseable {
   private final EventLoopGroup acceptGroup;

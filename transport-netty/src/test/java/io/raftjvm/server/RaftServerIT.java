@@ -26,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -257,7 +258,7 @@ class RaftServerIT {
                 .stateMachine("it-list")
                 .build())) {
       for (int i = 0; i < 50; i++) answers.add(client.propose(("c" + i).getBytes(UTF_8)));
-      for (CompletableFuture<byte[]> a : answers) a.get();
+      for (CompletableFuture<byte[]> a : answers) a.get(30, TimeUnit.SECONDS);
     }
     await(
         "every replica applied the 50 commands",
@@ -266,7 +267,6 @@ class RaftServerIT {
                 .allMatch(sm -> sm.applied.size() >= 50));
   }
 
-  /** The same line with the native transport (whose bind error reads differently) and with NIO. */
   /**
    * A client that names the cluster and state machine it expects is refused by servers of another
    * (nothing it sent is applied) and served by the right ones.
@@ -420,6 +420,10 @@ class RaftServerIT {
     }
   }
 
+  /**
+   * A taken peer address is named with its key, the same line with the native transport (whose bind
+   * error reads differently) and with NIO.
+   */
   @ParameterizedTest(name = "raft.transport.native = {0}")
   @ValueSource(booleans = {true, false})
   @SuppressWarnings("try") // the socket only holds the port
