@@ -134,6 +134,22 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     super.channelInactive(ctx);
   }
 
+  /**
+   * Drops the answered requests at the head of {@link #timed} at once rather than at the next
+   * sweep: answers come back about in arrival order, so the queue holds little more than the
+   * requests still outstanding instead of every request of the last sweep period (70,000 of them at
+   * 140,000 requests/s with the 10 s timeout's 500 ms sweeps), which every young collection copied.
+   */
+  private void dropAnsweredHead() {
+    Pending h;
+    while ((h = timed.peekFirst()) != null && h.answered) timed.pollFirst();
+  }
+
+  /** Timed requests still queued, answered or not (tests). Loop only. */
+  int timedQueued() {
+    return timed.size();
+  }
+
   /** Answers the timed requests past their deadline; drops the answered ones at the head. */
   private void sweep(ChannelHandlerContext ctx) {
     long now = ctx.executor().ticker().nanoTime();
@@ -274,6 +290,7 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     if (p.answered) return null;
     p.answered = true;
     outstanding--;
+    dropAnsweredHead();
     long id = p.id;
     if (failure != null) return error(id, ClientError.Code.UNKNOWN, describe(failure));
     if (response == null) return error(id, ClientError.Code.UNKNOWN, "service answered null");

@@ -184,6 +184,32 @@ class ClientRequestHandlerTest {
   }
 
   /**
+   * An answered request leaves the timeout queue as soon as every request before it is answered,
+   * not at the next sweep (which comes every 500 ms with the default 10 s timeout: a leader kept
+   * every request of the last half second alive for its young collections to copy).
+   */
+  @Test
+  void answeredRequestsLeaveTheTimeoutQueueWithoutWaitingForASweep() throws Exception {
+    channel.close();
+    channel = channel(10, Duration.ofSeconds(10));
+    ClientRequestHandler handler = channel.pipeline().get(ClientRequestHandler.class);
+    send(propose(1, "a"), propose(2, "b"), query(3, "c"));
+    assertEquals(3, handler.timedQueued());
+    held.get(2L).complete(applied(2, "second"));
+    channel.runPendingTasks();
+    assertEquals(3, handler.timedQueued(), "request 1, still outstanding, holds the queue's head");
+    held.get(1L).complete(applied(1, "first"));
+    channel.runPendingTasks();
+    assertEquals(1, handler.timedQueued(), "1 and 2 answered: only 3 is left");
+    held.get(3L).complete(applied(3, "third"));
+    channel.runPendingTasks();
+    assertEquals(0, handler.timedQueued());
+    assertEquals(
+        List.of(2L, 1L, 3L),
+        responses().stream().map(ClientResponse::getRequestId).collect(Collectors.toList()));
+  }
+
+  /**
    * With the service's timeout, the connection answers a proposal or query that waited that long
    * TIMEOUT, once: its late answer is dropped and its slot freed. Admin requests are the service's
    * to time out.
