@@ -62,7 +62,10 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
   /** The service's request timeout in nanoseconds; 0 when the service times requests out. */
   private final long timeoutNanos;
 
-  /** Timed requests in arrival order, answered or not, until a sweep drops them. Loop only. */
+  /**
+   * Timed requests in arrival order; its head is never answered ({@link #settle} drops answered
+   * ones from the head), so answered ones stay only behind one still outstanding. Loop only.
+   */
   private final ArrayDeque<Pending> timed = new ArrayDeque<>();
 
   /** Runs {@link #sweep} while the channel is registered (when timing requests out). */
@@ -150,14 +153,17 @@ final class ClientRequestHandler extends SimpleChannelInboundHandler<ClientReque
     return timed.size();
   }
 
-  /** Answers the timed requests past their deadline; drops the answered ones at the head. */
+  /**
+   * Answers the timed requests past their deadline (answering one drops the answered ones behind
+   * it).
+   */
   private void sweep(ChannelHandlerContext ctx) {
     long now = ctx.executor().ticker().nanoTime();
     boolean wrote = false;
     Pending p;
-    while ((p = timed.peekFirst()) != null && (p.answered || p.deadlineNanos - now <= 0)) {
+    while ((p = timed.peekFirst()) != null && p.deadlineNanos - now <= 0) {
       timed.pollFirst();
-      if (!p.answered) wrote |= write(ctx, p, service.timedOut(p.id), null);
+      wrote |= write(ctx, p, service.timedOut(p.id), null);
     }
     if (wrote) ctx.flush();
   }
