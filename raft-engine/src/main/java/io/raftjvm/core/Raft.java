@@ -308,11 +308,18 @@ final class Raft {
     randomizedElectionTimeout = cfg.electionTicks() + cfg.random().nextInt(cfg.electionTicks());
   }
 
-  /** Leader: appends entries (term and index filled in) and owes every follower an append. */
+  /**
+   * Leader: appends entries (term and index filled in, unless the caller built them with this term
+   * and the next indexes) and owes every follower an append.
+   */
   long appendEntries(List<Entry> ents) {
     long li = log.lastIndex();
-    List<Entry> stamped = new ArrayList<>(ents.size());
-    for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
+    List<Entry> stamped = stampedAfter(li, ents) ? ents : new ArrayList<>(ents.size());
+    if (stamped != ents) {
+      for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
+    } else {
+      li += ents.size();
+    }
     log.append(stamped);
     conf.sync();
     long bytes = Entries.sizeOf(stamped);
@@ -321,6 +328,15 @@ final class Raft {
     send(msg(MSG_APPEND_RESPONSE, id).setIndex(li));
     bcastAppend();
     return li;
+  }
+
+  /** Whether ents already carry this term and the indexes that follow last. */
+  private boolean stampedAfter(long last, List<Entry> ents) {
+    for (int i = 0; i < ents.size(); i++) {
+      Entry e = ents.get(i);
+      if (e.getTerm() != term || e.getIndex() != last + 1 + i) return false;
+    }
+    return true;
   }
 
   /**

@@ -114,8 +114,13 @@ public final class RaftNode {
           "node " + raft.id + " is handing leadership to " + raft.leadTransferee);
     }
     if (commands.isEmpty()) throw new IllegalArgumentException("nothing to propose");
+    // Built with their term and index: appending them copies nothing.
     List<Entry> ents = new ArrayList<>(commands.size());
-    for (ByteString c : commands) ents.add(Entry.newBuilder().setType(type).setData(c).build());
+    long index = raft.log.lastIndex();
+    for (ByteString c : commands) {
+      ents.add(
+          Entry.newBuilder().setType(type).setTerm(raft.term).setIndex(++index).setData(c).build());
+    }
     long bytes = Entries.sizeOf(ents);
     if (!raft.uncommitted.admits(bytes)) {
       throw new ProposalDroppedException(

@@ -433,7 +433,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     Planned[] plan = new Planned[batch.size()];
     // A retry of a command applied earlier in this batch shares its position: its result is not
     // saved until the state machine has run.
-    java.util.Map<SessionSeq, ApplyCommand> inBatch = new java.util.HashMap<>();
+    InBatch inBatch = new InBatch(plan);
     for (int i = 0; i < batch.size(); i++) {
       Entry e = batch.get(i);
       if (isCommand(e)) {
@@ -455,8 +455,7 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
    * that the table (last activity, expiry, acknowledgements) moves exactly as if each entry were
    * applied alone: replicas batch differently and must still agree.
    */
-  private Planned planSession(
-      Entry e, List<CommittedEntry> commands, java.util.Map<SessionSeq, ApplyCommand> inBatch) {
+  private Planned planSession(Entry e, List<CommittedEntry> commands, InBatch inBatch) {
     SessionCodec.Decoded c = SessionCodec.decode(e);
     if (c.register()) {
       sessions.register(e.getIndex(), c.timestampMs());
@@ -469,16 +468,58 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
       return new SavedResult(saved.result());
     }
     if (v instanceof Sessions.Expired x) return new Expired(x.why());
-    SessionSeq key = new SessionSeq(c.session(), c.sequence());
-    ApplyCommand earlier = inBatch.get(key);
+    ApplyCommand earlier = inBatch.find(c.session(), c.sequence());
     if (earlier != null) return earlier;
     ApplyCommand a = new ApplyCommand(commands.size(), c.session(), c.sequence());
-    inBatch.put(key, a);
+    inBatch.add(a);
     commands.add(new CommittedEntry(e.getIndex(), e.getTerm(), c.command()));
     return a;
   }
 
   private record SessionSeq(long session, long sequence) {}
+
+  /**
+   * The session commands of one batch that the state machine applies, found by session and
+   * sequence. While they come from one session in rising sequence (one client's pipeline, the
+   * common case) none can retry another and nothing is indexed; the index is made from the plan so
+   * far at the first command that breaks that run.
+   */
+  private static final class InBatch {
+    private final Planned[] plan;
+    private java.util.Map<SessionSeq, ApplyCommand> index;
+    private boolean any;
+    private long session;
+    private long sequence;
+
+    InBatch(Planned[] plan) {
+      this.plan = plan;
+    }
+
+    /** The command of this batch with this session and sequence, or null. */
+    ApplyCommand find(long session, long sequence) {
+      if (index == null) {
+        if (!any || (session == this.session && sequence > this.sequence)) return null;
+        index = new java.util.HashMap<>();
+        for (Planned p : plan) {
+          if (p instanceof ApplyCommand a && a.session() != 0) {
+            index.putIfAbsent(new SessionSeq(a.session(), a.sequence()), a);
+          }
+        }
+      }
+      return index.get(new SessionSeq(session, sequence));
+    }
+
+    /** Records a session command the state machine applies. */
+    void add(ApplyCommand a) {
+      if (index != null) {
+        index.put(new SessionSeq(a.session(), a.sequence()), a);
+        return;
+      }
+      any = true;
+      session = a.session();
+      sequence = a.sequence();
+    }
+  }
 
   private static final byte[] NO_VALUE = new byte[0];
 

@@ -120,6 +120,33 @@ class SessionsTest {
     assertEquals(3, sm.count);
   }
 
+  /**
+   * Retries within one apply batch, of a command of another session than the one just before them:
+   * the batch only indexes its commands once sessions interleave, and must still find the first
+   * attempt.
+   */
+  @Test
+  void retriesInOneBatchFindTheirFirstAttemptWhenSessionsInterleave() {
+    List<Entry> batch =
+        List.of(
+            register(1, 1_000),
+            register(2, 1_000),
+            command(3, 1_001, 1, 1, 1),
+            command(4, 1_001, 1, 2, 1),
+            command(5, 1_002, 2, 1, 1),
+            command(6, 1_003, 1, 1, 1), // a retry of session 1's first, after session 2's
+            command(7, 1_003, 2, 2, 1),
+            command(8, 1_004, 2, 1, 1), // a retry of session 2's first, after its second
+            command(9, 1_004, 1, 3, 1));
+    List<String> oneBatch = outcomes(List.of(batch));
+    assertEquals(
+        List.of("id", "id", "1", "2", "3", "1", "4", "3", "5"),
+        oneBatch.stream().map(o -> o.startsWith("\0") ? "id" : o).toList());
+    List<List<Entry>> single = new ArrayList<>();
+    for (Entry e : batch) single.add(List.of(e));
+    assertEquals(outcomes(single), oneBatch);
+  }
+
   @Test
   void sessionsExpireByTheLogsClockAndUnknownSessionsAreRefused() throws Exception {
     Counting sm = new Counting();
