@@ -313,13 +313,14 @@ final class Raft {
    * and the next indexes) and owes every follower an append.
    */
   long appendEntries(List<Entry> ents) {
-    long li = log.lastIndex();
-    List<Entry> stamped = stampedAfter(li, ents) ? ents : new ArrayList<>(ents.size());
-    if (stamped != ents) {
-      for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++li).build());
-    } else {
-      li += ents.size();
+    long after = log.lastIndex();
+    List<Entry> stamped = ents;
+    if (!stampedAfter(after, ents)) {
+      stamped = new ArrayList<>(ents.size());
+      long i = after;
+      for (Entry e : ents) stamped.add(e.toBuilder().setTerm(term).setIndex(++i).build());
     }
+    long li = after + ents.size();
     log.append(stamped);
     conf.sync();
     long bytes = Entries.sizeOf(stamped);

@@ -487,8 +487,10 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
   private static final class InBatch {
     private final Planned[] plan;
     private java.util.Map<SessionSeq, ApplyCommand> index;
-    private boolean any;
+
+    /** The last session command added while not indexing; session 0 (no session) before any. */
     private long session;
+
     private long sequence;
 
     InBatch(Planned[] plan) {
@@ -498,7 +500,9 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
     /** The command of this batch with this session and sequence, or null. */
     ApplyCommand find(long session, long sequence) {
       if (index == null) {
-        if (!any || (session == this.session && sequence > this.sequence)) return null;
+        if (this.session == 0 || (session == this.session && sequence > this.sequence)) {
+          return null;
+        }
         index = new java.util.HashMap<>();
         for (Planned p : plan) {
           if (p instanceof ApplyCommand a && a.session() != 0) {
@@ -515,7 +519,6 @@ public final class ApplyWorker extends BatchWorker<ApplyWorker.Task> {
         index.put(new SessionSeq(a.session(), a.sequence()), a);
         return;
       }
-      any = true;
       session = a.session();
       sequence = a.sequence();
     }
